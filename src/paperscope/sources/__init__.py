@@ -1,0 +1,1 @@
+"""Source formats: one module per format, detected by content."""
