@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+
+from paperscope.store import Store
+from pgserver import PgServer, find_pg_bin, start_server
 
 TESTS_DIR = Path(__file__).parent
 DATA_DIR = TESTS_DIR / "data"
@@ -21,5 +28,60 @@ def data_dir() -> Path:
 def shared_dir() -> Path:
     """The real data beside the project; tests using it skip when it is absent."""
     if not (SHARED_DIR / "data").is_dir():
-        pytest.skip("../shared is absent: real-data tests need the shared folder beside the project")
+        pytest.skip(
+            "../shared is absent: real-data tests need the shared folder beside the project"
+        )
     return SHARED_DIR
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """One PostgreSQL server for the whole session (installed by `make test`)."""
+    if find_pg_bin() is None:
+        message = "PostgreSQL is not installed: `make test` installs it (Debian postgresql)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    server = start_server()
+    yield server
+    server.stop()
+
+
+_database_counter = itertools.count()
+
+
+def _fresh_pg_database(server: PgServer) -> str:
+    name = f"test_{os.getpid()}_{next(_database_counter)}"
+    admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return server.url(name)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'paperscope.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def new_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], str]:
+    """Makes fresh, empty database URLs: tests using it run on SQLite and on PostgreSQL."""
+    names = itertools.count()
+    if request.param == "sqlite":
+        return lambda: f"sqlite:///{tmp_path / f'paperscope-{next(names)}.db'}"
+    server = request.getfixturevalue("pg_server")
+    return lambda: _fresh_pg_database(server)
+
+
+@pytest.fixture
+def database_url(new_database_url: Callable[[], str]) -> str:
+    """A fresh, empty database URL (SQLite and PostgreSQL)."""
+    return new_database_url()
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    opened = Store.open(database_url)
+    yield opened
+    opened.close()

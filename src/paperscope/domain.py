@@ -16,6 +16,7 @@ Identifier schemes (`ExternalId.scheme`) are lower-case short names:
     aminer     AMiner publication id
     hf         Hugging Face paper id (an arXiv id in practice)
     bibkey     a BibTeX citation key (only when nothing better identifies the record)
+    listing    a slug of the title (or name) on a listing page, which prints no ids
     orcid      `0000-0002-1825-0097` (authors only)
 """
 
@@ -39,6 +40,7 @@ ID_SCHEMES = (
     "aminer",
     "hf",
     "bibkey",
+    "listing",
 )
 
 
@@ -85,19 +87,25 @@ class WorkRecord:
     abstract: str | None = None
     authors: tuple[AuthorName, ...] = ()
     author_count: int | None = None
-    """Number of authors when the source shows more (or fewer) than it lists; None means len(authors)."""
+    """How many authors the source says there are, when it lists fewer; None: len(authors)."""
+    authors_truncated: bool = False
+    """The source printed only the first authors (`et al.`): the full list is unknown."""
     published: date | None = None
     updated: date | None = None
+    featured: date | None = None
+    """The day a curated list (Hugging Face Daily Papers) featured the work."""
     year: int | None = None
     categories: tuple[str, ...] = ()
     """Subject categories, primary first (arXiv style `cs.CV` where the source has them)."""
     venue: str | None = None
     keywords: tuple[str, ...] = ()
     comments: str | None = None
-    """Free-text notes that travel with the record (arXiv comments, BibTeX note), searched for code links."""
+    """Free-text notes (arXiv comments, BibTeX note); scanned for code links like every text."""
     url: str | None = None
     code_links: tuple[CodeLink, ...] = ()
-    """Links the source itself names as code (HF githubRepo, ...); text fields are scanned at ingest."""
+    """Links the source names as code (HF githubRepo); text fields are scanned at ingest."""
+    code_badge: bool | None = None
+    """Whether the source page showed a `Code` badge; None when the source has no such badge."""
     upvotes: int | None = None
     reported_citations: int | None = None
     """Citation count as the source reports it (OpenAlex cited_by_count, S2 citationCount)."""
@@ -122,7 +130,7 @@ class AbstractRecord:
 
 @dataclass(frozen=True, slots=True)
 class CitationRecord:
-    """One citation edge: `citing` cites `cited`. `cited` is None when the source does not know it."""
+    """One citation edge: `citing` cites `cited` (None when the source does not know it)."""
 
     citing: ExternalId
     cited: ExternalId | None

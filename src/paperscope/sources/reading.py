@@ -8,6 +8,7 @@ because some sources mix encodings.
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
 import io
 import lzma
@@ -18,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, cast
 
 SNIFF_BYTES = 64 * 1024
 
@@ -43,15 +44,27 @@ def _magic(path: Path) -> bytes:
         return handle.read(6)
 
 
-def _decompressed(path: Path) -> BinaryIO:
-    magic = _magic(path)
+def _decompressing(stream: BinaryIO, magic: bytes) -> BinaryIO:
+    """`stream` itself, or a decompressing reader over it when `magic` says it is compressed."""
     if magic.startswith(_GZIP_MAGIC):
-        return gzip.open(path, "rb")  # type: ignore[return-value]
+        return cast(BinaryIO, gzip.GzipFile(fileobj=stream, mode="rb"))
     if magic.startswith(_BZ2_MAGIC):
-        return bz2.open(path, "rb")
+        return cast(BinaryIO, bz2.BZ2File(stream, "rb"))
     if magic.startswith(_XZ_MAGIC):
-        return lzma.open(path, "rb")
-    return path.open("rb")
+        return cast(BinaryIO, lzma.LZMAFile(stream, "rb"))
+    return stream
+
+
+def _decompressed(path: Path) -> BinaryIO:
+    return _decompressing(path.open("rb"), _magic(path))
+
+
+def _member_stream(stream: BinaryIO) -> BinaryIO:
+    """A file inside an archive may itself be compressed (`papers.jsonl.gz` in a tarball)."""
+    buffered = (
+        stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(cast(Any, stream))
+    )
+    return _decompressing(cast(BinaryIO, buffered), buffered.peek(6)[:6])
 
 
 def _is_tar(path: Path) -> bool:
@@ -90,19 +103,20 @@ def open_members(path: Path) -> Iterator[tuple[Member, BinaryIO]]:
             for info in sorted(archive.infolist(), key=lambda i: i.filename):
                 if info.is_dir():
                     continue
-                with archive.open(info) as stream:
-                    yield Member(f"{path}!{info.filename}", info.filename), stream  # type: ignore[misc]
+                with archive.open(info) as member:
+                    stream = _member_stream(cast(BinaryIO, member))
+                    yield Member(f"{path}!{info.filename}", _inner_name(info.filename)), stream
         return
     if _is_tar(path):
         with tarfile.open(path, "r:*") as archive:
-            for info in archive:
-                if not info.isfile():
+            for entry in archive:
+                if not entry.isfile():
                     continue
-                extracted = archive.extractfile(info)
+                extracted = archive.extractfile(entry)
                 if extracted is None:
                     continue
-                with _opened(extracted) as stream:  # type: ignore[arg-type]
-                    yield Member(f"{path}!{info.name}", _inner_name(info.name)), stream
+                with _opened(_member_stream(cast(BinaryIO, extracted))) as stream:
+                    yield Member(f"{path}!{entry.name}", _inner_name(entry.name)), stream
         return
     with _opened(_decompressed(path)) as stream:
         yield Member(str(path), _inner_name(path.name)), stream
@@ -133,13 +147,15 @@ def peek(stream: BinaryIO) -> tuple[bytes, BinaryIO]:
     """Read the first bytes for sniffing and return a stream that still starts at byte 0."""
     head = stream.read(SNIFF_BYTES)
     replay = io.BufferedReader(_Prepended(head, stream), buffer_size=256 * 1024)
-    return head, replay  # type: ignore[return-value]
+    return head, cast(BinaryIO, replay)
 
 
 def read_text_lines(stream: BinaryIO, encoding: str = "utf-8") -> Iterator[str]:
     """Decode a binary stream line by line; undecodable bytes become U+FFFD, never an exception."""
-    wrapper = io.TextIOWrapper(stream, encoding=encoding, errors="replace", newline="")  # type: ignore[type-var]
+    wrapper = io.TextIOWrapper(cast(Any, stream), encoding=encoding, errors="replace", newline="")
     try:
         yield from wrapper
     finally:
-        wrapper.detach()
+        # Hand the binary stream back unclosed; it may already be closed by its owner.
+        with contextlib.suppress(ValueError):
+            wrapper.detach()

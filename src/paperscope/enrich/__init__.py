@@ -1,0 +1,1 @@
+"""Enrichment: facts derived from records after parsing (code links, categories, embeddings)."""

@@ -1,0 +1,1 @@
+"""Who wrote what: name normalisation, blocking, clustering authorships into people."""

@@ -1,0 +1,34 @@
+"""What an ingest did, counted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+
+@dataclass
+class IngestCounts:
+    read: int = 0
+    """Records read from files, malformed ones included."""
+    new: int = 0
+    """Works created."""
+    merged: int = 0
+    """Work records that joined a work already known (from another source or file)."""
+    updated: int = 0
+    """Newer versions of records stored before, applied over the old."""
+    unchanged: int = 0
+    """Records stored before with the same content: skipped."""
+    quarantined: int = 0
+    citations: int = 0
+    abstracts: int = 0
+    unmatched: int = 0
+    """Abstracts whose work is not (yet) in the store."""
+    authors: int = 0
+    skipped_files: int = 0
+    """Files in a folder or archive whose format was not recognised."""
+
+    def add(self, other: IngestCounts) -> None:
+        for spec in fields(self):
+            setattr(self, spec.name, getattr(self, spec.name) + getattr(other, spec.name))
+
+    def as_dict(self) -> dict[str, int]:
+        return {spec.name: getattr(self, spec.name) for spec in fields(self)}

@@ -1,0 +1,422 @@
+"""Write one batch of parsed records in one transaction.
+
+A batch is all-or-nothing: a crash mid-batch leaves the store as it was before the batch,
+and the rerun finds every earlier batch's source records already stored (same format,
+key and content hash) and skips them. That is what makes ingest idempotent and resumable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
+
+from paperscope.domain import AbstractRecord, AuthorRecord, CitationRecord, Record, WorkRecord
+from paperscope.enrich.codelinks import code_links_for
+from paperscope.identity.names import name_key
+from paperscope.ingest.counts import IngestCounts
+from paperscope.ingest.keys import KeyedWork, content_hash, keyed
+from paperscope.ingest.merge import merged_changes, work_row
+from paperscope.ingest.resolution import WorkResolver, chunked, load_index
+from paperscope.sources.base import Malformed, Parsed, ParseResult
+from paperscope.store.schema import (
+    authorships,
+    code_links,
+    quarantine,
+    references,
+    reported_citations,
+    source_author_works,
+    source_authors,
+    source_records,
+    work_categories,
+    work_ids,
+    works,
+)
+from paperscope.store.upsert import insert_ignore, insert_with_ids, upsert
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A parsed record with the keys that decide whether it is new."""
+
+    record: Record
+    position: str
+    raw: str
+    kind: str
+    record_key: str
+    digest: str
+    embedded: bool = False
+    """A paper inside an author's list: not counted as a record read from the file."""
+
+
+def _item_for(parsed: Parsed) -> Item:
+    record = parsed.record
+    digest = content_hash(parsed.raw)
+    if isinstance(record, WorkRecord):
+        return Item(record, parsed.position, parsed.raw, "work", str(record.key), digest)
+    if isinstance(record, AuthorRecord):
+        return Item(record, parsed.position, parsed.raw, "author", str(record.key), digest)
+    if isinstance(record, CitationRecord):
+        key = f"{record.citing}>{record.cited}"
+        return Item(record, parsed.position, parsed.raw, "citation", key, digest)
+    key = f"{record.kind}:{record.work}"
+    return Item(record, parsed.position, parsed.raw, record.kind, key, digest)
+
+
+def _papers_of(item: Item, author: AuthorRecord) -> list[Item]:
+    """An author's paper list becomes work items of their own, so they merge like any work."""
+    return [
+        Item(
+            paper,
+            f"{item.position}, paper {number}",
+            f"paper {number} of {author.key}",
+            "work",
+            str(paper.key),
+            content_hash(repr(paper)),
+            embedded=True,
+        )
+        for number, paper in enumerate(author.papers, start=1)
+    ]
+
+
+class BatchWriter:
+    """Writes batches of one file of one format."""
+
+    def __init__(self, connection: Connection, format_name: str, file_name: str) -> None:
+        self.connection = connection
+        self.format_name = format_name
+        self.file_name = file_name
+
+    def write(self, results: Sequence[ParseResult]) -> IngestCounts:
+        counts = IngestCounts(read=len(results))
+        self._quarantine([r for r in results if isinstance(r, Malformed)], counts)
+        items: list[Item] = []
+        for result in results:
+            if isinstance(result, Parsed):
+                item = _item_for(result)
+                items.append(item)
+                if isinstance(item.record, AuthorRecord):
+                    items.extend(_papers_of(item, item.record))
+        fresh, known = self._new_items(items, counts)
+        work_of = self._write_works(fresh, known, counts)
+        self._write_citations([i for i in fresh if i.kind == "citation"], counts)
+        self._write_texts([i for i in fresh if isinstance(i.record, AbstractRecord)], counts)
+        self._write_authors([i for i in fresh if i.kind == "author"], work_of, counts)
+        self._write_source_records(fresh, work_of)
+        return counts
+
+    def _quarantine(self, malformed: Sequence[Malformed], counts: IngestCounts) -> None:
+        rows = [
+            {
+                "format": self.format_name,
+                "file": self.file_name,
+                "position": m.position,
+                "field": m.field,
+                "reason": m.reason,
+                "content_hash": content_hash(m.raw),
+                "raw": m.raw,
+            }
+            for m in malformed
+        ]
+        insert_ignore(self.connection, quarantine, rows, ["file", "position", "content_hash"])
+        counts.quarantined += len(rows)
+
+    def _new_items(
+        self, items: Sequence[Item], counts: IngestCounts
+    ) -> tuple[list[Item], set[str]]:
+        """Items not stored yet, and the record keys stored before with other content."""
+        stored: dict[str, set[str]] = {}
+        keys = sorted({i.record_key for i in items})
+        for part in chunked(keys):
+            query = select(source_records.c.record_key, source_records.c.content_hash).where(
+                source_records.c.format == self.format_name, source_records.c.record_key.in_(part)
+            )
+            for key, digest in self.connection.execute(query):
+                stored.setdefault(key, set()).add(digest)
+        fresh: list[Item] = []
+        seen: set[tuple[str, str]] = set()
+        for item in items:
+            if (
+                item.digest in stored.get(item.record_key, ())
+                or (item.record_key, item.digest) in seen
+            ):
+                counts.unchanged += not item.embedded
+                continue
+            seen.add((item.record_key, item.digest))
+            fresh.append(item)
+        return fresh, set(stored)
+
+    def _write_works(
+        self, fresh: Sequence[Item], known: set[str], counts: IngestCounts
+    ) -> dict[int, int]:
+        """Insert or merge every work item; returns item id() -> work id."""
+        work_items = [i for i in fresh if isinstance(i.record, WorkRecord)]
+        if not work_items:
+            return {}
+        batch = [keyed(i.record) for i in work_items if isinstance(i.record, WorkRecord)]
+        resolver = WorkResolver(load_index(self.connection, batch))
+        plan = _WorkPlan(self.connection, resolver)
+        for item, work in zip(work_items, batch, strict=True):
+            plan.add(item, work, override=item.record_key in known, counts=counts)
+        return plan.execute(self.format_name)
+
+    def _write_citations(self, items: Sequence[Item], counts: IngestCounts) -> None:
+        rows = []
+        for item in items:
+            record = item.record
+            assert isinstance(record, CitationRecord)
+            counts.citations += 1
+            if record.cited is None:
+                continue
+            rows.append(
+                {
+                    "citing_scheme": record.citing.scheme,
+                    "citing_value": record.citing.value,
+                    "cited_scheme": record.cited.scheme,
+                    "cited_value": record.cited.value,
+                    "is_influential": record.is_influential,
+                }
+            )
+        keys = ["citing_scheme", "citing_value", "cited_scheme", "cited_value"]
+        insert_ignore(self.connection, references, rows, keys)
+
+    def _write_texts(self, items: Sequence[Item], counts: IngestCounts) -> None:
+        for item in items:
+            record = item.record
+            assert isinstance(record, AbstractRecord)
+            # Anything shorter than an abstract (S2 TLDR, HF ai_summary) is a summary.
+            column = works.c.abstract if record.kind == "abstract" else works.c.tldr
+            target = select(work_ids.c.work_id).where(
+                work_ids.c.scheme == record.work.scheme, work_ids.c.value == record.work.value
+            )
+            result = self.connection.execute(
+                update(works)
+                .where(works.c.id.in_(target.scalar_subquery()), column.is_(None))
+                .values({column.key: record.text})
+            )
+            counts.abstracts += 1
+            counts.unmatched += result.rowcount == 0
+
+    def _write_authors(
+        self, items: Sequence[Item], work_of: dict[int, int], counts: IngestCounts
+    ) -> None:
+        for item in items:
+            author = item.record
+            assert isinstance(author, AuthorRecord)
+            counts.authors += 1
+            row = {
+                "scheme": author.key.scheme,
+                "value": author.key.value,
+                "format": self.format_name,
+                "name": author.name,
+                "aliases": "; ".join(author.aliases) or None,
+                "affiliations": "; ".join(author.affiliations) or None,
+                "homepage": author.homepage,
+                "primary_category": author.primary_category,
+                "reported_papers": author.reported_papers,
+                "reported_citations": author.reported_citations,
+                "reported_h_index": author.reported_h_index,
+                "reported_novelty": author.reported_novelty,
+                "reported_ai_score": author.reported_ai_score,
+            }
+            update_columns = [k for k in row if k not in ("scheme", "value")]
+            upsert(self.connection, source_authors, [row], ["scheme", "value"], update_columns)
+            author_id = self.connection.execute(
+                select(source_authors.c.id).where(
+                    source_authors.c.scheme == author.key.scheme,
+                    source_authors.c.value == author.key.value,
+                )
+            ).scalar_one()
+            self._link_author_papers(author_id, item, work_of)
+
+    def _link_author_papers(self, author_id: int, item: Item, work_of: dict[int, int]) -> None:
+        author = item.record
+        assert isinstance(author, AuthorRecord)
+        paper_works: list[int] = []
+        for paper in author.papers:
+            found = self.connection.execute(
+                select(work_ids.c.work_id).where(
+                    work_ids.c.scheme == paper.key.scheme, work_ids.c.value == paper.key.value
+                )
+            ).scalar()
+            if found is not None:
+                paper_works.append(found)
+        self.connection.execute(
+            delete(source_author_works).where(source_author_works.c.source_author_id == author_id)
+        )
+        rows = [
+            {"source_author_id": author_id, "position": n, "work_id": w}
+            for n, w in enumerate(paper_works, start=1)
+        ]
+        if rows:
+            self.connection.execute(insert(source_author_works), rows)
+
+    def _write_source_records(self, fresh: Sequence[Item], work_of: dict[int, int]) -> None:
+        rows = [
+            {
+                "format": self.format_name,
+                "record_key": item.record_key,
+                "kind": item.kind,
+                "content_hash": item.digest,
+                "file": self.file_name,
+                "position": item.position,
+                "work_id": work_of.get(id(item)),
+                "raw": item.raw,
+            }
+            for item in fresh
+        ]
+        insert_ignore(
+            self.connection, source_records, rows, ["format", "record_key", "content_hash"]
+        )
+
+
+class _WorkPlan:
+    """Collects the rows a batch of work items produces, then writes them in bulk."""
+
+    def __init__(self, connection: Connection, resolver: WorkResolver) -> None:
+        self.connection = connection
+        self.resolver = resolver
+        self.new_rows: dict[int, dict[str, Any]] = {}
+        self.stored_rows: dict[int, dict[str, Any]] = {}
+        self.changes: dict[int, dict[str, Any]] = {}
+        self.targets: list[tuple[Item, WorkRecord, int]] = []
+        self._prefetch(sorted(resolver.index.ids_of_work))
+
+    def _prefetch(self, work_ids_: Sequence[int]) -> None:
+        for part in chunked(work_ids_):
+            for row in self.connection.execute(
+                select(works).where(works.c.id.in_(part))
+            ).mappings():
+                self.stored_rows[row["id"]] = dict(row)
+
+    def add(self, item: Item, work: KeyedWork, *, override: bool, counts: IngestCounts) -> None:
+        target = self.resolver.resolve(work)
+        incoming = work_row(work)
+        if target is None:
+            target = self.resolver.new_placeholder()
+            self.new_rows[target] = incoming
+            counts.new += 1
+        elif target in self.new_rows:
+            self.new_rows[target].update(
+                merged_changes(self.new_rows[target], incoming, override=False)
+            )
+            counts.merged += 1
+        else:
+            row = self._stored_row(target)
+            change = merged_changes(row, incoming, override=override)
+            row.update(change)
+            self.changes.setdefault(target, {}).update(change)
+            counts.updated += override
+            counts.merged += not override
+        self.resolver.register(target, work)
+        self.targets.append((item, work.record, target))
+
+    def _stored_row(self, work_id: int) -> dict[str, Any]:
+        if work_id not in self.stored_rows:
+            self._prefetch([work_id])
+        return self.stored_rows[work_id]
+
+    def execute(self, format_name: str) -> dict[int, int]:
+        real = self._insert_new_works()
+        self._apply_changes()
+        work_of: dict[int, int] = {}
+        rows: dict[str, list[dict[str, Any]]] = {
+            "ids": [],
+            "authors": [],
+            "categories": [],
+            "links": [],
+            "cited": [],
+            "refs": [],
+        }
+        with_authors = set(self.resolver.index.with_authors)
+        with_categories = set(self.resolver.index.with_categories)
+        for item, record, target in self.targets:
+            work_id = real.get(target, target)
+            work_of[id(item)] = work_id
+            self._collect(record, work_id, format_name, rows, (with_authors, with_categories))
+        insert_ignore(self.connection, work_ids, rows["ids"], ["value", "scheme"])
+        insert_ignore(self.connection, authorships, rows["authors"], ["work_id", "position"])
+        insert_ignore(self.connection, work_categories, rows["categories"], ["work_id", "category"])
+        insert_ignore(self.connection, code_links, rows["links"], ["work_id", "url"])
+        latest_counts = list({(r["work_id"], r["source"]): r for r in rows["cited"]}.values())
+        upsert(self.connection, reported_citations, latest_counts, ["work_id", "source"], ["count"])
+        keys = ["citing_scheme", "citing_value", "cited_scheme", "cited_value"]
+        insert_ignore(self.connection, references, rows["refs"], keys)
+        return work_of
+
+    def _insert_new_works(self) -> dict[int, int]:
+        if not self.new_rows:
+            return {}
+        placeholders = list(self.new_rows)
+        created = insert_with_ids(self.connection, works, [self.new_rows[p] for p in placeholders])
+        return dict(zip(placeholders, created, strict=True))
+
+    def _apply_changes(self) -> None:
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for work_id, change in self.changes.items():
+            if change:
+                columns = tuple(sorted(change))
+                by_columns.setdefault(columns, []).append({"work_id": work_id, **change})
+        for columns, rows in by_columns.items():
+            statement = (
+                update(works)
+                .where(works.c.id == bindparam("work_id"))
+                .values({c: bindparam(c) for c in columns})
+            )
+            self.connection.execute(statement, rows)
+
+    def _collect(
+        self,
+        record: WorkRecord,
+        work_id: int,
+        format_name: str,
+        rows: dict[str, list[dict[str, Any]]],
+        filled: tuple[set[int], set[int]],
+    ) -> None:
+        with_authors, with_categories = filled
+        rows["ids"] += [
+            {"scheme": e.scheme, "value": e.value, "work_id": work_id} for e in record.ids
+        ]
+        if record.authors and work_id not in with_authors:
+            with_authors.add(work_id)
+            rows["authors"] += [
+                {
+                    "work_id": work_id,
+                    "position": position,
+                    "name": a.name,
+                    "name_key": name_key(a.name),
+                    "affiliation": a.affiliation,
+                    "orcid": a.orcid,
+                    "source_scheme": a.source_id.scheme if a.source_id else None,
+                    "source_value": a.source_id.value if a.source_id else None,
+                    "label": a.label,
+                }
+                for position, a in enumerate(record.authors, start=1)
+            ]
+        if record.categories and work_id not in with_categories:
+            with_categories.add(work_id)
+            rows["categories"] += [
+                {"work_id": work_id, "position": n, "category": c}
+                for n, c in enumerate(dict.fromkeys(record.categories))
+            ]
+        rows["links"] += [
+            {"work_id": work_id, "url": link.url, "origin": link.origin}
+            for link in code_links_for(record)
+        ]
+        if record.reported_citations is not None:
+            rows["cited"].append(
+                {"work_id": work_id, "source": format_name, "count": record.reported_citations}
+            )
+        rows["refs"] += [
+            {
+                "citing_scheme": record.key.scheme,
+                "citing_value": record.key.value,
+                "cited_scheme": ref.scheme,
+                "cited_value": ref.value,
+                "citing_work_id": work_id,
+                "is_influential": None,
+            }
+            for ref in record.references
+        ]

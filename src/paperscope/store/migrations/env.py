@@ -1,0 +1,16 @@
+"""Alembic environment: runs on the connection the Store hands over (see store.database)."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from paperscope.store.schema import metadata
+
+connection = context.config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,201 @@
+"""The database schema (SQLAlchemy Core). Alembic migrations in `migrations/` build it.
+
+Natural keys are unique constraints, so re-ingesting a file cannot duplicate anything:
+an identifier belongs to one work, a source record is stored once per (format, key).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+works = Table(
+    "works",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("title_key", Text, nullable=False),
+    Column("merge_key", Text),
+    Column("abstract", Text),
+    Column("tldr", Text),
+    Column("published", Date),
+    Column("updated", Date),
+    Column("featured", Date),
+    Column("year", Integer),
+    Column("venue", Text),
+    Column("primary_category", String(64)),
+    Column("author_count", Integer),
+    Column("authors_truncated", Boolean),
+    Column("code_badge", Boolean),
+    Column("upvotes", Integer),
+    Column("keywords", Text),
+    Column("comments", Text),
+    Column("url", Text),
+    Column("source_score", Float),
+    Index("ix_works_title_key", "title_key"),
+    Index("ix_works_merge_key", "merge_key"),
+    Index("ix_works_published", "published"),
+    Index("ix_works_featured", "featured"),
+)
+
+work_ids = Table(
+    "work_ids",
+    metadata,
+    Column("scheme", String(16), nullable=False),
+    Column("value", String(512), nullable=False),
+    Column("work_id", Integer, ForeignKey("works.id", ondelete="CASCADE"), nullable=False),
+    PrimaryKeyConstraint("value", "scheme", name="pk_work_ids"),
+    Index("ix_work_ids_work", "work_id"),
+)
+
+people = Table(
+    "people",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("canonical_name", Text, nullable=False),
+)
+
+authorships = Table(
+    "authorships",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("work_id", Integer, ForeignKey("works.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("name_key", Text, nullable=False),
+    Column("affiliation", Text),
+    Column("orcid", String(32)),
+    Column("source_scheme", String(16)),
+    Column("source_value", String(128)),
+    Column("label", String(64)),
+    Column("person_id", Integer, ForeignKey("people.id", ondelete="SET NULL")),
+    UniqueConstraint("work_id", "position", name="uq_authorships_work_position"),
+    Index("ix_authorships_person", "person_id"),
+    Index("ix_authorships_name_key", "name_key"),
+)
+
+work_categories = Table(
+    "work_categories",
+    metadata,
+    Column("work_id", Integer, ForeignKey("works.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("category", String(64), nullable=False),
+    PrimaryKeyConstraint("work_id", "category", name="pk_work_categories"),
+    Index("ix_work_categories_category", "category"),
+)
+
+code_links = Table(
+    "code_links",
+    metadata,
+    Column("work_id", Integer, ForeignKey("works.id", ondelete="CASCADE"), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("origin", String(64), nullable=False),
+    PrimaryKeyConstraint("work_id", "url", name="pk_code_links"),
+)
+
+reported_citations = Table(
+    "reported_citations",
+    metadata,
+    Column("work_id", Integer, ForeignKey("works.id", ondelete="CASCADE"), nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("count", Integer, nullable=False),
+    PrimaryKeyConstraint("work_id", "source", name="pk_reported_citations"),
+)
+
+references = Table(
+    "references",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("citing_scheme", String(16), nullable=False),
+    Column("citing_value", String(512), nullable=False),
+    Column("cited_scheme", String(16), nullable=False),
+    Column("cited_value", String(512), nullable=False),
+    Column("citing_work_id", Integer, ForeignKey("works.id", ondelete="SET NULL")),
+    Column("cited_work_id", Integer, ForeignKey("works.id", ondelete="SET NULL")),
+    Column("is_influential", Boolean),
+    UniqueConstraint(
+        "citing_scheme", "citing_value", "cited_scheme", "cited_value", name="uq_references_edge"
+    ),
+    Index("ix_references_citing_work", "citing_work_id"),
+    Index("ix_references_cited_work", "cited_work_id"),
+    Index("ix_references_cited_key", "cited_value", "cited_scheme"),
+)
+
+source_records = Table(
+    "source_records",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("format", String(32), nullable=False),
+    Column("record_key", String(600), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("content_hash", String(32), nullable=False),
+    Column("file", Text, nullable=False),
+    Column("position", Text, nullable=False),
+    Column("work_id", Integer, ForeignKey("works.id", ondelete="SET NULL")),
+    Column("raw", Text, nullable=False),
+    UniqueConstraint("format", "record_key", "content_hash", name="uq_source_records_key"),
+    Index("ix_source_records_work", "work_id"),
+)
+
+source_authors = Table(
+    "source_authors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("scheme", String(16), nullable=False),
+    Column("value", String(512), nullable=False),
+    Column("format", String(32), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("aliases", Text),
+    Column("affiliations", Text),
+    Column("homepage", Text),
+    Column("primary_category", String(64)),
+    Column("reported_papers", Integer),
+    Column("reported_citations", Integer),
+    Column("reported_h_index", Integer),
+    Column("reported_novelty", Float),
+    Column("reported_ai_score", Float),
+    UniqueConstraint("scheme", "value", name="uq_source_authors_key"),
+)
+
+source_author_works = Table(
+    "source_author_works",
+    metadata,
+    Column(
+        "source_author_id",
+        Integer,
+        ForeignKey("source_authors.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("position", Integer, nullable=False),
+    Column("work_id", Integer, ForeignKey("works.id", ondelete="CASCADE"), nullable=False),
+    PrimaryKeyConstraint("source_author_id", "position", name="pk_source_author_works"),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("format", String(32)),
+    Column("file", Text, nullable=False),
+    Column("position", Text, nullable=False),
+    Column("field", String(128)),
+    Column("reason", Text, nullable=False),
+    Column("content_hash", String(32), nullable=False),
+    Column("raw", Text, nullable=False),
+    UniqueConstraint("file", "position", "content_hash", name="uq_quarantine_record"),
+)

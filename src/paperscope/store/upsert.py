@@ -1,0 +1,109 @@
+"""Dialect-aware bulk writes: insert-or-ignore, insert-or-update, and inserts that hand back ids.
+
+Statements are built with SQLAlchemy Core, compiled once per dialect, and run through the
+driver's `executemany`: at ingest volumes SQLAlchemy's per-row parameter processing, not the
+database, would otherwise be the bottleneck.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Connection, Dialect, Table, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+
+def _dialect_insert(dialect: Dialect, table: Table) -> Any:
+    if dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def _sql(dialect: Dialect, statement: Any, columns: Sequence[str]) -> str:
+    if dialect.name == "sqlite":
+        # The driver takes dicts with named parameters; SQLAlchemy's default here is `?`.
+        dialect = sqlite.dialect(paramstyle="named")
+    return str(statement.compile(dialect=dialect, column_keys=list(columns)))
+
+
+@cache
+def _insert_ignore_sql(
+    dialect: Dialect, table: Table, columns: tuple[str, ...], keys: tuple[str, ...]
+) -> str:
+    statement = _dialect_insert(dialect, table).on_conflict_do_nothing(index_elements=keys)
+    return _sql(dialect, statement, columns)
+
+
+@cache
+def _upsert_sql(
+    dialect: Dialect,
+    table: Table,
+    columns: tuple[str, ...],
+    keys: tuple[str, ...],
+    update: tuple[str, ...],
+) -> str:
+    statement = _dialect_insert(dialect, table)
+    statement = statement.on_conflict_do_update(
+        index_elements=keys, set_={name: statement.excluded[name] for name in update}
+    )
+    return _sql(dialect, statement, columns)
+
+
+@cache
+def _insert_sql(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> str:
+    return _sql(dialect, insert(table), columns)
+
+
+def insert_ignore(
+    connection: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+) -> None:
+    """Insert rows (all with the same columns); a row whose `keys` exist is left as stored."""
+    if rows:
+        sql = _insert_ignore_sql(connection.dialect, table, tuple(rows[0]), tuple(keys))
+        connection.exec_driver_sql(sql, list(rows))
+
+
+def upsert(
+    connection: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    update: Sequence[str],
+) -> None:
+    """Insert rows; a row whose `keys` exist has its `update` columns replaced.
+
+    PostgreSQL refuses to update one row twice in a statement, so callers pass unique keys.
+    """
+    if rows:
+        sql = _upsert_sql(connection.dialect, table, tuple(rows[0]), tuple(keys), tuple(update))
+        connection.exec_driver_sql(sql, list(rows))
+
+
+def insert_with_ids(
+    connection: Connection, table: Table, rows: Sequence[dict[str, Any]]
+) -> list[int]:
+    """Insert rows into a table with an integer `id` key; returns the new ids in row order."""
+    if not rows:
+        return []
+    if connection.dialect.name == "postgresql":
+        sequence = f"{table.name}_id_seq"
+        ids = list(
+            connection.execute(
+                select(func.nextval(sequence)).select_from(func.generate_series(1, len(rows)))
+            ).scalars()
+        )
+        with_ids = [{"id": new_id, **row} for new_id, row in zip(ids, rows, strict=True)]
+        sql = _insert_sql(connection.dialect, table, tuple(with_ids[0]))
+        connection.exec_driver_sql(sql, with_ids)
+        return ids
+    # SQLite: one execute per row is a C call, and lastrowid is exact and race-free.
+    sql = _insert_sql(connection.dialect, table, tuple(rows[0]))
+    cursor = connection.connection.cursor()
+    new_ids = []
+    for row in rows:
+        cursor.execute(sql, row)
+        new_ids.append(int(cursor.lastrowid))
+    cursor.close()
+    return new_ids

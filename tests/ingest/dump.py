@@ -1,0 +1,39 @@
+"""A canonical dump of a store: every table's rows, with surrogate ids replaced by natural keys,
+so that two databases built in different ways can be compared for equality."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from paperscope.store import Store
+from paperscope.store.schema import metadata, work_ids, works
+
+SURROGATE_COLUMNS = {"id"}
+
+
+def canonical_dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
+    with store.connect() as connection:
+        first_id: dict[int, str] = {}
+        for scheme, value, work_id in connection.execute(
+            select(work_ids.c.scheme, work_ids.c.value, work_ids.c.work_id).order_by(
+                work_ids.c.scheme, work_ids.c.value
+            )
+        ):
+            first_id.setdefault(work_id, f"{scheme}:{value}")
+        for (work_id,) in connection.execute(select(works.c.id)):
+            first_id.setdefault(work_id, f"unidentified:{work_id}")
+        dump: dict[str, list[tuple[Any, ...]]] = {}
+        for table in metadata.sorted_tables:
+            rows = []
+            for row in connection.execute(select(table)).mappings():
+                rows.append(
+                    tuple(
+                        (name, first_id.get(value, value) if name.endswith("work_id") else value)
+                        for name, value in sorted(row.items())
+                        if name not in SURROGATE_COLUMNS
+                    )
+                )
+            dump[table.name] = sorted(rows, key=repr)
+        return dump
