@@ -154,7 +154,9 @@ def read_text_lines(stream: BinaryIO, encoding: str = "utf-8") -> Iterator[str]:
     """Decode a binary stream line by line; undecodable bytes become U+FFFD, never an exception."""
     wrapper = io.TextIOWrapper(cast(Any, stream), encoding=encoding, errors="replace", newline="")
     try:
-        yield from wrapper
+        # Not `yield from`: closing this generator would close the wrapper and the stream.
+        for line in wrapper:
+            yield line
     finally:
         # Hand the binary stream back unclosed; it may already be closed by its owner.
         with contextlib.suppress(ValueError):
