@@ -30,13 +30,12 @@ from sqlalchemy import create_engine, select, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from pgserver import PgServer, start_server  # noqa: E402
-
 from paperscope.ingest import ingest_paths  # noqa: E402
 from paperscope.sources.bibtex import FORMATS as BIBTEX_FORMATS  # noqa: E402
 from paperscope.sources.reading import open_members  # noqa: E402
 from paperscope.store import Store  # noqa: E402
 from paperscope.store.schema import metadata  # noqa: E402
+from pgserver import PgServer, start_server  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "ingest.json"
 

@@ -16,7 +16,7 @@ class Settings(BaseSettings):
         default=None,
         description="SQLAlchemy URL; default: an SQLite file `paperscope.db` in data_dir.",
     )
-    ingest_batch_size: int = Field(default=2000, ge=1, le=100_000)
+    ingest_batch_size: int = Field(default=5000, ge=1, le=100_000)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -7,7 +7,7 @@ import pytest
 from dump import canonical_dump
 from sqlalchemy import select
 
-from paperscope.errors import MalformedRecordError, UnknownFormatError
+from paperscope.errors import MalformedRecordError, PaperscopeError, UnknownFormatError
 from paperscope.ingest import ingest_paths
 from paperscope.store import Store
 from paperscope.store.schema import (
@@ -117,8 +117,9 @@ def test_strict_stops_at_the_first_malformed_record(store: Store, samples: Path)
 
     assert raised.value.position == "line 3"
     assert "kaggle-three.jsonl: line 3" in str(raised.value)
-    with store.connect() as connection:
-        assert connection.execute(select(works.c.id)).all() == []
+    with store.connect() as connection:  # what came before the bad record is kept, nothing after
+        titles = connection.execute(select(works.c.title).order_by(works.c.id)).scalars().all()
+    assert titles == ["Analytical Engines for Sequence Modelling", "Compilers All the Way Down"]
 
 
 def test_unrecognised_file_named_explicitly_is_an_error(store: Store, tmp_path: Path) -> None:
@@ -175,3 +176,21 @@ def test_listing_json_written_by_us_round_trips_unicode(store: Store, tmp_path: 
     ingest_paths(store, [path])
 
     assert _work_by(store, "arxiv", "2102.00001")["title"] == record["title"]
+
+
+def test_a_damaged_file_is_named_and_its_folder_goes_on(
+    store: Store, samples: Path, tmp_path: Path
+) -> None:
+    import gzip
+
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "good.jsonl").write_bytes((samples / "kaggle-three.jsonl").read_bytes())
+    whole = gzip.compress((samples / "kaggle-updated.jsonl").read_bytes() * 50)
+    (folder / "truncated.jsonl.gz").write_bytes(whole[: len(whole) // 2])
+
+    counts = ingest_paths(store, [folder])
+    with pytest.raises(PaperscopeError, match=r"truncated\.jsonl\.gz: cannot read"):
+        ingest_paths(store, [folder / "truncated.jsonl.gz"])
+
+    assert (counts.new, counts.skipped_files) == (3, 1)

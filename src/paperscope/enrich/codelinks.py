@@ -49,6 +49,29 @@ _LATEX_ESCAPED = re.compile(r"\\(?=[_%#&~])")
 _CODE_CUE = re.compile(
     r"\b(?:codes?|implementations?|repositor(?:y|ies)|repo|software|github)\b", re.IGNORECASE
 )
+
+
+def _may_hold_link(text: str) -> bool:
+    """Cheap test that spares most texts the full scan (ingest runs it on every field of
+    every record): a code host's name, or a URL together with a word that can announce code."""
+    lowered = text.lower()
+    if (
+        "git" in lowered
+        or "bitbucket" in lowered
+        or "codeberg" in lowered
+        or "sourceforge" in lowered
+        or "hugging" in lowered
+        or "hf.co" in lowered
+    ):
+        return True
+    return ("http" in lowered or "www." in lowered) and (
+        "code" in lowered
+        or "implementation" in lowered
+        or "repo" in lowered
+        or "software" in lowered
+    )
+
+
 _SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-Z])")
 _CUE_WINDOW = 120
 _NEVER_CODE_HOSTS = ("arxiv.org", "doi.org")
@@ -156,7 +179,7 @@ _OTHER_HOSTS_RESERVED = {
 
 def find_code_links(text: str | None, origin: str) -> tuple[CodeLink, ...]:
     """Code links named in `text`, normalised and deduplicated, in order of appearance."""
-    if not text:
+    if not text or not _may_hold_link(text):
         return ()
     return _unique(CodeLink(url, origin) for url in _code_urls(text))
 
@@ -167,8 +190,14 @@ def code_links_for(record: WorkRecord) -> tuple[CodeLink, ...]:
         CodeLink(normalise_code_url(link.url) or link.url, link.origin)
         for link in record.code_links
     )
+    if not record.code_links and not _may_hold_link(_all_text(record)):
+        return ()
     found = (link for name, text in _text_fields(record) for link in find_code_links(text, name))
     return _unique([*own, *found])
+
+
+def _all_text(record: WorkRecord) -> str:
+    return " ".join(text for _, text in _text_fields(record) if text)
 
 
 def normalise_code_url(url: str) -> str | None:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from paperscope.errors import MalformedRecordError, PaperscopeError, UnknownFormatError
 from paperscope.ingest.counts import IngestCounts
+from paperscope.ingest.reader import Failed, FileSkipped, FileStarted, Results, read_events
 from paperscope.ingest.references import link_references
-from paperscope.ingest.writer import BatchWriter
+from paperscope.ingest.writer import BatchWriter, FileResult
 from paperscope.sources.base import Format, Malformed, ParseResult
-from paperscope.sources.detect import all_formats, detect_format, format_named
-from paperscope.sources.reading import Member, open_members, peek
+from paperscope.sources.detect import all_formats, format_named
 from paperscope.store import Store
 
 
@@ -37,21 +37,44 @@ class SilentProgress:
         pass
 
 
-def _batches(results: Iterable[ParseResult], size: int) -> Iterator[list[ParseResult]]:
-    batch: list[ParseResult] = []
-    for result in results:
-        batch.append(result)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+class _BatchBuffer:
+    """Collects parsed records, possibly from several files, and writes them in batches.
 
+    One batch is one transaction. Batches cross file boundaries so that an archive of many
+    small files (ACM-CR's 904 BibTeX files) is not committed file by file.
+    """
 
-def _raise_first_malformed(file_name: str, batch: Sequence[ParseResult]) -> None:
-    for result in batch:
-        if isinstance(result, Malformed):
+    def __init__(
+        self, store: Store, *, strict: bool, batch_size: int, progress: IngestProgress
+    ) -> None:
+        self.store = store
+        self.strict = strict
+        self.batch_size = batch_size
+        self.progress = progress
+        self.groups: list[tuple[Format, list[FileResult]]] = []
+        self.size = 0
+        self.counts = IngestCounts()
+
+    def add(self, file_name: str, fmt: Format, result: ParseResult) -> None:
+        if self.strict and isinstance(result, Malformed):
+            self.flush()
             raise MalformedRecordError(file_name, result.position, result.field, result.reason)
+        if not self.groups or self.groups[-1][0] != fmt:
+            self.groups.append((fmt, []))
+        self.groups[-1][1].append((file_name, result))
+        self.size += 1
+        if self.size >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what has been collected, in one transaction."""
+        if not self.size:
+            return
+        with self.store.transaction() as connection:
+            for fmt, results in self.groups:
+                self.counts.add(BatchWriter(connection, fmt.name).write(results))
+        self.progress.records_done(self.size)
+        self.groups, self.size = [], 0
 
 
 def ingest_stream(
@@ -61,25 +84,25 @@ def ingest_stream(
     file_name: str,
     *,
     strict: bool = False,
-    batch_size: int = 2000,
+    batch_size: int = 5000,
     progress: IngestProgress | None = None,
 ) -> IngestCounts:
     """Parse one stream and write it in batches, each batch one transaction."""
-    progress = progress or SilentProgress()
-    counts = IngestCounts()
-    for batch in _batches(fmt.parse(stream), batch_size):
-        if strict:
-            _raise_first_malformed(file_name, batch)
-        with store.transaction() as connection:
-            counts.add(BatchWriter(connection, fmt.name, file_name).write(batch))
-        progress.records_done(len(batch))
-    return counts
+    buffer = _BatchBuffer(
+        store, strict=strict, batch_size=batch_size, progress=progress or SilentProgress()
+    )
+    for result in fmt.parse(stream):
+        buffer.add(file_name, fmt, result)
+    buffer.flush()
+    return buffer.counts
 
 
-def _format_for(member: Member, head: bytes, format_name: str | None) -> Format | None:
-    if format_name:
-        return format_named(format_name)
-    return detect_format(head, member.inner_name)
+def _raise(failure: Failed) -> None:
+    if failure.unknown_format:
+        raise UnknownFormatError(failure.message)
+    error = PaperscopeError(failure.message)
+    error.exit_code = failure.exit_code
+    raise error
 
 
 def ingest_paths(
@@ -88,41 +111,33 @@ def ingest_paths(
     *,
     format_name: str | None = None,
     strict: bool = False,
-    batch_size: int = 2000,
+    batch_size: int = 5000,
     progress: IngestProgress | None = None,
 ) -> IngestCounts:
     """Ingest files, folders and archives. A file named explicitly must be recognised;
     unrecognised files inside a folder or archive (READMEs, licences) are skipped and counted."""
     progress = progress or SilentProgress()
-    counts = IngestCounts()
     for path in paths:
         if not path.exists():
             raise PaperscopeError(f"{path}: no such file or folder")
-        resolved = path.resolve()
-        for member, raw_stream in open_members(resolved):
-            head, stream = peek(raw_stream)
-            fmt = _format_for(member, head, format_name)
-            if fmt is None:
-                if member.name == str(resolved):
-                    known = ", ".join(f.name for f in all_formats())
-                    raise UnknownFormatError(
-                        f"{path}: format not recognised; name it with --format (one of {known})"
-                    )
-                counts.skipped_files += 1
-                progress.file_skipped(member.name, "format not recognised")
-                continue
-            progress.file_started(member.name, fmt.name)
-            counts.add(
-                ingest_stream(
-                    store,
-                    stream,
-                    fmt,
-                    member.name,
-                    strict=strict,
-                    batch_size=batch_size,
-                    progress=progress,
-                )
-            )
+    if format_name:
+        format_named(format_name)  # an unknown name fails here, before any work
+    buffer = _BatchBuffer(store, strict=strict, batch_size=batch_size, progress=progress)
+    formats = {f.name: f for f in all_formats()}
+    for event in read_events(paths, format_name):
+        if isinstance(event, Results):
+            fmt = formats[event.format_name]
+            for result in event.results:
+                buffer.add(event.name, fmt, result)
+        elif isinstance(event, FileStarted):
+            progress.file_started(event.name, event.format_name)
+        elif isinstance(event, FileSkipped):
+            buffer.counts.skipped_files += 1
+            progress.file_skipped(event.name, event.reason)
+        else:  # what was read before the failure is kept, like any finished batch
+            buffer.flush()
+            _raise(event)
+    buffer.flush()
     with store.transaction() as connection:
         link_references(connection)
-    return counts
+    return buffer.counts

@@ -42,6 +42,7 @@ class Item:
     """A parsed record with the keys that decide whether it is new."""
 
     record: Record
+    file: str
     position: str
     raw: str
     kind: str
@@ -51,18 +52,18 @@ class Item:
     """A paper inside an author's list: not counted as a record read from the file."""
 
 
-def _item_for(parsed: Parsed) -> Item:
+def _item_for(file: str, parsed: Parsed) -> Item:
     record = parsed.record
     digest = content_hash(parsed.raw)
     if isinstance(record, WorkRecord):
-        return Item(record, parsed.position, parsed.raw, "work", str(record.key), digest)
-    if isinstance(record, AuthorRecord):
-        return Item(record, parsed.position, parsed.raw, "author", str(record.key), digest)
-    if isinstance(record, CitationRecord):
-        key = f"{record.citing}>{record.cited}"
-        return Item(record, parsed.position, parsed.raw, "citation", key, digest)
-    key = f"{record.kind}:{record.work}"
-    return Item(record, parsed.position, parsed.raw, record.kind, key, digest)
+        kind, key = "work", str(record.key)
+    elif isinstance(record, AuthorRecord):
+        kind, key = "author", str(record.key)
+    elif isinstance(record, CitationRecord):
+        kind, key = "citation", f"{record.citing}>{record.cited}"
+    else:
+        kind, key = record.kind, f"{record.kind}:{record.work}"
+    return Item(record, file, parsed.position, parsed.raw, kind, key, digest)
 
 
 def _papers_of(item: Item, author: AuthorRecord) -> list[Item]:
@@ -70,6 +71,7 @@ def _papers_of(item: Item, author: AuthorRecord) -> list[Item]:
     return [
         Item(
             paper,
+            item.file,
             f"{item.position}, paper {number}",
             f"paper {number} of {author.key}",
             "work",
@@ -81,21 +83,24 @@ def _papers_of(item: Item, author: AuthorRecord) -> list[Item]:
     ]
 
 
-class BatchWriter:
-    """Writes batches of one file of one format."""
+FileResult = tuple[str, ParseResult]
+"""A parse result and the file it came from."""
 
-    def __init__(self, connection: Connection, format_name: str, file_name: str) -> None:
+
+class BatchWriter:
+    """Writes batches of records of one format (from any number of files)."""
+
+    def __init__(self, connection: Connection, format_name: str) -> None:
         self.connection = connection
         self.format_name = format_name
-        self.file_name = file_name
 
-    def write(self, results: Sequence[ParseResult]) -> IngestCounts:
+    def write(self, results: Sequence[FileResult]) -> IngestCounts:
         counts = IngestCounts(read=len(results))
-        self._quarantine([r for r in results if isinstance(r, Malformed)], counts)
+        self._quarantine([(f, r) for f, r in results if isinstance(r, Malformed)], counts)
         items: list[Item] = []
-        for result in results:
+        for file, result in results:
             if isinstance(result, Parsed):
-                item = _item_for(result)
+                item = _item_for(file, result)
                 items.append(item)
                 if isinstance(item.record, AuthorRecord):
                     items.extend(_papers_of(item, item.record))
@@ -107,18 +112,18 @@ class BatchWriter:
         self._write_source_records(fresh, work_of)
         return counts
 
-    def _quarantine(self, malformed: Sequence[Malformed], counts: IngestCounts) -> None:
+    def _quarantine(self, malformed: Sequence[tuple[str, Malformed]], counts: IngestCounts) -> None:
         rows = [
             {
                 "format": self.format_name,
-                "file": self.file_name,
+                "file": file,
                 "position": m.position,
                 "field": m.field,
                 "reason": m.reason,
                 "content_hash": content_hash(m.raw),
                 "raw": m.raw,
             }
-            for m in malformed
+            for file, m in malformed
         ]
         insert_ignore(self.connection, quarantine, rows, ["file", "position", "content_hash"])
         counts.quarantined += len(rows)
@@ -260,7 +265,7 @@ class BatchWriter:
                 "record_key": item.record_key,
                 "kind": item.kind,
                 "content_hash": item.digest,
-                "file": self.file_name,
+                "file": item.file,
                 "position": item.position,
                 "work_id": work_of.get(id(item)),
                 "raw": item.raw,

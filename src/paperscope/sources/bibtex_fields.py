@@ -1,134 +1,117 @@
 """BibTeX field values -> WorkRecord: names, dates, identifiers, LaTeX and entity decoding.
 
-Kept apart from the scanner in `bibtex.py`. Both are on the hot path of ingest, so values
-that repeat across entries (author names, venues, keywords) are decoded once and cached, and an
-entry whose raw text holds no LaTeX, entity or odd whitespace skips decoding altogether.
+Kept apart from the scanner (`bibtex_scan`). Both are on the hot path of ingest, so values that
+repeat across entries (author names, venues, keywords) are decoded once and cached, and text
+without any LaTeX, entity or odd whitespace is only trimmed.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from datetime import date
+from typing import TypeVar
 
 from paperscope.domain import AuthorName, ExternalId, WorkRecord
 from paperscope.sources.arxiv_ids import arxiv_id
+from paperscope.sources.bibtex_scan import EntryError
 from paperscope.sources.latex import decode_latex
 
+_T = TypeVar("_T")
 _MAX_CACHED = 200_000
 _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
+_has_odd_and = re.compile(r"\s(?!and\s)[aA][nN][dD]\s").search
 _COMMA = re.compile(r",")
 _KEYWORD_SEPARATOR = re.compile(r"[,;]")
 _YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 _ISO_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 _DOI = re.compile(r"10\.\d{4,9}/\S+")
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
-_MONTHS = {
-    name: number
-    for number, name in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)
-}
-# Characters after which a value needs more than whitespace trimming.
-_SPECIAL = ("\\", "$", "~", "&", "--", "``", "''", "  ", "\t", "\r")
+_MONTH_ABBREVIATIONS = "jan feb mar apr may jun jul aug sep oct nov dec"
+_MONTHS = {name: number for number, name in enumerate(_MONTH_ABBREVIATIONS.split(), 1)}
 
 
-class EntryError(Exception):
-    """An entry that cannot become a record: the field at fault and why."""
-
-    def __init__(self, field: str | None, reason: str) -> None:
-        super().__init__(reason)
-        self.field = field
-        self.reason = reason
-
-
-class FieldPrefixes:
-    """Raw text before a value's brace (`\\n  title = `) -> field name, as seen so far.
-
-    Files repeat the same few layouts, so the scanner recognises a field by one dict lookup
-    instead of a regex; only prefixes the full field regex has accepted are ever stored.
-    """
-
-    def __init__(self) -> None:
-        self.names: dict[str, str] = {}
-
-    def learn(self, prefix: str, name: str) -> None:
-        if len(self.names) > 10_000:
-            self.names.clear()
-        self.names[prefix] = name
+def _needs_decoding(value: str) -> bool:
+    # No "\r": the text was read with universal newlines. A lone NBSP is left as it is.
+    return (
+        "\\" in value
+        or "{" in value
+        or "}" in value
+        or "$" in value
+        or "~" in value
+        or "&" in value
+        or "--" in value
+        or "``" in value
+        or "''" in value
+        or "\n" in value
+        or "  " in value
+        or "\t" in value
+    )
 
 
 def _text(value: str | None) -> str | None:
-    """Readable text: LaTeX and the HTML entities some exporters leave (`&amp;`) decoded."""
+    """Readable text: LaTeX and the HTML entities some exporters leave (`&amp;`) decoded,
+    whitespace collapsed, NFC; None when nothing is left."""
     if not value:
         return None
+    if not _needs_decoding(value):
+        if not value.isascii() and not unicodedata.is_normalized("NFC", value):
+            value = unicodedata.normalize("NFC", value)
+        return value.strip() or None
     text = decode_latex(value)
     if "&" in text:
         text = html.unescape(text)
-    if "\n" in text or "  " in text or "\t" in text or "\r" in text or "\xa0" in text:
-        return " ".join(text.split()) or None
-    return text.strip() or None
+    return " ".join(text.split()) or None
 
 
-def _trimmed(value: str | None) -> str | None:
-    """Whitespace-only cleaning, for values already known to hold no LaTeX or entities."""
-    if not value:
-        return None
-    if "\n" in value:
-        return " ".join(value.split()) or None
-    return value.strip() or None
-
-
-def _is_plain(raw: str, fields: dict[str, str]) -> bool:
-    """True when no value can need decoding: ASCII, no LaTeX, no entity, no nested brace."""
-    if not raw.isascii() or raw.count("{") > len(fields) + 1:
-        return False
-    return not any(special in raw for special in _SPECIAL)
-
-
-def _cached(value: str | None, cache: dict[str, str | None]) -> str | None:
-    if value is None:
-        return None
-    text = cache.get(value, "")
-    if text == "":
-        if len(cache) > _MAX_CACHED:
-            cache.clear()
-        text = cache[value] = _text(value)
-    return text
+def _remember(cache: dict[str, _T], key: str, value: _T) -> None:
+    if len(cache) > _MAX_CACHED:
+        cache.clear()
+    cache[key] = value
 
 
 _VENUES: dict[str, str | None] = {}
-_KEYWORDS: dict[str, str | None] = {}
-_AUTHORS: dict[str, AuthorName | None] = {}
+_KEYWORDS: dict[str, str] = {}
+_AUTHORS: dict[str, AuthorName] = {}
 
 
-def work_record(fields: dict[str, str], key: str, raw: str | None) -> WorkRecord:
-    """The record for one entry; `raw` is the entry text when every value was a plain `{...}`."""
-    clean = _trimmed if raw is not None and _is_plain(raw, fields) else _text
-    title = clean(fields.get("title"))
+def work_record(fields: dict[str, str], key: str) -> WorkRecord:
+    """The record for one entry's fields (names lower-case, values raw)."""
+    get = fields.get
+    title = _text(get("title"))
     if title is None:
         raise EntryError("title", "missing title")
     year, published = _dates(fields)
-    get = fields.get
-    primary_class = _text(get("primaryclass"))
+    venue = get("journal") or get("booktitle") or get("series")
+    if venue is not None:
+        venue = _VENUES[venue] if venue in _VENUES else _venue(venue)
+    primary_class = get("primaryclass")
     return WorkRecord(
         ids=_ids(fields, key),
         title=title,
-        abstract=clean(get("abstract")),
+        abstract=_text(get("abstract")),
         authors=_authors(get("author")),
         published=published,
         year=year,
-        categories=(primary_class,) if primary_class else (),
-        venue=_cached(get("journal") or get("booktitle") or get("series"), _VENUES),
+        categories=(primary_class.strip(),) if primary_class else (),
+        venue=venue,
         keywords=_keywords(get("keywords")),
-        comments=clean(get("note")),
+        comments=_text(get("note")),
         url=_url(get("url")),
     )
 
 
+def _venue(raw: str) -> str | None:
+    text = _text(raw)
+    _remember(_VENUES, raw, text)
+    return text
+
+
 def _normal_doi(value: str) -> str | None:
-    doi = value.strip().strip("{}").strip().lower()
-    if not doi.startswith("10."):
-        doi = _DOI_PREFIX.sub("", doi)
-    doi = doi.replace("\\_", "_")
+    doi = value.strip().lower()
+    if not doi.startswith("10.") or "{" in doi or "\\" in doi:
+        doi = _DOI_PREFIX.sub("", doi.strip("{} ")).replace("\\_", "_")
     return doi if _DOI.fullmatch(doi) else None
 
 
@@ -151,7 +134,9 @@ def _dates(fields: dict[str, str]) -> tuple[int | None, date | None]:
     """Year from `year` (else biblatex `date`); a date when the month is known (day 1 if none)."""
     iso = _ISO_DATE.match(fields["date"].strip()) if "date" in fields else None
     raw_year = fields.get("year")
-    if raw_year is not None:
+    if raw_year is not None and raw_year.isdigit() and len(raw_year) == 4:
+        year = int(raw_year)
+    elif raw_year is not None:
         found = _YEAR.search(raw_year)
         if found is None:
             raise EntryError("year", f"unparseable year {raw_year.strip()!r}")
@@ -195,22 +180,29 @@ def _split_top_level(value: str, separator: re.Pattern[str]) -> list[str]:
 def _authors(value: str | None) -> tuple[AuthorName, ...]:
     if not value:
         return ()
-    authors = []
-    for raw_name in _split_top_level(value.strip(), _AND):
-        author = _AUTHORS.get(raw_name, False)
-        if author is False:
-            if len(_AUTHORS) > _MAX_CACHED:
-                _AUTHORS.clear()
+    value = value.strip()
+    if "{" in value or "\n" in value or "  " in value or "\t" in value or _has_odd_and(value):
+        raw_names = _split_top_level(value, _AND)  # braces, or `and` spaced or spelled oddly
+    else:
+        raw_names = value.split(" and ")
+    authors = list(map(_AUTHORS.get, raw_names))
+    if all(authors):  # not `None in`: that would call the dataclass __eq__ on every author
+        return tuple(authors)  # type: ignore[arg-type]
+    for index, raw_name in enumerate(raw_names):
+        if authors[index] is None:
             name = display_name(raw_name)
-            author = _AUTHORS[raw_name] = AuthorName(name) if name else None
-        if author is not None:
-            authors.append(author)
-    return tuple(authors)
+            authors[index] = author = AuthorName(name) if name else None
+            if author is not None:
+                _remember(_AUTHORS, raw_name, author)
+    return tuple(author for author in authors if author is not None)
 
 
 def display_name(raw_name: str) -> str | None:
     """ "Last, First" and "Last, Jr, First" as "First Last Jr"; `{Corporate, Inc.}` kept whole."""
-    pieces = [piece.strip() for piece in _split_top_level(raw_name, _COMMA)]
+    if "{" in raw_name:
+        pieces = [piece.strip() for piece in _split_top_level(raw_name, _COMMA)]
+    else:
+        pieces = [piece.strip() for piece in raw_name.split(",")]
     if len(pieces) == 2:
         pieces = [pieces[1], pieces[0]]
     elif len(pieces) >= 3:
@@ -222,12 +214,25 @@ def display_name(raw_name: str) -> str | None:
 def _keywords(value: str | None) -> tuple[str, ...]:
     if not value:
         return ()
-    words = [_cached(word, _KEYWORDS) for word in _split_top_level(value, _KEYWORD_SEPARATOR)]
-    return tuple(word for word in words if word)
+    if "{" in value or ";" in value:
+        raw_words = _split_top_level(value, _KEYWORD_SEPARATOR)
+    else:
+        raw_words = value.split(",")
+    words = list(map(_KEYWORDS.get, raw_words))
+    if None not in words:
+        return tuple(words)  # type: ignore[arg-type]
+    for index, raw_word in enumerate(raw_words):
+        if words[index] is None:
+            words[index] = word = _text(raw_word)
+            if word is not None:
+                _remember(_KEYWORDS, raw_word, word)
+    return tuple(word for word in words if word is not None)
 
 
 def _url(value: str | None) -> str | None:
     if not value:
         return None
+    if "\\" not in value and "{" not in value:
+        return value.strip() or None
     url = value.strip().strip("{}").replace("\\_", "_").replace("\\%", "%").replace("\\#", "#")
     return url.removeprefix("\\url").strip("{} ") or None

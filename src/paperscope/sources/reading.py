@@ -155,7 +155,7 @@ def read_text_lines(stream: BinaryIO, encoding: str = "utf-8") -> Iterator[str]:
     wrapper = io.TextIOWrapper(cast(Any, stream), encoding=encoding, errors="replace", newline="")
     try:
         # Not `yield from`: closing this generator would close the wrapper and the stream.
-        for line in wrapper:
+        for line in wrapper:  # noqa: UP028
             yield line
     finally:
         # Hand the binary stream back unclosed; it may already be closed by its owner.

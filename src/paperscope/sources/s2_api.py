@@ -263,7 +263,7 @@ def _paper_results(paper: Mapping[str, Any], where: _Where) -> Iterator[ParseRes
     try:
         work = work_record(Fields(paper))
     except FieldError as error:
-        if error.field.lower() != "title" or where.titles_requested:
+        if (error.field or "").lower() != "title" or where.titles_requested:
             yield Malformed(where.position, error.field, error.reason, raw)
         # else: the request did not ask for titles, so this is a partial view, not damage.
         return

@@ -98,12 +98,9 @@ def insert_with_ids(
         sql = _insert_sql(connection.dialect, table, tuple(with_ids[0]))
         connection.exec_driver_sql(sql, with_ids)
         return ids
-    # SQLite: one execute per row is a C call, and lastrowid is exact and race-free.
+    # SQLite numbers rows max(rowid)+1, +2, ... in insert order, and after the insert this
+    # transaction holds the write lock, so the new ids are the last len(rows) up to the max.
     sql = _insert_sql(connection.dialect, table, tuple(rows[0]))
-    cursor = connection.connection.cursor()
-    new_ids = []
-    for row in rows:
-        cursor.execute(sql, row)
-        new_ids.append(int(cursor.lastrowid))
-    cursor.close()
-    return new_ids
+    connection.exec_driver_sql(sql, list(rows))
+    last = connection.execute(select(func.max(table.c.id))).scalar_one()
+    return list(range(last - len(rows) + 1, last + 1))
