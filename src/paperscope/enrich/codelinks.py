@@ -190,14 +190,15 @@ def code_links_for(record: WorkRecord) -> tuple[CodeLink, ...]:
         CodeLink(normalise_code_url(link.url) or link.url, link.origin)
         for link in record.code_links
     )
-    if not record.code_links and not _may_hold_link(_all_text(record)):
+    found = [
+        link
+        for name, text in _text_fields(record)
+        if text and _may_hold_link(text)
+        for link in find_code_links(text, name)
+    ]
+    if not found and not record.code_links:
         return ()
-    found = (link for name, text in _text_fields(record) for link in find_code_links(text, name))
     return _unique([*own, *found])
-
-
-def _all_text(record: WorkRecord) -> str:
-    return " ".join(text for _, text in _text_fields(record) if text)
 
 
 def normalise_code_url(url: str) -> str | None:

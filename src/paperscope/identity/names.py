@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv", "v"})
@@ -32,6 +33,7 @@ def surname_key(name: str) -> str:
     return tokens[-1] if tokens else ""
 
 
+@lru_cache(maxsize=200_000)
 def name_key(name: str) -> str:
     """Folded "first last" form of a name; "Last, First" is turned around first."""
     if name.count(",") == 1:

@@ -1,8 +1,10 @@
 """Dialect-aware bulk writes: insert-or-ignore, insert-or-update, and inserts that hand back ids.
 
-Statements are built with SQLAlchemy Core, compiled once per dialect, and run through the
+On SQLite, statements are built with SQLAlchemy Core, compiled once, and run through the
 driver's `executemany`: at ingest volumes SQLAlchemy's per-row parameter processing, not the
-database, would otherwise be the bottleneck.
+database, would otherwise be the bottleneck. On PostgreSQL a batch is one statement that
+unnests one array per column (`INSERT ... SELECT * FROM unnest(...)`): one round trip and
+one plan per batch instead of one per row.
 """
 
 from __future__ import annotations
@@ -56,13 +58,39 @@ def _insert_sql(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> str
     return _sql(dialect, insert(table), columns)
 
 
+def _quoted(names: Sequence[str]) -> str:
+    return ", ".join(f'"{name}"' for name in names)
+
+
+@cache
+def _unnest_sql(dialect: Dialect, table: Table, columns: tuple[str, ...], conflict: str) -> str:
+    arrays = ", ".join(
+        f"%({name})s::{table.c[name].type.compile(dialect=dialect)}[]" for name in columns
+    )
+    return (
+        f'INSERT INTO "{table.name}" ({_quoted(columns)}) SELECT * FROM unnest({arrays}) {conflict}'
+    )
+
+
+def _unnest(
+    connection: Connection, table: Table, rows: Sequence[dict[str, Any]], conflict: str
+) -> None:
+    columns = tuple(rows[0])
+    arrays = {name: [row[name] for row in rows] for name in columns}
+    connection.exec_driver_sql(_unnest_sql(connection.dialect, table, columns, conflict), arrays)
+
+
 def insert_ignore(
     connection: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
 ) -> None:
     """Insert rows (all with the same columns); a row whose `keys` exist is left as stored."""
-    if rows:
-        sql = _insert_ignore_sql(connection.dialect, table, tuple(rows[0]), tuple(keys))
-        connection.exec_driver_sql(sql, list(rows))
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql":
+        _unnest(connection, table, rows, f"ON CONFLICT ({_quoted(keys)}) DO NOTHING")
+        return
+    sql = _insert_ignore_sql(connection.dialect, table, tuple(rows[0]), tuple(keys))
+    connection.exec_driver_sql(sql, list(rows))
 
 
 def upsert(
@@ -76,7 +104,12 @@ def upsert(
 
     PostgreSQL refuses to update one row twice in a statement, so callers pass unique keys.
     """
-    if rows:
+    if rows and connection.dialect.name == "postgresql":
+        assignments = ", ".join(f'"{name}" = EXCLUDED."{name}"' for name in update)
+        _unnest(
+            connection, table, rows, f"ON CONFLICT ({_quoted(keys)}) DO UPDATE SET {assignments}"
+        )
+    elif rows:
         sql = _upsert_sql(connection.dialect, table, tuple(rows[0]), tuple(keys), tuple(update))
         connection.exec_driver_sql(sql, list(rows))
 
@@ -94,9 +127,7 @@ def insert_with_ids(
                 select(func.nextval(sequence)).select_from(func.generate_series(1, len(rows)))
             ).scalars()
         )
-        with_ids = [{"id": new_id, **row} for new_id, row in zip(ids, rows, strict=True)]
-        sql = _insert_sql(connection.dialect, table, tuple(with_ids[0]))
-        connection.exec_driver_sql(sql, with_ids)
+        _unnest(connection, table, [{"id": i, **row} for i, row in zip(ids, rows, strict=True)], "")
         return ids
     # SQLite numbers rows max(rowid)+1, +2, ... in insert order, and after the insert this
     # transaction holds the write lock, so the new ids are the last len(rows) up to the max.
