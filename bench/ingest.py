@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -156,16 +156,7 @@ def _sqlite_urls(folder: Path) -> Callable[[], str]:
 
 def _postgres_urls(server: PgServer) -> Callable[[], str]:
     numbers = iter(range(1_000_000))
-
-    def make() -> str:
-        name = f"bench_{next(numbers)}"
-        admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        return server.url(name)
-
-    return make
+    return lambda: server.new_database(f"bench_{next(numbers)}")
 
 
 def main() -> None:

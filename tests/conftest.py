@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from paperscope.store import Store
 from pgserver import PgServer, find_pg_bin, start_server
@@ -51,12 +50,7 @@ _database_counter = itertools.count()
 
 
 def _fresh_pg_database(server: PgServer) -> str:
-    name = f"test_{os.getpid()}_{next(_database_counter)}"
-    admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return server.url(name)
+    return server.new_database(f"test_{os.getpid()}_{next(_database_counter)}")
 
 
 @pytest.fixture
