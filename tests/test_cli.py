@@ -55,3 +55,14 @@ def test_author_profile_numbers_come_from_the_listed_works(data_dir: Path, sqlit
     assert "1 papers" in result.stdout
     assert "42 citations" in result.stdout
     assert "h-index 1" in result.stdout
+
+
+def test_harvest_rejects_a_bad_query_with_a_clear_message(tmp_path: Path) -> None:
+    result = _paperscope("harvest", "arxiv", "--from", "yesterday")
+
+    assert result.returncode == 2
+    assert "dates are YYYY-MM-DD" in result.stderr
+
+    unknown = _paperscope("harvest", "nowhere")
+    assert unknown.returncode == 2
+    assert "unknown harvest source 'nowhere'" in unknown.stderr

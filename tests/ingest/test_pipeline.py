@@ -194,3 +194,16 @@ def test_a_damaged_file_is_named_and_its_folder_goes_on(
         ingest_paths(store, [folder / "truncated.jsonl.gz"])
 
     assert (counts.new, counts.skipped_files) == (3, 1)
+
+
+def test_hidden_files_in_a_folder_are_not_ingested(
+    store: Store, samples: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "page-00001.jsonl").write_bytes((samples / "kaggle-three.jsonl").read_bytes())
+    (folder / ".page-00002.tmp").write_bytes((samples / "kaggle-updated.jsonl").read_bytes())
+
+    counts = ingest_paths(store, [folder])
+
+    assert (counts.new, counts.updated, counts.skipped_files) == (3, 0, 0)

@@ -89,13 +89,19 @@ def _opened(stream: BinaryIO) -> Iterator[BinaryIO]:
         stream.close()
 
 
+def _is_hidden(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts)
+
+
 def open_members(path: Path) -> Iterator[tuple[Member, BinaryIO]]:
     """Yield every readable file in `path` (a file, archive or folder) with an open stream.
 
     Each stream is closed when the caller asks for the next member.
     """
     if path.is_dir():
-        for child in sorted(p for p in path.rglob("*") if p.is_file()):
+        # Hidden files are work in progress (a harvester's temp file) or tool droppings.
+        children = (p for p in path.rglob("*") if p.is_file())
+        for child in sorted(c for c in children if not _is_hidden(c.relative_to(path))):
             yield from open_members(child)
         return
     if _magic(path).startswith(_ZIP_MAGIC):
