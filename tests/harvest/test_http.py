@@ -114,3 +114,22 @@ def test_a_client_error_fails_at_once(replay: Replay, clock: FakeClock) -> None:
     with _client(replay, clock) as client, pytest.raises(HarvestError, match="HTTP 404"):
         client.fetch(spec, _accept)
     assert len(replay.log) == 1
+
+
+def test_a_429_storm_is_waited_out_politely_then_given_up(replay: Replay, clock: FakeClock) -> None:
+    storm = [text_response("slow down", 429, **{"Retry-After": "30"})] * 3
+    replay.add(_always, *storm, text_response("", 429), text_response("ok"))
+    with _client(replay, clock) as client:
+        assert client.fetch(RequestSpec("GET", ARXIV), _accept).text == "ok"
+    # Retry-After is obeyed where given; without it the backoff goes on doubling.
+    assert clock.sleeps == [30.0, 30.0, 30.0, 16.0]
+    assert len(replay.log) == 5
+
+    endless = Replay(clock=clock)
+    endless.add(_always, text_response("slow down", 429, **{"Retry-After": "60"}))
+    with (
+        PoliteClient(user_agent(None), endless.transport(), clock) as client,
+        pytest.raises(HarvestError, match="after 5 tries"),
+    ):
+        client.fetch(RequestSpec("GET", ARXIV), _accept)
+    assert len(endless.log) == 5
