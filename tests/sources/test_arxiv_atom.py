@@ -6,7 +6,6 @@ import io
 import json
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 
@@ -16,9 +15,7 @@ from paperscope.sources.arxiv_ids import arxiv_id, year_from_id
 from paperscope.sources.base import Malformed, Parsed, ParseResult
 from paperscope.sources.detect import detect_format
 from paperscope.sources.reading import SNIFF_BYTES
-
-if TYPE_CHECKING:
-    from _typeshed import WriteableBuffer
+from streams import CountingStream
 
 
 def _results(path: Path) -> list[ParseResult]:
@@ -151,27 +148,6 @@ def test_broken_xml_keeps_the_entries_before_the_break(samples: Path) -> None:
     assert [w.key.value for w in _works(results)] == ["hep-th/9711200", "1306.0533"]
     (error,) = _malformed(results)
     assert (error.position, error.field) == ("after entry 2", "xml")
-
-
-class CountingStream(io.BytesIO):
-    """Counts the bytes a parser has pulled, to show it streams instead of reading everything."""
-
-    consumed = 0
-
-    def read(self, size: int | None = -1) -> bytes:
-        data = super().read(size)
-        self.consumed += len(data)
-        return data
-
-    def read1(self, size: int | None = -1) -> bytes:
-        data = super().read1(size)
-        self.consumed += len(data)
-        return data
-
-    def readinto(self, buffer: WriteableBuffer) -> int:
-        count = super().readinto(buffer)
-        self.consumed += count
-        return count
 
 
 def test_long_feed_is_streamed_entry_by_entry() -> None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 
@@ -16,9 +14,7 @@ from paperscope.sources.arxiv_kaggle import parse, sniff
 from paperscope.sources.base import Malformed, Parsed, ParseResult
 from paperscope.sources.detect import detect_format
 from paperscope.sources.reading import SNIFF_BYTES
-
-if TYPE_CHECKING:
-    from _typeshed import WriteableBuffer
+from streams import CountingStream
 
 
 def _results(path: Path) -> list[ParseResult]:
@@ -107,27 +103,6 @@ def test_bad_lines_are_quarantined_with_line_and_field(sample: Path) -> None:
     assert malformed[0].reason.startswith("invalid JSON")
     assert malformed[0].raw.startswith('{"id":"0704.0050"')
     assert malformed[3].reason == "line is not a JSON object"
-
-
-class CountingStream(io.BytesIO):
-    """Counts the bytes a parser has pulled, to show it streams instead of reading everything."""
-
-    consumed = 0
-
-    def read(self, size: int | None = -1) -> bytes:
-        data = super().read(size)
-        self.consumed += len(data)
-        return data
-
-    def read1(self, size: int | None = -1) -> bytes:
-        data = super().read1(size)
-        self.consumed += len(data)
-        return data
-
-    def readinto(self, buffer: WriteableBuffer) -> int:
-        count = super().readinto(buffer)
-        self.consumed += count
-        return count
 
 
 def test_large_file_is_streamed_line_by_line() -> None:

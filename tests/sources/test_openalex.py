@@ -12,6 +12,7 @@ from paperscope.sources.base import Malformed, Parsed, ParseResult
 from paperscope.sources.detect import detect_format
 from paperscope.sources.openalex import json_documents, parse, sniff
 from paperscope.sources.reading import SNIFF_BYTES, open_members
+from streams import CountingStream
 
 WORKS_JSON = Path("data/recordings/openalex-works/works.json")
 
@@ -153,19 +154,6 @@ def test_single_pretty_printed_work(samples: Path) -> None:
 def test_jsonl_is_streamed_not_read_whole() -> None:
     line = b'{"id": "https://openalex.org/W1", "title": "Streaming", "referenced_works": []}\n'
     data = line * 20_000
-
-    class CountingStream(io.BytesIO):
-        consumed = 0
-
-        def read(self, size: int | None = -1) -> bytes:
-            chunk = super().read(size)
-            self.consumed += len(chunk)
-            return chunk
-
-        def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-            count = super().readinto(buffer)
-            self.consumed += count
-            return count
 
     stream = CountingStream(data)
     results = parse(stream)
