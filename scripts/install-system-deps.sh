@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# System packages the test suite needs: a PostgreSQL server (Debian's) for the store tests.
+# System packages the test suite needs: a PostgreSQL server (Debian's) for the store tests
+# and Chromium for the browser tests.
 # Idempotent: installs only what is missing.
 set -euo pipefail
 
@@ -9,6 +10,7 @@ have_postgres() {
 
 missing=()
 have_postgres || missing+=(postgresql)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0

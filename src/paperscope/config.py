@@ -38,6 +38,27 @@ class Settings(BaseSettings):
         default=None, description="Where harvested raw responses go; default: data_dir/harvest."
     )
 
+    embedding_model: str = Field(
+        default="minilm",
+        description="Encoder for semantic search, novelty and personal ranking (docs/search.md).",
+    )
+    base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Public address of the web app, used in emailed links.",
+    )
+    host: str = Field(default="127.0.0.1", description="Where `paperscope serve` listens.")
+    port: int = Field(default=8000, ge=1, le=65535)
+    secret_key: str | None = Field(
+        default=None,
+        description="Signs sessions and emailed links; default: a random key kept in data_dir.",
+    )
+    smtp_host: str = Field(default="127.0.0.1", description="SMTP server for digests.")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_security: str = Field(default="none", description="none, starttls or ssl.")
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    mail_from: str = Field(default="paperscope <digest@localhost>")
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

@@ -33,6 +33,18 @@ class MalformedRecordError(PaperscopeError):
         super().__init__(f"{where}: {reason}")
 
 
+class QueryError(PaperscopeError):
+    """A user's query or parameter cannot be run (bad syntax, unknown filter, out of range)."""
+
+    exit_code = 2
+
+
+class NotFoundError(PaperscopeError):
+    """A work, person or other named thing does not exist."""
+
+    exit_code = 1
+
+
 class StoreError(PaperscopeError):
     """The database could not be opened, migrated or written."""
 

@@ -7,6 +7,11 @@ from sqlalchemy import Connection, and_, select, update
 from paperscope.store.schema import references, work_ids
 
 
+def resolve_references(connection: Connection) -> int:
+    """The `resolve` stage's reference step: link every edge that can be linked; idempotent."""
+    return link_references(connection)
+
+
 def link_references(connection: Connection) -> int:
     """Fill citing/cited work ids that an identifier now resolves; returns edges newly linked."""
     linked = 0

@@ -10,6 +10,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -72,11 +73,20 @@ class Store:
         config.set_main_option("script_location", str(MIGRATIONS_DIR))
         with self.engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            # Each domain adds its tables in its own migration branch off 0001: upgrade them all.
+            command.upgrade(config, "heads")
 
-    def schema_revision(self) -> str | None:
+    def schema_revisions(self) -> set[str]:
+        """The migration heads the database is at (one per domain branch)."""
         with self.engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            return set(MigrationContext.configure(connection).get_current_heads())
+
+    @staticmethod
+    def newest_revisions() -> set[str]:
+        """The heads of the migration scripts shipped with this version."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        return set(ScriptDirectory.from_config(config).get_heads())
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:

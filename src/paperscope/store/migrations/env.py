@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import paperscope.store  # noqa: F401  (every domain's tables)
 from paperscope.store.schema import metadata
 
 connection = context.config.attributes["connection"]

@@ -1,0 +1,24 @@
+"""The `paperscope` command: one subcommand per stage; errors become exit codes, not tracebacks.
+
+Each module registers its commands on the shared typer app when imported.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from paperscope.cli import demo, harvest, ingest, notify, people, profiles, search, web
+from paperscope.cli.app import app, errors
+from paperscope.errors import PaperscopeError
+
+__all__ = ["app", "main"]
+
+_COMMAND_MODULES = (ingest, profiles, search, people, web, notify, demo, harvest)
+
+
+def main() -> None:
+    try:
+        app()
+    except PaperscopeError as error:
+        errors.print(f"error: {error}", markup=False, highlight=False)
+        sys.exit(error.exit_code)

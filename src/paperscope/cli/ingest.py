@@ -1,0 +1,137 @@
+"""Commands that read files into the database and report on what it holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from paperscope.cli.app import DatabaseOption, app, console, errors, open_store
+from paperscope.config import Settings
+from paperscope.ingest import IngestCounts, ingest_paths
+from paperscope.store import Store
+from paperscope.store.queries import table_counts
+
+
+class RichIngestProgress:
+    """Draws the ingest as a rich progress bar (only on a terminal)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task = progress.add_task("ingest", total=None)
+
+    def file_started(self, name: str, format_name: str) -> None:
+        self.progress.update(self.task, description=f"{format_name}: {Path(name).name}")
+
+    def records_done(self, count: int) -> None:
+        self.progress.advance(self.task, count)
+
+    def file_skipped(self, name: str, reason: str) -> None:
+        self.progress.console.print(f"[dim]skipped {name}: {reason}[/dim]")
+
+
+def summary(counts: IngestCounts) -> str:
+    return (
+        f"read {counts.read}, new {counts.new}, merged {counts.merged}, "
+        f"updated {counts.updated}, unchanged {counts.unchanged}, "
+        f"quarantined {counts.quarantined}, citations {counts.citations}, "
+        f"abstracts {counts.abstracts}, authors {counts.authors}, "
+        f"skipped files {counts.skipped_files}"
+    )
+
+
+def run_ingest(store: Store, paths: list[Path], fmt: str | None, strict: bool) -> IngestCounts:
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("records"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=errors, disable=not errors.is_terminal) as progress:
+        return ingest_paths(
+            store,
+            paths,
+            format_name=fmt,
+            strict=strict,
+            batch_size=Settings().ingest_batch_size,
+            progress=RichIngestProgress(progress),
+        )
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files, folders or archives to ingest.")],
+    format: Annotated[
+        str | None, typer.Option("--format", "-f", help="Skip detection: use this format.")
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Stop with exit code 3 at the first malformed record.")
+    ] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Parse paper metadata files into the database; safe to rerun.
+
+    Example: paperscope ingest ../shared/data/aan ../shared/data/recordings/openalex-works
+    """
+    store = open_store(database)
+    counts = run_ingest(store, paths, format, strict)
+    console.print(summary(counts))
+    if counts.quarantined:
+        console.print("see the quarantined records with: paperscope quarantine")
+
+
+@app.command()
+def formats() -> None:
+    """List the formats paperscope reads (detected by content).
+
+    Example: paperscope formats
+    """
+    from paperscope.sources.detect import all_formats
+
+    table = Table("format", "what")
+    for fmt in all_formats():
+        table.add_row(fmt.name, fmt.description)
+    console.print(table)
+
+
+@app.command()
+def stats(database: DatabaseOption = None) -> None:
+    """Count what the database holds.
+
+    Example: paperscope stats
+    """
+    with open_store(database).connect() as connection:
+        for table, count in table_counts(connection).items():
+            console.print(f"{table:>16}: {count}")
+
+
+@app.command("quarantine")
+def show_quarantine(
+    limit: Annotated[int, typer.Option(help="How many to show.")] = 20,
+    database: DatabaseOption = None,
+) -> None:
+    """Show records that could not be ingested, with file, position, field and reason.
+
+    Example: paperscope quarantine --limit 5
+    """
+    from sqlalchemy import select
+
+    from paperscope.store.schema import quarantine
+
+    with open_store(database).connect() as connection:
+        rows = connection.execute(select(quarantine).order_by(quarantine.c.id).limit(limit))
+        for row in rows.mappings():
+            field = f", field {row['field']}" if row["field"] else ""
+            console.print(f"{row['file']}: {row['position']}{field}: {row['reason']}", markup=False)

@@ -1,0 +1,3 @@
+"""Digests and subscribers (issue 7)."""
+
+from __future__ import annotations

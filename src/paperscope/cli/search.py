@@ -1,0 +1,3 @@
+"""Search and similar papers (issue 4)."""
+
+from __future__ import annotations
