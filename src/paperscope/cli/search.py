@@ -1,3 +1,158 @@
-"""Search and similar papers (issue 4)."""
+"""Search and similar papers (issue 4): `paperscope search`, `similar` and `enrich`."""
 
 from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from paperscope.cli.app import DatabaseOption, app, console, errors, open_store
+from paperscope.config import Settings
+from paperscope.errors import NotFoundError, QueryError
+
+
+def _date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        if len(value) == 4 and value.isdigit():
+            return date(int(value), 1, 1) if option == "--since" else date(int(value), 12, 31)
+        raise QueryError(f"{option} {value!r} is not a date: use YYYY-MM-DD or YYYY") from None
+
+
+def _check_format(output: str) -> None:
+    if output not in ("text", "json"):
+        raise QueryError(f"unknown format {output!r}: use text or json")
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help='Words, "quoted phrases" and prefix* words.')],
+    mode: Annotated[str, typer.Option("--mode", help="keyword, semantic or hybrid")] = "hybrid",
+    since: Annotated[str | None, typer.Option("--since", help="YYYY-MM-DD or YYYY")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="YYYY-MM-DD or YYYY")] = None,
+    category: Annotated[
+        str | None, typer.Option("--category", help="arXiv category: cs.CL or CL")
+    ] = None,
+    has_code: Annotated[bool, typer.Option("--has-code", help="Only works with code.")] = False,
+    author: Annotated[str | None, typer.Option("--author", help="Part of an author name.")] = None,
+    venue: Annotated[str | None, typer.Option("--venue", help="Part of the venue name.")] = None,
+    page: Annotated[int, typer.Option("--page", help="Result page, from 1.")] = 1,
+    per_page: Annotated[int, typer.Option("--per-page", help="Results per page.")] = 10,
+    output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    database: DatabaseOption = None,
+) -> None:
+    """Search works by keyword (BM25), meaning (embeddings) or both (hybrid, the default).
+
+    Example: paperscope search "graph neural network*" --mode hybrid --since 2020 --has-code
+    """
+    from paperscope.search.cards import load_cards, render_text, results_json
+    from paperscope.search.filters import SearchFilters
+    from paperscope.search.service import SearchRequest
+    from paperscope.search.service import search as run_search
+
+    _check_format(output)
+    filters = SearchFilters(
+        category=category,
+        since=_date(since, "--since"),
+        until=_date(until, "--until"),
+        has_code=has_code,
+        author=author,
+        venue=venue,
+    )
+    request = SearchRequest(query, mode, filters, page, per_page)
+    store = open_store(database)
+    results = run_search(store, request, Settings())
+    with store.connect() as connection:
+        cards = load_cards(connection, [hit.work_id for hit in results.hits])
+    if output == "json":
+        console.print_json(json.dumps(results_json(results, cards)))
+    else:
+        console.print(render_text(results, cards, query), markup=False, highlight=False)
+
+
+@app.command()
+def similar(
+    work: Annotated[str, typer.Argument(help="A work id, or an external id such as arxiv:...")],
+    limit: Annotated[int, typer.Option("--limit", help="How many similar works.")] = 10,
+    output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    database: DatabaseOption = None,
+) -> None:
+    """Works most similar in meaning to one work.
+
+    Example: paperscope similar doi:10.1145/3383583.3398517 --limit 5
+    """
+    from paperscope.search.cards import load_cards, render_text, resolve_work, results_json
+    from paperscope.search.service import SearchResults, similar_works
+
+    _check_format(output)
+    store = open_store(database)
+    with store.connect() as connection:
+        work_id = resolve_work(connection, work)
+    if work_id is None:
+        raise NotFoundError(
+            f"no work {work!r}: give a work id or scheme:value (doi:..., arxiv:...)"
+        )
+    hits = similar_works(store, work_id, Settings(), limit)
+    with store.connect() as connection:
+        cards = load_cards(connection, [work_id, *(hit.work_id for hit in hits)])
+    results = SearchResults(hits, len(hits), 1, max(limit, 1), "similar", None)
+    if output == "json":
+        payload = results_json(results, cards)
+        payload["work_id"] = work_id
+        console.print_json(json.dumps(payload))
+        return
+    source = cards.get(work_id)
+    if source is not None:
+        console.print(f"similar to: {source.title} [work {work_id}]", markup=False)
+    console.print(render_text(results, cards), markup=False, highlight=False)
+
+
+@app.command()
+def enrich(
+    model: Annotated[
+        str | None,
+        typer.Option("--model", help="minilm, model2vec or hashing; default from settings."),
+    ] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Texts per batch.")] = 32,
+    database: DatabaseOption = None,
+) -> None:
+    """Update the search indexes: keyword index, embeddings of new or changed works, and the
+    vector index. Safe to interrupt and rerun: only what is missing or stale is computed.
+
+    Example: paperscope enrich --model model2vec
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from paperscope.search.embeddings import get_encoder
+    from paperscope.search.index import open_index
+    from paperscope.search.keyword import refresh_keyword_index
+    from paperscope.search.vectors import embed_works
+
+    settings = Settings()
+    name = model or settings.embedding_model
+    encoder = get_encoder(name, settings.data_dir)
+    store = open_store(database)
+    indexed = refresh_keyword_index(store)
+    console.print(f"keyword index: {indexed} works re-indexed")
+    columns = (
+        "{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=errors, disable=not errors.is_terminal) as progress:
+        task = progress.add_task(f"embedding ({name})", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        embedded = embed_works(store, encoder, progress=advance, batch_size=batch_size)
+    console.print(f"embeddings ({name}): {embedded} works embedded")
+    index = open_index(store, settings.data_dir, name)
+    kind = "HNSW" if index.hnsw is not None else "exact"
+    console.print(f"vector index ({name}): {index.size} vectors, {kind}")

@@ -1,0 +1,192 @@
+"""Keyword search: SQLite FTS5 (BM25) or PostgreSQL full text (tsvector + GIN), one interface.
+
+Fields: title (weighted highest), abstract, authors, venue. The index is kept in step with
+the works by a queue: triggers (see migration 0002_search) add a work to ``search_pending``
+whenever it is inserted, deleted or its title, abstract, venue or authorships change;
+``refresh_keyword_index`` re-indexes exactly the queued works. ``paperscope enrich`` runs it,
+and every search runs it first when the queue is not empty, so results are never stale
+after an ingest, a re-ingest or a merge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.sql import Select
+
+from paperscope.search.query import ParsedQuery, fts5_expression
+from paperscope.store import Store
+from paperscope.store.search_schema import search_pending
+
+REFRESH_BATCH = 5000
+
+# BM25 column weights (title, abstract, authors, venue); tuned on ACM-CR dev contexts.
+FTS5_WEIGHTS = (3.0, 1.0, 1.0, 0.5)
+# ts_rank weights for the labels {D, C, B, A}: abstract D, venue C, authors B, title A.
+PG_WEIGHTS = "{0.3, 0.2, 0.4, 1.0}"
+
+_SQLITE_AUTHORS = (
+    "(SELECT group_concat(name, ', ') FROM (SELECT name FROM authorships a "
+    "WHERE a.work_id = w.id ORDER BY a.position))"
+)
+_PG_AUTHORS = (
+    "coalesce((SELECT string_agg(a.name, ', ' ORDER BY a.position) FROM authorships a "
+    "WHERE a.work_id = w.id), '')"
+)
+_PG_DOCUMENT = (
+    "setweight(to_tsvector('english', coalesce(w.title, '')), 'A') || "
+    f"setweight(to_tsvector('simple', {_PG_AUTHORS}), 'B') || "
+    "setweight(to_tsvector('english', coalesce(w.venue, '')), 'C') || "
+    "setweight(to_tsvector('english', coalesce(w.abstract, '')), 'D')"
+)
+
+
+def _reindex_sqlite(connection: Connection, ids: list[int]) -> None:
+    marks = ", ".join(str(int(i)) for i in ids)  # integers from our own table
+    connection.exec_driver_sql(f"DELETE FROM works_fts WHERE rowid IN ({marks})")
+    connection.exec_driver_sql(
+        "INSERT INTO works_fts (rowid, title, abstract, authors, venue) "
+        f"SELECT w.id, w.title, w.abstract, {_SQLITE_AUTHORS}, w.venue FROM works w "
+        f"WHERE w.id IN ({marks})"
+    )
+
+
+def _reindex_postgresql(connection: Connection, ids: list[int]) -> None:
+    connection.execute(
+        text(
+            f"INSERT INTO works_tsv (work_id, document) SELECT w.id, {_PG_DOCUMENT} "
+            "FROM works w WHERE w.id = ANY(:ids) "
+            "ON CONFLICT (work_id) DO UPDATE SET document = excluded.document"
+        ),
+        {"ids": ids},
+    )
+
+
+def refresh_keyword_index(store: Store, progress: Callable[[int], None] | None = None) -> int:
+    """Re-index every queued work (deleted works leave the index); return how many."""
+    done = 0
+    reindex = _reindex_postgresql if store.dialect == "postgresql" else _reindex_sqlite
+    while True:
+        with store.transaction() as connection:
+            ids = list(
+                connection.execute(
+                    select(search_pending.c.work_id)
+                    .order_by(search_pending.c.work_id)
+                    .limit(REFRESH_BATCH)
+                ).scalars()
+            )
+            if not ids:
+                return done
+            # Dequeue first: a concurrent change re-queues the work after we commit.
+            connection.execute(search_pending.delete().where(search_pending.c.work_id.in_(ids)))
+            reindex(connection, ids)
+        done += len(ids)
+        if progress:
+            progress(done)
+
+
+def pending_count(connection: Connection) -> int:
+    return int(connection.execute(select(func.count()).select_from(search_pending)).scalar_one())
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordPage:
+    ids: tuple[int, ...]
+    scores: tuple[float, ...]
+    total: int
+
+
+_FTS = table("works_fts", column("rowid"))
+_TSV = table("works_tsv", column("work_id"), column("document"))
+
+
+def _tsquery(query: ParsedQuery, operator: str) -> Any:
+    parts: list[Any] = []
+    for term in query.terms:
+        words = " ".join(term.words)
+        if term.prefix:
+            # A \w+ word (no tsquery operator can be in it) with the prefix marker.
+            parts.append(func.to_tsquery("english", bindparam(None, words) + ":*"))
+        elif term.is_phrase:
+            parts.append(func.phraseto_tsquery("english", bindparam(None, words)))
+        else:
+            parts.append(func.plainto_tsquery("english", bindparam(None, words)))
+        # author names are indexed unstemmed ('simple'): match them as typed too
+        if not term.prefix:
+            parts[-1] = parts[-1].op("||")(func.phraseto_tsquery("simple", bindparam(None, words)))
+    combined = parts[0]
+    joiner = "&&" if operator == "AND" else "||"
+    for part in parts[1:]:
+        combined = combined.op(joiner)(part)
+    return combined
+
+
+def keyword_page(
+    connection: Connection,
+    query: ParsedQuery,
+    where: list[ColumnElement[bool]],
+    limit: int,
+    offset: int = 0,
+    operator: str = "AND",
+    count: bool = True,
+    base: Callable[[Any], Select[Any]] | None = None,
+) -> KeywordPage:
+    """Best-first work ids matching ``query`` (all terms, or any with ``operator="OR"``).
+
+    ``where`` are extra conditions on ``works`` (filters). Works are joined as ``works``.
+    """
+    from paperscope.store.schema import works
+
+    condition: Any
+    if connection.dialect.name == "postgresql":
+        tsq = _tsquery(query, operator)
+        pg_weights: Any = literal_column(f"'{PG_WEIGHTS}'::float4[]")
+        score: Any = func.ts_rank(pg_weights, _TSV.c.document, tsq)
+        condition = _TSV.c.document.op("@@")(tsq)
+        joined = works.join(_TSV, _TSV.c.work_id == works.c.id)
+    else:
+        weights = ", ".join(str(w) for w in FTS5_WEIGHTS)
+        score = literal_column(f"-bm25(works_fts, {weights})")
+        condition = text("works_fts MATCH :match").bindparams(
+            match=fts5_expression(query, operator)
+        )
+        joined = works.join(_FTS, _FTS.c.rowid == works.c.id)
+    conditions = and_(condition, *where)
+    ranked = (
+        select(works.c.id, score.label("score"))
+        .select_from(joined)
+        .where(conditions)
+        .order_by(literal_column("score").desc(), works.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = connection.execute(ranked).all()
+    total = len(rows) + offset
+    if count and (len(rows) == limit or offset):
+        counted = select(func.count()).select_from(joined).where(conditions)
+        total = int(connection.execute(counted).scalar_one())
+    return KeywordPage(
+        ids=tuple(int(r[0]) for r in rows), scores=tuple(float(r[1]) for r in rows), total=total
+    )
+
+
+__all__ = [
+    "KeywordPage",
+    "keyword_page",
+    "pending_count",
+    "refresh_keyword_index",
+]

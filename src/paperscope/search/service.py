@@ -1,0 +1,306 @@
+"""The search API the CLI and the web app use: keyword, semantic and hybrid search, similar
+papers, and search by a pasted abstract.
+
+Hybrid ranking is reciprocal rank fusion (RRF) of the keyword and the semantic lists;
+keyword search matches every term, and falls back to any term (saying so) when no work
+has them all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlalchemy import ColumnElement, Connection, and_, select
+
+from paperscope.config import Settings
+from paperscope.errors import NotFoundError, QueryError
+from paperscope.search.embeddings import ENCODER_NAMES, get_encoder, work_text
+from paperscope.search.filters import SearchFilters, filter_conditions
+from paperscope.search.index import VectorIndex, open_index
+from paperscope.search.keyword import keyword_page, pending_count, refresh_keyword_index
+from paperscope.search.query import ParsedQuery, Term, check_length, parse_query
+from paperscope.store import Store
+from paperscope.store.schema import works
+from paperscope.store.search_schema import search_state
+
+MODES = ("keyword", "semantic", "hybrid")
+MAX_PER_PAGE = 100
+MAX_WINDOW = 1000  # semantic and hybrid rank at most this many results
+MAX_PASTED_CHARS = 20_000
+RRF_K = 60
+HYBRID_CANDIDATES = 200
+NO_EMBEDDINGS = "no embeddings yet (run `paperscope enrich`): keyword results"
+ANY_TERM = "no work matches every word: showing works that match any of them"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    text: str
+    mode: str = "hybrid"
+    filters: SearchFilters = field(default_factory=SearchFilters)
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    work_id: int
+    score: float
+    keyword_rank: int | None
+    semantic_rank: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResults:
+    hits: tuple[SearchHit, ...]
+    total: int
+    page: int
+    per_page: int
+    mode: str
+    notice: str | None = None
+
+
+def _check_paging(page: int, per_page: int, window: int | None) -> None:
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE} (got {per_page})")
+    if page < 1:
+        raise QueryError(f"page must be 1 or more (got {page})")
+    if window is not None and (page - 1) * per_page >= window:
+        raise QueryError(f"page {page} is out of range: ranked results stop at {window}")
+
+
+def ensure_keyword_index(store: Store) -> None:
+    """Index queued works first, so a search never misses a work ingested since."""
+    with store.connect() as connection:
+        waiting = pending_count(connection)
+    if waiting:
+        refresh_keyword_index(store)
+
+
+# --- keyword ------------------------------------------------------------------------------
+
+
+def _keyword(
+    connection: Connection,
+    query: ParsedQuery,
+    where: list[ColumnElement[bool]],
+    limit: int,
+    offset: int,
+    any_term: bool = False,
+) -> tuple[list[tuple[int, float]], int, str | None]:
+    if any_term:
+        page = keyword_page(connection, query, where, limit, offset, operator="OR")
+        return list(zip(page.ids, page.scores, strict=True)), page.total, None
+    page = keyword_page(connection, query, where, limit, offset)
+    notice = None
+    if page.total == 0 and len(query.terms) > 1:
+        page = keyword_page(connection, query, where, limit, offset, operator="OR")
+        notice = ANY_TERM
+    return list(zip(page.ids, page.scores, strict=True)), page.total, notice
+
+
+# --- semantic -----------------------------------------------------------------------------
+
+
+def active_model(store: Store, settings: Settings) -> str:
+    """The configured embedding model, or, if it has no vectors yet, one that has some."""
+    with store.connect() as connection:
+        query = select(search_state.c.model, search_state.c.generation)
+        rows: dict[str, int] = {row[0]: row[1] for row in connection.execute(query)}
+    if rows.get(settings.embedding_model) or not rows:
+        return settings.embedding_model
+    for name in ENCODER_NAMES:
+        if rows.get(name):
+            return name
+    return settings.embedding_model
+
+
+def _allowed_ids(connection: Connection, filters: SearchFilters) -> np.ndarray | None:
+    if not filters.active:
+        return None
+    query = select(works.c.id).where(and_(*filter_conditions(filters)))
+    return np.fromiter(connection.execute(query).scalars(), dtype=np.int64)
+
+
+def _semantic(
+    store: Store, settings: Settings, text: str, filters: SearchFilters, k: int
+) -> tuple[list[tuple[int, float]], int] | None:
+    """(best-first (work id, cosine), how many works were eligible), or None without vectors."""
+    model = active_model(store, settings)
+    index = open_index(store, settings.data_dir, model)
+    if index.size == 0:
+        return None
+    encoder = get_encoder(model, settings.data_dir)
+    vector = encoder.encode([text])[0]
+    return _semantic_by_vector(store, index, vector, filters, k)
+
+
+def _semantic_by_vector(
+    store: Store, index: VectorIndex, vector: np.ndarray, filters: SearchFilters, k: int
+) -> tuple[list[tuple[int, float]], int]:
+    with store.connect() as connection:
+        allowed = _allowed_ids(connection, filters)
+    hits = index.search(vector, k, allowed)
+    if len(hits) < k:
+        eligible = len(hits)
+    elif allowed is None:
+        eligible = index.size
+    else:
+        eligible = sum(1 for work_id in allowed.tolist() if index.vector_of(work_id) is not None)
+    return hits, min(eligible, MAX_WINDOW)
+
+
+# --- fusion -------------------------------------------------------------------------------
+
+
+def rrf(
+    keyword_ids: list[int], semantic_ids: list[int], k: int = RRF_K, weight: float = 1.0
+) -> list[SearchHit]:
+    """Reciprocal rank fusion: score = 1/(k + keyword rank) + weight/(k + semantic rank)."""
+    keyword_rank = {w: r for r, w in enumerate(keyword_ids, 1)}
+    semantic_rank = {w: r for r, w in enumerate(semantic_ids, 1)}
+    hits = []
+    for work_id in dict.fromkeys([*keyword_ids, *semantic_ids]):
+        kr, sr = keyword_rank.get(work_id), semantic_rank.get(work_id)
+        score = (1 / (k + kr) if kr else 0.0) + (weight / (k + sr) if sr else 0.0)
+        hits.append(SearchHit(work_id, score, kr, sr))
+    hits.sort(key=lambda hit: (-hit.score, hit.work_id))
+    return hits
+
+
+# --- the API ------------------------------------------------------------------------------
+
+
+def _validate(request: SearchRequest) -> ParsedQuery:
+    if request.mode not in MODES:
+        raise QueryError(f"unknown search mode {request.mode!r}: use {', '.join(MODES)}")
+    window = None if request.mode == "keyword" else MAX_WINDOW
+    _check_paging(request.page, request.per_page, window)
+    filter_conditions(request.filters)  # raises on a malformed filter
+    return parse_query(request.text)
+
+
+def _page(hits: list[SearchHit], request: SearchRequest) -> tuple[SearchHit, ...]:
+    start = (request.page - 1) * request.per_page
+    return tuple(hits[start : start + request.per_page])
+
+
+def _keyword_results(
+    store: Store,
+    query: ParsedQuery,
+    request: SearchRequest,
+    notice: str | None = None,
+    any_term: bool = False,
+) -> SearchResults:
+    offset = (request.page - 1) * request.per_page
+    with store.connect() as connection:
+        where = filter_conditions(request.filters)
+        ranked, total, fallback = _keyword(
+            connection, query, where, request.per_page, offset, any_term
+        )
+    hits = tuple(
+        SearchHit(work_id, score, offset + rank, None)
+        for rank, (work_id, score) in enumerate(ranked, 1)
+    )
+    notices = "; ".join(n for n in (notice, fallback) if n) or None
+    return SearchResults(hits, total, request.page, request.per_page, "keyword", notices)
+
+
+def search(store: Store, request: SearchRequest, settings: Settings) -> SearchResults:
+    """Run ``request``: QueryError for a bad query, mode, filter or page."""
+    query = _validate(request)
+    ensure_keyword_index(store)
+    if request.mode == "keyword":
+        return _keyword_results(store, query, request)
+    want = request.page * request.per_page
+    k = want if request.mode == "semantic" else max(want, HYBRID_CANDIDATES)
+    semantic = _semantic(store, settings, check_length(request.text), request.filters, k)
+    if semantic is None:
+        return _keyword_results(store, query, request, NO_EMBEDDINGS)
+    semantic_hits, eligible = semantic
+    if request.mode == "semantic":
+        hits = [
+            SearchHit(work_id, score, None, rank)
+            for rank, (work_id, score) in enumerate(semantic_hits, 1)
+        ]
+        return SearchResults(
+            _page(hits, request), eligible, request.page, request.per_page, "semantic", None
+        )
+    with store.connect() as connection:
+        where = filter_conditions(request.filters)
+        # Works with every word. (Ranking "any word" matches is a BM25 pass over a large part
+        # of the collection, ~1 s at 113k works: the semantic list already covers them.)
+        keyword_ids = list(
+            keyword_page(connection, query, where, max(want, HYBRID_CANDIDATES), count=False).ids
+        )
+    fused = rrf(keyword_ids, [w for w, _ in semantic_hits])[:MAX_WINDOW]
+    return SearchResults(
+        _page(fused, request), len(fused), request.page, request.per_page, "hybrid", None
+    )
+
+
+def search_by_text(
+    store: Store,
+    text: str,
+    settings: Settings,
+    filters: SearchFilters | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> SearchResults:
+    """Works closest in meaning to a pasted text (an abstract, a paragraph)."""
+    text = check_length(text, MAX_PASTED_CHARS)
+    filters = filters or SearchFilters()
+    _check_paging(page, per_page, MAX_WINDOW)
+    filter_conditions(filters)
+    semantic = _semantic(store, settings, text, filters, page * per_page)
+    request = SearchRequest(text[:2000], "semantic", filters, page, per_page)
+    if semantic is None:
+        ensure_keyword_index(store)
+        words = _key_terms(text)
+        return _keyword_results(store, words, request, NO_EMBEDDINGS, any_term=True)
+    hits = [SearchHit(w, s, None, rank) for rank, (w, s) in enumerate(semantic[0], 1)]
+    return SearchResults(_page(hits, request), semantic[1], page, per_page, "semantic", None)
+
+
+def _key_terms(text: str, limit: int = 30) -> ParsedQuery:
+    """The first ``limit`` distinct non-stop words of ``text`` (a keyword "more like this")."""
+    terms = parse_query(text[:MAX_PASTED_CHARS], MAX_PASTED_CHARS * 2).terms
+    words = [Term(t.words[-1:]) for t in terms if not t.is_phrase][:limit]
+    return ParsedQuery(tuple(dict.fromkeys(words))) if words else ParsedQuery(terms[:limit])
+
+
+def similar_works(
+    store: Store, work_id: int, settings: Settings, limit: int = 10
+) -> tuple[SearchHit, ...]:
+    """The works most similar in meaning to ``work_id`` (itself excluded).
+
+    Uses the work's stored vector (or embeds its text if it has none yet); without any
+    embeddings, falls back to a keyword "more like this" over its title and abstract.
+    """
+    if not 1 <= limit <= MAX_PER_PAGE:
+        raise QueryError(f"limit must be between 1 and {MAX_PER_PAGE} (got {limit})")
+    with store.connect() as connection:
+        row = connection.execute(
+            select(works.c.title, works.c.abstract).where(works.c.id == work_id)
+        ).first()
+    if row is None:
+        raise NotFoundError(f"no work with id {work_id}")
+    model = active_model(store, settings)
+    index = open_index(store, settings.data_dir, model)
+    if index.size:
+        vector = index.vector_of(work_id)
+        if vector is None:
+            encoder = get_encoder(model, settings.data_dir)
+            vector = encoder.encode([work_text(row.title, row.abstract)])[0]
+        found = index.search(vector, limit + 1)
+        ranked = [(w, s) for w, s in found if w != work_id][:limit]
+        return tuple(SearchHit(w, s, None, r) for r, (w, s) in enumerate(ranked, 1))
+    ensure_keyword_index(store)
+    query = _key_terms(work_text(row.title, row.abstract))
+    with store.connect() as connection:
+        page = keyword_page(connection, query, [works.c.id != work_id], limit, operator="OR")
+    return tuple(
+        SearchHit(w, s, r, None)
+        for r, (w, s) in enumerate(zip(page.ids, page.scores, strict=True), 1)
+    )

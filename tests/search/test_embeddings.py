@@ -1,0 +1,139 @@
+"""Encoders, and embeddings computed incrementally: only new or changed texts are embedded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy import select, update
+
+from conftest import title_id
+from paperscope.errors import ConfigError
+from paperscope.search.embeddings import HashingEncoder, get_encoder, text_hash, work_text
+from paperscope.search.vectors import embed_works, load_embeddings
+from paperscope.store import Store
+from paperscope.store.schema import works
+from paperscope.store.search_schema import embeddings
+
+
+class CountingEncoder(HashingEncoder):
+    """The hashing encoder, counting what it is asked to embed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+
+    def encode(self, texts, batch_size=32):  # type: ignore[no-untyped-def]
+        self.seen += list(texts)
+        return super().encode(texts, batch_size)
+
+
+def test_hashing_encoder_is_deterministic_normalised_and_meaningful() -> None:
+    encoder = HashingEncoder()
+    texts = [
+        "graph neural networks for molecules",
+        "neural networks on molecular graphs",
+        "a history of medieval tapestry weaving",
+    ]
+    first, again = encoder.encode(texts), HashingEncoder().encode(texts)
+    assert first.dtype == np.float32 and first.shape == (3, encoder.dim)
+    assert np.array_equal(first, again)
+    assert np.allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-5)
+    assert first[0] @ first[1] > 0.3 > first[0] @ first[2]
+
+
+def test_work_text_and_hash() -> None:
+    assert work_text("A title", "An  abstract.\n") == "A title. An abstract."
+    assert work_text("Why?", None) == "Why?"
+    assert text_hash("x") == text_hash("x") != text_hash("y")
+
+
+def test_unknown_encoder_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="unknown embedding model"):
+        get_encoder("word2vec", tmp_path)
+    assert get_encoder("hashing", tmp_path) is get_encoder("hashing", tmp_path)
+
+
+def test_embeddings_are_incremental(sample_store: Store) -> None:
+    encoder = CountingEncoder()
+    assert embed_works(sample_store, encoder) == 12
+    assert len(encoder.seen) == 12
+    assert embed_works(sample_store, encoder) == 0  # nothing changed: nothing embedded
+    assert len(encoder.seen) == 12
+    graph = title_id(sample_store, "Graph Neural")
+    with sample_store.transaction() as connection:
+        connection.execute(
+            update(works).where(works.c.id == graph).values(abstract="A changed abstract.")
+        )
+        connection.execute(update(works).where(works.c.id != graph).values(upvotes=5))
+    assert embed_works(sample_store, encoder) == 1
+    assert encoder.seen[-1].endswith("A changed abstract.")
+    with sample_store.connect() as connection:
+        ids, matrix = load_embeddings(connection, "hashing")
+        stored = connection.execute(
+            select(embeddings.c.version, embeddings.c.text_hash).where(
+                embeddings.c.work_id == graph
+            )
+        ).one()
+    assert ids.dtype == np.int64 and len(ids) == 12 and matrix.shape == (12, encoder.dim)
+    assert matrix.dtype == np.float32
+    row = int(np.where(ids == graph)[0][0])
+    expected = encoder.encode([encoder.seen[-1]])[0]
+    assert np.allclose(matrix[row], expected)
+    assert stored.version == encoder.version
+
+
+def test_a_new_model_version_recomputes_everything(sample_store: Store) -> None:
+    encoder = CountingEncoder()
+    embed_works(sample_store, encoder)
+    encoder.version = "hashing-v2"
+    assert embed_works(sample_store, encoder) == 12
+
+
+def test_embeddings_go_with_their_work(sample_store: Store) -> None:
+    embed_works(sample_store, HashingEncoder())
+    with sample_store.transaction() as connection:
+        connection.execute(works.delete().where(works.c.id == title_id(sample_store, "Graph")))
+    with sample_store.connect() as connection:
+        ids, _ = load_embeddings(connection, "hashing")
+    assert len(ids) == 11
+
+
+def test_progress_is_reported(sample_store: Store) -> None:
+    calls: list[tuple[int, int]] = []
+    embed_works(
+        sample_store, HashingEncoder(), progress=lambda done, total: calls.append((done, total))
+    )
+    assert calls[0] == (0, 12) and calls[-1] == (12, 12)
+
+
+@pytest.mark.model
+def test_minilm_from_the_package_embeds_offline(tmp_path: Path) -> None:
+    """The real model (about 10 s): bundled weights, the expected hash, sensible cosines."""
+    encoder = get_encoder("minilm", tmp_path)
+    assert "sha256:53aa51172d142c89" in encoder.version
+    vectors = encoder.encode(
+        [
+            "A cat sits on the mat.",
+            "A kitten is sitting on a rug.",
+            "Quarterly revenue grew by four percent.",
+        ]
+    )
+    assert vectors.shape == (3, 384)
+    assert vectors[0] @ vectors[1] > 0.5 > vectors[0] @ vectors[2]
+
+
+def test_cached_encoder_reuses_vectors_across_instances(tmp_path: Path) -> None:
+    from paperscope.search.cache import CachedEncoder
+
+    texts = ["alpha beta", "gamma delta", "alpha beta"]
+    first = CachedEncoder(CountingEncoder(), tmp_path / "cache.sqlite")
+    vectors = first.encode(texts)
+    assert first.misses == 3 and first.hits == 0
+    first.close()
+    inner = CountingEncoder()
+    second = CachedEncoder(inner, tmp_path / "cache.sqlite")
+    assert np.array_equal(second.encode(texts), vectors)
+    assert second.hits == 3 and inner.seen == []
+    second.close()
