@@ -1,3 +1,156 @@
 """People: resolve authorships into people, merge and split corrections (issue 5)."""
 
 from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+
+from paperscope.cli.app import DatabaseOption, app, console, open_store
+from paperscope.errors import NotFoundError
+
+people_app = typer.Typer(
+    help="Who is who: show, merge, split and re-cluster people.", no_args_is_help=True
+)
+app.add_typer(people_app, name="people")
+
+
+def _progress_callback() -> tuple[Any, Callable[[int, int], None] | None]:
+    """A rich progress bar on a terminal, nothing otherwise."""
+    if not sys.stderr.isatty():
+        return None, None
+    from rich.progress import Progress
+
+    progress = Progress(transient=True)
+    task = progress.add_task("clustering blocks", total=None)
+
+    def update(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total)
+
+    return progress, update
+
+
+def _run_resolve(database: str | None, full: bool) -> None:
+    from paperscope.identity.resolve import resolve_people
+    from paperscope.ingest.references import resolve_references
+
+    store = open_store(database)
+    with store.transaction() as connection:
+        linked = resolve_references(connection)
+    progress, update = _progress_callback()
+    with store.transaction() as connection:
+        if progress is not None:
+            with progress:
+                report = resolve_people(connection, full=full, progress=update)
+        else:
+            report = resolve_people(connection, full=full)
+    console.print(
+        f"references linked {linked}; people ({report.mode}): {report.authorships} authorships "
+        f"in {report.blocks} blocks, {report.people_created} people created, "
+        f"{report.people_removed} removed; model: {report.model}",
+        markup=False,
+        highlight=False,
+    )
+
+
+@app.command()
+def resolve(
+    full: Annotated[
+        bool, typer.Option("--full", help="Re-cluster every authorship, not only new ones.")
+    ] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Link references to works, then cluster authorships into people.
+
+    New authorships join an existing person of the same name block or form new people;
+    stored corrections (people merge / split) and ORCIDs always hold.
+
+    Example: paperscope resolve
+    """
+    _run_resolve(database, full)
+
+
+@people_app.command("recluster")
+def recluster(database: DatabaseOption = None) -> None:
+    """Re-cluster every authorship from scratch (ids kept where a person did not change).
+
+    Example: paperscope people recluster
+    """
+    _run_resolve(database, True)
+
+
+@people_app.command("show")
+def show(
+    person: Annotated[str, typer.Argument(help="A person id, or a name as printed.")],
+    database: DatabaseOption = None,
+) -> None:
+    """Show a person (or every person printing a name): works, confidence, and why.
+
+    Example: paperscope people show "Haoyu Ren"
+    """
+    from paperscope.identity.manage import people_named, person_details
+
+    with open_store(database).connect() as connection:
+        ids = [int(person)] if person.isdigit() else people_named(connection, person)
+        if not ids:
+            raise NotFoundError(f"no resolved person printed as {person!r}: run paperscope resolve")
+        details = [person_details(connection, pid) for pid in ids]
+    if len(details) > 1:
+        console.print(f"{len(details)} people print the name {person!r}:\n", markup=False)
+    for d in details:
+        confidence = f"{d.confidence:.2f}" if d.confidence is not None else "-"
+        console.print(
+            f"person {d.id}: {d.canonical_name} ({len(d.works)} works, confidence {confidence},"
+            f" block {d.block_key or '-'})",
+            markup=False,
+            highlight=False,
+        )
+        if d.note:
+            console.print(f"  note: {d.note}", markup=False, highlight=False)
+        for w in d.works:
+            c = f"{w.confidence:.2f}" if w.confidence is not None else "-"
+            console.print(
+                f"  {w.year or '????'}  [{c}]  {w.title}  ({w.external_id or w.work_id})",
+                markup=False,
+                highlight=False,
+            )
+        console.print("")
+
+
+@people_app.command("merge")
+def merge(
+    keep: Annotated[int, typer.Argument(help="The person to keep.")],
+    other: Annotated[int, typer.Argument(help="The person merged into it.")],
+    database: DatabaseOption = None,
+) -> None:
+    """Merge two people for good (stored; survives re-ingest and re-clustering).
+
+    Example: paperscope people merge 12 34
+    """
+    from paperscope.identity.manage import merge_people
+
+    with open_store(database).transaction() as connection:
+        correction = merge_people(connection, keep, other)
+    console.print(f"merged person {other} into {keep} (correction {correction})", markup=False)
+
+
+@people_app.command("split")
+def split(
+    person: Annotated[int, typer.Argument(help="The person to split.")],
+    works: Annotated[
+        list[str],
+        typer.Option("--works", "-w", help="Works to move out: row id or scheme:value; repeat."),
+    ],
+    database: DatabaseOption = None,
+) -> None:
+    """Move some works of a person to a new person, for good (stored as a correction).
+
+    Example: paperscope people split 12 --works arxiv:1711.04048 --works 57
+    """
+    from paperscope.identity.manage import split_person
+
+    with open_store(database).transaction() as connection:
+        new_id = split_person(connection, person, works)
+    console.print(f"split {len(works)} works of person {person} into person {new_id}", markup=False)

@@ -68,6 +68,13 @@ people = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("canonical_name", Text, nullable=False),
+    # Added by migration 0003_identity: the block it was clustered in, how many authorships,
+    # the mean same-person probability inside it, and a note explaining any uncertainty.
+    Column("block_key", Text),
+    Column("size", Integer),
+    Column("confidence", Float),
+    Column("note", Text),
+    Index("ix_people_block_key", "block_key"),
 )
 
 authorships = Table(
@@ -84,6 +91,9 @@ authorships = Table(
     Column("source_value", String(128)),
     Column("label", String(64)),
     Column("person_id", Integer, ForeignKey("people.id", ondelete="SET NULL")),
+    # Added by migration 0003_identity: mean probability of being the same person as the
+    # rest of its person's authorships (1.0 alone or by a hard constraint).
+    Column("person_confidence", Float),
     UniqueConstraint("work_id", "position", name="uq_authorships_work_position"),
     Index("ix_authorships_person", "person_id"),
     Index("ix_authorships_name_key", "name_key"),

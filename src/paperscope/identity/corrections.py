@@ -1,0 +1,208 @@
+"""Manual corrections (merge, split) stored as constraints that survive re-ingest.
+
+A correction names its authorships by one external id of the work (the most stable scheme
+the work has) and the author's folded name, so it still applies after the rows were deleted
+and ingested again, or the people were re-clustered from scratch. Corrections apply in the
+order they were made; a later one overrides an earlier one it contradicts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, insert, or_, select
+
+from paperscope.store.identity_schema import identity_correction_members, identity_corrections
+from paperscope.store.schema import authorships, work_ids
+
+# Most stable first: a work keeps these across sources and re-ingests.
+_SCHEME_ORDER = (
+    "doi", "arxiv", "openalex", "s2", "corpusid", "dblp", "acl", "aan", "pubmed", "pmc",
+    "mag", "aminer", "hf", "bibkey", "listing",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class MemberKey:
+    """An authorship named by what survives re-ingest."""
+
+    work_scheme: str
+    work_value: str
+    name_key: str
+    position: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    id: int
+    kind: str
+    """`merge`: both sides are one person. `split`: each side is one person, never the other."""
+    created: datetime
+    sides: tuple[tuple[MemberKey, ...], tuple[MemberKey, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Constraints:
+    """Pairs of authorship ids that must / must not be one person."""
+
+    must: frozenset[tuple[int, int]]
+    cannot: frozenset[tuple[int, int]]
+
+    def partners(self, ids: Iterable[int]) -> set[int]:
+        wanted = set(ids)
+        return {b for a, b in self.must if a in wanted} | {a for a, b in self.must if b in wanted}
+
+
+def _rank(scheme: str) -> int:
+    return _SCHEME_ORDER.index(scheme) if scheme in _SCHEME_ORDER else len(_SCHEME_ORDER)
+
+
+def durable_work_ids(
+    connection: Connection, work_list: Sequence[int]
+) -> dict[int, tuple[str, str]]:
+    """For each work, its most stable external id (scheme, value)."""
+    best: dict[int, tuple[str, str]] = {}
+    wanted = sorted(set(work_list))
+    for start in range(0, len(wanted), 500):
+        for work_id, scheme, value in connection.execute(
+            select(work_ids.c.work_id, work_ids.c.scheme, work_ids.c.value).where(
+                work_ids.c.work_id.in_(wanted[start : start + 500])
+            )
+        ):
+            current = best.get(work_id)
+            if current is None or (_rank(scheme), value) < (_rank(current[0]), current[1]):
+                best[work_id] = (scheme, value)
+    return best
+
+
+def member_keys(connection: Connection, authorship_ids: Sequence[int]) -> list[MemberKey]:
+    """The durable names of authorships (unknown ids are left out)."""
+    wanted = sorted(set(authorship_ids))
+    rows: list[Any] = []
+    for start in range(0, len(wanted), 500):
+        rows += connection.execute(
+            select(authorships.c.work_id, authorships.c.name_key, authorships.c.position)
+            .where(authorships.c.id.in_(wanted[start : start + 500]))
+        ).all()  # fmt: skip
+    best = durable_work_ids(connection, [row.work_id for row in rows])
+    return [
+        MemberKey(*best[row.work_id], row.name_key, row.position)
+        for row in rows
+        if row.work_id in best
+    ]
+
+
+def record(
+    connection: Connection,
+    kind: str,
+    sides: tuple[Sequence[int], Sequence[int]],
+    note: str | None = None,
+) -> int:
+    """Store a correction over authorship ids (by their durable keys); returns its id."""
+    created = datetime.now(UTC).replace(tzinfo=None)
+    correction_id = connection.execute(
+        insert(identity_corrections)
+        .values(kind=kind, created=created, note=note)
+        .returning(identity_corrections.c.id)
+    ).scalar_one()
+    rows = [
+        {
+            "correction_id": correction_id,
+            "side": side,
+            "work_scheme": key.work_scheme,
+            "work_value": key.work_value,
+            "name_key": key.name_key,
+            "position": key.position,
+        }
+        for side, ids in enumerate(sides)
+        for key in member_keys(connection, ids)
+    ]
+    if rows:
+        connection.execute(insert(identity_correction_members), rows)
+    return int(correction_id)
+
+
+def load_corrections(connection: Connection) -> list[Correction]:
+    members: dict[int, tuple[list[MemberKey], list[MemberKey]]] = defaultdict(lambda: ([], []))
+    for row in connection.execute(
+        select(identity_correction_members).order_by(identity_correction_members.c.id)
+    ):
+        members[row.correction_id][row.side].append(
+            MemberKey(row.work_scheme, row.work_value, row.name_key, row.position)
+        )
+    return [
+        Correction(row.id, row.kind, row.created, tuple(map(tuple, members[row.id])))  # type: ignore[arg-type]
+        for row in connection.execute(
+            select(identity_corrections).order_by(
+                identity_corrections.c.created, identity_corrections.c.id
+            )
+        )
+    ]
+
+
+def locate(connection: Connection, keys: Iterable[MemberKey]) -> dict[MemberKey, int]:
+    """Today's authorship id of each key (keys whose work or name is gone are left out)."""
+    wanted = sorted(set(keys), key=lambda k: (k.work_scheme, k.work_value, k.name_key))
+    found: dict[MemberKey, int] = {}
+    for start in range(0, len(wanted), 300):
+        part = wanted[start : start + 300]
+        condition = or_(
+            *(and_(work_ids.c.scheme == k.work_scheme, work_ids.c.value == k.work_value)
+              for k in part)
+        )  # fmt: skip
+        rows = connection.execute(
+            select(work_ids.c.scheme, work_ids.c.value, authorships.c.id, authorships.c.name_key,
+                   authorships.c.position)
+            .join(authorships, authorships.c.work_id == work_ids.c.work_id)
+            .where(condition)
+        ).all()  # fmt: skip
+        candidates: dict[tuple[str, str], list[tuple[int, str, int]]] = defaultdict(list)
+        for row in rows:
+            candidates[(row.scheme, row.value)].append((row.id, row.name_key, row.position))
+        for key in part:
+            options = candidates.get((key.work_scheme, key.work_value), [])
+            same_name = [o for o in options if o[1] == key.name_key]
+            if len(same_name) > 1:
+                same_name = [o for o in same_name if o[2] == key.position] or same_name[:1]
+            if same_name:
+                found[key] = same_name[0][0]
+    return found
+
+
+def constraints(connection: Connection) -> Constraints:
+    """Every correction as pairs of today's authorship ids, later corrections winning."""
+    corrections = load_corrections(connection)
+    located = locate(connection, (k for c in corrections for side in c.sides for k in side))
+    must: set[tuple[int, int]] = set()
+    cannot: set[tuple[int, int]] = set()
+    for correction in corrections:
+        left, right = (
+            sorted({located[k] for k in side if k in located}) for side in correction.sides
+        )
+        if correction.kind == "merge":
+            both = set(left) | set(right)
+            cannot = {p for p in cannot if not (p[0] in both and p[1] in both)}
+            must |= _star(sorted(both))
+        else:
+            lset, rset = set(left), set(right)
+            must = {p for p in must if not _crosses(p, lset, rset)}
+            cannot |= {_pair(a, b) for a in left for b in right}
+            must |= _star(left) | _star(right)
+    return Constraints(frozenset(must), frozenset(cannot))
+
+
+def _pair(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)
+
+
+def _star(ids: Sequence[int]) -> set[tuple[int, int]]:
+    return {_pair(ids[0], other) for other in ids[1:]} if ids else set()
+
+
+def _crosses(pair: tuple[int, int], left: set[int], right: set[int]) -> bool:
+    a, b = pair
+    return (a in left and b in right) or (a in right and b in left)

@@ -1,0 +1,178 @@
+"""Manual corrections applied now and stored for later: merge two people, split one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from paperscope.errors import NotFoundError, QueryError
+from paperscope.identity import corrections
+from paperscope.identity.names import name_key
+from paperscope.store.schema import authorships, people, work_ids, works
+
+
+@dataclass(frozen=True, slots=True)
+class PersonWork:
+    authorship_id: int
+    work_id: int
+    year: int | None
+    title: str
+    printed_name: str
+    confidence: float | None
+    external_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PersonDetails:
+    id: int
+    canonical_name: str
+    block_key: str | None
+    confidence: float | None
+    note: str | None
+    works: tuple[PersonWork, ...]
+
+
+def _require_person(connection: Connection, person_id: int) -> None:
+    if connection.execute(select(people.c.id).where(people.c.id == person_id)).first() is None:
+        raise NotFoundError(f"no person {person_id}")
+
+
+def _members(connection: Connection, person_id: int) -> list[int]:
+    return list(
+        connection.execute(
+            select(authorships.c.id).where(authorships.c.person_id == person_id)
+        ).scalars()
+    )
+
+
+def _refresh_size(connection: Connection, person_id: int) -> None:
+    size = connection.execute(
+        select(func.count()).where(authorships.c.person_id == person_id)
+    ).scalar_one()
+    connection.execute(update(people).where(people.c.id == person_id).values(size=size))
+
+
+def merge_people(connection: Connection, keep: int, other: int) -> int:
+    """Make `other` part of `keep` now and on every later resolve; returns the correction id."""
+    if keep == other:
+        raise QueryError("cannot merge a person with itself")
+    _require_person(connection, keep)
+    _require_person(connection, other)
+    correction = corrections.record(
+        connection, "merge", (_members(connection, keep), _members(connection, other)),
+        note=f"merge {other} into {keep}",
+    )  # fmt: skip
+    connection.execute(
+        update(authorships)
+        .where(authorships.c.person_id == other)
+        .values(person_id=keep, person_confidence=1.0)
+    )
+    connection.execute(delete(people).where(people.c.id == other))
+    note = f"Merged by hand with person {other} (correction {correction})."
+    connection.execute(update(people).where(people.c.id == keep).values(note=note))
+    _refresh_size(connection, keep)
+    return correction
+
+
+def work_id_of(connection: Connection, reference: str) -> int:
+    """A work by row id (`12`) or external id (`arxiv:2104.12255`, `doi:10...`)."""
+    if reference.isdigit():
+        return int(reference)
+    scheme, _, value = reference.partition(":")
+    if not value:
+        raise QueryError(f"{reference!r} is neither a work id nor scheme:value")
+    found = connection.execute(
+        select(work_ids.c.work_id).where(work_ids.c.scheme == scheme, work_ids.c.value == value)
+    ).scalar()
+    if found is None:
+        raise NotFoundError(f"no work {reference!r}")
+    return int(found)
+
+
+def split_person(connection: Connection, person_id: int, work_refs: Sequence[str]) -> int:
+    """Move the person's authorships on the named works to a new person, for good.
+
+    Returns the new person's id.
+    """
+    _require_person(connection, person_id)
+    wanted = {work_id_of(connection, ref) for ref in work_refs}
+    rows = connection.execute(
+        select(authorships.c.id, authorships.c.work_id, authorships.c.name).where(
+            authorships.c.person_id == person_id
+        )
+    ).all()
+    moved = [r.id for r in rows if r.work_id in wanted]
+    kept = [r.id for r in rows if r.work_id not in wanted]
+    if not moved:
+        raise QueryError(f"person {person_id} has no authorship on the works named")
+    if not kept:
+        raise QueryError("those are all of the person's works: nothing would remain")
+    correction = corrections.record(
+        connection, "split", (moved, kept), note=f"split from {person_id}"
+    )
+    name = next(r.name for r in rows if r.id == moved[0])
+    block = connection.execute(select(people.c.block_key).where(people.c.id == person_id)).scalar()
+    note = f"Split by hand from person {person_id} (correction {correction})."
+    new_id = connection.execute(
+        insert(people)
+        .values(canonical_name=name, block_key=block, size=len(moved), confidence=1.0, note=note)
+        .returning(people.c.id)
+    ).scalar_one()
+    connection.execute(
+        update(authorships).where(authorships.c.id.in_(moved)).values(person_id=new_id)
+    )
+    connection.execute(update(people).where(people.c.id == person_id).values(note=note))
+    _refresh_size(connection, person_id)
+    return int(new_id)
+
+
+def people_named(connection: Connection, name: str) -> list[int]:
+    """People with an authorship printed as `name` (folded), most works first."""
+    rows = connection.execute(
+        select(authorships.c.person_id, func.count())
+        .where(authorships.c.name_key == name_key(name), authorships.c.person_id.is_not(None))
+        .group_by(authorships.c.person_id)
+    ).all()
+    return [int(p) for p, _ in sorted(rows, key=lambda r: (-r[1], r[0]))]
+
+
+def person_details(connection: Connection, person_id: int) -> PersonDetails:
+    row = connection.execute(select(people).where(people.c.id == person_id)).first()
+    if row is None:
+        raise NotFoundError(f"no person {person_id}")
+    items = connection.execute(
+        select(
+            authorships.c.id, authorships.c.work_id, authorships.c.name,
+            authorships.c.person_confidence, works.c.year, works.c.title,
+        )
+        .join(works, works.c.id == authorships.c.work_id)
+        .where(authorships.c.person_id == person_id)
+        .order_by(works.c.year.desc(), works.c.title)
+    ).all()  # fmt: skip
+    by_work = {
+        work_id: f"{scheme}:{value}"
+        for work_id, (scheme, value) in corrections.durable_work_ids(
+            connection, [i.work_id for i in items]
+        ).items()
+    }
+    return PersonDetails(
+        id=row.id,
+        canonical_name=row.canonical_name,
+        block_key=row.block_key,
+        confidence=row.confidence,
+        note=row.note,
+        works=tuple(
+            PersonWork(
+                i.id,
+                i.work_id,
+                i.year,
+                i.title,
+                i.name,
+                i.person_confidence,
+                by_work.get(i.work_id),
+            )
+            for i in items
+        ),
+    )

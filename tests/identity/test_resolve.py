@@ -1,0 +1,153 @@
+"""Resolve on a real store (SQLite and PostgreSQL): people, incremental joins, corrections
+that survive re-ingest and re-clustering, ORCIDs as hard constraints, stable ids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, func, select, update
+
+from paperscope.identity.manage import merge_people, people_named, person_details, split_person
+from paperscope.identity.model import PairwiseModel
+from paperscope.identity.resolve import resolve_people
+from paperscope.ingest import ingest_paths
+from paperscope.store import Store
+from paperscope.store.schema import authorships, people, source_records, work_ids, works
+
+FOLDING = {"1501.00001", "1602.00002", "1703.00003"}
+COMPILERS = {"1504.00004", "1605.00005", "1806.00006"}
+
+
+def _janes(store: Store) -> dict[int, set[str]]:
+    """Person id -> arXiv ids of the works where Jane Doe (or J. Doe) is that person."""
+    with store.connect() as connection:
+        rows = connection.execute(
+            select(authorships.c.person_id, work_ids.c.value)
+            .join(work_ids, work_ids.c.work_id == authorships.c.work_id)
+            .where(authorships.c.name.in_(["Jane Doe", "J. Doe"]), work_ids.c.scheme == "arxiv")
+        ).all()
+    out: dict[int, set[str]] = {}
+    for person, arxiv in rows:
+        out.setdefault(person, set()).add(arxiv)
+    return out
+
+
+@pytest.fixture
+def resolved(store: Store, identity_data: Path, model: PairwiseModel) -> Store:
+    ingest_paths(store, [identity_data / "two-jane-does.jsonl"])
+    with store.transaction() as connection:
+        resolve_people(connection, model=model)
+    return store
+
+
+def test_every_authorship_gets_a_person_and_namesakes_stay_apart(resolved: Store) -> None:
+    with resolved.connect() as connection:
+        unresolved = connection.execute(
+            select(func.count()).where(authorships.c.person_id.is_(None))
+        ).scalar_one()
+        assert unresolved == 0
+        ids = people_named(connection, "Jane Doe")
+        details = [person_details(connection, pid) for pid in ids]
+    assert sorted(_janes(resolved).values(), key=sorted) == [FOLDING, COMPILERS]
+    assert all(d.note and "2 people print this name" in d.note for d in details)
+
+
+def test_new_work_joins_the_right_person_incrementally(
+    resolved: Store, identity_data: Path, model: PairwiseModel
+) -> None:
+    before = _janes(resolved)
+    ingest_paths(resolved, [identity_data / "jane-doe-new.jsonl"])
+    with resolved.transaction() as connection:
+        report = resolve_people(connection, model=model)
+    assert report.mode == "incremental"
+    assert report.people_created == 0  # every new authorship joined someone
+    after = _janes(resolved)
+    folding_id = next(p for p, w in before.items() if w == FOLDING)
+    assert after[folding_id] == FOLDING | {"1907.00007"}
+    assert set(after) == set(before)
+
+
+def test_recluster_keeps_ids_of_unchanged_people(resolved: Store, model: PairwiseModel) -> None:
+    before = _janes(resolved)
+    with resolved.transaction() as connection:
+        report = resolve_people(connection, full=True, model=model)
+    assert report.mode == "full"
+    assert _janes(resolved) == before
+
+
+def _reingest_from_scratch(store: Store, identity_data: Path, model: PairwiseModel) -> None:
+    """Delete every work and source record (authorships go with them: new row ids), ingest
+    again, resolve, then re-cluster."""
+    with store.transaction() as connection:
+        connection.execute(delete(source_records))
+        connection.execute(delete(works))
+    ingest_paths(store, [identity_data / "two-jane-does.jsonl"])
+    with store.transaction() as connection:
+        resolve_people(connection, model=model)
+    with store.transaction() as connection:
+        resolve_people(connection, full=True, model=model)
+
+
+def test_merge_survives_reingest_and_recluster(
+    resolved: Store, identity_data: Path, model: PairwiseModel
+) -> None:
+    keep, other = sorted(_janes(resolved))
+    with resolved.transaction() as connection:
+        merge_people(connection, keep, other)
+    assert list(_janes(resolved).values()) == [FOLDING | COMPILERS]
+    _reingest_from_scratch(resolved, identity_data, model)
+    assert list(_janes(resolved).values()) == [FOLDING | COMPILERS]
+
+
+def test_split_survives_reingest_and_recluster(
+    resolved: Store, identity_data: Path, model: PairwiseModel
+) -> None:
+    folding_id = next(p for p, w in _janes(resolved).items() if w == FOLDING)
+    with resolved.transaction() as connection:
+        new_id = split_person(connection, folding_id, ["arxiv:1703.00003"])
+    assert _janes(resolved)[new_id] == {"1703.00003"}
+    _reingest_from_scratch(resolved, identity_data, model)
+    groups = sorted(_janes(resolved).values(), key=sorted)
+    assert groups == sorted([{"1501.00001", "1602.00002"}, {"1703.00003"}, COMPILERS], key=sorted)
+
+
+def test_later_correction_overrides_earlier(resolved: Store, model: PairwiseModel) -> None:
+    keep, other = sorted(_janes(resolved))
+    with resolved.transaction() as connection:
+        merge_people(connection, keep, other)
+        split_person(connection, keep, ["arxiv:1504.00004", "arxiv:1605.00005", "arxiv:1806.00006"])
+    with resolved.transaction() as connection:
+        resolve_people(connection, full=True, model=model)
+    assert sorted(_janes(resolved).values(), key=sorted) == [FOLDING, COMPILERS]
+
+
+def test_orcid_is_a_hard_constraint(resolved: Store, model: PairwiseModel) -> None:
+    with resolved.transaction() as connection:
+        jane = authorships.c.name.in_(["Jane Doe", "J. Doe"])
+        connection.execute(update(authorships).where(jane).values(orcid="0000-0002-1825-0097"))
+        resolve_people(connection, full=True, model=model)
+    assert list(_janes(resolved).values()) == [FOLDING | COMPILERS]
+    with resolved.transaction() as connection:
+        in_1602 = select(work_ids.c.work_id).where(work_ids.c.value == "1602.00002")
+        connection.execute(
+            update(authorships)
+            .where(jane, authorships.c.work_id.in_(in_1602))
+            .values(orcid="0000-0001-0000-0001")
+        )
+        resolve_people(connection, full=True, model=model)
+    groups = sorted(_janes(resolved).values(), key=len)
+    assert groups == [{"1602.00002"}, (FOLDING | COMPILERS) - {"1602.00002"}]
+
+
+def test_people_left_empty_are_removed(resolved: Store, model: PairwiseModel) -> None:
+    with resolved.transaction() as connection:
+        before = connection.execute(select(func.count()).select_from(people)).scalar_one()
+        connection.execute(update(authorships).values(person_id=None))
+        resolve_people(connection, full=True, model=model)
+        after = connection.execute(select(func.count()).select_from(people)).scalar_one()
+        dangling = connection.execute(
+            select(func.count()).where(authorships.c.person_id.is_(None))
+        ).scalar_one()
+    assert dangling == 0
+    assert after == before
