@@ -1,70 +1,102 @@
-"""Author profiles and the scores behind them."""
+"""Author profiles and the scores behind them: `paperscope author` and `paperscope score`."""
 
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Annotated
 
 import typer
 
-from paperscope.cli.app import DatabaseOption, app, console, open_store
-from paperscope.errors import PaperscopeError
-from paperscope.metrics.profile import Profile, build_profile
-from paperscope.store.queries import works_by_name
-
-
-def _render_profile(profile: Profile) -> str:
-    lines = [
-        profile.name,
-        "",
-        profile.primary_category or "-",
-        f"h-index {profile.h_index}",
-        f"{profile.papers} papers",
-        f"{profile.citations} citations",
-        f"i10-index {profile.i10_index} · g-index {profile.g_index}",
-        "",
-    ]
-    for work in profile.works:
-        authors = ", ".join(work.authors[:3]) + (" et al." if len(work.authors) > 3 else "")
-        badge = "Code " + " ".join(work.code_urls) if work.code_urls else ""
-        lines += [
-            f"{work.primary_category or '-'} {work.year or '?'} {badge}".rstrip(),
-            work.title,
-            authors,
-            f"{work.citations} citations (in corpus {work.in_corpus_citations}, "
-            f"reported {work.reported_citations if work.reported_citations is not None else '-'})",
-            "",
-        ]
-    return "\n".join(lines)
+from paperscope.cli.app import DatabaseOption, app, console, errors, open_store
+from paperscope.errors import NotFoundError, QueryError
 
 
 @app.command()
 def author(
-    name: Annotated[str, typer.Argument(help="The author's name as printed on papers.")],
+    name: Annotated[str, typer.Argument(help="A name as printed on papers, or a person id.")],
     output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
     database: DatabaseOption = None,
+    sort: Annotated[str, typer.Option("--sort", help="date, score or citations")] = "date",
+    today: Annotated[
+        str | None, typer.Option("--today", help="YYYY-MM-DD: the day dates are printed for.")
+    ] = None,
 ) -> None:
-    """Show the works printed under a name, with metrics computed from exactly those works.
+    """Show a person's works with metrics computed from exactly those works.
 
-    Example: paperscope author "Michael Collins"
+    A name that matches several people lists them first (years, categories, co-authors,
+    person ids), then prints each person's profile.
+
+    Example: paperscope author "Michael Collins" --sort citations
     """
+    from paperscope.metrics.profile import lookup_people, person_profile
+    from paperscope.metrics.render import (
+        namesakes_text,
+        profile_json,
+        profile_text,
+        section_heading,
+    )
+
+    if output not in ("text", "json"):
+        raise QueryError(f"unknown format {output!r}: use text or json")
+    if sort not in ("date", "score", "citations"):
+        raise QueryError(f"unknown sort {sort!r}: use date, score or citations")
+    day = _day(today)
     with open_store(database).connect() as connection:
-        profile = build_profile(name, works_by_name(connection, name))
-    if not profile.works:
-        raise PaperscopeError(f"no works by {name!r} in the database")
+        found = lookup_people(connection, name)
+        if not found:
+            raise NotFoundError(f"no works by {name!r} in the database")
+        profiles = [person_profile(connection, person, sort, today=day) for person in found]
     if output == "json":
-        payload = {
-            "name": profile.name,
-            "papers": profile.papers,
-            "citations": profile.citations,
-            "h_index": profile.h_index,
-            "i10_index": profile.i10_index,
-            "g_index": profile.g_index,
-            "primary_category": profile.primary_category,
-            "works": [
-                {"title": w.title, "year": w.year, "citations": w.citations} for w in profile.works
-            ],
-        }
-        console.print_json(json.dumps(payload))
+        payload = [profile_json(p) for p in profiles]
+        console.print_json(json.dumps(payload[0] if len(payload) == 1 else payload))
         return
-    console.print(_render_profile(profile), markup=False, highlight=False)
+    if len(profiles) == 1:
+        _print(profile_text(profiles[0]))
+        if profiles[0].person.provisional:
+            errors.print(
+                f"note: {found[0].name!r} is provisional: the works printed under this name that "
+                "no resolved person claims (run `paperscope resolve` to tell people apart)",
+                markup=False,
+                highlight=False,
+            )
+        return
+    _print(namesakes_text(name, found))
+    for number, profile in enumerate(profiles, start=1):
+        _print("\n" + section_heading(number, len(profiles), profile.person) + "\n")
+        _print(profile_text(profile))
+
+
+def _day(text: str | None) -> date:
+    if text is None:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise QueryError(f"--today must be YYYY-MM-DD, not {text!r}") from error
+
+
+def _print(text: str) -> None:
+    console.print(text, markup=False, highlight=False, end="")
+
+
+@app.command()
+def score(
+    full: Annotated[
+        bool, typer.Option("--full", help="Recompute every work and person, not only new ones.")
+    ] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Compute citations, h/i10/g-index, novelty and AI scores, and store them.
+
+    Incremental by default: only new works, the works they cite, and their authors' people
+    are recomputed. --full recomputes everything (also done when the definitions changed).
+
+    Example: paperscope score --full
+    """
+    from paperscope.metrics.scoring import run_score
+
+    store = open_store(database)
+    with store.transaction() as connection:
+        report = run_score(connection, full=full, progress=errors.is_terminal)
+    console.print(report.summary(), markup=False, highlight=False)

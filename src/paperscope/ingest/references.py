@@ -1,15 +1,30 @@
-"""Link reference edges to stored works by identifier, set-wise, after every ingest."""
+"""Link reference edges to stored works: by identifier (set-wise), then by title and year.
+
+Identifier step: an edge whose cited (or citing) id is a stored work id (DOI, arXiv, OpenAlex,
+S2, AAN/ACL, AMiner, ...) gets that work's id. Title step: an edge whose cited side is a
+title (scheme `title`, value `Title text` or `Title text (2010)`) is linked to the one work
+whose normalised title matches and whose year is the same (or, without a year, to the only
+work with that title). An ambiguous title (two works, no year to choose) stays unresolved.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, and_, select, update
+import re
+from collections import defaultdict
 
-from paperscope.store.schema import references, work_ids
+from sqlalchemy import Connection, and_, bindparam, select, update
+
+from paperscope.ingest.keys import title_key
+from paperscope.store.schema import references, work_ids, works
+
+TITLE_SCHEME = "title"
+_TITLE_YEAR = re.compile(r"^(?P<title>.*\S)\s*[(\[](?P<year>\d{4})[)\]]\s*$")
+_CHUNK = 500
 
 
 def resolve_references(connection: Connection) -> int:
     """The `resolve` stage's reference step: link every edge that can be linked; idempotent."""
-    return link_references(connection)
+    return link_references(connection) + link_references_by_title(connection)
 
 
 def link_references(connection: Connection) -> int:
@@ -17,18 +32,61 @@ def link_references(connection: Connection) -> int:
     linked = 0
     for side in ("citing", "cited"):
         work_column = references.c[f"{side}_work_id"]
-        match = (
-            select(work_ids.c.work_id)
-            .where(
-                and_(
-                    work_ids.c.value == references.c[f"{side}_value"],
-                    work_ids.c.scheme == references.c[f"{side}_scheme"],
-                )
+        found = select(work_ids.c.work_id).where(
+            and_(
+                work_ids.c.value == references.c[f"{side}_value"],
+                work_ids.c.scheme == references.c[f"{side}_scheme"],
             )
-            .scalar_subquery()
         )
         result = connection.execute(
-            update(references).where(work_column.is_(None)).values({work_column.key: match})
+            update(references)
+            .where(work_column.is_(None), found.exists())
+            .values({work_column.key: found.scalar_subquery()})
         )
         linked += result.rowcount
     return linked
+
+
+def split_title_year(value: str) -> tuple[str, int | None]:
+    """`Title (2010)` -> (`title`, 2010): the normalised title and the year, if given."""
+    match = _TITLE_YEAR.match(value)
+    if match:
+        return title_key(match["title"]), int(match["year"])
+    return title_key(value), None
+
+
+def link_references_by_title(connection: Connection) -> int:
+    """Link unresolved `title:` references to the one work with that title (and year)."""
+    pending = connection.execute(
+        select(references.c.id, references.c.cited_value).where(
+            references.c.cited_scheme == TITLE_SCHEME, references.c.cited_work_id.is_(None)
+        )
+    ).all()
+    wanted: dict[str, list[tuple[int, int | None]]] = defaultdict(list)
+    for edge_id, value in pending:
+        key, year = split_title_year(value)
+        if key:
+            wanted[key].append((edge_id, year))
+    updates: list[dict[str, int]] = []
+    keys = sorted(wanted)
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        found: dict[str, list[tuple[int, int | None]]] = defaultdict(list)
+        query = select(works.c.title_key, works.c.id, works.c.year, works.c.published).where(
+            works.c.title_key.in_(chunk)
+        )
+        for key, work_id, year, published in connection.execute(query):
+            found[key].append((work_id, year or (published.year if published else None)))
+        for key in chunk:
+            for edge_id, year in wanted[key]:
+                candidates = [w for w, y in found.get(key, []) if year is None or y == year]
+                if len(candidates) == 1:
+                    updates.append({"edge": edge_id, "work": candidates[0]})
+    if updates:
+        statement = (
+            update(references)
+            .where(references.c.id == bindparam("edge"))
+            .values(cited_work_id=bindparam("work"))
+        )
+        connection.execute(statement, updates)
+    return len(updates)

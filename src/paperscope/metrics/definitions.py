@@ -1,0 +1,49 @@
+"""The definitions behind every number, in one place: their version and one-line explanations.
+
+Bump `VERSION` whenever a definition changes: stored results carry it, and `paperscope score`
+recomputes everything whose version differs. docs/metrics.md gives the full definitions.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+VERSION = "2026.11.1"
+RECENT_YEARS = 2
+"""Works younger than this (in years) show an AI score; older works have citations instead."""
+DOCS = "docs/metrics.md"
+
+EXPLANATIONS = MappingProxyType(
+    {
+        "papers": "Works listed on this profile; every other number is computed from them.",
+        "citations": (
+            "Sum over the listed works of the larger of two counts: citing works stored here "
+            "(in corpus) and the count a source reports (OpenAlex, Semantic Scholar)."
+        ),
+        "h-index": "The largest h such that h of the listed works have at least h citations each.",
+        "i10-index": "The number of listed works with at least 10 citations.",
+        "g-index": (
+            "The largest g such that the g most cited listed works have at least g² citations "
+            "together (at most the number of works)."
+        ),
+        "citations per year": (
+            "Citing works stored here, by the citing work's year (works of unknown year are "
+            "left out); reported counts have no years, so the total can be larger."
+        ),
+        "primary category": "The most frequent primary category over the listed works.",
+        "Novelty %": (
+            "Mean over the listed works of their novelty percentile: 1 minus the highest cosine "
+            "similarity to any earlier work, ranked within the same year and category."
+        ),
+        "AI Score": (
+            "Mean over the listed works of the AI score (works under 2 years old) or of the "
+            "actual citation percentile in the same month and category (older works)."
+        ),
+        "score": (
+            "AI score of a recent work: percentile, among works of the same month and category, "
+            "of its predicted citations after 2 years (gradient boosting on text, venue, "
+            "authors' prior h-index, author count, code, category)."
+        ),
+        "first/last year": "Publication years of the earliest and the latest listed work.",
+    }
+)

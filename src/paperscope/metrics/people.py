@@ -1,0 +1,260 @@
+"""Who a profile is about: resolved people, and provisional people before `resolve` runs.
+
+A person is either resolved (`authorships.person_id`, set by the identity stage) or
+provisional: the authorships no person claims that share one normalised name
+(`authorships.name_key`), together with the works a source's author profile lists under that
+name (a profile page hides its owner behind `et al.` on some entries). Provisional people
+are keyed `name:<name key>` and have no person id; resolved ones are keyed `person:<id>`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from paperscope.errors import QueryError
+from paperscope.identity.names import name_key
+from paperscope.store.schema import (
+    authorships,
+    people,
+    source_author_works,
+    source_authors,
+    works,
+)
+
+TOP = 3
+_PERSON_KEY = re.compile(r"(?:person:)?(?P<id>\d+)|name:(?P<name>.+)")
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRef:
+    """A person, resolved (`person_id`) or provisional (`name_key` only)."""
+
+    person_id: int | None
+    name_key: str
+
+    @property
+    def key(self) -> str:
+        if self.person_id is not None:
+            return f"person:{self.person_id}"
+        return f"name:{self.name_key}"
+
+    @property
+    def provisional(self) -> bool:
+        return self.person_id is None
+
+    def is_own(self, person_id: int | None, key: str) -> bool:
+        """Whether an authorship (its person id and name key) is this person's."""
+        if self.person_id is not None:
+            return person_id == self.person_id
+        return person_id is None and key == self.name_key
+
+
+@dataclass(frozen=True, slots=True)
+class CoAuthor:
+    name: str
+    person_id: int | None
+    shared_works: int
+
+
+@dataclass(frozen=True, slots=True)
+class PersonSummary:
+    """What tells namesakes apart: years, categories, co-authors, and the person id."""
+
+    person_id: int | None
+    person_key: str
+    name: str
+    provisional: bool
+    papers: int
+    first_year: int | None
+    last_year: int | None
+    top_categories: tuple[str, ...]
+    top_coauthors: tuple[CoAuthor, ...]
+
+    @property
+    def ref(self) -> PersonRef:
+        match = _PERSON_KEY.fullmatch(self.person_key)
+        key = match["name"] if match and match["name"] else ""
+        return PersonRef(self.person_id, key)
+
+
+def parse_person_key(text: str) -> PersonRef | None:
+    """`123`, `person:123` or `name:<name key>`; None when `text` is a plain name."""
+    match = _PERSON_KEY.fullmatch(text.strip())
+    if match is None:
+        return None
+    if match["id"]:
+        return PersonRef(int(match["id"]), "")
+    return PersonRef(None, match["name"])
+
+
+def person_work_ids(connection: Connection, ref: PersonRef) -> list[int]:
+    """The works a person's profile lists."""
+    if ref.person_id is not None:
+        query = select(authorships.c.work_id).where(authorships.c.person_id == ref.person_id)
+        return sorted(set(connection.execute(query).scalars()))
+    printed = select(authorships.c.work_id).where(
+        authorships.c.name_key == ref.name_key, authorships.c.person_id.is_(None)
+    )
+    found = set(connection.execute(printed).scalars())
+    listed = _source_listed_works(connection, ref.name_key)
+    if listed:
+        claimed = select(authorships.c.work_id).where(
+            authorships.c.name_key == ref.name_key, authorships.c.person_id.is_not(None)
+        )
+        found |= listed - set(connection.execute(claimed).scalars())
+    return sorted(found)
+
+
+def _source_listed_works(connection: Connection, key: str) -> set[int]:
+    """Works that source author profiles named `key` list (by name: they print no ids)."""
+    tokens = key.split()
+    if not tokens:
+        return set()
+    candidates = connection.execute(
+        select(source_authors.c.id, source_authors.c.name).where(
+            func.lower(source_authors.c.name).contains(tokens[-1], autoescape=True)
+        )
+    ).all()
+    ids = [source_id for source_id, name in candidates if name_key(name) == key]
+    if not ids:
+        return set()
+    query = select(source_author_works.c.work_id).where(
+        source_author_works.c.source_author_id.in_(ids)
+    )
+    return set(connection.execute(query).scalars())
+
+
+def lookup_people(connection: Connection, query: str) -> list[PersonSummary]:
+    """People a query names: a person id (`123`), a key, or a printed name (folded)."""
+    ref = parse_person_key(query)
+    if ref is not None:
+        if ref.person_id is not None:
+            exists = connection.execute(select(people.c.id).where(people.c.id == ref.person_id))
+            if exists.first() is None:
+                return []
+        summary = person_summary(connection, ref)
+        return [summary] if summary.papers else []
+    key = name_key(query)
+    if not key:
+        raise QueryError(f"{query!r} is not a name or a person id")
+    keys = name_keys_like(connection, key)
+    resolved = connection.execute(
+        select(authorships.c.person_id)
+        .where(authorships.c.name_key.in_(keys), authorships.c.person_id.is_not(None))
+        .distinct()
+    ).scalars()
+    refs = [PersonRef(person_id, key) for person_id in sorted(set(resolved))]
+    refs += [PersonRef(None, each) for each in keys]
+    summaries = [person_summary(connection, each) for each in refs]
+    found = [summary for summary in summaries if summary.papers]
+    return sorted(found, key=lambda s: (-s.papers, s.provisional, s.person_id or 0))
+
+
+def name_keys_like(connection: Connection, key: str) -> list[str]:
+    """`key` and its printed variants: extra middle names (`michael john collins` for
+    `michael collins`) and the first name's initial (`a turing` for `alan turing`)."""
+    tokens = key.split()
+    if len(tokens) < 2:
+        return [key]
+    first, last = tokens[0], tokens[-1]
+    # Normalised names hold only [0-9a-z ], so no LIKE wildcard can occur in them. (A range
+    # comparison would use the index, but PostgreSQL's collations do not order spaces bytewise.)
+    query = (
+        select(authorships.c.name_key)
+        .where(authorships.c.name_key.like(f"{first} % {last}"))
+        .distinct()
+    )
+    variants = {each for each in connection.execute(query).scalars() if each.split()[-1] == last}
+    if len(first) > 1:  # `Alan Turing` also finds `A. Turing`
+        initial = " ".join([first[0], *tokens[1:]])
+        printed = select(authorships.c.name_key).where(authorships.c.name_key == initial)
+        variants.update(connection.execute(printed.limit(1)).scalars())
+    return sorted(variants | {key}, key=lambda each: (each != key, each))
+
+
+def person_summary(connection: Connection, ref: PersonRef) -> PersonSummary:
+    ids = person_work_ids(connection, ref)
+    years: list[int] = []
+    categories: Counter[str] = Counter()
+    for year, published, category in _work_facts(connection, ids):
+        known = year or (published.year if published else None)
+        if known is not None:
+            years.append(int(known))
+        if category:
+            categories[str(category)] += 1
+    return PersonSummary(
+        person_id=ref.person_id,
+        person_key=ref.key,
+        name=person_name(connection, ref),
+        provisional=ref.provisional,
+        papers=len(ids),
+        first_year=min(years) if years else None,
+        last_year=max(years) if years else None,
+        top_categories=tuple(name for name, _ in _ranked(categories)[:TOP]),
+        top_coauthors=tuple(coauthors(connection, ref, ids)[:TOP]),
+    )
+
+
+def _work_facts(connection: Connection, ids: Sequence[int]) -> list[tuple[Any, Any, Any]]:
+    rows: list[tuple[Any, Any, Any]] = []
+    for start in range(0, len(ids), 2000):
+        chunk = list(ids[start : start + 2000])
+        query = select(works.c.year, works.c.published, works.c.primary_category).where(
+            works.c.id.in_(chunk)
+        )
+        rows.extend((row[0], row[1], row[2]) for row in connection.execute(query))
+    return rows
+
+
+def _ranked(counter: Counter[str]) -> list[tuple[str, int]]:
+    return sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+
+
+def person_name(connection: Connection, ref: PersonRef) -> str:
+    if ref.person_id is not None:
+        name = connection.execute(
+            select(people.c.canonical_name).where(people.c.id == ref.person_id)
+        ).scalar_one_or_none()
+        if name:
+            return str(name)
+    query = select(authorships.c.name).where(authorships.c.name_key == ref.name_key)
+    if ref.person_id is not None:
+        query = select(authorships.c.name).where(authorships.c.person_id == ref.person_id)
+    printed = Counter(connection.execute(query.limit(500)).scalars())
+    if printed:
+        return str(sorted(printed.items(), key=lambda item: (-item[1], item[0]))[0][0])
+    return ref.name_key.title()
+
+
+def coauthors(connection: Connection, ref: PersonRef, ids: Sequence[int]) -> list[CoAuthor]:
+    """Other authors of the person's works, most shared works first."""
+    shared: Counter[tuple[str, int | None]] = Counter()
+    printed: dict[tuple[str, int | None], Counter[str]] = {}
+    for start in range(0, len(ids), 2000):
+        chunk = list(ids[start : start + 2000])
+        query = select(
+            authorships.c.work_id,
+            authorships.c.name,
+            authorships.c.name_key,
+            authorships.c.person_id,
+        ).where(authorships.c.work_id.in_(chunk))
+        seen: set[tuple[int, tuple[str, int | None]]] = set()
+        for work_id, name, key, person_id in connection.execute(query):
+            if ref.is_own(person_id, key):
+                continue
+            identity = (key if person_id is None else "", person_id)
+            if (work_id, identity) not in seen:
+                seen.add((work_id, identity))
+                shared[identity] += 1
+            printed.setdefault(identity, Counter())[name] += 1
+    ranked = sorted(shared.items(), key=lambda item: (-item[1], item[0][0], item[0][1] or 0))
+    return [
+        CoAuthor(printed[identity].most_common(1)[0][0], identity[1], count)
+        for identity, count in ranked
+    ]

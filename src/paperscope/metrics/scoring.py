@@ -1,0 +1,232 @@
+"""The `score` stage: compute every work's and person's numbers set-wise and store them.
+
+Full run: everything. Incremental run (default): the expensive steps (novelty's nearest
+earlier work, the impact model's predictions) run only for works that have no stored scores
+yet; the cheap set-wise steps (citation counts, cohort percentiles, h/i10/g-index of every
+person) are recomputed in numpy, and only rows whose values changed are written: the new
+works, the works they cite, the cohorts they joined, and the people who wrote any of those.
+A change of the definitions' version forces a full run.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import Connection, Table, delete, insert, select
+
+from paperscope.ingest.references import resolve_references
+from paperscope.metrics.corpus import Corpus, load_corpus
+from paperscope.metrics.definitions import RECENT_YEARS, VERSION
+from paperscope.metrics.person_scores import person_rows
+from paperscope.metrics.work_scores import WorkScores, score_works
+from paperscope.store.metrics_schema import metrics_state, person_metrics, work_metrics
+
+_CHUNK = 1000
+
+
+@dataclass
+class ScoreReport:
+    full: bool
+    works: int = 0
+    recomputed_works: int = 0
+    written_works: int = 0
+    people: int = 0
+    written_people: int = 0
+    deleted_people: int = 0
+    encoder: str | None = None
+    training_works: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        mode = "full" if self.full else "incremental"
+        timing = ", ".join(f"{step} {sec:.1f}s" for step, sec in self.seconds.items())
+        model = "impact model not needed (no new works)"
+        if self.recomputed_works:
+            model = (
+                f"impact model trained on {self.training_works} works"
+                if self.training_works
+                else "impact model not trained (too few works with citation history)"
+            )
+        return (
+            f"score ({mode}, definitions {VERSION}): {self.works} works, "
+            f"{self.recomputed_works} scored anew, {self.written_works} rows written; "
+            f"{self.people} people, {self.written_people} written, "
+            f"{self.deleted_people} removed; text vectors: {self.encoder or 'not needed'}; "
+            f"{model}\n{timing}"
+        )
+
+
+def run_score(
+    connection: Connection,
+    *,
+    full: bool = False,
+    today: date | None = None,
+    embedding_model: str | None = None,
+    progress: bool = False,
+) -> ScoreReport:
+    today = today or date.today()
+    stored_version = connection.execute(
+        select(metrics_state.c.value).where(metrics_state.c.key == "definition_version")
+    ).scalar_one_or_none()
+    full = full or stored_version != VERSION
+    report = ScoreReport(full=full)
+    with _Steps(report, progress) as step:
+        with step("load"):
+            resolve_references(connection)  # idempotent: counts see every linkable edge
+            corpus = load_corpus(connection)
+            stored = _stored_rows(connection, work_metrics, "work_id") if not full else {}
+        with step("works"):
+            scores = score_works(
+                connection, corpus, stored, today=today, embedding_model=embedding_model
+            )
+        with step("write works"):
+            rows = _work_rows(corpus, scores)
+            report.written_works = _write_changed(connection, work_metrics, "work_id", rows, stored)
+        with step("people"):
+            people = person_rows(corpus, scores, _recent(corpus, today))
+            old = _stored_rows(connection, person_metrics, "person_key") if not full else {}
+        with step("write people"):
+            report.written_people = _write_changed(
+                connection, person_metrics, "person_key", people, old
+            )
+            stale = sorted(set(old) - {row["person_key"] for row in people})
+            for start in range(0, len(stale), _CHUNK):
+                chunk = stale[start : start + _CHUNK]
+                connection.execute(
+                    delete(person_metrics).where(person_metrics.c.person_key.in_(chunk))
+                )
+            report.deleted_people = len(stale)
+            _set_state(connection, "definition_version", VERSION)
+            _set_state(connection, "scored_on", today.isoformat())
+    report.works = corpus.size
+    report.recomputed_works = scores.recomputed
+    report.people = len(people)
+    report.encoder = scores.encoder
+    report.training_works = scores.training_works
+    return report
+
+
+def _recent(corpus: Corpus, today: date) -> npt.NDArray[np.bool_]:
+    cutoff = date(today.year - RECENT_YEARS, today.month, min(today.day, 28)).toordinal()
+    # A work known only by its year counts from the middle of that year.
+    middle = np.where(np.char.str_len(corpus.month.astype(str)) == 4, 181, 0)
+    return np.nan_to_num(corpus.day + middle, nan=-1) > cutoff
+
+
+def _work_rows(corpus: Corpus, scores: WorkScores) -> list[dict[str, Any]]:
+    rows = []
+    reported = corpus.reported
+    for number, work_id in enumerate(corpus.work_ids.tolist()):
+        in_corpus = int(corpus.in_corpus[number])
+        report = int(reported[number])
+        rows.append(
+            {
+                "work_id": work_id,
+                "in_corpus_citations": in_corpus,
+                "reported_citations": report if report >= 0 else None,
+                "citations": max(in_corpus, report),
+                "citation_source": "reported" if report > in_corpus else "corpus",
+                "novelty": _float(scores.novelty[number]),
+                "novelty_pct": _float(scores.novelty_pct[number]),
+                "predicted_impact": _float(scores.predicted[number]),
+                "ai_score": _float(scores.ai_score[number]),
+                "citation_pct": _float(scores.citation_pct[number]),
+                "encoder": scores.encoders[number],
+                "definition_version": VERSION,
+            }
+        )
+    return rows
+
+
+def _float(value: float) -> float | None:
+    return None if math.isnan(value) else round(float(value), 6)
+
+
+def _stored_rows(connection: Connection, table: Table, key: str) -> dict[Any, dict[str, Any]]:
+    return {row[key]: dict(row) for row in connection.execute(select(table)).mappings()}
+
+
+def _same(left: Any, right: Any) -> bool:
+    if isinstance(left, float) and isinstance(right, float):
+        return abs(left - right) <= 1e-6
+    return bool(left == right)
+
+
+def _write_changed(
+    connection: Connection,
+    table: Table,
+    key: str,
+    rows: list[dict[str, Any]],
+    stored: dict[Any, dict[str, Any]],
+) -> int:
+    """Write the rows that differ from the stored ones; returns how many were written.
+
+    When most rows changed (a full run, or percentiles shifting across whole cohorts) the table
+    is rewritten in bulk, which is faster than deleting row by row.
+    """
+    changed = [
+        row
+        for row in rows
+        if row[key] not in stored
+        or not all(_same(value, stored[row[key]].get(name)) for name, value in row.items())
+    ]
+    if not changed:
+        return 0
+    if not stored or len(changed) * 4 > len(rows):
+        connection.execute(delete(table))
+        written = rows
+    else:
+        replaced = [row[key] for row in changed if row[key] in stored]
+        column = table.c[key]
+        for start in range(0, len(replaced), _CHUNK):
+            connection.execute(delete(table).where(column.in_(replaced[start : start + _CHUNK])))
+        written = changed
+    for start in range(0, len(written), _CHUNK * 5):
+        connection.execute(insert(table), written[start : start + _CHUNK * 5])
+    return len(changed)
+
+
+def _set_state(connection: Connection, key: str, value: str) -> None:
+    connection.execute(delete(metrics_state).where(metrics_state.c.key == key))
+    connection.execute(insert(metrics_state).values(key=key, value=value))
+
+
+class _Steps:
+    """Times each step into the report; shows a progress bar on a terminal."""
+
+    def __init__(self, report: ScoreReport, visible: bool) -> None:
+        self.report = report
+        self.visible = visible
+        self.progress: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> Callable[[str], Any]:
+        if self.visible:
+            from rich.progress import Progress
+
+            self.progress = Progress(transient=True)
+            self.progress.start()
+            self.task = self.progress.add_task("score", total=5)
+        return self.step
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        if self.progress is not None:
+            self.progress.update(self.task, description=f"score: {name}")
+        started = time.perf_counter()
+        yield
+        self.report.seconds[name] = time.perf_counter() - started
+        if self.progress is not None:
+            self.progress.advance(self.task)

@@ -1,0 +1,83 @@
+"""`paperscope author` and `paperscope score` from the command line (SQLite)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from metrics_helpers import METRICS_DATA, ingest, page_entries
+from sqlalchemy import insert, update
+from typer.testing import CliRunner
+
+from paperscope.cli import app
+from paperscope.metrics.render import SECTION_MARK
+from paperscope.store import Store
+from paperscope.store.schema import authorships, people, works
+
+runner = CliRunner()
+PAGE = METRICS_DATA / "profile-jun-park.txt"
+TODAY = date.today()
+
+
+def test_author_prints_the_page_layout_and_json(sqlite_url: str) -> None:
+    store = Store.open(sqlite_url)
+    ingest(store, PAGE)
+    store.close()
+    scored = runner.invoke(app, ["score", "-d", sqlite_url])
+    assert scored.exit_code == 0, scored.output
+    assert "score (full" in scored.output
+
+    text = runner.invoke(app, ["author", "Jun Park", "-d", sqlite_url, "--today", str(TODAY)])
+    assert text.exit_code == 0, text.output
+    assert text.output.startswith("Jun Park\n\nCV\nh-index0\n4papers\n0citations\n")
+    assert page_entries(text.output, TODAY) == page_entries(PAGE.read_text("utf-8"), TODAY)
+
+    data = json.loads(
+        runner.invoke(app, ["author", "Jun Park", "--format", "json", "-d", sqlite_url]).output
+    )
+    assert data["papers"] == 4 and data["provisional"] is True
+    assert data["works"][0]["title"] == "Video Diffusion with Sparse Keyframes"
+    assert data["works"][0]["code_urls"] == ["https://gitlab.com/jpark/sparse-keyframes"]
+    assert "h-index" in data["explanations"]
+
+
+def test_namesakes_are_listed_then_profiled_one_by_one(sqlite_url: str) -> None:
+    store = Store.open(sqlite_url)
+    ingest(store, PAGE)
+    with store.transaction() as connection:
+        person = connection.execute(
+            insert(people).values(canonical_name="Jun Park")
+        ).inserted_primary_key[0]
+        robotics = works.c.title.like("Tactile%")
+        ids = [
+            row[0]
+            for row in connection.execute(
+                works.select().where(robotics).with_only_columns(works.c.id)
+            )
+        ]
+        connection.execute(
+            update(authorships)
+            .where(authorships.c.work_id.in_(ids))
+            .where(authorships.c.name_key == "jun park")
+            .values(person_id=person)
+        )
+    store.close()
+    result = runner.invoke(app, ["author", "Jun Park", "-d", sqlite_url, "--today", str(TODAY)])
+    assert result.exit_code == 0, result.output
+    intro, *sections = result.output.split("\n" + SECTION_MARK)
+    assert intro.startswith("'Jun Park' matches 2 people")
+    assert f"person {person}" in intro and "provisional" in intro and "Eliza Grant" in intro
+    entries: dict[str, object] = {}
+    for section in sections:
+        body = section.split("\n", 1)[1].lstrip("\n")
+        entries.update(page_entries(body, TODAY))
+    assert entries == page_entries(PAGE.read_text("utf-8"), TODAY)
+    one = runner.invoke(app, ["author", str(person), "-d", sqlite_url])
+    assert one.exit_code == 0 and "1papers" in one.output
+
+
+def test_author_errors_are_clear(sqlite_url: str) -> None:
+    missing = runner.invoke(app, ["author", "Nobody Here", "-d", sqlite_url])
+    assert missing.exit_code != 0
+    bad = runner.invoke(app, ["author", "Nobody", "--sort", "random", "-d", sqlite_url])
+    assert bad.exit_code != 0
