@@ -1,0 +1,89 @@
+"""The JSON API: the same view functions as the pages, as JSON (schema at /openapi.json)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from paperscope.feeds.lists import DailyList
+from paperscope.web import views
+from paperscope.web.authors import SORTS, AuthorPage
+from paperscope.web.jsonable import plain
+from paperscope.web.pages import context_of, search_params
+from paperscope.web.papers import paper_json
+from paperscope.web.params import parse_choice, parse_day, parse_int, parse_text
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+
+@router.get("/daily", summary="The papers of one day (default: the newest day)")
+def api_daily(request: Request, date: str | None = None) -> DailyList:
+    return views.daily_view(context_of(request), parse_day(date))
+
+
+@router.get("/trending", summary="Papers ranked by upvotes decayed by age (DESIGN.md §5)")
+def api_trending(request: Request, limit: str | None = None) -> views.TrendingPage:
+    count = parse_int(limit, "limit", default=50, low=1, high=200)
+    return views.trending_view(context_of(request), count)
+
+
+@router.get("/search", summary="Keyword, semantic or hybrid search with filters")
+def api_search(
+    request: Request,
+    q: str | None = None,
+    mode: str | None = None,
+    category: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    has_code: str | None = None,
+    author: str | None = None,
+    venue: str | None = None,
+    page: str | None = None,
+) -> views.SearchPage:
+    return views.search_view(context_of(request), search_params(request))
+
+
+@router.get("/paper/{work_id}", summary="One paper: authors, ids, code, citations")
+def api_paper(request: Request, work_id: int) -> dict[str, Any]:
+    page = views.paper_view(context_of(request), work_id)
+    body = paper_json(page)
+    body["similar"] = [
+        {"id": e.work_id, "title": e.title, "day": e.day.isoformat() if e.day else None}
+        for e in page.similar
+    ]
+    body["cited_by"] = [{"id": e.work_id, "title": e.title} for e in page.cited_by]
+    body["references_in_corpus"] = page.references_in_corpus
+    return body
+
+
+def _author(
+    request: Request, person_id: int | None, name: str | None, key: str | None, sort: str | None
+) -> AuthorPage:
+    return views.author_view(
+        context_of(request),
+        person_id=person_id,
+        name=parse_text(name, "name") or None,
+        key=parse_text(key, "person") or None,
+        sort=parse_choice(sort, "sort", SORTS),
+    )
+
+
+@router.get(
+    "/author/{person_id}",
+    summary="A person's profile, metrics and paper list",
+    response_model=AuthorPage,
+)
+def api_author(request: Request, person_id: int, sort: str | None = None) -> Any:
+    return plain(_author(request, person_id, None, None, sort))
+
+
+@router.get(
+    "/author",
+    summary="A profile by printed name, or by person key (`name:<key>`)",
+    response_model=AuthorPage,
+)
+def api_author_by_name(
+    request: Request, name: str | None = None, person: str | None = None, sort: str | None = None
+) -> Any:
+    return plain(_author(request, None, name, person, sort))

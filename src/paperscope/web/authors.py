@@ -1,0 +1,122 @@
+"""The author page's data: the metrics domain's profile of one person, the header metrics
+with their explanations, and the other people who share the name (namesakes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select
+
+from paperscope.errors import NotFoundError, QueryError
+from paperscope.identity.names import name_key
+from paperscope.metrics.people import PersonRef, person_summary
+from paperscope.metrics.profile import (
+    PersonProfile,
+    PersonSummary,
+    ProfileEntry,
+    lookup_people,
+    person_profile,
+)
+from paperscope.store.schema import authorships
+
+SORTS = ("date", "score", "citations")
+PER_PAGE = 50
+
+_HEADER = (
+    ("h_index", "h-index", "h-index"),
+    ("papers", "papers", "papers"),
+    ("citations", "citations", "citations"),
+    ("i10_index", "i10-index", "i10-index"),
+    ("g_index", "g-index", "g-index"),
+    ("novelty_pct", "Novelty", "Novelty %"),
+    ("ai_score", "AI Score", "AI Score"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    key: str
+    label: str
+    value: float | int | None
+    explanation: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorPage:
+    profile: PersonProfile
+    metrics: tuple[Metric, ...]
+    namesakes: tuple[PersonSummary, ...]
+    sort: str
+    page: int = 1
+    """The page of the paper list the HTML shows (PER_PAGE papers; the JSON has them all)."""
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-len(self.profile.entries) // PER_PAGE))
+
+    @property
+    def shown(self) -> tuple[ProfileEntry, ...]:
+        start = (self.page - 1) * PER_PAGE
+        return self.profile.entries[start : start + PER_PAGE]
+
+
+def _metrics(profile: PersonProfile) -> tuple[Metric, ...]:
+    header = profile.header
+    metrics = []
+    for attribute, label, explained in _HEADER:
+        value = getattr(header, attribute)
+        if isinstance(value, float):
+            value = round(value, 1)
+        missing = " Not computed yet: run `paperscope score`." if value is None else ""
+        metrics.append(
+            Metric(attribute, label, value, profile.explanations.get(explained, "") + missing)
+        )
+    return tuple(metrics)
+
+
+def _namesakes(connection: Connection, profile: PersonProfile) -> tuple[PersonSummary, ...]:
+    """The other people (resolved, or the provisional rest) printed under this name."""
+    key = name_key(profile.person.name)
+    if not key:
+        return ()
+    others = connection.execute(
+        select(authorships.c.person_id)
+        .where(authorships.c.name_key == key, authorships.c.person_id.is_not(None))
+        .distinct()
+    ).scalars()
+    refs = [PersonRef(pid, key) for pid in sorted(set(others))]
+    refs.append(PersonRef(None, key))
+    own = profile.person.person_key
+    summaries = [person_summary(connection, ref) for ref in refs if ref.key != own]
+    found = [summary for summary in summaries if summary.papers]
+    return tuple(sorted(found, key=lambda s: (-s.papers, s.provisional, s.person_id or 0)))
+
+
+def author_page(
+    connection: Connection,
+    *,
+    person_id: int | None = None,
+    name: str | None = None,
+    key: str | None = None,
+    sort: str = "date",
+    page: int = 1,
+) -> AuthorPage:
+    """By person id, by person key (`name:<key>`), or by printed name (the person with the
+    most works under it; the others are listed as namesakes)."""
+    if person_id is not None or key:
+        profile = person_profile(
+            connection, person_id if person_id is not None else key or "", sort
+        )
+        namesakes = _namesakes(connection, profile)
+    elif name:
+        found = lookup_people(connection, name)
+        if not found:
+            raise NotFoundError(f"no papers by {name[:100]!r}")
+        profile = person_profile(connection, found[0], sort)
+        namesakes = tuple(found[1:])
+    else:
+        raise NotFoundError("name an author: /author/<id> or /author?name=...")
+    result = AuthorPage(profile, _metrics(profile), namesakes, sort, page)
+    if page > result.pages:
+        raise QueryError(f"page must be between 1 and {result.pages}, not {page}")
+    return result

@@ -1,0 +1,64 @@
+"""A small in-process cache of computed page data, for a few seconds.
+
+Profiles are recomputed from their works on every view (so they can never disagree with the
+list they show), which costs tens to hundreds of milliseconds for prolific authors. The data
+only changes when a batch stage (ingest, resolve, score) runs, so a page computed a few
+seconds ago is as good as a new one: entries live `ttl` seconds, at most `size` of them.
+Concurrent requests for a page being computed wait for that one computation (single flight)
+instead of all computing it at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar, cast
+
+T = TypeVar("T")
+
+
+class PageCache:
+    def __init__(self, ttl: float = 30.0, size: int = 512) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._items: OrderedDict[Hashable, tuple[float, object]] = OrderedDict()
+        self._computing: dict[Hashable, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def _fresh(self, key: Hashable) -> tuple[bool, object]:
+        found = self._items.get(key)
+        if found is not None and time.monotonic() - found[0] < self.ttl:
+            self._items.move_to_end(key)
+            return True, found[1]
+        return False, None
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
+        with self._lock:
+            hit, value = self._fresh(key)
+            if hit:
+                return cast(T, value)
+            flight = self._computing.setdefault(key, threading.Lock())
+        with flight:  # one computation per key; the others wait for it, then read it
+            with self._lock:
+                hit, value = self._fresh(key)
+            if hit:
+                return cast(T, value)
+            try:
+                result = compute()
+            except BaseException:
+                with self._lock:
+                    self._computing.pop(key, None)
+                raise
+            with self._lock:
+                self._items[key] = (time.monotonic(), result)
+                self._items.move_to_end(key)
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+                self._computing.pop(key, None)
+            return result
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()

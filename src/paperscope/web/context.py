@@ -1,0 +1,33 @@
+"""What every request handler needs, built once by `create_app` and kept on `app.state`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+
+from paperscope.config import Settings
+from paperscope.store import Store
+from paperscope.store.schema import source_records
+from paperscope.web.cache import PageCache
+
+SYNTHETIC_FORMAT = "synthetic-demo"
+
+
+@dataclass(slots=True)
+class WebContext:
+    settings: Settings
+    store: Store
+    templates: Jinja2Templates
+    cache: PageCache = field(default_factory=PageCache)
+    _synthetic: bool | None = field(default=None)
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether the database holds synthetic demo data (then every page says so)."""
+        if self._synthetic is None:
+            query = select(source_records.c.id).where(source_records.c.format == SYNTHETIC_FORMAT)
+            with self.store.connect() as connection:
+                self._synthetic = connection.execute(query.limit(1)).first() is not None
+        return self._synthetic

@@ -1,0 +1,136 @@
+"""Server-rendered pages. Each calls the view function its JSON twin in `api.py` calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+
+from paperscope.web import views
+from paperscope.web.authors import SORTS
+from paperscope.web.bibtex import bibtex
+from paperscope.web.charts import bar_chart_svg
+from paperscope.web.context import WebContext
+from paperscope.web.papers import paper_json
+from paperscope.web.params import (
+    parse_choice,
+    parse_day,
+    parse_flag,
+    parse_int,
+    parse_text,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+def context_of(request: Request) -> WebContext:
+    context: WebContext = request.app.state.web
+    return context
+
+
+def signed_in_user(request: Request, ctx: WebContext) -> object | None:
+    """The signed-in user (accounts installed and a session cookie sent), else None."""
+    if not ctx.templates.env.globals.get("accounts_enabled"):
+        return None
+    from paperscope.web.sessions import current_user
+
+    return current_user(request, ctx.store)
+
+
+def render(request: Request, template: str, **values: Any) -> HTMLResponse:
+    ctx = context_of(request)
+    user = signed_in_user(request, ctx)
+    return ctx.templates.TemplateResponse(request, template, {"ctx": ctx, "user": user, **values})
+
+
+def search_params(request: Request) -> views.SearchParams:
+    """The search form's parameters, shared by the page, the API and the feed."""
+    q = request.query_params
+    return views.SearchParams(
+        query=parse_text(q.get("q"), "q"),
+        mode=parse_choice(q.get("mode"), "mode", views.SEARCH_MODES),
+        category=parse_text(q.get("category"), "category") or None,
+        since=parse_day(q.get("since"), "since"),
+        until=parse_day(q.get("until"), "until"),
+        has_code=parse_flag(q.get("has_code"), "has_code"),
+        author=parse_text(q.get("author"), "author") or None,
+        venue=parse_text(q.get("venue"), "venue") or None,
+        page=parse_int(q.get("page"), "page", default=1, low=1, high=500),
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+def daily_page(request: Request) -> HTMLResponse:
+    day = parse_day(request.query_params.get("date"))
+    page = views.daily_view(context_of(request), day)
+    return render(request, "daily.html", page=page, active="daily")
+
+
+@router.get("/trending", response_class=HTMLResponse)
+def trending_page(request: Request) -> HTMLResponse:
+    page = views.trending_view(context_of(request))
+    return render(request, "trending.html", page=page, active="trending")
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search_page(request: Request) -> HTMLResponse:
+    params = search_params(request)
+    page = views.search_view(context_of(request), params)
+    return render(request, "search.html", page=page, params=params, active="search")
+
+
+@router.get("/paper/{work_id}.bib", response_class=PlainTextResponse)
+def paper_bibtex(request: Request, work_id: int) -> Response:
+    page = views.paper_view(context_of(request), work_id)
+    return Response(
+        bibtex(page),
+        media_type="application/x-bibtex; charset=utf-8",
+        headers={"content-disposition": f'inline; filename="paper-{work_id}.bib"'},
+    )
+
+
+@router.get("/paper/{work_id}.json")
+def paper_export(request: Request, work_id: int) -> JSONResponse:
+    page = views.paper_view(context_of(request), work_id)
+    return JSONResponse(
+        paper_json(page),
+        headers={"content-disposition": f'inline; filename="paper-{work_id}.json"'},
+    )
+
+
+@router.get("/paper/{work_id}", response_class=HTMLResponse)
+def paper_page(request: Request, work_id: int) -> HTMLResponse:
+    page = views.paper_view(context_of(request), work_id)
+    return render(request, "paper.html", page=page, active=None)
+
+
+def _author(request: Request, person_id: int | None) -> HTMLResponse:
+    q = request.query_params
+    sort = parse_choice(q.get("sort"), "sort", SORTS)
+    name = parse_text(q.get("name"), "name") or None
+    key = parse_text(q.get("person"), "person") or None
+    number = parse_int(q.get("page"), "page", default=1, low=1, high=10_000)
+    page = views.author_view(
+        context_of(request), person_id=person_id, name=name, key=key, sort=sort, page=number
+    )
+    chart = bar_chart_svg(
+        list(page.profile.citations_per_year),
+        f"Citations per year of {page.profile.person.name}",
+    )
+    return render(request, "author.html", page=page, chart=chart, active=None)
+
+
+@router.get("/author/{person_id}", response_class=HTMLResponse)
+def author_by_id(request: Request, person_id: int) -> HTMLResponse:
+    return _author(request, person_id)
+
+
+@router.get("/author", response_class=HTMLResponse)
+def author_by_name(request: Request) -> HTMLResponse:
+    return _author(request, None)
+
+
+@router.get("/about", response_class=HTMLResponse)
+def about_page(request: Request) -> HTMLResponse:
+    return render(request, "about.html", active="about")

@@ -1,0 +1,128 @@
+"""Security headers on every response, and errors turned into clear pages (never a trace)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from paperscope.errors import NotFoundError, PaperscopeError, QueryError
+
+log = logging.getLogger("paperscope.web")
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+)
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware: adds the headers above to every HTTP response it passes."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in present]
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
+
+
+def error_response(request: Request, status: int, title: str, message: str) -> Response:
+    """A JSON error under /api, otherwise the HTML error page (plain text if that fails)."""
+    headers = {k.decode(): v.decode() for k, v in SECURITY_HEADERS}
+    if wants_json(request):
+        body = {"error": {"status": status, "title": title, "message": message}}
+        return JSONResponse(body, status_code=status, headers=headers)
+    context = getattr(request.app.state, "web", None)
+    if context is not None:
+        try:
+            html = context.templates.get_template("error.html").render(
+                request=request,
+                status=status,
+                title=title,
+                message=message,
+                ctx=context,
+                active=None,
+            )
+            return HTMLResponse(html, status_code=status, headers=headers)
+        except Exception:  # the error page itself failed: say so plainly
+            log.exception("rendering the error page failed")
+    return PlainTextResponse(f"{status} {title}: {message}", status_code=status, headers=headers)
+
+
+async def _query_error(request: Request, error: Exception) -> Response:
+    return error_response(request, 400, "Bad request", str(error))
+
+
+async def _not_found(request: Request, error: Exception) -> Response:
+    return error_response(request, 404, "Not found", str(error))
+
+
+async def _paperscope_error(request: Request, error: Exception) -> Response:
+    log.warning("request failed: %s", error)
+    return error_response(request, 500, "Server error", "The request could not be completed.")
+
+
+async def _validation_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    problems = "; ".join(_describe(item) for item in error.errors()[:5])
+    return error_response(request, 400, "Bad request", problems or "invalid parameters")
+
+
+def _describe(item: dict[str, Any]) -> str:
+    where = ".".join(str(part) for part in item.get("loc", ()) if part not in ("query", "path"))
+    return f"{where}: {item.get('msg', 'invalid')}"
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    titles = {404: "Not found", 405: "Method not allowed"}
+    title = titles.get(error.status_code, "Error")
+    detail = str(error.detail) if error.status_code != 404 else "There is no page at this address."
+    response = error_response(request, error.status_code, title, detail)
+    for name, value in (error.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+async def _server_error(request: Request, error: Exception) -> Response:
+    log.error("unhandled error on %s", request.url.path, exc_info=error)
+    return error_response(
+        request, 500, "Server error", "Something went wrong on our side; it has been logged."
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(QueryError, _query_error)
+    app.add_exception_handler(NotFoundError, _not_found)
+    app.add_exception_handler(PaperscopeError, _paperscope_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _server_error)

@@ -1,0 +1,38 @@
+"""Fixtures for the web tests: the hand-written corpus in SQLite and PostgreSQL (built once
+per worker and backend), and a test client of the app over it."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from web_corpus import WebCorpus, build_corpus
+
+from paperscope.web.app import create_app
+
+_names = itertools.count()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def web_corpus(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WebCorpus]:
+    data_dir = tmp_path_factory.mktemp("web")
+    if request.param == "sqlite":
+        url = f"sqlite:///{data_dir / 'web.db'}"
+    else:
+        server = request.getfixturevalue("pg_server")
+        url = server.new_database(f"web_{os.getpid()}_{next(_names)}")
+    corpus = build_corpus(url, data_dir)
+    yield corpus
+    corpus.store.close()
+
+
+@pytest.fixture(scope="session")
+def web_client(web_corpus: WebCorpus) -> Iterator[TestClient]:
+    app = create_app(web_corpus.settings, web_corpus.store)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client

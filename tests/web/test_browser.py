@@ -1,0 +1,135 @@
+"""The pages in a real browser (Debian's Chromium driven by Playwright): open each page,
+follow feed -> paper -> author, run a search, and save screenshots as test artefacts."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from web_corpus import WebCorpus, build_corpus
+
+from paperscope.web.app import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, WebCorpus]]:
+    """The app over the hand-written corpus (SQLite), served by uvicorn in a thread."""
+    import uvicorn
+
+    data_dir = tmp_path_factory.mktemp("browser")
+    corpus = build_corpus(f"sqlite:///{data_dir / 'web.db'}", data_dir)
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(corpus.settings, corpus.store), host="127.0.0.1", port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}", corpus
+    server.should_exit = True
+    thread.join(timeout=10)
+    corpus.store.close()
+
+
+@pytest.fixture(scope="module")
+def page() -> Iterator[Any]:
+    if not CHROMIUM.exists() or shutil.which("chromium") is None:
+        pytest.skip("Chromium is not installed (make test installs Debian's chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        context = browser.new_context(viewport={"width": 1200, "height": 1000})
+        tab = context.new_page()
+        errors: list[str] = []
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        tab.on(
+            "console",
+            lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None,
+        )
+        yield tab
+        browser.close()
+    assert not errors, f"browser errors: {errors}"
+
+
+def _shot(tab: Any, name: str) -> None:
+    tab.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=True)
+
+
+def test_feed_to_paper_to_author(page: Any, served: tuple[str, WebCorpus]) -> None:
+    base, corpus = served
+    page.goto(f"{base}/?date=2024-03-05")
+    assert page.locator("h1").inner_text() == "Daily Papers"
+    first = page.locator("article.entry").first
+    assert "Alpha: the most upvoted paper of the day" in first.inner_text()
+    assert "4 authors" in first.inner_text() and "▲ 50" in first.inner_text()
+    assert page.get_by_text("Get trending papers in your email inbox!").is_visible()
+    _shot(page, "daily")
+    first.locator("h2.title a").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Alpha: the most upvoted paper of the day"
+    assert page.locator("ul.code-links a").inner_text() == "https://github.com/example/alpha"
+    _shot(page, "paper")
+    page.locator("article.paper p.authors a", has_text="Haoyu Ren").click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/author/{corpus.haoyu}")
+    metrics = page.locator("dl.metrics").inner_text()
+    assert "h-index" in metrics and "13" in metrics
+    assert page.locator("section.chart-box svg rect").count() == 3
+    assert page.get_by_text("Other people share this name.").is_visible()
+    page.locator("#metric-h_index summary").click()
+    assert page.get_by_text("The largest h such that h").is_visible()
+    _shot(page, "author")
+
+
+def test_search_trending_and_hostile_text(page: Any, served: tuple[str, WebCorpus]) -> None:
+    base, corpus = served
+    page.goto(f"{base}/search")
+    page.locator("form.search input[name=q]").fill("TinyML")
+    page.locator("form.search select[name=mode]").select_option("keyword")
+    page.locator("form.search button[type=submit]").click()
+    page.wait_for_load_state()
+    assert "mode=keyword" in page.url
+    assert page.locator("article.entry").count() >= 3
+    assert "TinyReptile" in page.locator("main").inner_text()
+    _shot(page, "search")
+    page.goto(f"{base}/trending")
+    assert page.locator("article.entry").count() >= 5
+    _shot(page, "trending")
+    page.goto(f"{base}/paper/{corpus.work['synthetic-day-4']}")
+    heading = page.locator("h1").inner_text()
+    assert heading.startswith("<script>alert('x')</script> Delta & <b>bold</b>")
+    assert page.locator("main script").count() == 0
+    _shot(page, "hostile")
+    page.goto(f"{base}/nowhere")
+    assert "There is no page at this address." in page.locator("main").inner_text()
