@@ -28,10 +28,19 @@ test: install system-deps lint
 	$(BIN)/pytest -n 2 --dist loadfile
 
 demo: install
-	$(BIN)/paperscope demo
+	$(BIN)/paperscope demo --serve --port 8000
 
-bench: install system-deps
+SHARED ?= ../shared/data
+
+bench: install
+	bash scripts/install-system-deps.sh --bench
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/score.py
+	$(BIN)/python bench/impact.py
+	$(BIN)/python bench/disambiguation.py --train $(SHARED)/aminer-na/dev
+	$(BIN)/python bench/search_quality.py --csfcube $(SHARED)/csfcube --acm-cr $(SHARED)/acm-cr
+	$(BIN)/python bench/search_speed.py
+	$(BIN)/python bench/web.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

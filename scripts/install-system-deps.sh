@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # System packages the test suite needs: a PostgreSQL server (Debian's) for the store tests
-# and Chromium for the browser tests.
+# and Chromium for the browser tests (with --bench: wrk for bench/web.py).
 # Idempotent: installs only what is missing.
 set -euo pipefail
 
@@ -11,6 +11,10 @@ have_postgres() {
 missing=()
 have_postgres || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# `--bench`: also the HTTP load generator bench/web.py drives.
+if [ "${1:-}" = "--bench" ]; then
+    command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0

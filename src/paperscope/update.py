@@ -1,8 +1,10 @@
 """`paperscope update`: the one command cron runs.
 
-Stages, in order, each skipped when it has nothing to do: harvest every configured query,
-then ingest what the harvest wrote. (Later stages of DESIGN.md §2 join here as they are
-built.) A lock file makes a second, overlapping run stop at once instead of racing the first.
+Stages, in order (DESIGN.md §2), each skipped when it has nothing to do: harvest every
+configured query, ingest what the harvest wrote, then resolve (link references, cluster new
+authorships into people), enrich (keyword index, embeddings of new or changed works, vector
+index) and score (incremental). Digests are sent by their own cron line (`paperscope digest
+send`). A lock file makes a second, overlapping run stop at once instead of racing the first.
 """
 
 from __future__ import annotations
@@ -96,4 +98,35 @@ def run_update(
             f"ingest: read {counts.read}, new {counts.new}, merged {counts.merged}, "
             f"updated {counts.updated}, quarantined {counts.quarantined}"
         )
-        return lines
+        return [*lines, *downstream_stages(settings, store, today)]
+
+
+def downstream_stages(settings: Settings, store: Store, today: date) -> list[str]:
+    """resolve, enrich and score: each incremental, so a run after a small ingest is cheap."""
+    from paperscope.identity.resolve import resolve_people
+    from paperscope.ingest.references import resolve_references
+    from paperscope.metrics.scoring import run_score
+    from paperscope.search.embeddings import get_encoder
+    from paperscope.search.index import open_index
+    from paperscope.search.keyword import refresh_keyword_index
+    from paperscope.search.vectors import embed_works
+
+    with store.transaction() as connection:
+        linked = resolve_references(connection)
+        people = resolve_people(connection)
+    lines = [
+        f"resolve: {linked} references linked, {people.authorships} authorships clustered, "
+        f"{people.people_created} people created"
+    ]
+    indexed = refresh_keyword_index(store)
+    encoder = get_encoder(settings.embedding_model, settings.data_dir)
+    embedded = embed_works(store, encoder)
+    index = open_index(store, settings.data_dir, settings.embedding_model)
+    lines.append(
+        f"enrich: {indexed} works indexed, {embedded} embedded ({settings.embedding_model}), "
+        f"vector index {index.size}"
+    )
+    with store.transaction() as connection:
+        report = run_score(connection, today=today, embedding_model=settings.embedding_model)
+    lines.append(f"score: {report.recomputed_works} works scored, {report.people} people")
+    return lines

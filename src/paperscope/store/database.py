@@ -73,11 +73,10 @@ class Store:
         config.set_main_option("script_location", str(MIGRATIONS_DIR))
         with self.engine.begin() as connection:
             config.attributes["connection"] = connection
-            # Each domain adds its tables in its own migration branch off 0001: upgrade them all.
             command.upgrade(config, "heads")
 
     def schema_revisions(self) -> set[str]:
-        """The migration heads the database is at (one per domain branch)."""
+        """The migration heads the database is at (one, unless migrations ever branch)."""
         with self.engine.connect() as connection:
             return set(MigrationContext.configure(connection).get_current_heads())
 
