@@ -132,6 +132,16 @@ def test_security_headers_on_every_response(web_client: TestClient, path: str) -
     assert headers["referrer-policy"] == "strict-origin-when-cross-origin"
 
 
+@pytest.mark.parametrize("path", ["/", "/trending", "/api/daily", "/feeds/daily.rss"])
+def test_head_answers_like_get_without_a_body(web_client: TestClient, path: str) -> None:
+    got = web_client.get(path)
+    head = web_client.head(path)
+    assert head.status_code == got.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.headers["content-security-policy"] == got.headers["content-security-policy"]
+
+
 def test_pages_have_no_inline_script(web_client: TestClient, web_corpus: WebCorpus) -> None:
     paths = ["/", "/trending", "/search?q=TinyML", f"/author/{web_corpus.haoyu}", "/about"]
     for path in paths:

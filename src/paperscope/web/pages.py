@@ -20,6 +20,7 @@ from paperscope.web.params import (
     parse_int,
     parse_text,
 )
+from paperscope.web.sessions import current_user
 
 router = APIRouter(include_in_schema=False)
 
@@ -30,11 +31,7 @@ def context_of(request: Request) -> WebContext:
 
 
 def signed_in_user(request: Request, ctx: WebContext) -> object | None:
-    """The signed-in user (accounts installed and a session cookie sent), else None."""
-    if not ctx.templates.env.globals.get("accounts_enabled"):
-        return None
-    from paperscope.web.sessions import current_user
-
+    """The signed-in user (a valid session cookie sent), else None."""
     return current_user(request, ctx.store)
 
 
