@@ -114,8 +114,9 @@ class PgServer:
         return self.url(name)
 
 
-def start_server() -> PgServer:
-    bin_dir = find_pg_bin()
+def start_server(bin_dir: Path | None = None) -> PgServer:
+    """Start a server from ``bin_dir`` (default: the newest installed PostgreSQL)."""
+    bin_dir = bin_dir or find_pg_bin()
     if bin_dir is None:
         raise FileNotFoundError("PostgreSQL binaries (initdb, pg_ctl) not found")
     root = Path(tempfile.mkdtemp(prefix="paperscope-pg-"))

@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from search_helpers import SAMPLE
 
 from paperscope.config import Settings
 from paperscope.ingest import ingest_paths
 from paperscope.search.index import forget_cached_indexes
 from paperscope.store import Store
-
-SAMPLE = Path(__file__).parent.parent / "data" / "search" / "arxiv-sample.jsonl"
 
 
 @pytest.fixture
@@ -30,13 +29,3 @@ def sample_store(store: Store) -> Store:
     """The `store` fixture (SQLite and PostgreSQL) holding the 12 works of the sample."""
     ingest_paths(store, [SAMPLE])
     return store
-
-
-def title_id(store: Store, title_start: str) -> int:
-    from sqlalchemy import select
-
-    from paperscope.store.schema import works
-
-    with store.connect() as connection:
-        query = select(works.c.id).where(works.c.title.like(f"{title_start}%"))
-        return int(connection.execute(query).scalar_one())

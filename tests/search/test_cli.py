@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from search_helpers import SAMPLE
 
-from conftest import SAMPLE
 from paperscope.errors import ConfigError, NotFoundError, QueryError
 
 
@@ -61,6 +61,15 @@ def test_search_enrich_similar(tmp_path: Path, database: str) -> None:
     assert payload["mode"] == "hybrid" and payload["notice"] is None
     assert payload["hits"][0]["title"] == "Diffusion Models for Image Synthesis"
     assert payload["hits"][0]["authors"] == ["Jonathan Example", "Prafulla Sample"]
+
+    rerank = _run(
+        tmp_path, "search", "images", "--mode", "rerank", "-d", database, "--format", "json"
+    )
+    assert rerank.returncode == 0, rerank.stderr
+    reranked = json.loads(rerank.stdout)
+    assert reranked["mode"] == "rerank" and reranked["total"] == 3
+    titles = {hit["title"] for hit in reranked["hits"]}
+    assert "Diffusion Models for Image Synthesis" in titles
 
     similar = _run(tmp_path, "similar", "arxiv:2302.00010", "--limit", "2", "-d", database)
     assert similar.returncode == 0, similar.stderr

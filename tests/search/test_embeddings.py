@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from search_helpers import title_id
 from sqlalchemy import select, update
 
-from conftest import title_id
 from paperscope.errors import ConfigError
 from paperscope.search.embeddings import HashingEncoder, get_encoder, text_hash, work_text
 from paperscope.search.vectors import embed_works, load_embeddings

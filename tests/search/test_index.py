@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from search_helpers import title_id
 from sqlalchemy import update
 
-from conftest import title_id
 from paperscope.config import Settings
 from paperscope.search import index as index_module
 from paperscope.search.embeddings import HashingEncoder

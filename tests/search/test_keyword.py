@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from search_helpers import title_id
 from sqlalchemy import delete, update
 
-from conftest import title_id
 from paperscope.config import Settings
 from paperscope.errors import QueryError
 from paperscope.search import SearchFilters, SearchRequest, search

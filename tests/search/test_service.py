@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from search_helpers import title_id
 from sqlalchemy import select
 
-from conftest import title_id
 from paperscope.config import Settings
 from paperscope.errors import NotFoundError, QueryError
 from paperscope.search import (

@@ -32,7 +32,9 @@ def _check_format(output: str) -> None:
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help='Words, "quoted phrases" and prefix* words.')],
-    mode: Annotated[str, typer.Option("--mode", help="keyword, semantic or hybrid")] = "hybrid",
+    mode: Annotated[
+        str, typer.Option("--mode", help="keyword, semantic, hybrid or rerank")
+    ] = "hybrid",
     since: Annotated[str | None, typer.Option("--since", help="YYYY-MM-DD or YYYY")] = None,
     until: Annotated[str | None, typer.Option("--until", help="YYYY-MM-DD or YYYY")] = None,
     category: Annotated[
@@ -46,7 +48,8 @@ def search(
     output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
     database: DatabaseOption = None,
 ) -> None:
-    """Search works by keyword (BM25), meaning (embeddings) or both (hybrid, the default).
+    """Search works by keyword (BM25), meaning (embeddings) or both (hybrid, the default;
+    rerank: the top keyword results re-ordered by meaning).
 
     Example: paperscope search "graph neural network*" --mode hybrid --since 2020 --has-code
     """

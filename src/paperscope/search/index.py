@@ -86,6 +86,10 @@ class VectorIndex:
         row = self._row_of.get(work_id)
         return None if row is None else self.matrix[row]
 
+    def count_among(self, work_ids: npt.NDArray[np.int64]) -> int:
+        """How many of ``work_ids`` have a vector in the index."""
+        return sum(1 for work_id in work_ids.tolist() if work_id in self._row_of)
+
     # --- building -----------------------------------------------------------------------
 
     @classmethod
@@ -268,7 +272,17 @@ _CACHE_LOCK = threading.Lock()
 
 
 def open_index(store: Store, data_dir: Path, model: str, save: bool = True) -> VectorIndex:
-    """The up-to-date index of ``model`` (cached per process; synced when the DB moved on)."""
+    """The up-to-date index of ``model`` (cached per process; synced when the DB moved on).
+
+    On PostgreSQL with the pgvector extension, the index lives in the database
+    (``paperscope.search.pgvector``); elsewhere it is this module's exact/faiss index.
+    """
+    if store.engine.dialect.name == "postgresql":
+        from paperscope.search.pgvector import open_pgvector_index
+
+        in_database = open_pgvector_index(store, model)
+        if in_database is not None:
+            return in_database
     directory = index_dir(store, data_dir, model)
     key = (str(directory), model)
     with _CACHE_LOCK:
@@ -289,5 +303,8 @@ def open_index(store: Store, data_dir: Path, model: str, save: bool = True) -> V
 
 
 def forget_cached_indexes() -> None:
+    from paperscope.search.pgvector import forget_pgvector_indexes
+
     with _CACHE_LOCK:
         _CACHE.clear()
+    forget_pgvector_indexes()

@@ -169,6 +169,12 @@ def load_embeddings(
     return ids, np.ascontiguousarray(matrix)
 
 
+def has_embeddings(connection: Connection, model_name: str) -> bool:
+    """Whether any work has a stored vector for ``model_name``."""
+    query = select(embeddings.c.work_id).where(embeddings.c.model == model_name).limit(1)
+    return connection.execute(query).first() is not None
+
+
 def load_hashes(connection: Connection, model_name: str) -> dict[int, str]:
     """work id -> a digest of (text hash, model version) of every vector for ``model_name``.
 

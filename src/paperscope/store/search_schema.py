@@ -33,7 +33,7 @@ from paperscope.store.schema import metadata
 
 # Native full-text objects (FTS5 virtual table and its shadow tables; the PostgreSQL tsvector
 # table): created by the migration with dialect checks, invisible to the metadata.
-NATIVE_TABLE_PREFIXES = ("works_fts", "works_tsv")
+NATIVE_TABLE_PREFIXES = ("works_fts", "works_tsv", "search_vec")
 
 embeddings = Table(
     "embeddings",

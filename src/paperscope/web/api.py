@@ -28,7 +28,7 @@ def api_trending(request: Request, limit: str | None = None) -> views.TrendingPa
     return views.trending_view(context_of(request), count)
 
 
-@router.get("/search", summary="Keyword, semantic or hybrid search with filters")
+@router.get("/search", summary="Keyword, semantic, hybrid or rerank search with filters")
 def api_search(
     request: Request,
     q: str | None = None,

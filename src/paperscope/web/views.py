@@ -16,7 +16,7 @@ from paperscope.web.context import WebContext
 from paperscope.web.papers import PaperPage, paper_page
 
 log = logging.getLogger("paperscope.web")
-SEARCH_MODES = ("hybrid", "keyword", "semantic")
+SEARCH_MODES = ("hybrid", "keyword", "semantic", "rerank")
 PER_PAGE = 20
 SIMILAR_SHOWN = 8
 
