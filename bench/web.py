@@ -84,6 +84,28 @@ def author_names(url: str) -> tuple[list[str], str]:
     return [name for name, _ in rows[:20]], rows[len(rows) // 2][0]
 
 
+def first_visit_names(url: str) -> tuple[str, list[str]]:
+    """A warm-up name, then the 20 most prolific names and 20 around the median (>= 5 works)."""
+    from sqlalchemy import func, select
+
+    from paperscope.store import Store
+    from paperscope.store.schema import authorships
+
+    store = Store.open(url, migrate=False)
+    count = func.count(func.distinct(authorships.c.work_id))
+    with store.connect() as connection:
+        rows = connection.execute(
+            select(func.min(authorships.c.name), count)
+            .group_by(authorships.c.name_key)
+            .having(count >= 5)
+            .order_by(count.desc(), func.min(authorships.c.name))
+        ).all()
+    store.close()
+    middle = len(rows) // 2
+    names = [name for name, _ in [*rows[:20], *rows[middle - 10 : middle + 10]]]
+    return rows[20][0], names
+
+
 def pick_targets(url: str) -> dict[str, str]:
     """Author pages, a search, the busiest day, and a static file."""
     from sqlalchemy import func, select
@@ -112,8 +134,12 @@ def pick_targets(url: str) -> dict[str, str]:
     }
 
 
-def cold_latency(base: str, names: list[str]) -> dict[str, float]:
-    """One request per distinct author (nothing cached yet): what a first visit costs."""
+def cold_latency(base: str, warmup: str, names: list[str]) -> dict[str, float]:
+    """One request per distinct author (nothing cached yet): what a first visit costs. One
+    other author is asked first, so the server's one-off start-up work (templates, compiled
+    statements) is not counted as a visit."""
+    with urlopen(base + "/author?" + urlencode({"name": warmup}), timeout=60) as response:
+        response.read()
     times = []
     for name in names:
         started = time.perf_counter()
@@ -191,11 +217,11 @@ def main() -> None:
     results: dict[str, Any] = {}
     try:
         wait_up(base)
-        prolific, _ = author_names(url)
-        cold = cold_latency(base, prolific)
+        warmup, names = first_visit_names(url)
+        cold = cold_latency(base, warmup, names)
         print(
-            f"{'author page, first visit':24} (20 most prolific names) p50 {cold['p50_ms']} ms   "
-            f"p95 {cold['p95_ms']} ms   max {cold['max_ms']} ms"
+            f"{'author page, first visit':24} (20 most prolific + 20 median names) "
+            f"p50 {cold['p50_ms']} ms   p95 {cold['p95_ms']} ms   max {cold['max_ms']} ms"
         )
         results["author page, first visit (uncached)"] = cold
         with tempfile.TemporaryDirectory() as tmp:
@@ -217,6 +243,12 @@ def main() -> None:
     met = served and author_p95 < TARGET_P95_MS
     verdict = "met" if met else "NOT met"
     print(f"target author page p95 < {TARGET_P95_MS:.0f} ms: {verdict} ({author_p95} ms)")
+    first_p95 = results["author page, first visit (uncached)"]["p95_ms"]
+    first_met = first_p95 < TARGET_P95_MS
+    print(
+        f"target author page first visit p95 < {TARGET_P95_MS:.0f} ms: "
+        f"{'met' if first_met else 'NOT met'} ({first_p95} ms)"
+    )
     summary = {
         "database": "SQLite, ACM-CR 113k BibTeX records",
         "server": "paperscope serve (one uvicorn process) on loopback",
@@ -226,6 +258,7 @@ def main() -> None:
         "results": results,
         "target_author_p95_ms": TARGET_P95_MS,
         "target_met": met,
+        "target_first_visit_met": first_met,
         "note": "pages are cached in-process for 30 s (paperscope.web.cache); wrk repeats one "
         "URL, so its numbers are warm; the first-visit row is uncached",
     }

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from paperscope.errors import QueryError
 from paperscope.identity.names import name_key
@@ -125,9 +125,9 @@ def _source_listed_works(connection: Connection, key: str) -> set[int]:
     if not ids:
         return set()
     query = select(source_author_works.c.work_id).where(
-        source_author_works.c.source_author_id.in_(ids)
+        source_author_works.c.source_author_id.in_(bindparam("ids", expanding=True))
     )
-    return set(connection.execute(query).scalars())
+    return set(connection.execute(query, {"ids": ids}).scalars())
 
 
 def lookup_people(connection: Connection, query: str) -> list[PersonSummary]:
@@ -140,9 +140,17 @@ def lookup_people(connection: Connection, query: str) -> list[PersonSummary]:
                 return []
         summary = person_summary(connection, ref)
         return [summary] if summary.papers else []
-    key = name_key(query)
+    return [
+        person_summary(connection, each, ids=ids) for each, ids in lookup_refs(connection, query)
+    ]
+
+
+def lookup_refs(connection: Connection, name: str) -> list[tuple[PersonRef, list[int]]]:
+    """The people a printed name (folded) names, with their work ids, in the order
+    `lookup_people` lists them (most works first): cheaper when only some need a summary."""
+    key = name_key(name)
     if not key:
-        raise QueryError(f"{query!r} is not a name or a person id")
+        raise QueryError(f"{name!r} is not a name or a person id")
     keys = name_keys_like(connection, key)
     resolved = connection.execute(
         select(authorships.c.person_id)
@@ -151,9 +159,11 @@ def lookup_people(connection: Connection, query: str) -> list[PersonSummary]:
     ).scalars()
     refs = [PersonRef(person_id, key) for person_id in sorted(set(resolved))]
     refs += [PersonRef(None, each) for each in keys]
-    summaries = [person_summary(connection, each) for each in refs]
-    found = [summary for summary in summaries if summary.papers]
-    return sorted(found, key=lambda s: (-s.papers, s.provisional, s.person_id or 0))
+    found = [(each, person_work_ids(connection, each)) for each in refs]
+    found = [(each, ids) for each, ids in found if ids]
+    return sorted(
+        found, key=lambda item: (-len(item[1]), item[0].provisional, item[0].person_id or 0)
+    )
 
 
 def name_keys_like(connection: Connection, key: str) -> list[str]:
@@ -170,6 +180,10 @@ def name_keys_like(connection: Connection, key: str) -> list[str]:
         .where(authorships.c.name_key.like(f"{first} % {last}"))
         .distinct()
     )
+    if connection.dialect.name == "sqlite":  # bytewise order: the prefix range uses the index
+        query = query.where(
+            authorships.c.name_key >= f"{first} ", authorships.c.name_key < f"{first}!"
+        )
     variants = {each for each in connection.execute(query).scalars() if each.split()[-1] == last}
     if len(first) > 1:  # `Alan Turing` also finds `A. Turing`
         initial = " ".join([first[0], *tokens[1:]])
@@ -178,11 +192,25 @@ def name_keys_like(connection: Connection, key: str) -> list[str]:
     return sorted(variants | {key}, key=lambda each: (each != key, each))
 
 
-def person_summary(connection: Connection, ref: PersonRef) -> PersonSummary:
-    ids = person_work_ids(connection, ref)
+def person_summary(
+    connection: Connection,
+    ref: PersonRef,
+    *,
+    ids: Sequence[int] | None = None,
+    facts: Iterable[tuple[Any, Any, Any]] | None = None,
+    ranked_coauthors: Sequence[CoAuthor] | None = None,
+) -> PersonSummary:
+    """What tells `ref` apart from namesakes. A caller that already loaded the person's work
+    ids, their (year, published, category) facts or co-authors passes them to skip a query."""
+    if ids is None:
+        ids = person_work_ids(connection, ref)
+    if facts is None:
+        facts = _work_facts(connection, ids)
+    if ranked_coauthors is None:
+        ranked_coauthors = coauthors(connection, ref, ids)
     years: list[int] = []
     categories: Counter[str] = Counter()
-    for year, published, category in _work_facts(connection, ids):
+    for year, published, category in facts:
         known = year or (published.year if published else None)
         if known is not None:
             years.append(int(known))
@@ -197,7 +225,7 @@ def person_summary(connection: Connection, ref: PersonRef) -> PersonSummary:
         first_year=min(years) if years else None,
         last_year=max(years) if years else None,
         top_categories=tuple(name for name, _ in _ranked(categories)[:TOP]),
-        top_coauthors=tuple(coauthors(connection, ref, ids)[:TOP]),
+        top_coauthors=tuple(ranked_coauthors[:TOP]),
     )
 
 
@@ -206,9 +234,11 @@ def _work_facts(connection: Connection, ids: Sequence[int]) -> list[tuple[Any, A
     for start in range(0, len(ids), 2000):
         chunk = list(ids[start : start + 2000])
         query = select(works.c.year, works.c.published, works.c.primary_category).where(
-            works.c.id.in_(chunk)
+            works.c.id.in_(bindparam("ids", expanding=True))
         )
-        rows.extend((row[0], row[1], row[2]) for row in connection.execute(query))
+        rows.extend(
+            (row[0], row[1], row[2]) for row in connection.execute(query, {"ids": chunk}).all()
+        )
     return rows
 
 
@@ -234,25 +264,43 @@ def person_name(connection: Connection, ref: PersonRef) -> str:
 
 def coauthors(connection: Connection, ref: PersonRef, ids: Sequence[int]) -> list[CoAuthor]:
     """Other authors of the person's works, most shared works first."""
-    shared: Counter[tuple[str, int | None]] = Counter()
-    printed: dict[tuple[str, int | None], Counter[str]] = {}
+    rows: list[tuple[int, str, str, int | None]] = []
     for start in range(0, len(ids), 2000):
         chunk = list(ids[start : start + 2000])
-        query = select(
-            authorships.c.work_id,
-            authorships.c.name,
-            authorships.c.name_key,
-            authorships.c.person_id,
-        ).where(authorships.c.work_id.in_(chunk))
-        seen: set[tuple[int, tuple[str, int | None]]] = set()
-        for work_id, name, key, person_id in connection.execute(query):
-            if ref.is_own(person_id, key):
-                continue
-            identity = (key if person_id is None else "", person_id)
-            if (work_id, identity) not in seen:
-                seen.add((work_id, identity))
-                shared[identity] += 1
-            printed.setdefault(identity, Counter())[name] += 1
+        query = (
+            select(
+                authorships.c.work_id,
+                authorships.c.name,
+                authorships.c.name_key,
+                authorships.c.person_id,
+            )
+            .where(authorships.c.work_id.in_(bindparam("ids", expanding=True)))
+            .order_by(authorships.c.work_id, authorships.c.position)
+        )
+        rows.extend(
+            (row[0], row[1], row[2], row[3])
+            for row in connection.execute(query, {"ids": chunk}).all()
+        )
+    return rank_coauthors(ref, rows)
+
+
+def rank_coauthors(
+    ref: PersonRef, rows: Iterable[tuple[int, str, str, int | None]]
+) -> list[CoAuthor]:
+    """Co-authors from the authorships (work id, printed name, name key, person id) of the
+    person's works, in work and position order: most shared works first, each under the name
+    it is printed with most often."""
+    shared: Counter[tuple[str, int | None]] = Counter()
+    printed: dict[tuple[str, int | None], Counter[str]] = {}
+    seen: set[tuple[int, tuple[str, int | None]]] = set()
+    for work_id, name, key, person_id in rows:
+        if ref.is_own(person_id, key):
+            continue
+        identity = (key if person_id is None else "", person_id)
+        if (work_id, identity) not in seen:
+            seen.add((work_id, identity))
+            shared[identity] += 1
+        printed.setdefault(identity, Counter())[name] += 1
     ranked = sorted(shared.items(), key=lambda item: (-item[1], item[0][0], item[0][1] or 0))
     return [
         CoAuthor(printed[identity].most_common(1)[0][0], identity[1], count)

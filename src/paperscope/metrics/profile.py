@@ -23,11 +23,11 @@ from paperscope.metrics.people import (
     CoAuthor,
     PersonRef,
     PersonSummary,
-    coauthors,
     lookup_people,
     parse_person_key,
     person_summary,
     person_work_ids,
+    rank_coauthors,
 )
 from paperscope.store.queries import AuthoredWork, citing_years, works_with_ids
 
@@ -136,23 +136,38 @@ def person_profile(
     sort: str = "date",
     *,
     today: date | None = None,
+    work_ids: Sequence[int] | None = None,
 ) -> PersonProfile:
-    """The profile of a person (id, `person:`/`name:` key, or a summary from lookup_people)."""
+    """The profile of a person (id, `person:`/`name:` key, or a summary from lookup_people).
+    `work_ids`: the person's works when the caller already has them (from `lookup_refs`)."""
     if sort not in SORTS:
         raise QueryError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
     today = today or date.today()
     ref = _ref(connection, person)
-    summary = person if isinstance(person, PersonSummary) else person_summary(connection, ref)
-    ids = person_work_ids(connection, ref)
+    ids = list(work_ids) if work_ids is not None else person_work_ids(connection, ref)
+    works = sorted(works_with_ids(connection, ids), key=lambda work: work.work_id)
+    # The co-authors come from the authorships works_with_ids loaded (no second query).
+    ranked = rank_coauthors(
+        ref,
+        (
+            (work.work_id, author.name, author.name_key, author.person_id)
+            for work in works
+            for author in work.authors
+        ),
+    )
+    if isinstance(person, PersonSummary):
+        summary = person
+    else:
+        facts = [(work.year, work.published, work.primary_category) for work in works]
+        summary = person_summary(connection, ref, ids=ids, facts=facts, ranked_coauthors=ranked)
     if not ids:
         raise NotFoundError(f"no works for {summary.name!r} ({ref.key})")
-    works = works_with_ids(connection, ids)
     entries = [_entry(work, today) for work in works]
     return PersonProfile(
         person=summary,
         header=_header(summary.name, entries, today),
         citations_per_year=tuple(citations_by_year(citing_years(connection, ids)).items()),
-        coauthors=tuple(coauthors(connection, ref, ids)[:10]),
+        coauthors=tuple(ranked[:10]),
         explanations=EXPLANATIONS,
         entries=tuple(_sorted(entries, sort)),
         today=today,

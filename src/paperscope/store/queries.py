@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection, RowMapping, func, select
+from sqlalchemy import BindParameter, Connection, RowMapping, bindparam, func, select
 
 from paperscope.store.metrics_schema import work_metrics
 from paperscope.store.schema import (
@@ -22,6 +22,22 @@ from paperscope.store.schema import (
 
 TABLES_TO_COUNT = (works, work_ids, authorships, references, code_links, source_records, quarantine)
 _CHUNK = 2000
+# What a profile entry shows: the other columns (dates parsed per row, long text) stay unread.
+_WORK_COLUMNS = tuple(
+    works.c[name]
+    for name in (
+        "id",
+        "title",
+        "year",
+        "published",
+        "venue",
+        "primary_category",
+        "author_count",
+        "authors_truncated",
+        "code_badge",
+        "abstract",
+    )
+)
 
 
 def table_counts(connection: Connection) -> dict[str, int]:
@@ -83,6 +99,12 @@ class AuthoredWork:
         return "corpus"
 
 
+def _ids() -> BindParameter[int]:
+    """The chunk of ids a query reads, bound as one list (`{"ids": chunk}`): binding the list
+    itself would coerce and cache-key every id on each call."""
+    return bindparam("ids", expanding=True)
+
+
 def _chunks(ids: Sequence[int]) -> list[list[int]]:
     unique = sorted(set(ids))
     return [unique[i : i + _CHUNK] for i in range(0, len(unique), _CHUNK)]
@@ -97,13 +119,13 @@ def in_corpus_citations(connection: Connection, ids: Sequence[int]) -> dict[int,
                 references.c.cited_work_id, func.count(func.distinct(references.c.citing_work_id))
             )
             .where(
-                references.c.cited_work_id.in_(chunk),
+                references.c.cited_work_id.in_(_ids()),
                 references.c.citing_work_id.is_not(None),
                 references.c.citing_work_id != references.c.cited_work_id,
             )
             .group_by(references.c.cited_work_id)
         )
-        counts.update({key: value for key, value in connection.execute(query)})
+        counts.update({key: value for key, value in connection.execute(query, {"ids": chunk})})
     return counts
 
 
@@ -113,10 +135,10 @@ def reported_counts(connection: Connection, ids: Sequence[int]) -> dict[int, int
     for chunk in _chunks(ids):
         query = (
             select(reported_citations.c.work_id, func.max(reported_citations.c.count))
-            .where(reported_citations.c.work_id.in_(chunk))
+            .where(reported_citations.c.work_id.in_(_ids()))
             .group_by(reported_citations.c.work_id)
         )
-        counts.update({key: value for key, value in connection.execute(query)})
+        counts.update({key: value for key, value in connection.execute(query, {"ids": chunk})})
     return counts
 
 
@@ -127,7 +149,7 @@ def citing_years(connection: Connection, ids: Sequence[int]) -> list[int | None]
         pairs = (
             select(references.c.citing_work_id, references.c.cited_work_id)
             .where(
-                references.c.cited_work_id.in_(chunk),
+                references.c.cited_work_id.in_(_ids()),
                 references.c.citing_work_id.is_not(None),
                 references.c.citing_work_id != references.c.cited_work_id,
             )
@@ -135,7 +157,7 @@ def citing_years(connection: Connection, ids: Sequence[int]) -> list[int | None]
             .subquery()
         )
         query = select(works.c.year).join(pairs, pairs.c.citing_work_id == works.c.id)
-        years.extend(connection.execute(query).scalars())
+        years.extend(connection.execute(query, {"ids": chunk}).scalars())
     return years
 
 
@@ -154,21 +176,27 @@ def works_with_ids(connection: Connection, ids: Sequence[int]) -> list[AuthoredW
                 authorships.c.name_key,
                 authorships.c.person_id,
             )
-            .where(authorships.c.work_id.in_(chunk))
-            .order_by(authorships.c.work_id, authorships.c.position)
-        ):
+            .where(authorships.c.work_id.in_(_ids()))
+            .order_by(authorships.c.work_id, authorships.c.position),
+            {"ids": chunk},
+        ).all():
             names.setdefault(work_id, []).append(PrintedAuthor(printed, key, person))
         for work_id, url in connection.execute(
-            select(code_links.c.work_id, code_links.c.url).where(code_links.c.work_id.in_(chunk))
+            select(code_links.c.work_id, code_links.c.url).where(code_links.c.work_id.in_(_ids())),
+            {"ids": chunk},
         ):
             links.setdefault(work_id, []).append(url)
         for row in connection.execute(
-            select(work_metrics).where(work_metrics.c.work_id.in_(chunk))
+            select(work_metrics).where(work_metrics.c.work_id.in_(_ids())), {"ids": chunk}
         ).mappings():
             scores[row["work_id"]] = StoredScores(
                 row["novelty_pct"], row["ai_score"], row["citation_pct"], row["definition_version"]
             )
-        rows.extend(connection.execute(select(works).where(works.c.id.in_(chunk))).mappings())
+        rows.extend(
+            connection.execute(select(*_WORK_COLUMNS).where(works.c.id.in_(_ids())), {"ids": chunk})
+            .mappings()
+            .all()
+        )
     return [
         AuthoredWork(
             work_id=row["id"],

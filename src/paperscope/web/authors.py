@@ -9,7 +9,7 @@ from sqlalchemy import Connection, select
 
 from paperscope.errors import NotFoundError, QueryError
 from paperscope.identity.names import name_key
-from paperscope.metrics.people import PersonRef, person_summary
+from paperscope.metrics.people import PersonRef, lookup_refs, parse_person_key, person_summary
 from paperscope.metrics.profile import (
     PersonProfile,
     PersonSummary,
@@ -109,11 +109,21 @@ def author_page(
         )
         namesakes = _namesakes(connection, profile)
     elif name:
-        found = lookup_people(connection, name)
-        if not found:
-            raise NotFoundError(f"no papers by {name[:100]!r}")
-        profile = person_profile(connection, found[0], sort)
-        namesakes = tuple(found[1:])
+        if parse_person_key(name) is not None:
+            found = lookup_people(connection, name)
+            if not found:
+                raise NotFoundError(f"no papers by {name[:100]!r}")
+            profile = person_profile(connection, found[0], sort)
+            namesakes = tuple(found[1:])
+        else:
+            # The top person's summary comes with its profile (one pass over its works);
+            # only the namesakes need a summary of their own.
+            people = lookup_refs(connection, name)
+            if not people:
+                raise NotFoundError(f"no papers by {name[:100]!r}")
+            ref, ids = people[0]
+            profile = person_profile(connection, ref.key, sort, work_ids=ids)
+            namesakes = tuple(person_summary(connection, ref, ids=ids) for ref, ids in people[1:])
     else:
         raise NotFoundError("name an author: /author/<id> or /author?name=...")
     result = AuthorPage(profile, _metrics(profile), namesakes, sort, page)
