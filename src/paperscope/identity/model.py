@@ -59,6 +59,9 @@ class PairwiseModel(Protocol):
     @property
     def linkage(self) -> str: ...
 
+    @property
+    def regroup(self) -> float | None: ...
+
     def probabilities(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
         """Same-person probabilities for rows of FEATURE_NAMES (any leading shape)."""
         ...
@@ -74,6 +77,8 @@ class BoostedModel:
     columns: tuple[int, ...]
     """The features it was trained on: those the training data ever knew (not all NaN)."""
     linkage: str = "average"
+    regroup: float | None = None
+    """Threshold of the cluster-level second pass (`identity.regroup`), or None: no pass."""
 
     def probabilities(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
         shape = features.shape[:-1]
@@ -93,6 +98,7 @@ class HandSetModel:
     threshold: float = 0.5
     description: str = "hand-set logistic rule (no training data found)"
     linkage: str = "average"
+    regroup: float | None = None
 
     def probabilities(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
         f = {name: np.nan_to_num(features[..., k]) for k, name in enumerate(FEATURE_NAMES)}
@@ -128,6 +134,7 @@ def train(
     threshold: float = DEFAULT_THRESHOLD,
     description: str = "gradient-boosted pairwise model",
     linkage: str = "average",
+    regroup: float | None = None,
 ) -> BoostedModel:
     """Fit the classifier on pair rows; deterministic (fixed seed, no early stopping)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
@@ -145,7 +152,7 @@ def train(
     )
     with _one_thread():
         classifier.fit(features[:, list(columns)], labels)
-    return BoostedModel(classifier, threshold, description, columns, linkage)
+    return BoostedModel(classifier, threshold, description, columns, linkage, regroup)
 
 
 def save_training_pairs(
@@ -181,8 +188,11 @@ def default_model() -> PairwiseModel:
     meta = json.loads(TRAINING_META.read_text()) if TRAINING_META.is_file() else {}
     threshold = float(meta.get("threshold", DEFAULT_THRESHOLD))
     linkage = str(meta.get("linkage", "average"))
+    second = meta.get("regroup_threshold")
+    regroup = None if second is None else float(second)
     description = (
         f"gradient-boosted pairwise model trained on {len(labels)} packaged pairs "
-        f"({meta.get('source', 'unknown source')}), {linkage} linkage, threshold {threshold:.2f}"
+        f"({meta.get('source', 'unknown source')}), {linkage} linkage, threshold {threshold:.2f}, "
+        f"second pass {'off' if regroup is None else f'{regroup:.2f}'}"
     )
-    return train(features, labels, threshold, description, linkage)
+    return train(features, labels, threshold, description, linkage, regroup)

@@ -30,6 +30,7 @@ from paperscope.identity.loading import (
     unresolved_ids,
 )
 from paperscope.identity.model import PairwiseModel, default_model
+from paperscope.identity.regroup import regroup
 from paperscope.identity.signatures import blocks
 from paperscope.store.schema import authorships, people
 
@@ -273,7 +274,21 @@ def _join(
         merged[roots[node]].extend(group)
     for j, k in enumerate(new):
         merged[roots[g + j]].append(k)
-    return [sorted(v) for _, v in sorted(merged.items())]
+    items = sorted(merged.items())
+    joined = [sorted(v) for _, v in items]
+    if model.regroup is None or len(joined) < 2:
+        return joined
+    # The second pass: forbidden where the first pass forbids, or a pair's names conflict.
+    root_ids = [r for r, _ in items]
+    position = {r: a for a, r in enumerate(root_ids)}
+    forbidden_groups = linkage.forbidden[np.ix_(root_ids, root_ids)].copy()
+    group_of_col = np.array([position[roots[node_of[k]]] for k in cols])
+    group_of_new = group_of_col[len(grouped) :]
+    rows, columns = np.nonzero(p == 0)
+    forbidden_groups[group_of_new[rows], group_of_col[columns]] = True
+    forbidden_groups[group_of_col[columns], group_of_new[rows]] = True
+    together = regroup(joined, evidence.titles, forbidden_groups, model.regroup)
+    return [sorted(k for a in members for k in joined[a]) for members in together]
 
 
 def _stable_ids(
