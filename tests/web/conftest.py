@@ -1,16 +1,20 @@
 """Fixtures for the web tests: the hand-written corpus in SQLite and PostgreSQL (built once
-per worker and backend), and a test client of the app over it."""
+per worker and backend), a test client of the app over it, and for the account pages a
+loopback SMTP server with settings pointing at it."""
 
 from __future__ import annotations
 
 import itertools
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from web_corpus import WebCorpus, build_corpus
 
+from feeds.mailsink import MailServer
+from paperscope.config import Settings
 from paperscope.web.app import create_app
 
 _names = itertools.count()
@@ -36,3 +40,20 @@ def web_client(web_corpus: WebCorpus) -> Iterator[TestClient]:
     app = create_app(web_corpus.settings, web_corpus.store)
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def mail_server() -> Iterator[MailServer]:
+    with MailServer() as server:
+        yield server
+
+
+@pytest.fixture
+def settings(tmp_path: Path, mail_server: MailServer) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        base_url="http://paperscope.test",
+        smtp_port=mail_server.port,
+        mail_from="paperscope <digest@paperscope.test>",
+        embedding_model="hashing",
+    )

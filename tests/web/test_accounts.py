@@ -3,9 +3,7 @@ subscribe / confirm / one-click unsubscribe, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from accounts_helpers import accounts_client, csrf_of, form_token, sign_in
@@ -22,23 +20,6 @@ from paperscope.feeds.clock import utcnow
 from paperscope.feeds.keys import load_secret, new_signed_token
 from paperscope.store import Store
 from paperscope.store.accounts_schema import subscriptions
-
-
-@pytest.fixture
-def mail_server() -> Iterator[MailServer]:
-    with MailServer() as server:
-        yield server
-
-
-@pytest.fixture
-def settings(tmp_path: Path, mail_server: MailServer) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        base_url="http://paperscope.test",
-        smtp_port=mail_server.port,
-        mail_from="paperscope <digest@paperscope.test>",
-        embedding_model="hashing",
-    )
 
 
 @pytest.fixture

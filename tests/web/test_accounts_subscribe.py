@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from accounts_helpers import accounts_client, csrf_of, form_token, mailed_link
@@ -21,23 +19,6 @@ from paperscope.feeds.digest import send_digests
 from paperscope.search.embeddings import HashingEncoder
 from paperscope.store import Store
 from paperscope.store.accounts_schema import subscriptions
-
-
-@pytest.fixture
-def mail_server() -> Iterator[MailServer]:
-    with MailServer() as server:
-        yield server
-
-
-@pytest.fixture
-def settings(tmp_path: Path, mail_server: MailServer) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        base_url="http://paperscope.test",
-        smtp_port=mail_server.port,
-        mail_from="paperscope <digest@paperscope.test>",
-        embedding_model="hashing",
-    )
 
 
 def _digests(server: MailServer, email: str) -> list:  # type: ignore[type-arg]
