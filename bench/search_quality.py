@@ -391,6 +391,22 @@ def evaluate_acm(folder: Path, workdir: Path, models: list[str], rerank_k: int) 
     return results
 
 
+def rerank_topics(
+    encoder: Encoder,
+    topics: list[dict[str, str]],
+    keyword_lists: dict[str, list[int]],
+    vectors: dict[int, Any],
+    k: int,
+) -> dict[str, list[int]]:
+    """Each topic's BM25 list re-ranked by the product's `rerank_hits` with these vectors."""
+    out = {}
+    for topic in topics:
+        query = encoder.encode([clean_context(topic["context"])])[0]
+        hits = rerank_hits(keyword_lists[topic["id"]], query, vectors, k)
+        out[topic["id"]] = [hit.work_id for hit in hits]
+    return out
+
+
 def rerank_stored(
     store: Store,
     encoder: Encoder,
@@ -406,12 +422,7 @@ def rerank_stored(
     with store.connect() as connection:
         ids, matrix = load_embeddings(connection, encoder.name, wanted)
     vectors = dict(zip(ids.tolist(), matrix, strict=True))
-    out = {}
-    for topic in topics:
-        query = encoder.encode([clean_context(topic["context"])])[0]
-        hits = rerank_hits(keyword_lists[topic["id"]], query, vectors, k)
-        out[topic["id"]] = [hit.work_id for hit in hits]
-    return out
+    return rerank_topics(encoder, topics, keyword_lists, vectors, k)
 
 
 def rerank(
@@ -433,12 +444,7 @@ def rerank(
     started = time.perf_counter()
     vectors = dict(zip(texts, encoder.encode(list(texts.values())), strict=True))
     print(f"  minilm: {len(texts)} candidates embedded in {time.perf_counter() - started:.1f}s")
-    out = {}
-    for topic in topics:
-        query = encoder.encode([clean_context(topic["context"])])[0]
-        hits = rerank_hits(keyword_lists[topic["id"]], query, vectors, k)
-        out[topic["id"]] = [hit.work_id for hit in hits]
-    return out
+    return rerank_topics(encoder, topics, keyword_lists, vectors, k)
 
 
 def main() -> None:
