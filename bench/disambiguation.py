@@ -22,18 +22,19 @@ import argparse
 import json
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "disambiguation.json"
+TOPIC_CACHE = ROOT / "var" / "identity-bench"
 
-from paperscope.identity.cluster import LINKAGES, cluster  # noqa: E402
+from paperscope.identity.cluster import cluster  # noqa: E402
 from paperscope.identity.evaluation import (  # noqa: E402
     PairCounts,
     Scores,
@@ -41,40 +42,65 @@ from paperscope.identity.evaluation import (  # noqa: E402
     pairwise_prf,
     score,
 )
-from paperscope.identity.features import Evidence  # noqa: E402
+from paperscope.identity.features import FEATURE_NAMES, Evidence  # noqa: E402
 from paperscope.identity.labelled import LabelledName, read_labelled_dir  # noqa: E402
-from paperscope.identity.model import BoostedModel, save_training_pairs, train  # noqa: E402
-from paperscope.identity.regroup import regroup_labels  # noqa: E402
+from paperscope.identity.merge import (  # noqa: E402
+    GROUP_FEATURES,
+    GroupModel,
+    all_pair_features,
+    apply_merges,
+    merge_history,
+)
+from paperscope.identity.model import (  # noqa: E402
+    DEFAULT_THRESHOLD,
+    BoostedModel,
+    save_training_rows,
+    train,
+    train_groups,
+)
+from paperscope.identity.topics import FileTopicCache, topic_vectors  # noqa: E402
+from paperscope.search.embeddings import get_encoder  # noqa: E402
 
-THRESHOLDS = np.round(np.concatenate([np.arange(0.15, 0.9, 0.05), [0.9, 0.93, 0.95, 0.97]]), 2)
 PAIRS_PER_NAME = 20_000
 INNER_FOLDS = 2
 EXPORT_ROWS = 60_000
-REGROUP_THRESHOLDS: tuple[float | None, ...] = (None, 0.15, 0.2, 0.25, 0.3)
+FirstPass = tuple[str, float]
+"""Linkage and threshold of the first pass."""
+FIRST_PASSES: tuple[FirstPass, ...] = (("single", 0.93), ("single", 0.95), ("single", 0.97))
+GROUP_THRESHOLDS = np.round(np.concatenate([np.arange(0.3, 0.96, 0.05), [0.97, 0.99]]), 2)
 
 
 @dataclass
 class Block:
-    """One labelled name with its full feature tensor."""
+    """One labelled name with its evidence and full pairwise feature tensor."""
 
     name: LabelledName
+    evidence: Evidence
     features: NDArray[np.float64]
-    titles: Any
-    """Title TF-IDF rows, for the cluster-level second pass."""
 
     @property
     def labels(self) -> tuple[str, ...]:
         return self.name.labels
 
 
-def load(directory: Path) -> list[Block]:
+def load(directory: Path, topics: str = "minilm", cache_dir: Path = TOPIC_CACHE) -> list[Block]:
+    """Every labelled name of `directory` with its features; `topics` names the encoder of
+    the title embeddings ("none": without), whose vectors are cached in `cache_dir`."""
+    cache, encoder = None, None
+    if topics != "none":
+        encoder = get_encoder(topics, ROOT / "var" / "search-bench")
+        cache = FileTopicCache(cache_dir / f"{topics}-titles.npz")
     blocks = []
     for name in read_labelled_dir(directory):
         n = len(name.signatures)
         if n == 0:
             continue
-        evidence = Evidence(name.signatures)
-        blocks.append(Block(name, evidence.pairs(range(n), range(n)), evidence.titles))
+        vectors = None
+        if encoder is not None and cache is not None:
+            vectors = topic_vectors([s.title for s in name.signatures], encoder, cache)
+            cache.save()
+        evidence = Evidence(name.signatures, vectors)
+        blocks.append(Block(name, evidence, evidence.pairs(range(n), range(n))))
     return blocks
 
 
@@ -105,49 +131,138 @@ def probabilities(model: BoostedModel, block: Block) -> NDArray[np.float64]:
     return p
 
 
+def as_groups(labels: Sequence[int]) -> list[list[int]]:
+    groups: dict[int, list[int]] = {}
+    for item, label in enumerate(labels):
+        groups.setdefault(label, []).append(item)
+    return list(groups.values())
+
+
+def first_groups(
+    p: NDArray[np.float64], first: FirstPass
+) -> tuple[list[list[int]], NDArray[np.bool_]]:
+    """The first pass's groups, and which pairs of them hold conflicting given names
+    (probability 0: never one person)."""
+    found = as_groups(cluster(p, first[1], method=first[0]))
+    onehot = np.zeros((p.shape[0], len(found)))
+    for a, members in enumerate(found):
+        onehot[members, a] = 1.0
+    return found, (onehot.T @ (p == 0).astype(float) @ onehot) > 0
+
+
+def labelled(n: int, found: Sequence[Sequence[int]], merged: Sequence[Sequence[int]]) -> list[int]:
+    out = [0] * n
+    for person, members in enumerate(merged):
+        for a in members:
+            for item in found[a]:
+                out[item] = person
+    return out
+
+
+def clusterings(
+    block: Block,
+    p: NDArray[np.float64],
+    first: FirstPass,
+    groups: GroupModel | None,
+    thresholds: Sequence[float],
+) -> list[list[int]]:
+    """Labels after the first pass and the second pass at each threshold: the merge order
+    does not depend on the threshold, so one run down to the lowest serves them all."""
+    found, forbidden = first_groups(p, first)
+    n = len(block.labels)
+    if groups is None:
+        return [labelled(n, found, [[a] for a in range(len(found))])] * len(thresholds)
+    history = merge_history(block.evidence, found, p, forbidden, groups, min(thresholds))
+    return [labelled(n, found, apply_merges(len(found), history, t)) for t in thresholds]
+
+
 def clustering(
-    block: Block, p: NDArray[np.float64], method: str, threshold: float, second: float | None
+    block: Block, p: NDArray[np.float64], first: FirstPass, groups: GroupModel | None
 ) -> list[int]:
-    """First pass (linkage over probabilities), then the optional cluster-level second pass."""
-    labels = cluster(p, threshold, method=method)
-    if second is None:
-        return labels
-    return regroup_labels(labels, block.titles, p == 0, second)
+    """First pass (linkage over probabilities), then the optional group-level second pass."""
+    threshold = DEFAULT_THRESHOLD if groups is None else groups.threshold
+    return clusterings(block, p, first, groups, [threshold])[0]
 
 
-def tune_threshold(blocks: Sequence[Block]) -> tuple[str, float, float | None]:
-    """The linkage, threshold and second-pass threshold that maximise macro pairwise F1 on
-    out-of-fold probabilities (the second pass tuned after the first)."""
+def majority(block: Block, group: Sequence[int]) -> str:
+    return Counter(block.labels[k] for k in group).most_common(1)[0][0]
+
+
+def group_rows(
+    held: Sequence[tuple[Block, NDArray[np.float64]]], first: FirstPass, seed: int = 0
+) -> tuple[NDArray[np.float64], NDArray[np.int_], NDArray[np.float64]]:
+    """Second-pass training rows: every pair of first-pass groups, and of the groups left
+    after merging each person's groups in two halves (the larger groups the pass meets as
+    it merges); label: same majority person. Weights make every name count alike."""
+    rng = np.random.default_rng(seed)
+    xs, ys, ws = [], [], []
+    for block, p in held:
+        first_groups = as_groups(cluster(p, first[1], method=first[0]))
+        by_person: dict[str, list[list[int]]] = {}
+        for group in first_groups:
+            by_person.setdefault(majority(block, group), []).append(group)
+        halves = []
+        for groups in by_person.values():
+            order = rng.permutation(len(groups))
+            half = (len(groups) + 1) // 2
+            for part in (order[:half], order[half:]):
+                if len(part):
+                    halves.append([k for g in part for k in groups[g]])
+        rows, same = [], []
+        for state in (first_groups, halves):
+            features, a, b = all_pair_features(block.evidence, state, p)
+            people = [majority(block, g) for g in state]
+            rows.append(features)
+            pairs = zip(a, b, strict=True)
+            same.append(np.array([people[x] == people[y] for x, y in pairs], dtype=int))
+        count = sum(len(r) for r in rows)
+        if count:
+            xs += rows
+            ys += same
+            ws.append(np.full(count, 1.0 / count))
+    if not xs:
+        return np.zeros((0, len(GROUP_FEATURES))), np.zeros(0, dtype=int), np.zeros(0)
+    weights = np.concatenate(ws)
+    return np.concatenate(xs), np.concatenate(ys), weights / weights.mean()
+
+
+def held_out(blocks: Sequence[Block]) -> list[tuple[Block, NDArray[np.float64]]]:
+    """Each block with probabilities from a pairwise model trained on the other inner fold."""
     folds = [list(blocks[k::INNER_FOLDS]) for k in range(INNER_FOLDS)]
     held: list[tuple[Block, NDArray[np.float64]]] = []
     for k, fold in enumerate(folds):
         rest = [b for m, other in enumerate(folds) if m != k for b in other]
         model = train(*training_rows(rest))
         held += [(block, probabilities(model, block)) for block in fold]
-    best, best_f1 = ("average", 0.5), -1.0
-    for method in LINKAGES:
-        for threshold in THRESHOLDS:
-            f1s = [
-                pairwise_prf(pair_counts(b.labels, cluster(p, float(threshold), method=method)))[2]
-                for b, p in held
-            ]
-            if np.mean(f1s) > best_f1:
-                best, best_f1 = (method, float(threshold)), float(np.mean(f1s))
-    second, second_f1 = None, -1.0
-    for candidate in REGROUP_THRESHOLDS:
-        f1 = float(np.mean([
-            pairwise_prf(pair_counts(b.labels, clustering(b, p, *best, candidate)))[2]
-            for b, p in held
-        ]))  # fmt: skip
-        if f1 > second_f1:
-            second, second_f1 = candidate, f1
-    return (*best, second)
+    return held
+
+
+def tune(
+    held: Sequence[tuple[Block, NDArray[np.float64]]],
+) -> tuple[FirstPass, float]:
+    """The first pass and second-pass threshold that maximise macro pairwise F1, each name
+    clustered by a second-pass model trained on the other inner fold's names."""
+    halves = [list(held[k::INNER_FOLDS]) for k in range(INNER_FOLDS)]
+    best, best_f1 = (FIRST_PASSES[0], DEFAULT_THRESHOLD), -1.0
+    for first in FIRST_PASSES:
+        f1s = np.zeros(len(GROUP_THRESHOLDS))
+        for k, half in enumerate(halves):
+            rest = [pair for m, other in enumerate(halves) if m != k for pair in other]
+            model = train_groups(*group_rows(rest, first))
+            for block, p in half:
+                for t, labels in enumerate(clusterings(block, p, first, model, GROUP_THRESHOLDS)):
+                    f1s[t] += pairwise_prf(pair_counts(block.labels, labels))[2] / len(held)
+        if f1s.max() > best_f1:
+            best, best_f1 = (first, float(GROUP_THRESHOLDS[int(f1s.argmax())])), float(f1s.max())
+    return best
 
 
 def fit(blocks: Sequence[Block]) -> BoostedModel:
-    linkage, threshold, second = tune_threshold(blocks)
+    held = held_out(blocks)
+    first, threshold = tune(held)
+    groups = train_groups(*group_rows(held, first), threshold=threshold)
     features, labels = training_rows(blocks)
-    return train(features, labels, threshold, linkage=linkage, regroup=second)
+    return train(features, labels, first[1], linkage=first[0], groups=groups)
 
 
 @dataclass(frozen=True)
@@ -164,7 +279,7 @@ def evaluate(model: BoostedModel, block: Block) -> NameResult:
     n = len(block.labels)
     predictions = {
         "paperscope": clustering(
-            block, probabilities(model, block), model.linkage, model.threshold, model.regroup
+            block, probabilities(model, block), (model.linkage, model.threshold), model.groups
         ),
         "one name = one person": [0] * n,
         "each paper its own person": list(range(n)),
@@ -236,18 +351,19 @@ def block_speed(
         replace(s, key=k, work=k, name="Wei Wang")
         for k, s in enumerate(sig for b in blocks for sig in b.name.signatures)
     ][:size]
+    topics = [b.evidence.topics for b in blocks]
+    vectors = None if any(t is None for t in topics) else np.concatenate(topics)[:size]
     n = len(signatures)
     started = time.perf_counter()
-    evidence = Evidence(signatures)
+    evidence = Evidence(signatures, vectors)
     features = evidence.pairs(range(n), range(n))
     featured = time.perf_counter()
     i, j = np.triu_indices(n, k=1)
     p = np.eye(n)
     p[i, j] = p[j, i] = model.probabilities(features[i, j])
     scored = time.perf_counter()
-    labels = cluster(p, model.threshold, method=model.linkage)
-    if model.regroup is not None:
-        regroup_labels(labels, evidence.titles, p == 0, model.regroup)
+    block = Block(LabelledName("speed", tuple(signatures), ("0",) * n), evidence, features)
+    clustering(block, p, (model.linkage, model.threshold), model.groups)
     done = time.perf_counter()
     return {
         "signatures": n,
@@ -258,53 +374,75 @@ def block_speed(
     }
 
 
+def export(blocks: Sequence[Block], path: Path) -> None:
+    """Write the packaged training rows (pairs and groups) and their metadata."""
+    held = held_out(blocks)
+    first, threshold = tune(held)
+    rows, same, weights = group_rows(held, first)
+    save_training_rows(path.with_name("groups.csv.gz"), GROUP_FEATURES, rows, same, weights)
+    features, labels = training_rows(blocks)
+    if len(labels) > EXPORT_ROWS:  # a uniform sample keeps first-use training quick
+        keep = np.sort(np.random.default_rng(0).choice(len(labels), EXPORT_ROWS, replace=False))
+        features, labels = features[keep], labels[keep]
+    save_training_rows(path, FEATURE_NAMES, features, labels)
+    meta = {
+        "source": f"AMiner name-disambiguation dev split, {len(blocks)} names",
+        "threshold": first[1],
+        "linkage": first[0],
+        "group_threshold": threshold,
+        "pairs_per_name": PAIRS_PER_NAME,
+        "rows": f"uniform sample (seed 0) of at most {EXPORT_ROWS} pairs",
+        "groups": f"{len(same)} group pairs (groups.csv.gz), weighted so each name counts alike",
+    }
+    path.with_suffix("").with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n")
+    print(
+        f"wrote {len(labels)} pairs to {path} and {len(same)} group pairs beside it; "
+        f"{first[0]} linkage, threshold {first[1]:.2f}, second pass at {threshold:.2f}"
+    )
+
+
+def chosen(model: BoostedModel) -> str:
+    second = "off" if model.groups is None else f"{model.groups.threshold:.2f}"
+    return f"{model.linkage} {model.threshold:.2f} / {second}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--train", type=Path, required=True)
     parser.add_argument("--test", type=Path)
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument(
+        "--topics",
+        choices=("minilm", "model2vec", "hashing", "none"),
+        default="minilm",
+        help="encoder of the title embeddings behind topic_cosine (none: without)",
+    )
+    parser.add_argument("--cache", type=Path, default=TOPIC_CACHE, help="title vector cache")
     parser.add_argument("--export-training", type=Path, metavar="CSV_GZ")
     parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    train_blocks = load(args.train)
+    train_blocks = load(args.train, args.topics, args.cache)
     if not train_blocks:
         parser.error(f"no labelled names (*.xml) in {args.train}")
     if args.export_training:
-        linkage, threshold, second = tune_threshold(train_blocks)
-        features, labels = training_rows(train_blocks)
-        if len(labels) > EXPORT_ROWS:  # a uniform sample keeps first-use training quick
-            keep = np.sort(np.random.default_rng(0).choice(len(labels), EXPORT_ROWS, replace=False))
-            features, labels = features[keep], labels[keep]
-        meta = {
-            "source": f"AMiner name-disambiguation dev split, {len(train_blocks)} names",
-            "threshold": threshold,
-            "linkage": linkage,
-            "regroup_threshold": second,
-            "pairs_per_name": PAIRS_PER_NAME,
-            "rows": f"uniform sample (seed 0) of at most {EXPORT_ROWS} pairs",
-        }
-        save_training_pairs(args.export_training, features, labels, meta)
-        print(
-            f"wrote {len(labels)} pairs to {args.export_training}; "
-            f"{linkage} linkage, threshold {threshold:.2f}, second pass {second}"
-        )
+        export(train_blocks, args.export_training)
         return 0
 
     results: list[NameResult] = []
     thresholds: list[str] = []
     if args.test:
         model = fit(train_blocks)
-        thresholds.append(f"{model.linkage} {model.threshold:.2f} / {model.regroup}")
-        results = [evaluate(model, block) for block in load(args.test)]
+        thresholds.append(chosen(model))
+        results = [evaluate(model, block) for block in load(args.test, args.topics, args.cache)]
         protocol = f"trained on {args.train}, scored on {args.test}"
     else:
         folds = [train_blocks[k :: args.folds] for k in range(args.folds)]
         for k, fold in enumerate(folds):
             rest = [b for m, other in enumerate(folds) if m != k for b in other]
             model = fit(rest)
-            thresholds.append(f"{model.linkage} {model.threshold:.2f} / {model.regroup}")
+            thresholds.append(chosen(model))
             results += [evaluate(model, block) for block in fold]
         protocol = f"{args.folds}-fold cross-validation over the names of {args.train}"
     elapsed = time.perf_counter() - started

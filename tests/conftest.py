@@ -17,6 +17,13 @@ DATA_DIR = TESTS_DIR / "data"
 SHARED_DIR = TESTS_DIR.parent.parent / "shared"
 
 
+@pytest.fixture(autouse=True)
+def _no_title_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands resolve people without MiniLM title embeddings (loading torch for every
+    command test would cost minutes); tests/identity/test_topics.py covers that path."""
+    monkeypatch.setenv("PAPERSCOPE_IDENTITY_TOPICS", "none")
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     """Small hand-written samples, one folder per format."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     embedding_model: str = Field(
         default="minilm",
         description="Encoder for semantic search, novelty and personal ranking (docs/search.md).",
+    )
+    identity_topics: Literal["minilm", "none"] = Field(
+        default="minilm",
+        description=(
+            "Encoder of the title embeddings that author disambiguation weighs "
+            "(docs/people.md); none: without them."
+        ),
     )
     base_url: str = Field(
         default="http://127.0.0.1:8000",

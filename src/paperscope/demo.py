@@ -89,10 +89,12 @@ def ingest_synthetic(store: Store, settings: Settings, works: int = 1500) -> Ing
 def run_stages(store: Store, settings: Settings, say: Say) -> list[str]:
     """resolve -> keyword index -> embeddings -> score, each when its stage exists."""
     from paperscope.identity.resolve import resolve_people
+    from paperscope.identity.topics import topic_source
 
     say("resolve: clustering authorships into people")
     with store.transaction() as connection:
-        resolve_people(connection)
+        topics = topic_source(connection, settings.identity_topics, settings.data_dir)
+        resolve_people(connection, topics=topics)
     done = ["resolve"]
     from paperscope.search import embed_works, get_encoder
     from paperscope.search.service import ensure_keyword_index

@@ -104,6 +104,7 @@ def run_update(
 def downstream_stages(settings: Settings, store: Store, today: date) -> list[str]:
     """resolve, enrich and score: each incremental, so a run after a small ingest is cheap."""
     from paperscope.identity.resolve import resolve_people
+    from paperscope.identity.topics import topic_source
     from paperscope.ingest.references import resolve_references
     from paperscope.metrics.scoring import run_score
     from paperscope.search.embeddings import get_encoder
@@ -113,7 +114,8 @@ def downstream_stages(settings: Settings, store: Store, today: date) -> list[str
 
     with store.transaction() as connection:
         linked = resolve_references(connection)
-        people = resolve_people(connection)
+        topics = topic_source(connection, settings.identity_topics, settings.data_dir)
+        people = resolve_people(connection, topics=topics)
     lines = [
         f"resolve: {linked} references linked, {people.authorships} authorships clustered, "
         f"{people.people_created} people created"

@@ -37,7 +37,9 @@ def test_train_then_test_prints_the_contract_lines(
     spec.loader.exec_module(bench)
     results = tmp_path / "out.json"
 
-    assert bench.main(["--train", str(train), "--test", str(test), "--results", str(results)]) == 0
+    arguments = ["--train", str(train), "--test", str(test), "--results", str(results)]
+    options = ["--topics", "hashing", "--cache", str(tmp_path / "cache")]
+    assert bench.main([*arguments, *options]) == 0
 
     lines = capsys.readouterr().out.splitlines()
     assert any(

@@ -33,19 +33,23 @@ def _progress_callback() -> tuple[Any, Callable[[int, int], None] | None]:
 
 
 def _run_resolve(database: str | None, full: bool) -> None:
+    from paperscope.config import Settings
     from paperscope.identity.resolve import resolve_people
+    from paperscope.identity.topics import topic_source
     from paperscope.ingest.references import resolve_references
 
+    settings = Settings()
     store = open_store(database)
     with store.transaction() as connection:
         linked = resolve_references(connection)
     progress, update = _progress_callback()
     with store.transaction() as connection:
+        topics = topic_source(connection, settings.identity_topics, settings.data_dir)
         if progress is not None:
             with progress:
-                report = resolve_people(connection, full=full, progress=update)
+                report = resolve_people(connection, full=full, progress=update, topics=topics)
         else:
-            report = resolve_people(connection, full=full)
+            report = resolve_people(connection, full=full, topics=topics)
     console.print(
         f"references linked {linked}; people ({report.mode}): {report.authorships} authorships "
         f"in {report.blocks} blocks, {report.people_created} people created, "

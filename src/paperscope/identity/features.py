@@ -33,6 +33,7 @@ FEATURE_NAMES = (
     "same_source_id",
     "coauthor_of_coauthor",
     "common_cjk_surname",
+    "topic_cosine",
 )
 
 # The most frequent Chinese and Korean family names in romanised form: names built on them
@@ -82,8 +83,12 @@ def _binary(rows: Sequence[Sequence[str]]) -> Any:
 class Evidence:
     """Precomputed per-signature vectors; `pairs(rows, cols)` gives the feature tensor."""
 
-    def __init__(self, signatures: Sequence[Signature]) -> None:
+    def __init__(
+        self, signatures: Sequence[Signature], topics: NDArray[np.float64] | None = None
+    ) -> None:
+        """`topics`: one unit-length text embedding per signature (title), or None."""
         self.signatures = list(signatures)
+        self.topics = topics
         self.index = {s.key: i for i, s in enumerate(self.signatures)}
         own = [person_key(s.name) for s in self.signatures]
         coauthors = [
@@ -141,6 +146,8 @@ class Evidence:
         out[:, :, 13] = self._source_ids(r, c)
         out[:, :, 14] = _dense(self.second_order[r] @ self.second_order[c].T)
         out[:, :, 15] = np.logical_or.outer(self.common_cjk[r], self.common_cjk[c])
+        if self.topics is not None:
+            out[:, :, 16] = self.topics[r] @ self.topics[c].T
         return out
 
     def _names(self, r: NDArray[np.int_], c: NDArray[np.int_]) -> tuple[Matrix, Matrix]:

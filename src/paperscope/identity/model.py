@@ -22,9 +22,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from paperscope.identity.features import FEATURE_NAMES
+from paperscope.identity.merge import GROUP_FEATURES, GroupModel
 
 DATA_DIR = Path(__file__).parent / "data"
 TRAINING_PAIRS = DATA_DIR / "pairs.csv.gz"
+TRAINING_GROUPS = DATA_DIR / "groups.csv.gz"
 TRAINING_META = DATA_DIR / "pairs.json"
 DEFAULT_THRESHOLD = 0.5
 
@@ -46,6 +48,24 @@ _MONOTONE = {
     "same_source_id": 1,
     "coauthor_of_coauthor": 1,
     "common_cjk_surname": 0,
+    "topic_cosine": 1,
+}
+_GROUP_MONOTONE = {
+    "smaller_size": 0,
+    "larger_size": 0,
+    "best_link": 1,
+    "mean_link": 1,
+    "shared_coauthors": 1,
+    "coauthor_cosine": 1,
+    "second_order_cosine": 1,
+    "shared_venues": 1,
+    "venue_cosine": 1,
+    "venue_word_cosine": 1,
+    "title_cosine": 1,
+    "affiliation_cosine": 1,
+    "year_gap": -1,
+    "block_size": 0,
+    "topic_cosine": 1,
 }
 
 
@@ -60,7 +80,9 @@ class PairwiseModel(Protocol):
     def linkage(self) -> str: ...
 
     @property
-    def regroup(self) -> float | None: ...
+    def groups(self) -> GroupModel | None:
+        """The second pass's model (`identity.merge`), or None: no second pass."""
+        ...
 
     def probabilities(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
         """Same-person probabilities for rows of FEATURE_NAMES (any leading shape)."""
@@ -77,8 +99,7 @@ class BoostedModel:
     columns: tuple[int, ...]
     """The features it was trained on: those the training data ever knew (not all NaN)."""
     linkage: str = "average"
-    regroup: float | None = None
-    """Threshold of the cluster-level second pass (`identity.regroup`), or None: no pass."""
+    groups: GroupModel | None = None
 
     def probabilities(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
         shape = features.shape[:-1]
@@ -98,7 +119,7 @@ class HandSetModel:
     threshold: float = 0.5
     description: str = "hand-set logistic rule (no training data found)"
     linkage: str = "average"
-    regroup: float | None = None
+    groups: GroupModel | None = None
 
     def probabilities(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
         f = {name: np.nan_to_num(features[..., k]) for k, name in enumerate(FEATURE_NAMES)}
@@ -123,9 +144,58 @@ class HandSetModel:
 def _one_thread() -> Any:
     """OpenMP limited to one thread: on a shared 2-core machine, two spinning threads made
     training and prediction many times slower, never faster."""
-    from threadpoolctl import threadpool_limits
+    return _threadpools().limit(limits=1, user_api="openmp")
 
-    return threadpool_limits(limits=1, user_api="openmp")
+
+@lru_cache(maxsize=1)
+def _threadpools() -> Any:
+    """Finding the loaded thread pools scans the process's libraries: done once."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def _fit(
+    features: NDArray[np.float64],
+    labels: NDArray[np.int_],
+    monotone: dict[str, int],
+    names: tuple[str, ...],
+    weights: NDArray[np.float64] | None = None,
+    rounds: int = 80,
+) -> tuple[Any, tuple[int, ...]]:
+    """A deterministic gradient-boosted classifier (fixed seed, no early stopping) over the
+    columns the training data ever knew (not all NaN)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    columns = tuple(int(k) for k in np.flatnonzero(~np.isnan(features).all(axis=0)))
+    classifier = HistGradientBoostingClassifier(
+        max_iter=rounds,
+        learning_rate=0.12,
+        max_leaf_nodes=31,
+        min_samples_leaf=40,
+        l2_regularization=1.0,
+        early_stopping=False,
+        monotonic_cst=[monotone[names[k]] for k in columns],
+        random_state=0,
+    )
+    with _one_thread():
+        classifier.fit(features[:, list(columns)], labels, sample_weight=weights)
+    return classifier, columns
+
+
+def _with_and_without_topics(
+    features: NDArray[np.float64],
+    labels: NDArray[np.int_],
+    weights: NDArray[np.float64] | None,
+    names: tuple[str, ...],
+) -> tuple[NDArray[np.float64], NDArray[np.int_], NDArray[np.float64] | None]:
+    """Every row once more with the title-embedding feature unknown: the model learns the
+    case of a database without embeddings (`identity_topics = none`), and the rows with them
+    keep all they say."""
+    without = features.copy()
+    without[:, names.index("topic_cosine")] = np.nan
+    doubled = None if weights is None else np.tile(weights, 2)
+    return np.vstack([features, without]), np.tile(labels, 2), doubled
 
 
 def train(
@@ -134,49 +204,78 @@ def train(
     threshold: float = DEFAULT_THRESHOLD,
     description: str = "gradient-boosted pairwise model",
     linkage: str = "average",
-    regroup: float | None = None,
+    groups: GroupModel | None = None,
 ) -> BoostedModel:
-    """Fit the classifier on pair rows; deterministic (fixed seed, no early stopping)."""
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
-    columns = tuple(int(k) for k in np.flatnonzero(~np.isnan(features).all(axis=0)))
-    classifier = HistGradientBoostingClassifier(
-        max_iter=80,
-        learning_rate=0.12,
-        max_leaf_nodes=31,
-        min_samples_leaf=40,
-        l2_regularization=1.0,
-        early_stopping=False,
-        monotonic_cst=[_MONOTONE[FEATURE_NAMES[k]] for k in columns],
-        random_state=0,
-    )
-    with _one_thread():
-        classifier.fit(features[:, list(columns)], labels)
-    return BoostedModel(classifier, threshold, description, columns, linkage, regroup)
+    """Fit the pairwise classifier on pair rows (FEATURE_NAMES), each also without its
+    title-embedding feature (see `_with_and_without_topics`)."""
+    rows, same, _ = _with_and_without_topics(features, labels, None, FEATURE_NAMES)
+    classifier, columns = _fit(rows, same, _MONOTONE, FEATURE_NAMES)
+    return BoostedModel(classifier, threshold, description, columns, linkage, groups)
 
 
-def save_training_pairs(
-    path: Path, features: NDArray[np.float64], labels: NDArray[np.int_], meta: dict[str, Any]
+@dataclass(frozen=True, slots=True)
+class BoostedGroupModel:
+    """The second pass's classifier over rows of GROUP_FEATURES, and its merge threshold."""
+
+    classifier: Any
+    threshold: float
+    columns: tuple[int, ...]
+
+    def probabilities(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
+        if features.shape[0] == 0:
+            return np.zeros(0)
+        with _one_thread():
+            out = self.classifier.predict_proba(features[:, list(self.columns)])[:, 1]
+        return np.asarray(out, dtype=float)
+
+
+def train_groups(
+    features: NDArray[np.float64],
+    labels: NDArray[np.int_],
+    weights: NDArray[np.float64] | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> BoostedGroupModel:
+    """Fit the second pass's classifier on group-pair rows (GROUP_FEATURES); `weights`
+    let every training name count alike, however many groups it has."""
+    rows, same, weights = _with_and_without_topics(features, labels, weights, GROUP_FEATURES)
+    classifier, columns = _fit(rows, same, _GROUP_MONOTONE, GROUP_FEATURES, weights, rounds=150)
+    return BoostedGroupModel(classifier, threshold, columns)
+
+
+def save_training_rows(
+    path: Path,
+    names: tuple[str, ...],
+    features: NDArray[np.float64],
+    labels: NDArray[np.int_],
+    weights: NDArray[np.float64] | None = None,
 ) -> None:
-    """Write pair rows as gzipped CSV (header = FEATURE_NAMES + label) and metadata beside it."""
+    """Write rows as gzipped CSV: a header of `names`, then label (and weight) columns."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    extra = ["label"] + ([] if weights is None else ["weight"])
     with gzip.open(path, "wt", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow([*FEATURE_NAMES, "label"])
-        for row, label in zip(features, labels, strict=True):
-            writer.writerow([*("" if np.isnan(v) else f"{v:.4g}" for v in row), int(label)])
-    path.with_suffix("").with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n")
+        writer.writerow([*names, *extra])
+        for k, (row, label) in enumerate(zip(features, labels, strict=True)):
+            tail = [int(label)] + ([] if weights is None else [f"{weights[k]:.6g}"])
+            writer.writerow([*("" if np.isnan(v) else f"{v:.4g}" for v in row), *tail])
 
 
-def load_training_pairs(path: Path) -> tuple[NDArray[np.float64], NDArray[np.int_]]:
+def load_training_rows(
+    path: Path, names: tuple[str, ...]
+) -> tuple[NDArray[np.float64], NDArray[np.int_], NDArray[np.float64] | None]:
+    """Features, labels and weights (None when the file has none) written by
+    `save_training_rows` with the same column names."""
     with gzip.open(path, "rt", newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader)
-        if header[:-1] != list(FEATURE_NAMES):
+        if header[: len(names)] != list(names):
             raise ValueError(f"{path}: its columns are not this version's features")
-        rows = [[float(v) if v else np.nan for v in line[:-1]] + [int(line[-1])] for line in reader]
-    table = np.array(rows, dtype=float)
-    return table[:, :-1], table[:, -1].astype(int)
+        weighted = header[-1] == "weight"
+        rows = [[float(v) if v else np.nan for v in line] for line in reader]
+    table = np.array(rows, dtype=float).reshape(-1, len(header))
+    weights = table[:, -1] if weighted else None
+    label_column = len(names)
+    return table[:, : len(names)], table[:, label_column].astype(int), weights
 
 
 @lru_cache(maxsize=1)
@@ -184,15 +283,18 @@ def default_model() -> PairwiseModel:
     """The packaged model (trained on first use, about a second), else the hand-set rule."""
     if not TRAINING_PAIRS.is_file():
         return HandSetModel()
-    features, labels = load_training_pairs(TRAINING_PAIRS)
+    features, labels, _ = load_training_rows(TRAINING_PAIRS, FEATURE_NAMES)
     meta = json.loads(TRAINING_META.read_text()) if TRAINING_META.is_file() else {}
     threshold = float(meta.get("threshold", DEFAULT_THRESHOLD))
     linkage = str(meta.get("linkage", "average"))
-    second = meta.get("regroup_threshold")
-    regroup = None if second is None else float(second)
+    groups: GroupModel | None = None
+    second = meta.get("group_threshold")
+    if second is not None and TRAINING_GROUPS.is_file():
+        rows, same, weights = load_training_rows(TRAINING_GROUPS, GROUP_FEATURES)
+        groups = train_groups(rows, same, weights, float(second))
     description = (
         f"gradient-boosted pairwise model trained on {len(labels)} packaged pairs "
         f"({meta.get('source', 'unknown source')}), {linkage} linkage, threshold {threshold:.2f}, "
-        f"second pass {'off' if regroup is None else f'{regroup:.2f}'}"
+        f"second pass {'off' if groups is None else f'at {groups.threshold:.2f}'}"
     )
-    return train(features, labels, threshold, description, linkage, regroup)
+    return train(features, labels, threshold, description, linkage, groups)

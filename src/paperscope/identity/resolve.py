@@ -29,9 +29,10 @@ from paperscope.identity.loading import (
     person_members,
     unresolved_ids,
 )
+from paperscope.identity.merge import merge_groups
 from paperscope.identity.model import PairwiseModel, default_model
-from paperscope.identity.regroup import regroup
 from paperscope.identity.signatures import blocks
+from paperscope.identity.topics import TopicSource
 from paperscope.store.schema import authorships, people
 
 Progress = Callable[[int, int], None]
@@ -57,7 +58,10 @@ def resolve_people(
     full: bool = False,
     model: PairwiseModel | None = None,
     progress: Progress | None = None,
+    topics: TopicSource | None = None,
 ) -> ResolveReport:
+    """Cluster authorships into people; `topics` gives title embeddings for the pairwise
+    evidence (None: without them, which the model also knows)."""
     model = model or default_model()
     rules = constraints(connection)
     if full:
@@ -78,7 +82,7 @@ def resolve_people(
     created = removed = 0
     old_people = {s.person_id for s in stored if s.person_id is not None}
     for done, (key, members) in enumerate(sorted(grouped.items()), start=1):
-        drafts = _cluster_block(members, rules, model, full)
+        drafts = _cluster_block(members, rules, model, full, topics)
         created += _write(connection, key, drafts)
         if progress:
             progress(done, len(grouped))
@@ -184,7 +188,11 @@ def _score(
 
 
 def _cluster_block(
-    members: list[Stored], rules: Constraints, model: PairwiseModel, full: bool
+    members: list[Stored],
+    rules: Constraints,
+    model: PairwiseModel,
+    full: bool,
+    topics: TopicSource | None = None,
 ) -> list[PersonDraft]:
     """Assign every member to a person draft (an existing id to keep, or None for new)."""
     n = len(members)
@@ -196,7 +204,8 @@ def _cluster_block(
                 None, ((only.key, 1.0),),
             )
         ]  # fmt: skip
-    evidence = Evidence([s.signature for s in members])
+    signatures = [s.signature for s in members]
+    evidence = Evidence(signatures, None if topics is None else topics(signatures))
     must, cannot = _pair_rules(members, rules)
     if full:
         groups: list[list[int]] = []
@@ -276,7 +285,7 @@ def _join(
         merged[roots[g + j]].append(k)
     items = sorted(merged.items())
     joined = [sorted(v) for _, v in items]
-    if model.regroup is None or len(joined) < 2:
+    if model.groups is None or len(joined) < 2:
         return joined
     # The second pass: forbidden where the first pass forbids, or a pair's names conflict.
     root_ids = [r for r, _ in items]
@@ -287,7 +296,12 @@ def _join(
     rows, columns = np.nonzero(p == 0)
     forbidden_groups[group_of_new[rows], group_of_col[columns]] = True
     forbidden_groups[group_of_col[columns], group_of_new[rows]] = True
-    together = regroup(joined, evidence.titles, forbidden_groups, model.regroup)
+    if probabilities is None:  # only pairs with a new member were scored
+        n = len(evidence.signatures)
+        probabilities = np.full((n, n), np.nan)
+        probabilities[np.ix_(new, cols)] = p
+        probabilities[np.ix_(cols, new)] = p.T
+    together = merge_groups(evidence, joined, probabilities, forbidden_groups, model.groups)
     return [sorted(k for a in members for k in joined[a]) for members in together]
 
 

@@ -1,0 +1,122 @@
+"""Topic vectors of signatures: their works' titles embedded by a sentence encoder.
+
+Two papers of one person share a field far more often than they share title words: on the
+AMiner dev names, the cosine of MiniLM title embeddings separates same-person pairs from
+others with ROC AUC 0.835, against 0.637 for TF-IDF title cosine. Titles only (not
+abstracts), because the labelled data the model learns from has titles only.
+
+Vectors are cached by (encoder, title hash): in the store's `embeddings` table under the
+model name `<encoder>-title` (`stored_topics`), or in a `.npz` file for the benchmark
+(`FileTopicCache`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, MutableMapping, Sequence
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import Connection, select
+
+from paperscope.identity.signatures import Signature
+from paperscope.search.embeddings import Encoder, text_hash
+from paperscope.search.vectors import store_vectors
+from paperscope.store.search_schema import embeddings
+
+Matrix = NDArray[np.float64]
+
+
+def topic_vectors(
+    titles: Sequence[str], encoder: Encoder, cache: MutableMapping[str, NDArray[np.float32]]
+) -> Matrix:
+    """Unit vectors, one per title (in order); only titles missing from `cache` are encoded."""
+    keys = [text_hash(" ".join(title.split())) for title in titles]
+    missing: dict[str, str] = {}
+    for key, title in zip(keys, titles, strict=True):
+        if key not in cache:
+            missing.setdefault(key, " ".join(title.split()))
+    if missing:
+        vectors = encoder.encode(list(missing.values()), batch_size=64)
+        for key, vector in zip(missing, vectors, strict=True):
+            cache[key] = np.asarray(vector, dtype=np.float32)
+    if not keys:
+        return np.zeros((0, encoder.dim))
+    matrix = np.stack([cache[key] for key in keys]).astype(float)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return np.asarray(np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0))
+
+
+class FileTopicCache(dict[str, NDArray[np.float32]]):
+    """A title-hash -> vector cache kept in one `.npz` file (for the benchmark)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        if path.is_file():
+            with np.load(path) as stored:
+                self.update({key: stored[key] for key in stored.files})
+        self._saved = len(self)
+
+    def save(self) -> None:
+        if len(self) == self._saved:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        staging = self.path.with_suffix(".tmp.npz")
+        np.savez(staging, **self)  # type: ignore[arg-type]  # keys are title hashes
+        staging.replace(self.path)
+        self._saved = len(self)
+
+
+TopicSource = Callable[[Sequence[Signature]], Matrix]
+"""Topic vectors (unit rows, one per signature) for the signatures of one block."""
+
+_CHUNK = 500
+
+
+def stored_topics(connection: Connection, encoder: Encoder) -> TopicSource:
+    """Title vectors kept in the `embeddings` table as model `<encoder>-title`, one row per
+    work; a work whose title (or the encoder's version) changed is encoded again."""
+    model = f"{encoder.name}-title"
+    version = encoder.version
+
+    def vectors(signatures: Sequence[Signature]) -> Matrix:
+        titles = {s.work: " ".join(s.title.split()) for s in signatures}
+        cache = _load(connection, model, version, titles)
+        stale = [w for w, title in titles.items() if text_hash(title) not in cache]
+        for start in range(0, len(stale), _CHUNK):
+            part = stale[start : start + _CHUNK]
+            encoded = encoder.encode([titles[w] for w in part], batch_size=64)
+            rows = [(w, text_hash(titles[w])) for w in part]
+            store_vectors(connection, model, version, rows, encoded)
+            cache.update({digest: v for (_, digest), v in zip(rows, encoded, strict=True)})
+        return topic_vectors([titles[s.work] for s in signatures], encoder, cache)
+
+    return vectors
+
+
+def _load(
+    connection: Connection, model: str, version: str, titles: dict[int, str]
+) -> dict[str, NDArray[np.float32]]:
+    """Stored vectors of these works whose text hash and version still match."""
+    wanted = sorted(titles)
+    found: dict[str, NDArray[np.float32]] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        query = select(embeddings.c.work_id, embeddings.c.text_hash, embeddings.c.vector).where(
+            embeddings.c.model == model,
+            embeddings.c.version == version,
+            embeddings.c.work_id.in_(wanted[start : start + _CHUNK]),
+        )
+        for work_id, digest, blob in connection.execute(query):
+            if digest == text_hash(titles[work_id]):
+                found[digest] = np.frombuffer(bytes(blob), dtype=np.float32)
+    return found
+
+
+def topic_source(connection: Connection, name: str, data_dir: Path) -> TopicSource | None:
+    """The topic source the `identity_topics` setting names ("none": no topic vectors)."""
+    if name == "none":
+        return None
+    from paperscope.search.embeddings import get_encoder
+
+    return stored_topics(connection, get_encoder(name, data_dir))
