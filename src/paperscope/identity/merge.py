@@ -38,6 +38,7 @@ GROUP_FEATURES = (
     "year_gap",
     "block_size",
     "topic_cosine",
+    "fragments",
 )
 
 _COUNTED = ("coauthors", "venues")
@@ -92,12 +93,20 @@ def _best_links(probabilities: Matrix, groups: Sequence[Sequence[int]]) -> Matri
 class GroupEvidence:
     """Per-group pooled vectors of one block, updated in place as groups merge.
 
+    `fragments` is how many groups the first pass made (default: len(groups)); per
+    signature, it estimates how many people print the name, which says how much the same
+    evidence is worth (a block of 308 signatures in 120 groups is not one of 484 in 22).
+
     `probabilities` is the block's pairwise matrix (NaN where a pair was never scored);
     a group's best and mean link to another come from it.
     """
 
     def __init__(
-        self, evidence: Evidence, groups: Sequence[Sequence[int]], probabilities: Matrix
+        self,
+        evidence: Evidence,
+        groups: Sequence[Sequence[int]],
+        probabilities: Matrix,
+        fragments: int | None = None,
     ) -> None:
         from scipy.sparse import csr_matrix
 
@@ -111,6 +120,7 @@ class GroupEvidence:
         )
         venue_onehot = venue_onehot.multiply(evidence.has_venue[:, None]).tocsr()
         self.block_size = float(n)
+        self.fragments = (len(groups) if fragments is None else fragments) / max(n, 1)
         self.sizes = np.array([len(g) for g in groups], dtype=float)
         pooled = {
             "coauthors": member @ evidence.coauthors,
@@ -170,6 +180,7 @@ class GroupEvidence:
         )
         out[..., 12] = np.where(np.isfinite(gap), np.maximum(gap, 0.0), np.nan)
         out[..., 13] = self.block_size
+        out[..., 15] = self.fragments
         return out
 
     def absorb(self, a: int, b: int) -> None:
@@ -191,10 +202,14 @@ class GroupEvidence:
 
 
 def all_pair_features(
-    evidence: Evidence, groups: Sequence[Sequence[int]], probabilities: Matrix
+    evidence: Evidence,
+    groups: Sequence[Sequence[int]],
+    probabilities: Matrix,
+    fragments: int | None = None,
 ) -> tuple[Matrix, NDArray[np.int_], NDArray[np.int_]]:
-    """Features of every pair of groups (a < b), with a and b: the training rows."""
-    return GroupEvidence(evidence, groups, probabilities).all_features()
+    """Features of every pair of groups (a < b), with a and b: the training rows.
+    `fragments`: how many groups the first pass made (default: len(groups))."""
+    return GroupEvidence(evidence, groups, probabilities, fragments).all_features()
 
 
 def merge_history(

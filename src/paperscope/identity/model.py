@@ -66,6 +66,7 @@ _GROUP_MONOTONE = {
     "year_gap": -1,
     "block_size": 0,
     "topic_cosine": 1,
+    "fragments": 0,
 }
 
 
