@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import delete, func, select, update
 
@@ -151,3 +152,32 @@ def test_people_left_empty_are_removed(resolved: Store, model: PairwiseModel) ->
         ).scalar_one()
     assert dangling == 0
     assert after == before
+
+
+class MergeEverything:
+    """A second pass that would join any two groups it may: only the rules stop it."""
+
+    threshold = 0.5
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        return np.full(len(features), 0.9)
+
+
+def test_second_pass_merges_are_explained_in_the_note(store: Store, identity_data: Path) -> None:
+    from paperscope.identity.model import HandSetModel
+
+    ingest_paths(store, [identity_data / "two-jane-does.jsonl"])
+    strict = HandSetModel(threshold=0.999, linkage="single", groups=MergeEverything())
+    with store.transaction() as connection:
+        resolve_people(connection, full=True, model=strict)
+        notes = connection.execute(select(people.c.size, people.c.note)).all()
+        unassigned = connection.execute(
+            select(func.count()).where(authorships.c.person_id.is_(None))
+        ).scalar_one()
+
+    joined = [(size, note) for size, note in notes if note and "Joined from" in note]
+    assert unassigned == 0
+    assert joined, notes
+    for size, note in joined:
+        assert "weakest join 0.90 >= 0.50" in note
+        assert int(note.split("Joined from ")[1].split()[0]) <= size

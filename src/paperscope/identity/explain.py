@@ -34,6 +34,8 @@ class PersonDraft:
     note: str | None = None
     authorships: tuple[tuple[int, float], ...] = field(default_factory=tuple)
     """(authorship id, mean probability of being one person with the other members)."""
+    joins: tuple[float, ...] = ()
+    """Probabilities of the second-pass merges that joined this person's groups."""
 
     def confidence_groups(self) -> Iterator[tuple[float, list[int]]]:
         groups: dict[float, list[int]] = {}
@@ -148,6 +150,12 @@ def _note(
                     f"{len(shared)} shared co-authors)"
                 )
             parts.append(f"Kept apart from {other.canonical_name}, {_span(theirs)}{link}.")
+    if draft.joins and model.groups is not None:
+        parts.append(
+            f"Joined from {len(draft.joins) + 1} groups by their pooled co-authors, venues, "
+            f"titles and years (weakest join {min(draft.joins):.2f} >= "
+            f"{model.groups.threshold:.2f})."
+        )
     if draft.confidence is not None and draft.confidence < LOW_CONFIDENCE and len(mine) > 1:
         parts.append(
             f"Uncertain: mean same-person probability inside this person is "

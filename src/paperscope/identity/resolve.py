@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,13 +29,16 @@ from paperscope.identity.loading import (
     person_members,
     unresolved_ids,
 )
-from paperscope.identity.merge import merge_groups
+from paperscope.identity.merge import apply_merges, merge_history
 from paperscope.identity.model import PairwiseModel, default_model
 from paperscope.identity.signatures import blocks
 from paperscope.identity.topics import TopicSource
 from paperscope.store.schema import authorships, people
 
 Progress = Callable[[int, int], None]
+Joins = dict[int, tuple[float, ...]]
+"""Per group (keyed by its smallest member): the probabilities of the second-pass merges
+that made it."""
 _CHUNK = 2_000
 """Blocks larger than this are clustered chunk by chunk, each chunk joining the people so far."""
 _ROWS_PER_BATCH = 1_000_000
@@ -220,10 +223,13 @@ def _cluster_block(
     probabilities: NDArray[np.float64] | None = None
     if n <= _CHUNK:
         probabilities = _score_square(evidence, model, n)
+    joins: Joins = {}
     for start in range(0, len(pending), _CHUNK):
         chunk = pending[start : start + _CHUNK]
-        groups = _join(evidence, model, probabilities, groups, chunk, must, cannot)
-    drafts = [PersonDraft(members=tuple(group)) for group in groups]
+        groups = _join(evidence, model, probabilities, groups, chunk, must, cannot, joins)
+    drafts = [
+        PersonDraft(members=tuple(group), joins=joins.get(min(group), ())) for group in groups
+    ]
     return _stable_ids(members, drafts, probabilities, evidence, model)
 
 
@@ -235,8 +241,10 @@ def _join(
     new: list[int],
     must: list[tuple[int, int]],
     cannot: list[tuple[int, int]],
+    joins: Joins,
 ) -> list[list[int]]:
-    """Let `new` items join the (mutually apart) `groups` or form new groups."""
+    """Let `new` items join the (mutually apart) `groups` or form new groups. `joins`
+    (keyed by a group's smallest member) collects the second pass's merge probabilities."""
     g, m = len(groups), len(new)
     grouped = [k for group in groups for k in group]
     cols = grouped + new
@@ -285,6 +293,7 @@ def _join(
         merged[roots[g + j]].append(k)
     items = sorted(merged.items())
     joined = [sorted(v) for _, v in items]
+    _rekey(joins, joined)
     if model.groups is None or len(joined) < 2:
         return joined
     # The second pass: forbidden where the first pass forbids, or a pair's names conflict.
@@ -301,8 +310,29 @@ def _join(
         probabilities = np.full((n, n), np.nan)
         probabilities[np.ix_(new, cols)] = p
         probabilities[np.ix_(cols, new)] = p.T
-    together = merge_groups(evidence, joined, probabilities, forbidden_groups, model.groups)
-    return [sorted(k for a in members for k in joined[a]) for members in together]
+    history = merge_history(evidence, joined, probabilities, forbidden_groups, model.groups)
+    together = apply_merges(len(joined), history, model.groups.threshold)
+    values = {b: value for _, b, value in history if value >= model.groups.threshold}
+    out = []
+    for parts in together:
+        group = sorted(k for a in parts for k in joined[a])
+        found = [v for a in parts for v in (*joins.pop(min(joined[a]), ()), values.get(a))]
+        if any(v is not None for v in found):
+            joins[group[0]] = tuple(v for v in found if v is not None)
+        out.append(group)
+    return out
+
+
+def _rekey(joins: Joins, groups: Sequence[Sequence[int]]) -> None:
+    """Key each entry of `joins` by the smallest member of the group now holding its key
+    (groups only grow, so the old key is still a member of one of them)."""
+    holder = {k: min(group) for group in groups for k in group}
+    moved: Joins = {}
+    for key, values in joins.items():
+        new = holder.get(key, key)
+        moved[new] = moved.get(new, ()) + values
+    joins.clear()
+    joins.update(moved)
 
 
 def _stable_ids(
@@ -323,7 +353,7 @@ def _stable_ids(
         if d not in taken and pid not in used:
             taken[d] = pid
             used.add(pid)
-    drafts = [PersonDraft(draft.members, taken.get(d)) for d, draft in enumerate(drafts)]
+    drafts = [replace(draft, keep_id=taken.get(d)) for d, draft in enumerate(drafts)]
     return describe_block(members, drafts, probabilities, evidence, model)
 
 
