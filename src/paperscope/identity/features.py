@@ -128,7 +128,7 @@ class Evidence:
         c = np.asarray(cols, dtype=int)
         out = np.full((len(r), len(c), len(FEATURE_NAMES)), np.nan)
         out[:, :, 0], out[:, :, 1] = self._names(r, c)
-        shared = _dense(self.coauthors[r] @ self.coauthors[c].T)
+        shared = dense(self.coauthors[r] @ self.coauthors[c].T)
         union = self.coauthor_counts[r][:, None] + self.coauthor_counts[c][None, :] - shared
         out[:, :, 2] = shared
         out[:, :, 3] = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
@@ -137,14 +137,14 @@ class Evidence:
         same_venue = np.equal.outer(self.venue_codes[r], self.venue_codes[c]).astype(float)
         out[:, :, 5] = np.where(both_venue, same_venue, np.nan)
         out[:, :, 6] = _masked_cosine(self.venues, self.has_venue, r, c)
-        out[:, :, 7] = _dense(self.titles[r] @ self.titles[c].T)
+        out[:, :, 7] = dense(self.titles[r] @ self.titles[c].T)
         out[:, :, 8] = _masked_cosine(self.abstracts, self.has_abstract, r, c)
         out[:, :, 9] = self._category_jaccard(r, c)
         out[:, :, 10] = _masked_cosine(self.affiliations, self.has_affiliation, r, c)
         out[:, :, 11] = np.abs(np.subtract.outer(self.years[r], self.years[c]))
         out[:, :, 12] = self._self_citations(r, c)
         out[:, :, 13] = self._source_ids(r, c)
-        out[:, :, 14] = _dense(self.second_order[r] @ self.second_order[c].T)
+        out[:, :, 14] = dense(self.second_order[r] @ self.second_order[c].T)
         out[:, :, 15] = np.logical_or.outer(self.common_cjk[r], self.common_cjk[c])
         if self.topics is not None:
             out[:, :, 16] = self.topics[r] @ self.topics[c].T
@@ -168,7 +168,7 @@ class Evidence:
         return table[np.ix_(rc, cc)], np.equal.outer(rc, cc).astype(float)
 
     def _category_jaccard(self, r: NDArray[np.int_], c: NDArray[np.int_]) -> Matrix:
-        shared = _dense(self.categories[r] @ self.categories[c].T)
+        shared = dense(self.categories[r] @ self.categories[c].T)
         union = self.category_counts[r][:, None] + self.category_counts[c][None, :] - shared
         both = np.logical_and.outer(self.has_categories[r], self.has_categories[c])
         jaccard = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
@@ -202,14 +202,15 @@ def _venue_text(venue: str | None) -> str | None:
     return fold(venue) if venue else None
 
 
-def _dense(matrix: Any) -> Matrix:
+def dense(matrix: Any) -> Matrix:
+    """A sparse or dense matrix as a dense float array."""
     return np.asarray(matrix.toarray() if hasattr(matrix, "toarray") else matrix, dtype=float)
 
 
 def _masked_cosine(
     vectors: Any, present: NDArray[np.bool_], r: NDArray[np.int_], c: NDArray[np.int_]
 ) -> Matrix:
-    cosine = _dense(vectors[r] @ vectors[c].T)
+    cosine = dense(vectors[r] @ vectors[c].T)
     both = np.logical_and.outer(present[r], present[c])
     return np.where(both, cosine, np.nan)
 

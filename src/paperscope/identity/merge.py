@@ -14,13 +14,14 @@ two people that already exist) never merge.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
-from paperscope.identity.features import Evidence
+from paperscope.identity.features import Evidence, dense
 
 GROUP_FEATURES = (
     "smaller_size",
@@ -67,10 +68,6 @@ class GroupModel(Protocol):
         ...
 
 
-def _dense(matrix: Any) -> Matrix:
-    return np.asarray(matrix.toarray() if hasattr(matrix, "toarray") else matrix, dtype=float)
-
-
 def _unit(rows: Matrix) -> Matrix:
     norms = np.linalg.norm(rows, axis=-1, keepdims=True)
     return np.asarray(np.divide(rows, norms, out=np.zeros_like(rows), where=norms > 0), float)
@@ -79,13 +76,10 @@ def _unit(rows: Matrix) -> Matrix:
 def _best_links(probabilities: Matrix, groups: Sequence[Sequence[int]]) -> Matrix:
     """best[a, b]: the highest scored pairwise probability between groups a and b (NaN: none)."""
     k = len(groups)
-    with np.errstate(all="ignore"):
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            by_row = np.stack([np.nanmax(probabilities[list(g)], axis=0) for g in groups])
-            best = np.stack([np.nanmax(by_row[:, list(g)], axis=1) for g in groups], axis=1)
+    with warnings.catch_warnings():  # an unscored pair of groups is NaN, not a warning
+        warnings.simplefilter("ignore", RuntimeWarning)
+        by_row = np.stack([np.nanmax(probabilities[list(g)], axis=0) for g in groups])
+        best = np.stack([np.nanmax(by_row[:, list(g)], axis=1) for g in groups], axis=1)
     best[np.arange(k), np.arange(k)] = np.nan
     return np.asarray(best, dtype=float)
 
@@ -132,16 +126,16 @@ class GroupEvidence:
         }
         if evidence.topics is not None:
             pooled["topics"] = member @ evidence.topics
-        self.sums = {name: _dense(matrix) for name, matrix in pooled.items()}
+        self.sums = {name: dense(matrix) for name, matrix in pooled.items()}
         self.units = {name: _unit(matrix) for name, matrix in self.sums.items()}
         self.present = {name: (self.sums[name] > 0).astype(float) for name in _COUNTED}
-        self.has_affiliation = _dense(member @ evidence.has_affiliation.astype(float)) > 0
+        self.has_affiliation = dense(member @ evidence.has_affiliation.astype(float)) > 0
         years = evidence.years
         self.first_year = np.array([np.nanmin(years[g], initial=np.inf) for g in groups])
         self.last_year = np.array([np.nanmax(years[g], initial=-np.inf) for g in groups])
         known = np.nan_to_num(probabilities, nan=0.0)
         scored = (~np.isnan(probabilities)).astype(float)
-        onehot = _dense(member)
+        onehot = dense(member)
         self.link_sums = onehot @ known @ onehot.T
         self.link_counts = onehot @ scored @ onehot.T
         self.link_best = _best_links(probabilities, groups)

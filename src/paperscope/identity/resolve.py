@@ -316,9 +316,13 @@ def _join(
     out = []
     for parts in together:
         group = sorted(k for a in parts for k in joined[a])
-        found = [v for a in parts for v in (*joins.pop(min(joined[a]), ()), values.get(a))]
-        if any(v is not None for v in found):
-            joins[group[0]] = tuple(v for v in found if v is not None)
+        made: list[float] = []
+        for a in parts:
+            made += joins.pop(joined[a][0], ())
+            if a in values:
+                made.append(values[a])
+        if made:
+            joins[group[0]] = tuple(made)
         out.append(group)
     return out
 

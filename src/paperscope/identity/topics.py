@@ -20,31 +20,33 @@ from numpy.typing import NDArray
 from sqlalchemy import Connection, select
 
 from paperscope.identity.signatures import Signature
-from paperscope.search.embeddings import Encoder, text_hash
+from paperscope.search.embeddings import Encoder, normalise, text_hash
 from paperscope.search.vectors import store_vectors
 from paperscope.store.search_schema import embeddings
 
 Matrix = NDArray[np.float64]
 
 
+def _clean(title: str) -> str:
+    return " ".join(title.split())
+
+
 def topic_vectors(
     titles: Sequence[str], encoder: Encoder, cache: MutableMapping[str, NDArray[np.float32]]
 ) -> Matrix:
     """Unit vectors, one per title (in order); only titles missing from `cache` are encoded."""
-    keys = [text_hash(" ".join(title.split())) for title in titles]
+    keys = [text_hash(_clean(title)) for title in titles]
     missing: dict[str, str] = {}
     for key, title in zip(keys, titles, strict=True):
         if key not in cache:
-            missing.setdefault(key, " ".join(title.split()))
+            missing.setdefault(key, _clean(title))
     if missing:
         vectors = encoder.encode(list(missing.values()), batch_size=64)
         for key, vector in zip(missing, vectors, strict=True):
             cache[key] = np.asarray(vector, dtype=np.float32)
     if not keys:
         return np.zeros((0, encoder.dim))
-    matrix = np.stack([cache[key] for key in keys]).astype(float)
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return np.asarray(np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0))
+    return normalise(np.stack([cache[key] for key in keys])).astype(float)
 
 
 class FileTopicCache(dict[str, NDArray[np.float32]]):
@@ -81,16 +83,16 @@ def stored_topics(connection: Connection, encoder: Encoder) -> TopicSource:
     version = encoder.version
 
     def vectors(signatures: Sequence[Signature]) -> Matrix:
-        titles = {s.work: " ".join(s.title.split()) for s in signatures}
+        titles = {s.work: _clean(s.title) for s in signatures}
         cache = _load(connection, model, version, titles)
-        stale = [w for w, title in titles.items() if text_hash(title) not in cache]
-        for start in range(0, len(stale), _CHUNK):
-            part = stale[start : start + _CHUNK]
-            encoded = encoder.encode([titles[w] for w in part], batch_size=64)
-            rows = [(w, text_hash(titles[w])) for w in part]
+        known = set(cache)
+        out = topic_vectors([titles[s.work] for s in signatures], encoder, cache)
+        fresh = [(w, text_hash(t)) for w, t in titles.items() if text_hash(t) not in known]
+        for start in range(0, len(fresh), _CHUNK):
+            rows = fresh[start : start + _CHUNK]
+            encoded = np.stack([cache[digest] for _, digest in rows])
             store_vectors(connection, model, version, rows, encoded)
-            cache.update({digest: v for (_, digest), v in zip(rows, encoded, strict=True)})
-        return topic_vectors([titles[s.work] for s in signatures], encoder, cache)
+        return out
 
     return vectors
 
