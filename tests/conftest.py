@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from mailsink import MailServer
+from paperscope.config import Settings
 from paperscope.store import Store
 from pgserver import PgServer, find_pg_bin, start_server
 
@@ -22,6 +24,27 @@ def _no_title_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
     """Commands resolve people without MiniLM title embeddings (loading torch for every
     command test would cost minutes); tests/identity/test_topics.py covers that path."""
     monkeypatch.setenv("PAPERSCOPE_IDENTITY_TOPICS", "none")
+
+
+@pytest.fixture
+def mail_server() -> Iterator[MailServer]:
+    """A real SMTP server (aiosmtpd) on a loopback port, collecting what it receives."""
+    with MailServer() as server:
+        yield server
+
+
+@pytest.fixture
+def mail_settings(tmp_path: Path, mail_server: MailServer) -> Settings:
+    """Settings whose digests and sign-in links go to `mail_server`."""
+    return Settings(
+        data_dir=tmp_path / "data",
+        base_url="http://paperscope.test",
+        smtp_host="127.0.0.1",
+        smtp_port=mail_server.port,
+        smtp_security="none",
+        mail_from="paperscope <digest@paperscope.test>",
+        embedding_model="hashing",
+    )
 
 
 @pytest.fixture(scope="session")

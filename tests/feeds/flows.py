@@ -7,7 +7,6 @@ from datetime import datetime
 from urllib.parse import unquote
 
 from mailsink import MailServer, text_of
-
 from paperscope.config import Settings
 from paperscope.feeds.keys import load_secret
 from paperscope.feeds.signup import confirm_subscription, request_subscription

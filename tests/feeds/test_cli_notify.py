@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from corpus import add_work
 from flows import link_token
-from mailsink import MailServer
 from typer.testing import CliRunner
 
+from mailsink import MailServer
 from paperscope.cli import app
 from paperscope.config import Settings
 from paperscope.feeds.clock import utcnow

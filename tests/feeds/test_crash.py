@@ -13,8 +13,8 @@ from datetime import timedelta
 import pytest
 from corpus import add_work
 from flows import subscribe
-from mailsink import MailServer
 
+from mailsink import MailServer
 from paperscope.config import Settings
 from paperscope.feeds.clock import utcnow
 from paperscope.store import Store

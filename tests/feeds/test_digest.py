@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 
 from corpus import add_work
 from flows import hashing, subscribe
-from mailsink import MailServer, html_of, text_of
 from sqlalchemy import select, update
 
+from mailsink import MailServer, html_of, text_of
 from paperscope.config import Settings
 from paperscope.feeds.digest import send_digests
 from paperscope.store import Store

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from mailsink import Sink, free_port
 
+from mailsink import Sink, free_port
 from paperscope.config import Settings
 from paperscope.feeds import mailer
 from paperscope.feeds.mailer import SendError, send_one

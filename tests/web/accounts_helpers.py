@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.templating import Jinja2Templates
 from fastapi.testclient import TestClient
 
-from feeds.mailsink import MailServer, text_of
+from mailsink import MailServer, text_of
 from paperscope.config import Settings
 from paperscope.store import Store
 from paperscope.web.accounts import install

@@ -7,13 +7,11 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from web_corpus import WebCorpus, build_corpus
 
-from feeds.mailsink import MailServer
 from paperscope.config import Settings
 from paperscope.web.app import create_app
 
@@ -43,17 +41,6 @@ def web_client(web_corpus: WebCorpus) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def mail_server() -> Iterator[MailServer]:
-    with MailServer() as server:
-        yield server
-
-
-@pytest.fixture
-def settings(tmp_path: Path, mail_server: MailServer) -> Settings:
-    return Settings(
-        data_dir=tmp_path / "data",
-        base_url="http://paperscope.test",
-        smtp_port=mail_server.port,
-        mail_from="paperscope <digest@paperscope.test>",
-        embedding_model="hashing",
-    )
+def settings(mail_settings: Settings) -> Settings:
+    """The account pages' settings: mail goes to the test SMTP server (tests/conftest.py)."""
+    return mail_settings

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from feeds.corpus import add_work
-from feeds.mailsink import MailServer
+from mailsink import MailServer
 from paperscope.config import Settings
 from paperscope.feeds.accounts import issue_link
 from paperscope.feeds.clock import utcnow

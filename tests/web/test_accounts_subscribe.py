@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from feeds.corpus import add_work
-from feeds.mailsink import MailServer, html_of
+from mailsink import MailServer, html_of
 from paperscope.config import Settings
 from paperscope.feeds.clock import utcnow
 from paperscope.feeds.digest import send_digests
