@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from metrics_helpers import METRICS_DATA, ingest, page_entries
+from metrics_helpers import METRICS_DATA, header_numbers, ingest, page_entries
 from sqlalchemy import insert, update
 from typer.testing import CliRunner
 
 from paperscope.cli import app
-from paperscope.metrics.render import SECTION_MARK
+from paperscope.metrics.render import CONFIDENCE_LABEL, NOTE_LABEL, SECTION_MARK
 from paperscope.store import Store
 from paperscope.store.schema import authorships, people, works
 
@@ -36,6 +36,8 @@ def test_author_prints_the_page_layout_and_json(sqlite_url: str) -> None:
         runner.invoke(app, ["author", "Jun Park", "--format", "json", "-d", sqlite_url]).output
     )
     assert data["papers"] == 4 and data["provisional"] is True
+    assert data["identity_confidence"] is None and data["identity_note"] is None
+    assert CONFIDENCE_LABEL not in text.output and NOTE_LABEL not in text.output
     assert data["works"][0]["title"] == "Video Diffusion with Sparse Keyframes"
     assert data["works"][0]["code_urls"] == ["https://gitlab.com/jpark/sparse-keyframes"]
     assert "h-index" in data["explanations"]
@@ -74,6 +76,50 @@ def test_namesakes_are_listed_then_profiled_one_by_one(sqlite_url: str) -> None:
     assert entries == page_entries(PAGE.read_text("utf-8"), TODAY)
     one = runner.invoke(app, ["author", str(person), "-d", sqlite_url])
     assert one.exit_code == 0 and "1papers" in one.output
+
+
+# A note that reads, line by line, like a paper's meta line and a header metric: printed on
+# one labelled line, none of it may reach the parser as an entry or a number.
+NOTE = (
+    "2 people print this name; this one: 4 works 2022–2026 with Eliza Grant.\nJan 9\n"
+    "99papers\nKept apart from Jun Park, 3 works 2015–2017 (strongest same-person link "
+    "0.161 < threshold 0.97; 0 shared co-authors)."
+)
+
+
+def _resolved_jun_park(url: str) -> int:
+    store = Store.open(url)
+    ingest(store, PAGE)
+    with store.transaction() as connection:
+        person = connection.execute(
+            insert(people).values(canonical_name="Jun Park", confidence=0.8734, note=NOTE)
+        ).inserted_primary_key[0]
+        connection.execute(
+            update(authorships).where(authorships.c.name_key == "jun park").values(person_id=person)
+        )
+    store.close()
+    return int(person)
+
+
+def test_author_says_how_sure_and_why_in_text_and_json(sqlite_url: str) -> None:
+    person = _resolved_jun_park(sqlite_url)
+    text = runner.invoke(app, ["author", str(person), "-d", sqlite_url, "--today", str(TODAY)])
+    assert text.exit_code == 0, text.output
+    lines = text.output.splitlines()
+    confidence = next(line for line in lines if line.startswith(CONFIDENCE_LABEL))
+    assert confidence.startswith(f"{CONFIDENCE_LABEL}0.87. How sure paperscope is")
+    note = next(line for line in lines if line.startswith(NOTE_LABEL))
+    assert note == NOTE_LABEL + " ".join(NOTE.split())
+    # In the header, after the metrics and before the paper list.
+    assert lines.index("AI Score-") < lines.index(confidence) < lines.index("4 Papers")
+    assert page_entries(text.output, TODAY) == page_entries(PAGE.read_text("utf-8"), TODAY)
+    assert header_numbers(text.output, TODAY) == {"h_index": 0, "papers": 4, "citations": 0}
+
+    data = json.loads(
+        runner.invoke(app, ["author", str(person), "--format", "json", "-d", sqlite_url]).output
+    )
+    assert data["provisional"] is False
+    assert data["identity_confidence"] == 0.8734 and data["identity_note"] == NOTE
 
 
 def test_author_errors_are_clear(sqlite_url: str) -> None:

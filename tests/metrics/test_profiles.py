@@ -135,6 +135,40 @@ def test_lookup_by_id_and_errors(store: Store) -> None:
         assert connection.execute(select(source_authors.c.name)).scalars().all() == ["Mira Solberg"]
 
 
+def _person_of_all(store: Store, key: str, **stored: object) -> int:
+    with store.transaction() as connection:
+        person = connection.execute(
+            insert(people).values(canonical_name="Mira Solberg", **stored)
+        ).inserted_primary_key[0]
+        connection.execute(
+            update(authorships).where(authorships.c.name_key == key).values(person_id=person)
+        )
+    return int(person)
+
+
+def test_profile_carries_the_stored_confidence_and_note(store: Store) -> None:
+    ingest(store, METRICS_DATA / "profile-mira-solberg.txt")
+    with store.connect() as connection:
+        [provisional] = lookup_people(connection, "Mira Solberg")
+        assert provisional.confidence is None and provisional.note is None
+    note = "Joined from 2 groups by their pooled co-authors (weakest join 0.72 >= 0.65)."
+    person = _person_of_all(store, "mira solberg", confidence=0.64, note=f"  {note}\n")
+    with store.connect() as connection:
+        profile = person_profile(connection, person, today=TODAY)
+        [found] = lookup_people(connection, "Mira Solberg")
+    assert (profile.person.confidence, profile.person.note) == (0.64, note)
+    assert (found.confidence, found.note) == (0.64, note)
+    assert "identity confidence" in profile.explanations
+
+
+def test_unscored_confidence_is_none_not_nan(store: Store) -> None:
+    ingest(store, METRICS_DATA / "profile-mira-solberg.txt")
+    person = _person_of_all(store, "mira solberg", confidence=float("nan"), note="   ")
+    with store.connect() as connection:
+        summary = person_profile(connection, person, today=TODAY).person
+    assert summary.confidence is None and summary.note is None
+
+
 def test_page_dates_follow_the_injected_today() -> None:
     assert page_date(date(2026, 4, 2), 2026, date(2026, 11, 21)) == "Apr 2"
     assert page_date(date(2023, 4, 11), 2023, date(2026, 11, 21)) == "Apr 11, 2023"

@@ -1,5 +1,6 @@
-"""The web tests' corpus: tests/data/web/corpus.jsonl ingested, two people of one name,
-embeddings (hashing encoder) and scores."""
+"""The web tests' corpus: tests/data/web/corpus.jsonl ingested, two people of one name (with
+the confidence and note `resolve` stores; the namesake's note is hostile), embeddings
+(hashing encoder) and scores."""
 
 from __future__ import annotations
 
@@ -16,6 +17,15 @@ from paperscope.store import Store
 from paperscope.store.schema import authorships, people, work_ids
 
 CORPUS = Path(__file__).parent.parent / "data" / "web" / "corpus.jsonl"
+HAOYU_CONFIDENCE = 0.873
+HAOYU_NOTE = (
+    "2 people print this name; this one: 5 works 2021–2024 with Darko Anicic. Kept apart "
+    "from Haoyu Ren, 1 work 2022 (strongest same-person link 0.161 < threshold 0.97; "
+    "0 shared co-authors)."
+)
+HOSTILE_NOTE = (
+    "Kept apart from Haoyu <script>alert('note')</script> Ren & <b>co</b>, 5 works 2021–2024."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +45,12 @@ def _assign_people(store: Store, work: dict[str, int]) -> tuple[int, int]:
     theirs = [work["synthetic-other-1"]]
     with store.transaction() as connection:
         first = connection.execute(
-            insert(people).values(canonical_name="Haoyu Ren")
+            insert(people).values(
+                canonical_name="Haoyu Ren", confidence=HAOYU_CONFIDENCE, note=HAOYU_NOTE
+            )
         ).inserted_primary_key
         second = connection.execute(
-            insert(people).values(canonical_name="Haoyu Ren")
+            insert(people).values(canonical_name="Haoyu Ren", confidence=1.0, note=HOSTILE_NOTE)
         ).inserted_primary_key
         assert first is not None and second is not None
         mine, other = int(first[0]), int(second[0])

@@ -25,7 +25,8 @@ def author(
     """Show a person's works with metrics computed from exactly those works.
 
     A name that matches several people lists them first (years, categories, co-authors,
-    person ids), then prints each person's profile.
+    person ids), then prints each person's profile. A resolved person's profile says how
+    sure paperscope is that one person wrote its works, and why (`paperscope resolve`).
 
     Example: paperscope author "Michael Collins" --sort citations
     """

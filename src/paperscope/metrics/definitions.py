@@ -45,5 +45,10 @@ EXPLANATIONS = MappingProxyType(
             "authors' prior h-index, author count, code, category)."
         ),
         "first/last year": "Publication years of the earliest and the latest listed work.",
+        "identity confidence": (
+            "How sure paperscope is that one person wrote all the listed works: the mean, over "
+            "pairs of them, of the identity model's probability that both are by the same "
+            "person (1 = certain; a low value means they may be more than one person)."
+        ),
     }
 )

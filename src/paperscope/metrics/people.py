@@ -5,10 +5,12 @@ provisional: the authorships no person claims that share one normalised name
 (`authorships.name_key`), together with the works a source's author profile lists under that
 name (a profile page hides its owner behind `et al.` on some entries). Provisional people
 are keyed `name:<name key>` and have no person id; resolved ones are keyed `person:<id>`.
+Only resolved people carry what `resolve` stored about them: a confidence and a note.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -75,6 +77,11 @@ class PersonSummary:
     last_year: int | None
     top_categories: tuple[str, ...]
     top_coauthors: tuple[CoAuthor, ...]
+    confidence: float | None
+    """`people.confidence`: the mean same-person probability between the person's works, as
+    `resolve` stored it; None for provisional people and people resolve did not score."""
+    note: str | None
+    """`people.note`: why these works are one person and who they were kept apart from."""
 
     @property
     def ref(self) -> PersonRef:
@@ -216,16 +223,19 @@ def person_summary(
             years.append(int(known))
         if category:
             categories[str(category)] += 1
+    stored = _stored_person(connection, ref)
     return PersonSummary(
         person_id=ref.person_id,
         person_key=ref.key,
-        name=person_name(connection, ref),
+        name=stored.name or _printed_name(connection, ref),
         provisional=ref.provisional,
         papers=len(ids),
         first_year=min(years) if years else None,
         last_year=max(years) if years else None,
         top_categories=tuple(name for name, _ in _ranked(categories)[:TOP]),
         top_coauthors=tuple(ranked_coauthors[:TOP]),
+        confidence=stored.confidence,
+        note=stored.note,
     )
 
 
@@ -246,13 +256,50 @@ def _ranked(counter: Counter[str]) -> list[tuple[str, int]]:
     return sorted(counter.items(), key=lambda item: (-item[1], item[0]))
 
 
-def person_name(connection: Connection, ref: PersonRef) -> str:
-    if ref.person_id is not None:
-        name = connection.execute(
-            select(people.c.canonical_name).where(people.c.id == ref.person_id)
-        ).scalar_one_or_none()
-        if name:
-            return str(name)
+@dataclass(frozen=True, slots=True)
+class _StoredPerson:
+    """What `resolve` (or a manual merge or split) stored on the `people` row."""
+
+    name: str | None
+    confidence: float | None
+    note: str | None
+
+
+_NO_ROW = _StoredPerson(None, None, None)
+
+
+def _stored_person(connection: Connection, ref: PersonRef) -> _StoredPerson:
+    if ref.person_id is None:
+        return _NO_ROW
+    row = connection.execute(
+        select(people.c.canonical_name, people.c.confidence, people.c.note).where(
+            people.c.id == ref.person_id
+        )
+    ).first()
+    if row is None:
+        return _NO_ROW
+    name, confidence, note = row
+    return _StoredPerson(
+        name=str(name) if name else None,
+        confidence=_finite(confidence),
+        note=_text(note),
+    )
+
+
+def _finite(value: Any) -> float | None:
+    # resolve stores NaN for a person too large to score pairwise; PostgreSQL keeps it.
+    if value is None or not math.isfinite(float(value)):
+        return None
+    return float(value)
+
+
+def _text(value: Any) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    return text or None
+
+
+def _printed_name(connection: Connection, ref: PersonRef) -> str:
+    """The name the person's authorships print most often (provisional or unnamed people)."""
     query = select(authorships.c.name).where(authorships.c.name_key == ref.name_key)
     if ref.person_id is not None:
         query = select(authorships.c.name).where(authorships.c.person_id == ref.person_id)

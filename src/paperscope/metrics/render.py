@@ -1,10 +1,12 @@
 """A profile as text in the paper-site layout (fixtures/pages/author-profile-*.txt), or JSON.
 
 Text layout: name, primary category tag, `h-index31`, `17papers`, `605citations`,
-`Novelty46%`, `AI Score56`, `17 Papers`, then per work a meta line (score on recent works,
+`Novelty46%`, `AI Score56`, for a resolved person the identity lines (`Identity confidence:`,
+`Identity note:`), `17 Papers`, then per work a meta line (score on recent works,
 tag, date, `Code`), the title, up to three authors then `et al.`, and the abstract. Dates are
 `Apr 2` in `today`'s year and `Apr 11, 2023` otherwise; a work known only by its year shows
-the year. The listing-text parser reads this layout back.
+the year. The listing-text parser reads this layout back; header lines that are not metrics
+are chrome to it, so the identity lines do not change what it reads.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from paperscope.metrics.definitions import EXPLANATIONS
 from paperscope.metrics.people import PersonSummary
 from paperscope.metrics.profile import SHOWN_AUTHORS, PersonProfile, ProfileEntry
 
 SECTION_MARK = "=== "
+CONFIDENCE_LABEL = "Identity confidence: "
+NOTE_LABEL = "Identity note: "
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -54,6 +59,7 @@ def profile_text(profile: PersonProfile) -> str:
         f"Novelty{_number(header.novelty_pct, '%')}",
         f"AI Score{_number(header.ai_score)}",
         "",
+        *identity_lines(profile.person),
         f"{header.papers} Papers",
         "",
     ]
@@ -65,6 +71,20 @@ def profile_text(profile: PersonProfile) -> str:
         if entry.abstract:
             lines += [entry.abstract, ""]
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def identity_lines(person: PersonSummary) -> list[str]:
+    """Why these works are one person and how sure that is, then a blank line; nothing when
+    resolve stored neither (provisional people)."""
+    lines: list[str] = []
+    if person.confidence is not None:
+        explanation = EXPLANATIONS["identity confidence"]
+        lines.append(f"{CONFIDENCE_LABEL}{person.confidence:.2f}. {explanation}")
+    if person.note:
+        # One labelled line whatever the note holds: a note line reading like a date or a
+        # metric would otherwise start a paper entry or a header number for the parser.
+        lines.append(NOTE_LABEL + " ".join(person.note.split()))
+    return [*lines, ""] if lines else []
 
 
 def namesakes_text(name: str, people: list[PersonSummary]) -> str:
@@ -100,6 +120,8 @@ def profile_json(profile: PersonProfile) -> dict[str, Any]:
         "person_id": person.person_id,
         "person_key": person.person_key,
         "provisional": person.provisional,
+        "identity_confidence": person.confidence,
+        "identity_note": person.note,
         "name": header.name,
         "primary_category": header.primary_category,
         "h_index": header.h_index,
