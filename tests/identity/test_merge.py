@@ -6,7 +6,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from paperscope.identity.features import Evidence
-from paperscope.identity.merge import GROUP_FEATURES, GroupEvidence, all_pair_features, merge_groups
+from paperscope.identity.merge import (
+    GROUP_FEATURES,
+    GroupEvidence,
+    all_pair_features,
+    merge_groups,
+    merge_history,
+)
 from paperscope.identity.signatures import Signature
 
 G = {name: k for k, name in enumerate(GROUP_FEATURES)}
@@ -91,6 +97,31 @@ def test_forbidden_groups_never_merge() -> None:
 
     assert [0, 2] not in [sorted(m) for m in merged]
     assert not any(0 in m and 2 in m for m in merged)
+
+
+def test_the_run_keeps_the_probabilities_it_stopped_on() -> None:
+    # Forbidden: 0 with 3. After 0, 1, 2 merge (kept as group 0), the rule scores group 0
+    # against 3 never (forbidden) and nothing else is left.
+    forbidden = np.zeros((4, 4), dtype=bool)
+    forbidden[0, 3] = forbidden[3, 0] = True
+    merges = merge_history(
+        _block(), [[0], [1], [2], [3]], np.full((4, 4), np.nan), forbidden, SharedCoauthorRule()
+    )
+
+    assert [(a, b) for a, b, _ in merges.history] == [(0, 1), (0, 2)]
+    assert merges.groups(0.5) == [[0, 1, 2], [3]]
+    assert merges.remaining[0, 3] == -np.inf  # forbidden: never allowed to join
+    assert np.all(merges.remaining[1] == -np.inf)  # absorbed into 0
+
+
+def test_groups_kept_apart_keep_their_last_probability() -> None:
+    merges = merge_history(
+        _block(), [[0, 1, 2], [3]], np.full((4, 4), np.nan), np.zeros((2, 2), dtype=bool),
+        SharedCoauthorRule(),
+    )  # fmt: skip
+
+    assert merges.history == []
+    assert merges.remaining[0, 1] == merges.remaining[1, 0] == 0.0
 
 
 def test_title_embeddings_add_a_topic_cosine() -> None:

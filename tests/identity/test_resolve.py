@@ -181,3 +181,30 @@ def test_second_pass_merges_are_explained_in_the_note(store: Store, identity_dat
     for size, note in joined:
         assert "weakest join 0.90 >= 0.50" in note
         assert int(note.split("Joined from ")[1].split()[0]) <= size
+
+
+class MergeNothing:
+    """A second pass that finds every pair of groups unlikely to be one person."""
+
+    threshold = 0.5
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        return np.full(len(features), 0.2)
+
+
+def test_notes_give_the_second_pass_verdict_on_people_kept_apart(
+    store: Store, identity_data: Path
+) -> None:
+    from paperscope.identity.model import HandSetModel
+
+    ingest_paths(store, [identity_data / "two-jane-does.jsonl"])
+    strict = HandSetModel(threshold=0.999, linkage="single", groups=MergeNothing())
+    with store.transaction() as connection:
+        resolve_people(connection, full=True, model=strict)
+        notes = [n for n in connection.execute(select(people.c.note)).scalars() if n]
+
+    apart = [n for n in notes if "Kept apart from Jane Doe" in n]
+    assert apart, notes
+    for note in apart:
+        assert "strongest same-person link" in note
+        assert "pooled co-authors, venues, titles and years 0.200 < 0.50" in note

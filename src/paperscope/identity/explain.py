@@ -36,6 +36,9 @@ class PersonDraft:
     """(authorship id, mean probability of being one person with the other members)."""
     joins: tuple[float, ...] = ()
     """Probabilities of the second-pass merges that joined this person's groups."""
+    apart: tuple[tuple[int, float | None], ...] = ()
+    """(another draft's smallest member, the second pass's probability that the two are
+    one person when it stopped; None: they were never allowed to join)."""
 
     def confidence_groups(self) -> Iterator[tuple[float, list[int]]]:
         groups: dict[float, list[int]] = {}
@@ -136,19 +139,7 @@ def _note(
         )
         for other in sorted(namesakes, key=lambda d: -len(d.members))[:3]:
             theirs = [signatures[k] for k in other.members]
-            link = ""
-            if probabilities is not None:
-                p = probabilities[np.ix_(draft.members, other.members)]
-                shared = set(_coauthor_keys(mine)) & set(_coauthor_keys(theirs))
-                score, what = (
-                    (float(p.max()), "strongest same-person link")
-                    if model.linkage == "single"
-                    else (float(p.mean()), "mean same-person probability")
-                )
-                link = (
-                    f" ({what} {score:.3f} < threshold {model.threshold:.2f}; "
-                    f"{len(shared)} shared co-authors)"
-                )
+            link = _link(draft, other, mine, theirs, probabilities, model)
             parts.append(f"Kept apart from {other.canonical_name}, {_span(theirs)}{link}.")
     if draft.joins and model.groups is not None:
         parts.append(
@@ -162,6 +153,35 @@ def _note(
             f"{draft.confidence:.2f}; these works may be more than one person."
         )
     return " ".join(parts) or None
+
+
+def _link(
+    draft: PersonDraft,
+    other: PersonDraft,
+    mine: Sequence[Signature],
+    theirs: Sequence[Signature],
+    probabilities: NDArray[np.float64] | None,
+    model: PairwiseModel,
+) -> str:
+    """Why two namesakes are apart: the first pass's link, the second pass's verdict."""
+    if probabilities is None:
+        return ""
+    p = probabilities[np.ix_(draft.members, other.members)]
+    score, what = (
+        (float(p.max()), "strongest same-person link")
+        if model.linkage == "single"
+        else (float(p.mean()), "mean same-person probability")
+    )
+    reasons = [f"{what} {score:.3f} < threshold {model.threshold:.2f}"]
+    pooled = dict(draft.apart).get(other.members[0])
+    if pooled is not None and model.groups is not None:
+        reasons.append(
+            f"pooled co-authors, venues, titles and years {pooled:.3f} < "
+            f"{model.groups.threshold:.2f}"
+        )
+    shared = set(_coauthor_keys(mine)) & set(_coauthor_keys(theirs))
+    reasons.append(f"{len(shared)} shared co-authors")
+    return f" ({'; '.join(reasons)})"
 
 
 def _coauthor_keys(signatures: Sequence[Signature]) -> list[str]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -206,6 +207,22 @@ def all_pair_features(
     return GroupEvidence(evidence, groups, probabilities, fragments).all_features()
 
 
+@dataclass(frozen=True, slots=True)
+class Merges:
+    """One run of the second pass over a block's groups."""
+
+    history: list[tuple[int, int, float]]
+    """The merges in order, as (kept group, absorbed group, probability)."""
+    remaining: Matrix
+    """At the end of the run: the probability that two groups still apart are one person
+    (a merged group keeps its smallest index; -inf where forbidden or absorbed). These are
+    the values the run stopped on, so they explain why people were kept apart."""
+
+    def groups(self, threshold: float) -> list[list[int]]:
+        """The groups after the merges made at `threshold` (see `apply_merges`)."""
+        return apply_merges(len(self.remaining), self.history, threshold)
+
+
 def merge_history(
     evidence: Evidence,
     groups: Sequence[Sequence[int]],
@@ -213,21 +230,21 @@ def merge_history(
     forbidden: NDArray[np.bool_],
     model: GroupModel,
     floor: float | None = None,
-) -> list[tuple[int, int, float]]:
-    """The merges, in order, as (kept group, absorbed group, probability): always the most
-    probable allowed pair, until none reaches `floor` (default: the model's threshold).
+) -> Merges:
+    """Merge always the most probable allowed pair, until none reaches `floor` (default:
+    the model's threshold).
 
     The order does not depend on the floor, so the merges at any threshold above it are the
-    history up to its first probability below that threshold (`apply_merges`).
+    history up to its first probability below that threshold (`Merges.groups`).
     """
     k = len(groups)
     floor = model.threshold if floor is None else floor
+    score = np.full((k, k), -np.inf)
     if k < 2:
-        return []
+        return Merges([], score)
     pooled = GroupEvidence(evidence, groups, probabilities)
     blocked = forbidden.copy()
     np.fill_diagonal(blocked, True)
-    score = np.full((k, k), -np.inf)
     rows, first, second = pooled.all_features()
     score[first, second] = model.probabilities(rows)
     score = np.maximum(score, score.T)
@@ -238,7 +255,7 @@ def merge_history(
         a, b = divmod(int(np.argmax(score)), k)
         value = float(score[a, b])
         if not value >= floor:
-            return history
+            return Merges(history, score)
         a, b = min(a, b), max(a, b)
         history.append((a, b, value))
         pooled.absorb(a, b)
@@ -283,5 +300,5 @@ def merge_groups(
     model: GroupModel,
 ) -> list[list[int]]:
     """Which groups become one person: lists of group indices, in order of first group."""
-    history = merge_history(evidence, groups, probabilities, forbidden, model)
-    return apply_merges(len(groups), history, model.threshold)
+    merges = merge_history(evidence, groups, probabilities, forbidden, model)
+    return merges.groups(model.threshold)

@@ -1,0 +1,298 @@
+"""One name block's authorships assigned to person drafts: the first pass (linkage over
+pairwise probabilities, chunk by chunk for large blocks, new items joining the people so
+far), then the second pass over groups, with what each decided kept for the notes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from itertools import combinations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from paperscope.identity.cluster import Linkage
+from paperscope.identity.corrections import Constraints
+from paperscope.identity.explain import PersonDraft, canonical_name, describe_block
+from paperscope.identity.features import Evidence
+from paperscope.identity.loading import Stored
+from paperscope.identity.merge import GroupModel, merge_history
+from paperscope.identity.model import PairwiseModel
+from paperscope.identity.topics import TopicSource
+
+Joins = dict[int, tuple[float, ...]]
+"""Per group (keyed by its smallest member): the probabilities of the second-pass merges
+that made it."""
+Apart = dict[tuple[int, int], float | None]
+"""Per pair of groups kept apart (keyed by their smallest members): the second pass's
+probability that they are one person when it stopped (None: never allowed to join)."""
+_CHUNK = 2_000
+"""Blocks larger than this are clustered chunk by chunk, each chunk joining the people so far."""
+_ROWS_PER_BATCH = 1_000_000
+"""Pairs scored at once (bounds memory: 15 features x 8 bytes each)."""
+
+
+@dataclass
+class SecondPass:
+    """What the second pass decided in one block, for the people's notes."""
+
+    joins: Joins = field(default_factory=dict)
+    apart: Apart = field(default_factory=dict)
+
+
+def _pair_rules(
+    members: Sequence[Stored], rules: Constraints
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Must / cannot pairs as indices into `members`: corrections, ORCIDs, source ids, works."""
+    index = {s.signature.key: k for k, s in enumerate(members)}
+    must = [(index[a], index[b]) for a, b in rules.must if a in index and b in index]
+    cannot = [(index[a], index[b]) for a, b in rules.cannot if a in index and b in index]
+    by_orcid: dict[str, list[int]] = defaultdict(list)
+    by_source: dict[str, list[int]] = defaultdict(list)
+    by_work: dict[int, list[int]] = defaultdict(list)
+    for k, s in enumerate(members):
+        if s.signature.orcid:
+            by_orcid[s.signature.orcid].append(k)
+        if s.signature.source_id:
+            by_source[s.signature.source_id].append(k)
+        by_work[s.signature.work].append(k)
+    for group in (*by_orcid.values(), *by_source.values()):
+        must += [(group[0], k) for k in group[1:]]
+    orcid_groups = list(by_orcid.values())
+    for a, group in enumerate(orcid_groups):
+        for other in orcid_groups[a + 1 :]:
+            cannot.append((group[0], other[0]))
+    for group in by_work.values():
+        cannot += [(x, y) for i, x in enumerate(group) for y in group[i + 1 :]]
+    return must, cannot
+
+
+def _score_square(evidence: Evidence, model: PairwiseModel, n: int) -> NDArray[np.float64]:
+    """The symmetric n x n probability matrix, each pair scored once."""
+    out = np.eye(n)
+    step = max(1, _ROWS_PER_BATCH // max(n, 1))
+    for start in range(0, n, step):
+        rows = np.arange(start, min(n, start + step))
+        features = evidence.pairs(rows.tolist(), range(n))
+        i, j = np.nonzero(np.arange(n)[None, :] > rows[:, None])
+        if len(i):
+            p = model.probabilities(features[i, j])
+            out[rows[i], j] = p
+            out[j, rows[i]] = p
+    return out
+
+
+def _score(
+    evidence: Evidence, model: PairwiseModel, rows: Sequence[int], cols: Sequence[int]
+) -> NDArray[np.float64]:
+    out = np.zeros((len(rows), len(cols)))
+    step = max(1, _ROWS_PER_BATCH // max(len(cols), 1))
+    for start in range(0, len(rows), step):
+        part = list(rows[start : start + step])
+        out[start : start + len(part)] = model.probabilities(evidence.pairs(part, cols))
+    return out
+
+
+def cluster_block(
+    members: list[Stored],
+    rules: Constraints,
+    model: PairwiseModel,
+    full: bool,
+    topics: TopicSource | None = None,
+) -> list[PersonDraft]:
+    """Assign every member to a person draft (an existing id to keep, or None for new)."""
+    n = len(members)
+    if n == 1:  # most blocks: nothing to compare, nothing to fit
+        only = members[0].signature
+        return [
+            PersonDraft(
+                (0,), members[0].person_id, canonical_name([only]), 1.0,
+                None, ((only.key, 1.0),),
+            )
+        ]  # fmt: skip
+    signatures = [s.signature for s in members]
+    evidence = Evidence(signatures, None if topics is None else topics(signatures))
+    must, cannot = _pair_rules(members, rules)
+    if full:
+        groups: list[list[int]] = []
+        pending = list(range(n))
+    else:
+        existing: dict[int, list[int]] = defaultdict(list)
+        for k, s in enumerate(members):
+            if s.person_id is not None:
+                existing[s.person_id].append(k)
+        groups = [existing[p] for p in sorted(existing)]
+        pending = [k for k, s in enumerate(members) if s.person_id is None]
+    probabilities: NDArray[np.float64] | None = None
+    if n <= _CHUNK:
+        probabilities = _score_square(evidence, model, n)
+    record = SecondPass()
+    for start in range(0, len(pending), _CHUNK):
+        chunk = pending[start : start + _CHUNK]
+        groups = _join(evidence, model, probabilities, groups, chunk, must, cannot, record)
+    drafts = [_draft(group, groups, record) for group in groups]
+    return _stable_ids(members, drafts, probabilities, evidence, model)
+
+
+def _join(
+    evidence: Evidence,
+    model: PairwiseModel,
+    probabilities: NDArray[np.float64] | None,
+    groups: list[list[int]],
+    new: list[int],
+    must: list[tuple[int, int]],
+    cannot: list[tuple[int, int]],
+    record: SecondPass,
+) -> list[list[int]]:
+    """Let `new` items join the (mutually apart) `groups` or form new groups; `record`
+    collects what the second pass decided."""
+    g, m = len(groups), len(new)
+    grouped = [k for group in groups for k in group]
+    cols = grouped + new
+    if probabilities is not None:
+        p = probabilities[np.ix_(new, cols)]
+    else:
+        p = _score(evidence, model, new, cols)
+    onehot = np.zeros((len(cols), g + m))
+    node_of: dict[int, int] = {}
+    for node, group in enumerate(groups):
+        for k in group:
+            node_of[k] = node
+    for j, k in enumerate(new):
+        node_of[k] = g + j
+    for c, k in enumerate(cols):
+        onehot[c, node_of[k]] = 1.0
+    sizes = onehot.sum(axis=0)
+    sums = np.zeros((g + m, g + m))
+    new_to_nodes = p @ onehot
+    sums[g:, :] = new_to_nodes
+    sums[:g, g:] = new_to_nodes[:, :g].T
+    counts = np.outer(sizes, sizes)
+    maxes = np.zeros((g + m, g + m))
+    offset = 0
+    for node, group in enumerate(groups):
+        column = p[:, offset : offset + len(group)].max(axis=1)
+        offset += len(group)
+        maxes[g:, node] = column
+        maxes[node, g:] = column
+    maxes[g:, g:] = p[:, len(grouped) :]
+    forbidden = np.zeros((g + m, g + m), dtype=bool)
+    forbidden[:g, :g] = True
+    linkage = Linkage(sums, counts, forbidden, maxes=maxes, method=model.linkage)
+    fresh = set(new)
+    for a, b in must:
+        if a in node_of and b in node_of and (a in fresh or b in fresh):
+            linkage.merge(node_of[a], node_of[b])
+    for a, b in cannot:
+        if a in node_of and b in node_of:
+            linkage.forbid(node_of[a], node_of[b])
+    roots = linkage.run(model.threshold)
+    merged: dict[int, list[int]] = defaultdict(list)
+    for node, group in enumerate(groups):
+        merged[roots[node]].extend(group)
+    for j, k in enumerate(new):
+        merged[roots[g + j]].append(k)
+    items = sorted(merged.items())
+    joined = [sorted(v) for _, v in items]
+    _rekey(record.joins, joined)
+    if model.groups is None or len(joined) < 2:
+        return joined
+    # The second pass: forbidden where the first pass forbids, or a pair's names conflict.
+    root_ids = [r for r, _ in items]
+    position = {r: a for a, r in enumerate(root_ids)}
+    forbidden_groups = linkage.forbidden[np.ix_(root_ids, root_ids)].copy()
+    group_of_col = np.array([position[roots[node_of[k]]] for k in cols])
+    group_of_new = group_of_col[len(grouped) :]
+    rows, columns = np.nonzero(p == 0)
+    forbidden_groups[group_of_new[rows], group_of_col[columns]] = True
+    forbidden_groups[group_of_col[columns], group_of_new[rows]] = True
+    if probabilities is None:  # only pairs with a new member were scored
+        n = len(evidence.signatures)
+        probabilities = np.full((n, n), np.nan)
+        probabilities[np.ix_(new, cols)] = p
+        probabilities[np.ix_(cols, new)] = p.T
+    return _second_pass(evidence, model.groups, probabilities, joined, forbidden_groups, record)
+
+
+def _second_pass(
+    evidence: Evidence,
+    model: GroupModel,
+    probabilities: NDArray[np.float64],
+    joined: list[list[int]],
+    forbidden: NDArray[np.bool_],
+    record: SecondPass,
+) -> list[list[int]]:
+    """Join groups that the group model finds one person; record the join probabilities
+    and, for every pair left apart, the probability the model stopped on."""
+    merges = merge_history(evidence, joined, probabilities, forbidden, model)
+    values = {b: value for _, b, value in merges.history}
+    out, kept = [], []
+    for parts in merges.groups(model.threshold):
+        group = sorted(k for a in parts for k in joined[a])
+        made: list[float] = []
+        for a in parts:
+            made += record.joins.pop(joined[a][0], ())
+            if a in values:
+                made.append(values[a])
+        if made:
+            record.joins[group[0]] = tuple(made)
+        out.append(group)
+        kept.append(min(parts))  # a merged group's row in `remaining`
+    # Each pass sees every group of the block, so its values replace the earlier chunk's.
+    record.apart.clear()
+    for x, y in combinations(range(len(out)), 2):
+        value = float(merges.remaining[kept[x], kept[y]])
+        record.apart[_pair_key(out[x][0], out[y][0])] = value if np.isfinite(value) else None
+    return out
+
+
+def _draft(group: list[int], groups: Sequence[list[int]], record: SecondPass) -> PersonDraft:
+    """A person draft with the second pass's joins and its verdict on every other group."""
+    apart = []
+    for other in groups:
+        key = _pair_key(group[0], other[0])
+        if other is not group and key in record.apart:
+            apart.append((other[0], record.apart[key]))
+    return PersonDraft(
+        members=tuple(group), joins=record.joins.get(group[0], ()), apart=tuple(apart)
+    )
+
+
+def _pair_key(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)
+
+
+def _rekey(joins: Joins, groups: Sequence[Sequence[int]]) -> None:
+    """Key each entry of `joins` by the smallest member of the group now holding its key
+    (groups only grow, so the old key is still a member of one of them)."""
+    holder = {k: min(group) for group in groups for k in group}
+    moved: Joins = {}
+    for key, values in joins.items():
+        new = holder.get(key, key)
+        moved[new] = moved.get(new, ()) + values
+    joins.clear()
+    joins.update(moved)
+
+
+def _stable_ids(
+    members: Sequence[Stored],
+    drafts: list[PersonDraft],
+    probabilities: NDArray[np.float64] | None,
+    evidence: Evidence,
+    model: PairwiseModel,
+) -> list[PersonDraft]:
+    """Each old person id goes to the one draft holding most of its authorships."""
+    overlaps = []
+    for d, draft in enumerate(drafts):
+        counts = Counter(members[k].person_id for k in draft.members)
+        overlaps += [(-c, d, pid) for pid, c in counts.items() if pid is not None]
+    taken: dict[int, int] = {}
+    used: set[int] = set()
+    for _, d, pid in sorted(overlaps):
+        if d not in taken and pid not in used:
+            taken[d] = pid
+            used.add(pid)
+    drafts = [replace(draft, keep_id=taken.get(d)) for d, draft in enumerate(drafts)]
+    return describe_block(members, drafts, probabilities, evidence, model)
