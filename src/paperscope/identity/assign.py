@@ -148,39 +148,13 @@ def _join(
 ) -> list[list[int]]:
     """Let `new` items join the (mutually apart) `groups` or form new groups; `record`
     collects what the second pass decided."""
-    g, m = len(groups), len(new)
     grouped = [k for group in groups for k in group]
     cols = grouped + new
     if probabilities is not None:
         p = probabilities[np.ix_(new, cols)]
     else:
         p = _score(evidence, model, new, cols)
-    onehot = np.zeros((len(cols), g + m))
-    node_of: dict[int, int] = {}
-    for node, group in enumerate(groups):
-        for k in group:
-            node_of[k] = node
-    for j, k in enumerate(new):
-        node_of[k] = g + j
-    for c, k in enumerate(cols):
-        onehot[c, node_of[k]] = 1.0
-    sizes = onehot.sum(axis=0)
-    sums = np.zeros((g + m, g + m))
-    new_to_nodes = p @ onehot
-    sums[g:, :] = new_to_nodes
-    sums[:g, g:] = new_to_nodes[:, :g].T
-    counts = np.outer(sizes, sizes)
-    maxes = np.zeros((g + m, g + m))
-    offset = 0
-    for node, group in enumerate(groups):
-        column = p[:, offset : offset + len(group)].max(axis=1)
-        offset += len(group)
-        maxes[g:, node] = column
-        maxes[node, g:] = column
-    maxes[g:, g:] = p[:, len(grouped) :]
-    forbidden = np.zeros((g + m, g + m), dtype=bool)
-    forbidden[:g, :g] = True
-    linkage = Linkage(sums, counts, forbidden, maxes=maxes, method=model.linkage)
+    linkage, node_of = _first_pass(groups, new, p, model.linkage)
     fresh = set(new)
     for a, b in must:
         if a in node_of and b in node_of and (a in fresh or b in fresh):
@@ -190,10 +164,8 @@ def _join(
             linkage.forbid(node_of[a], node_of[b])
     roots = linkage.run(model.threshold)
     merged: dict[int, list[int]] = defaultdict(list)
-    for node, group in enumerate(groups):
-        merged[roots[node]].extend(group)
-    for j, k in enumerate(new):
-        merged[roots[g + j]].append(k)
+    for k in cols:
+        merged[roots[node_of[k]]].append(k)
     items = sorted(merged.items())
     joined = [sorted(v) for _, v in items]
     _rekey(record.joins, joined)
@@ -214,6 +186,38 @@ def _join(
         probabilities[np.ix_(new, cols)] = p
         probabilities[np.ix_(cols, new)] = p.T
     return _second_pass(evidence, model.groups, probabilities, joined, forbidden_groups, record)
+
+
+def _first_pass(
+    groups: list[list[int]], new: list[int], p: NDArray[np.float64], method: str
+) -> tuple[Linkage, dict[int, int]]:
+    """The linkage over nodes (each existing group, then each new item) from `p`, the
+    probabilities of new items (rows) against existing then new items (columns); existing
+    groups stay apart from each other. Also each item's node."""
+    g, m = len(groups), len(new)
+    node_of = {k: node for node, group in enumerate(groups) for k in group}
+    node_of.update({k: g + j for j, k in enumerate(new)})
+    onehot = np.zeros((p.shape[1], g + m))
+    grouped = [k for group in groups for k in group]
+    for c, k in enumerate(grouped + new):
+        onehot[c, node_of[k]] = 1.0
+    sizes = onehot.sum(axis=0)
+    sums = np.zeros((g + m, g + m))
+    new_to_nodes = p @ onehot
+    sums[g:, :] = new_to_nodes
+    sums[:g, g:] = new_to_nodes[:, :g].T
+    maxes = np.zeros((g + m, g + m))
+    offset = 0
+    for node, group in enumerate(groups):
+        column = p[:, offset : offset + len(group)].max(axis=1)
+        offset += len(group)
+        maxes[g:, node] = column
+        maxes[node, g:] = column
+    maxes[g:, g:] = p[:, len(grouped) :]
+    forbidden = np.zeros((g + m, g + m), dtype=bool)
+    forbidden[:g, :g] = True
+    counts = np.outer(sizes, sizes)
+    return Linkage(sums, counts, forbidden, maxes=maxes, method=method), node_of
 
 
 def _second_pass(
