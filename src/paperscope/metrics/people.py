@@ -180,17 +180,18 @@ def name_keys_like(connection: Connection, key: str) -> list[str]:
     if len(tokens) < 2:
         return [key]
     first, last = tokens[0], tokens[-1]
-    # Normalised names hold only [0-9a-z ], so no LIKE wildcard can occur in them. (A range
-    # comparison would use the index, but PostgreSQL's collations do not order spaces bytewise.)
+    # Normalised names hold only [0-9a-z ], so no LIKE wildcard can occur in them. name_key
+    # is in bytewise order on both databases (migration 0006), so the prefix range of
+    # `first ` uses its index.
     query = (
         select(authorships.c.name_key)
-        .where(authorships.c.name_key.like(f"{first} % {last}"))
+        .where(
+            authorships.c.name_key >= f"{first} ",
+            authorships.c.name_key < f"{first}!",
+            authorships.c.name_key.like(f"{first} % {last}"),
+        )
         .distinct()
     )
-    if connection.dialect.name == "sqlite":  # bytewise order: the prefix range uses the index
-        query = query.where(
-            authorships.c.name_key >= f"{first} ", authorships.c.name_key < f"{first}!"
-        )
     variants = {each for each in connection.execute(query).scalars() if each.split()[-1] == last}
     if len(first) > 1:  # `Alan Turing` also finds `A. Turing`
         initial = " ".join([first[0], *tokens[1:]])

@@ -84,6 +84,9 @@ authorships = Table(
     Column("work_id", Integer, ForeignKey("works.id", ondelete="CASCADE"), nullable=False),
     Column("position", Integer, nullable=False),
     Column("name", Text, nullable=False),
+    # In bytewise ("C") order on PostgreSQL too, as on SQLite (set by migration 0006, not
+    # declared here: SQLAlchemy's batched inserts cannot cast to a collated type), so the
+    # index serves the prefix ranges of name-variant lookups ("wei % wang").
     Column("name_key", Text, nullable=False),
     Column("affiliation", Text),
     Column("orcid", String(32)),
