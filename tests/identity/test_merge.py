@@ -9,6 +9,7 @@ from paperscope.identity.features import Evidence
 from paperscope.identity.merge import (
     GROUP_FEATURES,
     GroupEvidence,
+    Verdicts,
     all_pair_features,
     merge_groups,
     merge_history,
@@ -122,6 +123,15 @@ def test_groups_kept_apart_keep_their_last_probability() -> None:
 
     assert merges.history == []
     assert merges.remaining[0, 1] == merges.remaining[1, 0] == 0.0
+
+
+def test_verdicts_name_groups_by_their_smallest_member() -> None:
+    values = np.array([[-np.inf, 0.3], [0.3, -np.inf]])
+    verdicts = Verdicts({4: 0, 9: 1}, values)
+
+    assert verdicts.between(4, 9) == verdicts.between(9, 4) == 0.3
+    assert verdicts.between(4, 4) is None  # never allowed to join (here: itself)
+    assert verdicts.between(4, 5) is None  # not a group the pass saw
 
 
 def test_title_embeddings_add_a_topic_cosine() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from itertools import combinations
 
 import numpy as np
 from numpy.typing import NDArray
@@ -18,16 +17,13 @@ from paperscope.identity.corrections import Constraints
 from paperscope.identity.explain import PersonDraft, canonical_name, describe_block
 from paperscope.identity.features import Evidence
 from paperscope.identity.loading import Stored
-from paperscope.identity.merge import GroupModel, merge_history
+from paperscope.identity.merge import GroupModel, Verdicts, merge_history
 from paperscope.identity.model import PairwiseModel
 from paperscope.identity.topics import TopicSource
 
 Joins = dict[int, tuple[float, ...]]
 """Per group (keyed by its smallest member): the probabilities of the second-pass merges
 that made it."""
-Apart = dict[tuple[int, int], float | None]
-"""Per pair of groups kept apart (keyed by their smallest members): the second pass's
-probability that they are one person when it stopped (None: never allowed to join)."""
 _CHUNK = 2_000
 """Blocks larger than this are clustered chunk by chunk, each chunk joining the people so far."""
 _ROWS_PER_BATCH = 1_000_000
@@ -39,7 +35,7 @@ class SecondPass:
     """What the second pass decided in one block, for the people's notes."""
 
     joins: Joins = field(default_factory=dict)
-    apart: Apart = field(default_factory=dict)
+    verdicts: Verdicts | None = None
 
 
 def _pair_rules(
@@ -132,7 +128,10 @@ def cluster_block(
     for start in range(0, len(pending), _CHUNK):
         chunk = pending[start : start + _CHUNK]
         groups = _join(evidence, model, probabilities, groups, chunk, must, cannot, record)
-    drafts = [_draft(group, groups, record) for group in groups]
+    drafts = [
+        PersonDraft(tuple(group), joins=record.joins.get(group[0], ()), verdicts=record.verdicts)
+        for group in groups
+    ]
     return _stable_ids(members, drafts, probabilities, evidence, model)
 
 
@@ -245,27 +244,9 @@ def _second_pass(
         out.append(group)
         kept.append(min(parts))  # a merged group's row in `remaining`
     # Each pass sees every group of the block, so its values replace the earlier chunk's.
-    record.apart.clear()
-    for x, y in combinations(range(len(out)), 2):
-        value = float(merges.remaining[kept[x], kept[y]])
-        record.apart[_pair_key(out[x][0], out[y][0])] = value if np.isfinite(value) else None
+    rows = {group[0]: x for x, group in enumerate(out)}
+    record.verdicts = Verdicts(rows, merges.remaining[np.ix_(kept, kept)])
     return out
-
-
-def _draft(group: list[int], groups: Sequence[list[int]], record: SecondPass) -> PersonDraft:
-    """A person draft with the second pass's joins and its verdict on every other group."""
-    apart = []
-    for other in groups:
-        key = _pair_key(group[0], other[0])
-        if other is not group and key in record.apart:
-            apart.append((other[0], record.apart[key]))
-    return PersonDraft(
-        members=tuple(group), joins=record.joins.get(group[0], ()), apart=tuple(apart)
-    )
-
-
-def _pair_key(a: int, b: int) -> tuple[int, int]:
-    return (a, b) if a < b else (b, a)
 
 
 def _rekey(joins: Joins, groups: Sequence[Sequence[int]]) -> None:

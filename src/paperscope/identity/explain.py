@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from paperscope.identity.features import Evidence
+from paperscope.identity.merge import Verdicts
 from paperscope.identity.names import given_compatible, parse_name, person_key
 from paperscope.identity.signatures import Signature
 
@@ -36,9 +37,8 @@ class PersonDraft:
     """(authorship id, mean probability of being one person with the other members)."""
     joins: tuple[float, ...] = ()
     """Probabilities of the second-pass merges that joined this person's groups."""
-    apart: tuple[tuple[int, float | None], ...] = ()
-    """(another draft's smallest member, the second pass's probability that the two are
-    one person when it stopped; None: they were never allowed to join)."""
+    verdicts: Verdicts | None = None
+    """The second pass's last probabilities between this block's groups (None: no pass)."""
 
     def confidence_groups(self) -> Iterator[tuple[float, list[int]]]:
         groups: dict[float, list[int]] = {}
@@ -173,7 +173,9 @@ def _link(
         else (float(p.mean()), "mean same-person probability")
     )
     reasons = [f"{what} {score:.3f} < threshold {model.threshold:.2f}"]
-    pooled = dict(draft.apart).get(other.members[0])
+    pooled = None
+    if draft.verdicts is not None:
+        pooled = draft.verdicts.between(min(draft.members), min(other.members))
     if pooled is not None and model.groups is not None:
         reasons.append(
             f"pooled co-authors, venues, titles and years {pooled:.3f} < "

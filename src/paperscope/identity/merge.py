@@ -223,6 +223,24 @@ class Merges:
         return apply_merges(len(self.remaining), self.history, threshold)
 
 
+@dataclass(frozen=True, slots=True)
+class Verdicts:
+    """The second pass's last probabilities between the groups of a block, each group named
+    by its smallest member: why two people were kept apart."""
+
+    row_of: dict[int, int]
+    values: Matrix
+
+    def between(self, a: int, b: int) -> float | None:
+        """The probability that the groups of members `a` and `b` are one person when the
+        pass stopped; None when unknown or never allowed to join."""
+        i, j = self.row_of.get(a), self.row_of.get(b)
+        if i is None or j is None:
+            return None
+        value = float(self.values[i, j])
+        return value if np.isfinite(value) else None
+
+
 def merge_history(
     evidence: Evidence,
     groups: Sequence[Sequence[int]],
