@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from paperscope.embeddings.encoders import get_encoder
 from paperscope.identity.evaluation import PairCounts, Scores, pair_counts, pairwise_prf, score
 from paperscope.identity.features import FEATURE_NAMES, Evidence
 from paperscope.identity.labelled import LabelledName, read_labelled_dir
@@ -46,7 +47,6 @@ from paperscope.identity.training import (
     training_rows,
     tune,
 )
-from paperscope.search.embeddings import get_encoder
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "disambiguation.json"

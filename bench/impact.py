@@ -35,7 +35,6 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from paperscope.domain import CitationRecord, WorkRecord
-from paperscope.identity.names import name_key
 from paperscope.metrics.impact import (
     TRAINING_YEARS,
     AuthorRecord,
@@ -47,6 +46,7 @@ from paperscope.metrics.impact import (
     text_signal,
 )
 from paperscope.metrics.text import tfidf_vectors
+from paperscope.names import name_key
 from paperscope.sources.aan import parse_citations, parse_metadata
 
 ROOT = Path(__file__).resolve().parents[1]

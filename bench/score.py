@@ -31,11 +31,11 @@ from sqlalchemy import select
 
 from paperscope.ingest.pipeline import ingest_paths
 from paperscope.metrics.indices import g_index, h_index, i10_index
-from paperscope.metrics.people import parse_person_key, person_work_ids
 from paperscope.metrics.scoring import run_score
+from paperscope.read.people import parse_person_key, person_work_ids
+from paperscope.read.works import in_corpus_citations, reported_counts
 from paperscope.store import Store
 from paperscope.store.metrics_schema import person_metrics
-from paperscope.store.queries import in_corpus_citations, reported_counts
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))

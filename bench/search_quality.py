@@ -46,8 +46,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from sqlalchemy import insert, select  # noqa: E402
 
-from paperscope.search.cache import CachedEncoder  # noqa: E402
-from paperscope.search.embeddings import Encoder, get_encoder, work_text  # noqa: E402
+from paperscope.embeddings.cache import CachedEncoder  # noqa: E402
+from paperscope.embeddings.encoders import Encoder, get_encoder, work_text  # noqa: E402
 from paperscope.search.keyword import (  # noqa: E402
     FTS5_WEIGHTS,
     keyword_page,
@@ -319,8 +319,8 @@ def doi_map(store: Store) -> dict[str, int]:
 
 
 def evaluate_acm(folder: Path, workdir: Path, models: list[str], rerank_k: int) -> dict[str, Any]:
-    from paperscope.search.index import open_index
-    from paperscope.search.vectors import embed_works
+    from paperscope.embeddings.index import open_index
+    from paperscope.embeddings.vectors import embed_works
 
     store = acm_store(folder, workdir)
     dois = doi_map(store)
@@ -416,7 +416,7 @@ def rerank_stored(
 ) -> dict[str, list[int]]:
     """`paperscope search --mode rerank` as the product runs it: the candidates' vectors
     read from the embeddings table (here model2vec, the encoder that fits 113k works)."""
-    from paperscope.search.vectors import load_embeddings
+    from paperscope.embeddings.vectors import load_embeddings
 
     wanted = sorted({w for t in topics for w in keyword_lists[t["id"]][:k]})
     with store.connect() as connection:

@@ -39,11 +39,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from sqlalchemy import select  # noqa: E402
 
 from paperscope.config import Settings  # noqa: E402
-from paperscope.search import index as index_module  # noqa: E402
-from paperscope.search.embeddings import get_encoder, work_text  # noqa: E402
+from paperscope.embeddings import faiss_index  # noqa: E402
+from paperscope.embeddings import index as index_module  # noqa: E402
+from paperscope.embeddings.encoders import get_encoder, work_text  # noqa: E402
+from paperscope.embeddings.vectors import embed_works  # noqa: E402
 from paperscope.search.query import STOP_WORDS  # noqa: E402
 from paperscope.search.service import SearchRequest, search  # noqa: E402
-from paperscope.search.vectors import embed_works  # noqa: E402
 from paperscope.store.schema import works  # noqa: E402
 from search_quality import acm_store, load_topics  # noqa: E402
 
@@ -208,7 +209,7 @@ def synthetic(args: argparse.Namespace, report: dict[str, Any]) -> None:
     matrix = centres[rng.integers(0, 2000, n)] + 0.6 * rng.normal(size=(n, dim)).astype(np.float32)
     matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
     ids = np.arange(n, dtype=np.int64)
-    index = index_module.VectorIndex("synthetic", ids, [], matrix, np.ones(n, dtype=bool))
+    index = faiss_index.VectorIndex("synthetic", ids, [], matrix, np.ones(n, dtype=bool))
     faiss.omp_set_num_threads(2)
     started = time.perf_counter()
     index._build_hnsw()

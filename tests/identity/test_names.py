@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from paperscope.identity.names import (
+from paperscope.names import (
     block_key,
     given_agreement,
     given_compatible,

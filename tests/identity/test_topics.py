@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select, update
 
+from paperscope.embeddings.encoders import HashingEncoder
 from paperscope.identity.loading import all_ids, load
 from paperscope.identity.resolve import resolve_people
 from paperscope.identity.topics import FileTopicCache, stored_topics, topic_vectors
 from paperscope.ingest import ingest_paths
-from paperscope.search.embeddings import HashingEncoder
 from paperscope.store import Store
 from paperscope.store.schema import authorships, works
 from paperscope.store.search_schema import embeddings
@@ -93,7 +93,7 @@ def test_resolve_with_topics_gives_every_authorship_a_person(
 
 @pytest.mark.model
 def test_minilm_title_topics_place_related_titles_closer() -> None:
-    from paperscope.search.embeddings import get_encoder
+    from paperscope.embeddings.encoders import get_encoder
 
     encoder = get_encoder("minilm", Path("var"))
     vectors = topic_vectors(

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import insert, text
 
-from paperscope.metrics.people import name_keys_like
+from paperscope.read.people import name_keys_like
 from paperscope.store import Store
 from paperscope.store.schema import authorships, works
 from pgserver import PgServer

@@ -8,8 +8,8 @@ from datetime import date
 from metrics_helpers import METRICS_DATA, ingest
 from sqlalchemy import insert, select, update
 
-from paperscope.metrics.people import coauthors, lookup_refs, person_summary, person_work_ids
 from paperscope.metrics.profile import lookup_people, person_profile
+from paperscope.read.people import coauthors, lookup_refs, person_summary, person_work_ids
 from paperscope.store import Store
 from paperscope.store.schema import authorships, people
 from paperscope.web.authors import author_page

@@ -8,8 +8,8 @@ import pytest
 from search_helpers import SAMPLE
 
 from paperscope.config import Settings
+from paperscope.embeddings.index import forget_cached_indexes
 from paperscope.ingest import ingest_paths
-from paperscope.search.index import forget_cached_indexes
 from paperscope.store import Store
 
 

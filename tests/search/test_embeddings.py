@@ -9,9 +9,9 @@ import pytest
 from search_helpers import title_id
 from sqlalchemy import select, update
 
+from paperscope.embeddings.encoders import HashingEncoder, get_encoder, text_hash, work_text
+from paperscope.embeddings.vectors import embed_works, load_embeddings
 from paperscope.errors import ConfigError
-from paperscope.search.embeddings import HashingEncoder, get_encoder, text_hash, work_text
-from paperscope.search.vectors import embed_works, load_embeddings
 from paperscope.store import Store
 from paperscope.store.schema import works
 from paperscope.store.search_schema import embeddings
@@ -125,7 +125,7 @@ def test_minilm_from_the_package_embeds_offline(tmp_path: Path) -> None:
 
 
 def test_cached_encoder_reuses_vectors_across_instances(tmp_path: Path) -> None:
-    from paperscope.search.cache import CachedEncoder
+    from paperscope.embeddings.cache import CachedEncoder
 
     texts = ["alpha beta", "gamma delta", "alpha beta"]
     first = CachedEncoder(CountingEncoder(), tmp_path / "cache.sqlite")

@@ -10,10 +10,11 @@ from search_helpers import title_id
 from sqlalchemy import update
 
 from paperscope.config import Settings
-from paperscope.search import index as index_module
-from paperscope.search.embeddings import HashingEncoder
-from paperscope.search.index import VectorIndex, index_dir, open_index
-from paperscope.search.vectors import embed_works
+from paperscope.embeddings import faiss_index
+from paperscope.embeddings import index as index_module
+from paperscope.embeddings.encoders import HashingEncoder
+from paperscope.embeddings.index import VectorIndex, index_dir, open_index
+from paperscope.embeddings.vectors import embed_works
 from paperscope.store import Store
 from paperscope.store.schema import works
 
@@ -61,7 +62,7 @@ def test_deleted_works_leave_the_index(sample_store: Store, settings: Settings) 
     with sample_store.transaction() as connection:
         connection.execute(works.delete().where(works.c.id == graph))
     embed_works(sample_store, HashingEncoder())  # nothing to embed; cascade removed the vector
-    from paperscope.search.vectors import bump_generation
+    from paperscope.embeddings.vectors import bump_generation
 
     with sample_store.transaction() as connection:
         bump_generation(connection, "hashing")
@@ -87,7 +88,7 @@ def test_filtered_search_is_exact_among_allowed_ids() -> None:
 @pytest.mark.parametrize("n", [300])
 def test_hnsw_recall_against_exact(monkeypatch: pytest.MonkeyPatch, n: int) -> None:
     """Above the threshold the index is HNSW; its top 10 agree with exact search."""
-    monkeypatch.setattr(index_module, "HNSW_THRESHOLD", 100)
+    monkeypatch.setattr(faiss_index, "HNSW_THRESHOLD", 100)
     rng = np.random.default_rng(3)
     matrix = rng.normal(size=(n, 16)).astype(np.float32)
     matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)

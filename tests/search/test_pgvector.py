@@ -15,11 +15,12 @@ from search_helpers import SAMPLE, title_id
 from sqlalchemy import delete, insert, text, update
 
 from paperscope.config import Settings
+from paperscope.embeddings.encoders import HashingEncoder
+from paperscope.embeddings.index import VectorIndex, open_index
+from paperscope.embeddings.pgvector import PgVectorIndex, nearest_statement, table_name
+from paperscope.embeddings.vectors import embed_works
 from paperscope.ingest import ingest_paths
-from paperscope.search import SearchRequest, embed_works, search
-from paperscope.search.embeddings import HashingEncoder
-from paperscope.search.index import VectorIndex, open_index
-from paperscope.search.pgvector import PgVectorIndex, nearest_statement, table_name
+from paperscope.search import SearchRequest, search
 from paperscope.store import Store
 from paperscope.store.schema import works
 from pgserver import PgServer, start_server

@@ -8,17 +8,11 @@ from search_helpers import title_id
 from sqlalchemy import delete
 
 from paperscope.config import Settings
+from paperscope.embeddings.encoders import get_encoder
+from paperscope.embeddings.vectors import embed_works, load_embeddings, store_vectors
 from paperscope.errors import QueryError
-from paperscope.search import (
-    SearchFilters,
-    SearchRequest,
-    embed_works,
-    get_encoder,
-    search,
-    service,
-)
+from paperscope.search import SearchFilters, SearchRequest, search, service
 from paperscope.search.service import ANY_TERM, MAX_WINDOW, NO_EMBEDDINGS, RRF_K, rerank
-from paperscope.search.vectors import load_embeddings, store_vectors
 from paperscope.store import Store
 from paperscope.store.search_schema import embeddings
 

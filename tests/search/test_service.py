@@ -9,16 +9,10 @@ from search_helpers import title_id
 from sqlalchemy import select
 
 from paperscope.config import Settings
+from paperscope.embeddings.encoders import get_encoder
+from paperscope.embeddings.vectors import embed_works
 from paperscope.errors import NotFoundError, QueryError
-from paperscope.search import (
-    SearchFilters,
-    SearchRequest,
-    embed_works,
-    get_encoder,
-    search,
-    search_by_text,
-    similar_works,
-)
+from paperscope.search import SearchFilters, SearchRequest, search, search_by_text, similar_works
 from paperscope.search.service import ANY_TERM, NO_EMBEDDINGS, rrf
 from paperscope.store import Store
 from paperscope.store.schema import metadata, works

@@ -12,12 +12,12 @@ from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from feeds.corpus import add_work
 from mailsink import MailServer
+from notify.corpus import add_work
+from paperscope.accounts.clock import utcnow
+from paperscope.accounts.keys import load_secret, new_signed_token
+from paperscope.accounts.users import issue_link
 from paperscope.config import Settings
-from paperscope.feeds.accounts import issue_link
-from paperscope.feeds.clock import utcnow
-from paperscope.feeds.keys import load_secret, new_signed_token
 from paperscope.store import Store
 from paperscope.store.accounts_schema import subscriptions
 

@@ -11,12 +11,12 @@ from accounts_helpers import accounts_client, csrf_of, form_token, mailed_link
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from feeds.corpus import add_work
 from mailsink import MailServer, html_of
+from notify.corpus import add_work
+from paperscope.accounts.clock import utcnow
 from paperscope.config import Settings
-from paperscope.feeds.clock import utcnow
-from paperscope.feeds.digest import send_digests
-from paperscope.search.embeddings import HashingEncoder
+from paperscope.embeddings.encoders import HashingEncoder
+from paperscope.notify.digest import send_digests
 from paperscope.store import Store
 from paperscope.store.accounts_schema import subscriptions
 

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 
 from paperscope.cli import app as cli_app
 from paperscope.config import Settings
-from paperscope.demo import build_demo
-from paperscope.demo_synthetic import generate
+from paperscope.demo.build import build_demo
+from paperscope.demo.synthetic import generate
 from paperscope.store import Store
 from paperscope.web.app import create_app
 

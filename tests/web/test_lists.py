@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 from web_corpus import WebCorpus
 
-from paperscope.feeds.lists import daily, latest_day, trending, trending_score
+from paperscope.read.lists import daily, latest_day, trending, trending_score
 
 
 def test_trending_score_is_the_design_formula() -> None:

@@ -10,9 +10,9 @@ from pathlib import Path
 from sqlalchemy import insert, select, update
 
 from paperscope.config import Settings
-from paperscope.demo_synthetic import SYNTHETIC_FORMAT
 from paperscope.ingest import ingest_stream
 from paperscope.ingest.references import link_references
+from paperscope.sources.synthetic import SYNTHETIC_FORMAT
 from paperscope.store import Store
 from paperscope.store.schema import authorships, people, work_ids
 
@@ -69,8 +69,9 @@ def _assign_people(store: Store, work: dict[str, int]) -> tuple[int, int]:
 
 
 def build_corpus(url: str, data_dir: Path) -> WebCorpus:
+    from paperscope.embeddings.encoders import get_encoder
+    from paperscope.embeddings.vectors import embed_works
     from paperscope.metrics.scoring import run_score
-    from paperscope.search import embed_works, get_encoder
 
     store = Store.open(url)
     with CORPUS.open("rb") as stream:

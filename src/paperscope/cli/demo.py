@@ -20,7 +20,7 @@ def demo_settings(database: str | None, data_dir: Path) -> Settings:
     settings = Settings()
     updates: dict[str, object] = {"data_dir": data_dir, "database_url": database}
     if "embedding_model" not in settings.model_fields_set:
-        from paperscope.demo import DEMO_ENCODER
+        from paperscope.demo.build import DEMO_ENCODER
 
         updates["embedding_model"] = DEMO_ENCODER
     return settings.model_copy(update=updates)
@@ -50,7 +50,7 @@ def demo(
 
     Example: paperscope demo --serve
     """
-    from paperscope.demo import build_demo
+    from paperscope.demo.build import build_demo
 
     if database is None and DEMO_DIR.exists():
         shutil.rmtree(DEMO_DIR)

@@ -87,7 +87,7 @@ def update(database: DatabaseOption = None) -> None:
 
     Example: paperscope update
     """
-    from paperscope.update import run_update
+    from paperscope.pipeline.update import run_update
 
     for line in run_update(Settings(), open_store(database)):
         console.print(line, markup=False)

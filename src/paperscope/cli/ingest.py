@@ -19,8 +19,8 @@ from rich.table import Table
 from paperscope.cli.app import DatabaseOption, app, console, errors, open_store
 from paperscope.config import Settings
 from paperscope.ingest import IngestCounts, ingest_paths
+from paperscope.read.works import table_counts
 from paperscope.store import Store
-from paperscope.store.queries import table_counts
 
 
 class RichIngestProgress:

@@ -12,7 +12,7 @@ from paperscope.config import Settings
 from paperscope.errors import QueryError
 
 if TYPE_CHECKING:
-    from paperscope.search.embeddings import Encoder
+    from paperscope.embeddings.encoders import Encoder
 
 digest_app = typer.Typer(help="Email digests: send them (exactly once) and see what was sent.")
 subscribers_app = typer.Typer(help="Subscribers and their subscriptions.")
@@ -47,8 +47,9 @@ def digest_send(
 
     Example: paperscope digest send --period weekly
     """
-    from paperscope.feeds.clock import PERIODS, utcnow
-    from paperscope.feeds.digest import Outcome, send_digests
+    from paperscope.accounts.clock import utcnow
+    from paperscope.notify.digest import Outcome, send_digests
+    from paperscope.notify.periods import PERIODS
 
     if period not in PERIODS:
         raise QueryError(f"unknown period {period!r}; use daily or weekly")
@@ -56,7 +57,7 @@ def digest_send(
     store = open_store(database)
 
     def encoder() -> Encoder:
-        from paperscope.search.embeddings import get_encoder
+        from paperscope.embeddings.encoders import get_encoder
 
         return get_encoder(settings.embedding_model, settings.data_dir)
 
@@ -134,7 +135,7 @@ def subscribers_list(database: DatabaseOption = None) -> None:
 
     Example: paperscope subscribers list
     """
-    from paperscope.feeds import subscriptions
+    from paperscope.notify import subscriptions
     from paperscope.store.accounts_schema import subscriptions as table_
 
     table = Table("id", "email", "what", "period", "if nothing new", "status")
@@ -174,9 +175,9 @@ def subscribers_add(
 
     Example: paperscope subscribers add ada@example.org --kind category --value cs.CL
     """
-    from paperscope.feeds.clock import utcnow
-    from paperscope.feeds.keys import load_secret
-    from paperscope.feeds.signup import request_subscription
+    from paperscope.accounts.clock import utcnow
+    from paperscope.accounts.keys import load_secret
+    from paperscope.notify.signup import request_subscription
 
     settings = Settings()
     store = open_store(database)

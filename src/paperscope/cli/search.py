@@ -131,10 +131,10 @@ def enrich(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from paperscope.search.embeddings import get_encoder
-    from paperscope.search.index import open_index
+    from paperscope.embeddings.encoders import get_encoder
+    from paperscope.embeddings.index import open_index
+    from paperscope.embeddings.vectors import embed_works
     from paperscope.search.keyword import refresh_keyword_index
-    from paperscope.search.vectors import embed_works
 
     settings = Settings()
     name = model or settings.embedding_model

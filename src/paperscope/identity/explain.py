@@ -13,8 +13,8 @@ from numpy.typing import NDArray
 
 from paperscope.identity.features import Evidence
 from paperscope.identity.merge import Verdicts
-from paperscope.identity.names import given_compatible, parse_name, person_key
 from paperscope.identity.signatures import Signature
+from paperscope.names import given_compatible, parse_name, person_key
 
 if TYPE_CHECKING:
     from paperscope.identity.loading import Stored

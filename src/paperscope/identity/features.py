@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from paperscope.identity.names import fold, given_agreement, parse_name, person_key
 from paperscope.identity.signatures import Signature
+from paperscope.names import fold, given_agreement, parse_name, person_key
 
 FEATURE_NAMES = (
     "given_agreement",

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from paperscope.identity.names import block_key, swapped_block_key
 from paperscope.identity.signatures import Signature
+from paperscope.names import block_key, swapped_block_key
 from paperscope.store.schema import authorships, people, references, work_categories, works
 
 _CHUNK = 500

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 
 from paperscope.errors import NotFoundError, QueryError
 from paperscope.identity import corrections
-from paperscope.identity.names import name_key
+from paperscope.names import name_key
 from paperscope.store.schema import authorships, people, work_ids, works
 
 

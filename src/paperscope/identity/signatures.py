@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from paperscope.identity.names import block_key, swapped_block_key
+from paperscope.names import block_key, swapped_block_key
 
 
 @dataclass(frozen=True, slots=True)

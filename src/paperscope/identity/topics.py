@@ -19,9 +19,9 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import Connection, select
 
+from paperscope.embeddings.encoders import Encoder, normalise, text_hash
+from paperscope.embeddings.vectors import store_vectors
 from paperscope.identity.signatures import Signature
-from paperscope.search.embeddings import Encoder, normalise, text_hash
-from paperscope.search.vectors import store_vectors
 from paperscope.store.search_schema import embeddings
 
 Matrix = NDArray[np.float64]
@@ -119,6 +119,6 @@ def topic_source(connection: Connection, name: str, data_dir: Path) -> TopicSour
     """The topic source the `identity_topics` setting names ("none": no topic vectors)."""
     if name == "none":
         return None
-    from paperscope.search.embeddings import get_encoder
+    from paperscope.embeddings.encoders import get_encoder
 
     return stored_topics(connection, get_encoder(name, data_dir))

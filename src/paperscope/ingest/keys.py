@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 
 from paperscope.domain import WorkRecord
-from paperscope.identity.names import fold, surname_key
+from paperscope.names import fold, surname_key
 
 # Titles shorter than this ("Introduction", "Preface") are too common to merge on.
 MIN_MERGE_TITLE_CHARS = 12

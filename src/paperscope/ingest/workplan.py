@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
 from paperscope.domain import WorkRecord
 from paperscope.enrich.codelinks import code_links_for
-from paperscope.identity.names import name_key
 from paperscope.ingest.counts import IngestCounts
+from paperscope.ingest.items import Item
 from paperscope.ingest.keys import KeyedWork
 from paperscope.ingest.merge import merged_changes, work_row
 from paperscope.ingest.resolution import WorkResolver, chunked
+from paperscope.names import name_key
 from paperscope.store.schema import (
     authorships,
     code_links,
@@ -24,9 +25,6 @@ from paperscope.store.schema import (
     works,
 )
 from paperscope.store.upsert import insert_ignore, insert_with_ids, upsert
-
-if TYPE_CHECKING:
-    from paperscope.ingest.writer import Item
 
 
 class WorkPlan:

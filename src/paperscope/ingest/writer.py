@@ -8,12 +8,12 @@ key and content hash) and skips them. That is what makes ingest idempotent and r
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from paperscope.domain import AbstractRecord, AuthorRecord, CitationRecord, Record, WorkRecord
+from paperscope.domain import AbstractRecord, AuthorRecord, CitationRecord, WorkRecord
 from paperscope.ingest.counts import IngestCounts
+from paperscope.ingest.items import Item, item_for
 from paperscope.ingest.keys import content_hash, keyed
 from paperscope.ingest.resolution import WorkResolver, chunked, load_index
 from paperscope.ingest.workplan import WorkPlan
@@ -28,35 +28,6 @@ from paperscope.store.schema import (
     works,
 )
 from paperscope.store.upsert import insert_ignore, upsert
-
-
-@dataclass(frozen=True, slots=True)
-class Item:
-    """A parsed record with the keys that decide whether it is new."""
-
-    record: Record
-    file: str
-    position: str
-    raw: str
-    kind: str
-    record_key: str
-    digest: str
-    embedded: bool = False
-    """A paper inside an author's list: not counted as a record read from the file."""
-
-
-def _item_for(file: str, parsed: Parsed) -> Item:
-    record = parsed.record
-    digest = content_hash(parsed.raw)
-    if isinstance(record, WorkRecord):
-        kind, key = "work", str(record.key)
-    elif isinstance(record, AuthorRecord):
-        kind, key = "author", str(record.key)
-    elif isinstance(record, CitationRecord):
-        kind, key = "citation", f"{record.citing}>{record.cited}"
-    else:
-        kind, key = record.kind, f"{record.kind}:{record.work}"
-    return Item(record, file, parsed.position, parsed.raw, kind, key, digest)
 
 
 def _papers_of(item: Item, author: AuthorRecord) -> list[Item]:
@@ -93,7 +64,7 @@ class BatchWriter:
         items: list[Item] = []
         for file, result in results:
             if isinstance(result, Parsed):
-                item = _item_for(file, result)
+                item = item_for(file, result)
                 items.append(item)
                 if isinstance(item.record, AuthorRecord):
                     items.extend(_papers_of(item, item.record))

@@ -2,7 +2,7 @@
 
 One pass per table: works, distinct citation edges between stored works, reported counts,
 code links, and authorships mapped to person keys (`person:<id>` when resolved, `name:<key>`
-while provisional, as in `paperscope.metrics.people`).
+while provisional, as in `paperscope.read.people`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Connection, func, select
 
-from paperscope.identity.names import name_key
+from paperscope.names import name_key
 from paperscope.store.schema import (
     authorships,
     code_links,

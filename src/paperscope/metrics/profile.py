@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 from paperscope.errors import NotFoundError, QueryError
 from paperscope.metrics.definitions import EXPLANATIONS, RECENT_YEARS
 from paperscope.metrics.indices import citations_by_year, g_index, h_index, i10_index
-from paperscope.metrics.people import (
+from paperscope.read.people import (
     CoAuthor,
     PersonRef,
     PersonSummary,
@@ -29,7 +29,7 @@ from paperscope.metrics.people import (
     person_work_ids,
     rank_coauthors,
 )
-from paperscope.store.queries import AuthoredWork, citing_years, works_with_ids
+from paperscope.read.works import AuthoredWork, citing_years, works_with_ids
 
 __all__ = [
     "CoAuthor",

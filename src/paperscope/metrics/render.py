@@ -15,8 +15,8 @@ from datetime import date
 from typing import Any
 
 from paperscope.metrics.definitions import EXPLANATIONS
-from paperscope.metrics.people import PersonSummary
 from paperscope.metrics.profile import SHOWN_AUTHORS, PersonProfile, ProfileEntry
+from paperscope.read.people import PersonSummary
 
 SECTION_MARK = "=== "
 CONFIDENCE_LABEL = "Identity confidence: "

@@ -61,13 +61,13 @@ def corpus_vectors(
 
 
 def _stored(connection: Connection, work_ids: IntArray, model: str) -> TextVectors | None:
-    if importlib.util.find_spec("paperscope.search.vectors") is None:
+    if importlib.util.find_spec("paperscope.embeddings.vectors") is None:
         return None
     from sqlalchemy import inspect
 
     if not inspect(connection).has_table("embeddings"):
         return None
-    from paperscope.search.vectors import load_embeddings
+    from paperscope.embeddings.vectors import load_embeddings
 
     ids, matrix = load_embeddings(connection, model)
     if ids.size < MIN_COVERAGE * max(work_ids.size, 1) or matrix.size == 0:

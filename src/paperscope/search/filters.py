@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select, true
 
 from paperscope.errors import QueryError
-from paperscope.identity.names import name_key
+from paperscope.names import name_key
 from paperscope.store.schema import authorships, code_links, work_categories, works
 
 _CATEGORY = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,30}(\.[A-Za-z][A-Za-z0-9-]{0,30})?$")

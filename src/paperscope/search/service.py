@@ -16,13 +16,14 @@ import numpy as np
 from sqlalchemy import ColumnElement, Connection, and_, select
 
 from paperscope.config import Settings
+from paperscope.embeddings.encoders import ENCODER_NAMES, Matrix, get_encoder, work_text
+from paperscope.embeddings.faiss_index import VectorIndex
+from paperscope.embeddings.index import open_index
+from paperscope.embeddings.vectors import has_embeddings, load_embeddings
 from paperscope.errors import NotFoundError, QueryError
-from paperscope.search.embeddings import ENCODER_NAMES, Matrix, get_encoder, work_text
 from paperscope.search.filters import SearchFilters, filter_conditions
-from paperscope.search.index import VectorIndex, open_index
 from paperscope.search.keyword import keyword_page, pending_count, refresh_keyword_index
 from paperscope.search.query import ParsedQuery, Term, check_length, parse_query
-from paperscope.search.vectors import has_embeddings, load_embeddings
 from paperscope.store import Store
 from paperscope.store.schema import works
 from paperscope.store.search_schema import search_state

@@ -17,13 +17,15 @@ from jinja2 import TemplateNotFound, pass_context
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from paperscope.accounts import library
+from paperscope.accounts import users as accounts
+from paperscope.accounts.clock import utcnow
+from paperscope.accounts.keys import load_secret
+from paperscope.accounts.users import LinkError, User
 from paperscope.config import Settings
 from paperscope.errors import NotFoundError, QueryError
-from paperscope.feeds import accounts, library, signup, subscriptions
-from paperscope.feeds.accounts import LinkError, User
-from paperscope.feeds.clock import utcnow
-from paperscope.feeds.keys import load_secret
-from paperscope.feeds.mailer import SendError
+from paperscope.notify import signup, subscriptions
+from paperscope.notify.mailer import SendError
 from paperscope.store import Store
 from paperscope.web.csrf import FIELD, check_csrf, install_csrf
 from paperscope.web.sessions import (

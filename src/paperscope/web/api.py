@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from paperscope.feeds.lists import DailyList
+from paperscope.read.lists import DailyList
 from paperscope.web import views
 from paperscope.web.authors import SORTS, AuthorPage
 from paperscope.web.jsonable import plain

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select
 
 from paperscope.errors import NotFoundError, QueryError
-from paperscope.identity.names import name_key
-from paperscope.metrics.people import PersonRef, lookup_refs, parse_person_key, person_summary
 from paperscope.metrics.profile import (
     PersonProfile,
     PersonSummary,
@@ -17,6 +15,8 @@ from paperscope.metrics.profile import (
     lookup_people,
     person_profile,
 )
+from paperscope.names import name_key
+from paperscope.read.people import PersonRef, lookup_refs, parse_person_key, person_summary
 from paperscope.store.schema import authorships
 
 SORTS = ("date", "score", "citations")

@@ -8,11 +8,10 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
 from paperscope.config import Settings
+from paperscope.sources.synthetic import FORMAT_NAME as SYNTHETIC_FORMAT
 from paperscope.store import Store
 from paperscope.store.schema import source_records
 from paperscope.web.cache import PageCache
-
-SYNTHETIC_FORMAT = "synthetic-demo"
 
 
 @dataclass(slots=True)

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.responses import Response
 
-from paperscope.feeds.keys import mac
+from paperscope.accounts.keys import mac
 from paperscope.web.sessions import SESSION_COOKIE
 
 CSRF_COOKIE = "ps_csrf"

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from paperscope.errors import QueryError
-from paperscope.feeds.lists import ListEntry
+from paperscope.read.lists import ListEntry
 from paperscope.web import views
 from paperscope.web.pages import context_of, search_params
 from paperscope.web.params import parse_day, parse_text

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from paperscope.errors import NotFoundError
-from paperscope.feeds.lists import (
+from paperscope.read.lists import (
     AuthorRef,
     ListEntry,
     ai_scores,

@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi import Request
 from starlette.responses import Response
 
-from paperscope.feeds.accounts import SESSION_TTL, User, session_user
-from paperscope.feeds.clock import utcnow
+from paperscope.accounts.clock import utcnow
+from paperscope.accounts.users import SESSION_TTL, User, session_user
 from paperscope.store import Store
 
 SESSION_COOKIE = "ps_session"

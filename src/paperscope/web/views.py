@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from paperscope.errors import NotFoundError, PaperscopeError
-from paperscope.feeds.lists import DailyList, ListEntry, TrendingEntry, daily, entries_for
-from paperscope.feeds.lists import latest_day as newest_day
-from paperscope.feeds.lists import trending as trending_list
+from paperscope.read.lists import DailyList, ListEntry, TrendingEntry, daily, entries_for
+from paperscope.read.lists import latest_day as newest_day
+from paperscope.read.lists import trending as trending_list
 from paperscope.web.authors import AuthorPage, author_page
 from paperscope.web.context import WebContext
 from paperscope.web.papers import PaperPage, paper_page

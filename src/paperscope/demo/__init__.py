@@ -1,0 +1,1 @@
+"""`paperscope demo`: the demo corpus (shipped samples or a synthetic corpus) and its builder."""

@@ -1,0 +1,189 @@
+"""Stored embeddings: computed incrementally per (work, model), read back as one matrix.
+
+A work is (re)embedded when it has no vector for the model, when the hash of its text
+(``work_text(title, abstract)``) differs from the stored one, or when the model's version
+changed. Each chunk is committed on its own, so an interrupted run keeps what it did and
+the next run continues. Every write bumps the model's generation in ``search_state``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import Connection, delete, insert, select, update
+
+from paperscope.embeddings.encoders import Encoder, Matrix, text_hash, work_text
+from paperscope.store import Store
+from paperscope.store.schema import works
+from paperscope.store.search_schema import embeddings, search_state
+
+Progress = Callable[[int, int], None]
+"""Called with (done, total) after each chunk."""
+
+CHUNK = 512
+_READ_PAGE = 20_000
+
+
+def _stored_hashes(connection: Connection, model: str) -> dict[int, tuple[str, str]]:
+    query = select(embeddings.c.work_id, embeddings.c.text_hash, embeddings.c.version).where(
+        embeddings.c.model == model
+    )
+    return {row[0]: (row[1], row[2]) for row in connection.execute(query)}
+
+
+def _texts(connection: Connection) -> Iterator[tuple[int, str]]:
+    last = 0
+    while True:
+        query = (
+            select(works.c.id, works.c.title, works.c.abstract)
+            .where(works.c.id > last)
+            .order_by(works.c.id)
+            .limit(_READ_PAGE)
+        )
+        rows = connection.execute(query).all()
+        if not rows:
+            return
+        for work_id, title, abstract in rows:
+            yield work_id, work_text(title or "", abstract)
+        last = rows[-1][0]
+
+
+def stale_works(store: Store, encoder: Encoder) -> list[tuple[int, str, str]]:
+    """(work id, text, text hash) of every work whose vector is missing or out of date."""
+    version = encoder.version
+    with store.connect() as connection:
+        stored = _stored_hashes(connection, encoder.name)
+        todo = []
+        for work_id, text in _texts(connection):
+            digest = text_hash(text)
+            if stored.get(work_id) != (digest, version):
+                todo.append((work_id, text, digest))
+    return todo
+
+
+def bump_generation(connection: Connection, model: str) -> None:
+    changed = connection.execute(
+        update(search_state)
+        .where(search_state.c.model == model)
+        .values(generation=search_state.c.generation + 1)
+    ).rowcount
+    if not changed:
+        connection.execute(insert(search_state).values(model=model, generation=1))
+
+
+def generation(connection: Connection, model: str) -> int:
+    query = select(search_state.c.generation).where(search_state.c.model == model)
+    return int(connection.execute(query).scalar() or 0)
+
+
+def store_vectors(
+    connection: Connection,
+    model: str,
+    version: str,
+    rows: list[tuple[int, str]],
+    vectors: Matrix,
+) -> None:
+    """Replace the vectors of ``rows`` ((work id, text hash) pairs) for ``model``."""
+    ids = [work_id for work_id, _ in rows]
+    connection.execute(
+        delete(embeddings).where(embeddings.c.model == model, embeddings.c.work_id.in_(ids))
+    )
+    values: list[dict[str, Any]] = [
+        {
+            "work_id": work_id,
+            "model": model,
+            "version": version,
+            "text_hash": digest,
+            "vector": np.ascontiguousarray(vector, dtype=np.float32).tobytes(),
+        }
+        for (work_id, digest), vector in zip(rows, vectors, strict=True)
+    ]
+    connection.execute(insert(embeddings), values)
+    bump_generation(connection, model)
+
+
+def embed_works(
+    store: Store, encoder: Encoder, progress: Progress | None = None, batch_size: int = 32
+) -> int:
+    """Embed every work whose vector is missing or stale; return how many were embedded."""
+    todo = stale_works(store, encoder)
+    version = encoder.version
+    done = 0
+    if progress:
+        progress(0, len(todo))
+    for start in range(0, len(todo), CHUNK):
+        chunk = todo[start : start + CHUNK]
+        vectors = encoder.encode([text for _, text, _ in chunk], batch_size=batch_size)
+        with store.transaction() as connection:
+            rows = [(work_id, digest) for work_id, _, digest in chunk]
+            # A work deleted since it was read would violate the foreign key: skip it.
+            alive = set(
+                connection.execute(
+                    select(works.c.id).where(works.c.id.in_([r[0] for r in rows]))
+                ).scalars()
+            )
+            keep = [i for i, row in enumerate(rows) if row[0] in alive]
+            if keep:
+                store_vectors(
+                    connection, encoder.name, version, [rows[i] for i in keep], vectors[keep]
+                )
+        done += len(chunk)
+        if progress:
+            progress(done, len(todo))
+    return len(todo)
+
+
+def decode(blob: bytes, dim: int | None = None) -> Matrix:
+    vector = np.frombuffer(blob, dtype=np.float32)
+    if dim is not None and vector.shape[0] != dim:
+        raise ValueError(f"stored vector has {vector.shape[0]} dimensions, expected {dim}")
+    return vector
+
+
+def load_embeddings(
+    connection: Connection, model_name: str, work_ids: list[int] | None = None
+) -> tuple[npt.NDArray[np.int64], Matrix]:
+    """Work ids (ascending) and their vectors for ``model_name`` (optionally only ``work_ids``)."""
+    query = (
+        select(embeddings.c.work_id, embeddings.c.vector)
+        .where(embeddings.c.model == model_name)
+        .order_by(embeddings.c.work_id)
+    )
+    if work_ids is None:
+        rows = connection.execute(query).all()
+    else:  # in slices: SQLite bounds the number of bound parameters
+        wanted = sorted(set(work_ids))
+        rows = []
+        for start in range(0, len(wanted), 10_000):
+            part = wanted[start : start + 10_000]
+            rows += connection.execute(query.where(embeddings.c.work_id.in_(part))).all()
+    ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+    if not rows:
+        return ids, np.zeros((0, 0), dtype=np.float32)
+    blob = b"".join(bytes(row[1]) for row in rows)
+    matrix = np.frombuffer(blob, dtype=np.float32).reshape(len(rows), -1)
+    return ids, np.ascontiguousarray(matrix)
+
+
+def has_embeddings(connection: Connection, model_name: str) -> bool:
+    """Whether any work has a stored vector for ``model_name``."""
+    query = select(embeddings.c.work_id).where(embeddings.c.model == model_name).limit(1)
+    return connection.execute(query).first() is not None
+
+
+def load_hashes(connection: Connection, model_name: str) -> dict[int, str]:
+    """work id -> a digest of (text hash, model version) of every vector for ``model_name``.
+
+    Changes when the work's text changed or its vector came from another model version.
+    """
+    query = select(embeddings.c.work_id, embeddings.c.text_hash, embeddings.c.version).where(
+        embeddings.c.model == model_name
+    )
+    return {
+        row[0]: hashlib.blake2b(f"{row[1]}|{row[2]}".encode(), digest_size=8).hexdigest()
+        for row in connection.execute(query)
+    }

@@ -1,0 +1,133 @@
+"""Emails: digests (HTML + plain text, Daily Papers layout) and sign-in / confirmation links.
+
+Templates live in `notify/templates/`; the HTML ones are autoescaped, so a hostile
+title or abstract is shown as text, never as markup.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from paperscope.config import Settings
+from paperscope.notify.entries import DigestEntry
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+ABSTRACT_CHARS = 600
+
+
+@cache
+def _environment() -> Environment:
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["shortdate"] = short_date
+    environment.filters["clip"] = clip
+    return environment
+
+
+def short_date(value: date | None, today: date | None = None) -> str:
+    """`Apr 2` in the current year, `Apr 11, 2023` otherwise (the reference pages' style)."""
+    if value is None:
+        return "undated"
+    today = today or date.today()
+    text = f"{value:%b} {value.day}"
+    return text if value.year == today.year else f"{text}, {value.year}"
+
+
+def clip(text: str, limit: int = ABSTRACT_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def mail_domain(settings: Settings) -> str:
+    address = parseaddr(settings.mail_from)[1]
+    return address.rpartition("@")[2] or "localhost"
+
+
+def base(settings: Settings) -> str:
+    return settings.base_url.rstrip("/")
+
+
+def _message(settings: Settings, to: str, subject: str, text: str, html: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = to
+    message["Subject"] = " ".join(subject.split())
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+def link_message(
+    settings: Settings, to: str, purpose: str, link: str, what: str, now: datetime
+) -> EmailMessage:
+    """A sign-in ("signin") or subscription confirmation ("confirm") link."""
+    subject = "Your paperscope sign-in link" if purpose == "signin" else "Confirm your subscription"
+    context = {"purpose": purpose, "link": link, "what": what, "base_url": base(settings)}
+    environment = _environment()
+    message = _message(
+        settings,
+        to,
+        subject,
+        environment.get_template("link.txt").render(context),
+        environment.get_template("link.html").render(context),
+    )
+    message["Date"] = format_datetime(now.replace(tzinfo=None), usegmt=False)
+    message["Auto-Submitted"] = "auto-generated"
+    return message
+
+
+def digest_message(
+    settings: Settings,
+    *,
+    to: str,
+    message_id: str,
+    title: str,
+    period: str,
+    entries: list[DigestEntry],
+    unsubscribe_url: str,
+    manage_url: str,
+    now: datetime,
+) -> EmailMessage:
+    """One digest; an empty `entries` renders the short "nothing new" note."""
+    context = {
+        "title": title,
+        "period": period,
+        "entries": entries,
+        "base_url": base(settings),
+        "unsubscribe_url": unsubscribe_url,
+        "manage_url": manage_url,
+        "today": now.date(),
+    }
+    environment = _environment()
+    count = len(entries)
+    subject = (
+        f"paperscope {period} digest: {count} new paper{'s' if count != 1 else ''} — {title}"
+        if entries
+        else f"paperscope {period} digest: nothing new — {title}"
+    )
+    message = _message(
+        settings,
+        to,
+        subject,
+        environment.get_template("digest.txt").render(context),
+        environment.get_template("digest.html").render(context),
+    )
+    message["Message-ID"] = message_id
+    message["Date"] = format_datetime(now, usegmt=False)
+    message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message["List-Id"] = f"paperscope {period} digest <{period}.digest.{mail_domain(settings)}>"
+    message["Auto-Submitted"] = "auto-generated"
+    message["Precedence"] = "bulk"
+    return message

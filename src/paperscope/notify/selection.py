@@ -1,0 +1,237 @@
+"""Which new works go into a subscription's digest, and why each one was picked.
+
+The candidates are the works new in the digest's window (see newworks). Each kind of
+subscription filters and orders them and says why:
+  trending  the most upvoted new works (source + local upvotes)
+  query     every query word (or quoted phrase) occurs in the title or abstract
+  person    an authorship of the work is resolved to the person
+  category  the work is in the category (`cs.CL`, or `CL` for any archive)
+  personal  the library-trained model (personal.py) likes it
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, func, select
+
+from paperscope.accounts.library import local_upvotes_subquery
+from paperscope.notify import personal
+from paperscope.notify.entries import DigestEntry
+from paperscope.notify.subscriptions import Subscription
+from paperscope.store.schema import authorships, people, work_categories, works
+
+if TYPE_CHECKING:
+    from paperscope.embeddings.encoders import Encoder
+
+MAX_ENTRIES = 25
+_TERMS = re.compile(r'"([^"]+)"|(\S+)')
+
+
+@dataclass(frozen=True, slots=True)
+class Pick:
+    work_id: int
+    reason: str
+
+
+@dataclass(slots=True)
+class Pool:
+    """What picking reads about candidate works, read once per run: the subscribers of one
+    run mostly share the same new works."""
+
+    upvotes: dict[int, int] = field(default_factory=dict)
+    texts: dict[int, tuple[str, str]] = field(default_factory=dict)
+    categories: dict[int, list[str]] = field(default_factory=dict)
+
+    def load_upvotes(self, connection: Connection, ids: list[int]) -> dict[int, int]:
+        missing = [i for i in ids if i not in self.upvotes]
+        self.upvotes.update(_upvotes(connection, missing))
+        return self.upvotes
+
+    def load_texts(self, connection: Connection, ids: list[int]) -> dict[int, tuple[str, str]]:
+        missing = [i for i in ids if i not in self.texts]
+        for part in _chunks(missing):
+            for work_id, title, abstract in connection.execute(
+                select(works.c.id, works.c.title, func.coalesce(works.c.abstract, "")).where(
+                    works.c.id.in_(part)
+                )
+            ):
+                self.texts[work_id] = (title.lower(), abstract.lower())
+        return self.texts
+
+    def load_categories(self, connection: Connection, ids: list[int]) -> dict[int, list[str]]:
+        missing = [i for i in ids if i not in self.categories]
+        for work_id in missing:
+            self.categories[work_id] = []
+        for part in _chunks(missing):
+            for work_id, name in connection.execute(
+                select(work_categories.c.work_id, work_categories.c.category).where(
+                    work_categories.c.work_id.in_(part)
+                )
+            ):
+                self.categories[work_id].append(name)
+        return self.categories
+
+
+def pick(
+    connection: Connection,
+    subscription: Subscription,
+    candidates: list[int],
+    encoder_factory: Callable[[], Encoder],
+    pool: Pool | None = None,
+) -> list[Pick]:
+    pool = pool or Pool()
+    if not candidates:
+        return []
+    kind, value = subscription.kind, subscription.value
+    if kind == "personal":
+        ranked = personal.rank(connection, subscription.user_id, value, candidates, encoder_factory)
+        return [
+            Pick(
+                p.work_id,
+                f"for you: {p.probability:.0%} like your library; closest to your saved "
+                f"“{p.nearest_title}” (similarity {p.similarity:.2f})",
+            )
+            for p in ranked[:MAX_ENTRIES]
+        ]
+    upvotes = pool.load_upvotes(connection, candidates)
+    order = sorted(candidates, key=lambda i: (-upvotes.get(i, 0), -i))
+    if kind == "trending":
+        return [
+            Pick(i, f"trending: {upvotes.get(i, 0)} upvotes, among the most upvoted new papers")
+            for i in order[:MAX_ENTRIES]
+        ]
+    if kind == "category":
+        return _by_category(pool.load_categories(connection, order), value, order)
+    if kind == "person":
+        return _by_person(connection, int(value), order)
+    return _by_query(pool.load_texts(connection, order), value, order)
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    return [ids[start : start + 5000] for start in range(0, len(ids), 5000)]
+
+
+def _upvotes(connection: Connection, ids: list[int]) -> dict[int, int]:
+    local = local_upvotes_subquery()
+    found: dict[int, int] = {}
+    for part in _chunks(ids):
+        rows = connection.execute(
+            select(works.c.id, works.c.upvotes, local.c.local_upvotes)
+            .outerjoin(local, local.c.work_id == works.c.id)
+            .where(works.c.id.in_(part))
+        )
+        found.update({r.id: (r.upvotes or 0) + (r.local_upvotes or 0) for r in rows})
+    return found
+
+
+def _by_category(categories: dict[int, list[str]], category: str, order: list[int]) -> list[Pick]:
+    wanted = category.strip().lower()
+    short = "." not in wanted
+    picks = []
+    for work_id in order:
+        hit = next(
+            (
+                name
+                for name in categories.get(work_id, ())
+                if name.lower() == wanted or (short and name.rsplit(".", 1)[-1].lower() == wanted)
+            ),
+            None,
+        )
+        if hit is not None:
+            picks.append(Pick(work_id, f"in category {hit}"))
+            if len(picks) == MAX_ENTRIES:
+                break
+    return picks
+
+
+def _by_person(connection: Connection, person_id: int, order: list[int]) -> list[Pick]:
+    name = connection.execute(
+        select(people.c.canonical_name).where(people.c.id == person_id)
+    ).scalar_one_or_none()
+    hits: dict[int, str] = {}
+    for part in _chunks(order):
+        for work_id, printed in connection.execute(
+            select(authorships.c.work_id, authorships.c.name).where(
+                authorships.c.person_id == person_id, authorships.c.work_id.in_(part)
+            )
+        ):
+            hits.setdefault(work_id, printed)
+    return [Pick(i, f"by {name or hits[i]} (as “{hits[i]}”)") for i in order if i in hits][
+        :MAX_ENTRIES
+    ]
+
+
+def query_terms(text: str) -> list[str]:
+    """Words and "quoted phrases", lower-cased."""
+    terms = []
+    for phrase, word in _TERMS.findall(text.lower()):
+        term = " ".join((phrase or word).split()).strip("\"'")
+        if term and term not in terms:
+            terms.append(term)
+    return terms
+
+
+def _pattern(term: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)" + re.escape(term) + r"(?!\w)")
+
+
+def _by_query(texts: dict[int, tuple[str, str]], text: str, order: list[int]) -> list[Pick]:
+    patterns = [_pattern(t) for t in query_terms(text)]
+    if not patterns:
+        return []
+    picks = []
+    for work_id in order:
+        title, abstract = texts.get(work_id, ("", ""))
+        in_title = [p.search(title) is not None for p in patterns]
+        if all(in_title):
+            where = "title"
+        elif all(hit or p.search(abstract) for hit, p in zip(in_title, patterns, strict=True)):
+            where = "abstract"
+        else:
+            continue
+        picks.append(Pick(work_id, f"matches your search “{text}” (in the {where})"))
+        if len(picks) == MAX_ENTRIES:
+            break
+    return picks
+
+
+def load_entries(connection: Connection, picks: list[Pick]) -> list[DigestEntry]:
+    """The Daily Papers fields of each picked work, in pick order (vanished works dropped)."""
+    ids = [p.work_id for p in picks]
+    upvotes = _upvotes(connection, ids)
+    counted: dict[int, int] = dict(
+        connection.execute(
+            select(authorships.c.work_id, func.count())
+            .where(authorships.c.work_id.in_(ids))
+            .group_by(authorships.c.work_id)
+        ).all()
+    )
+    rows = {
+        r.id: r
+        for r in connection.execute(
+            select(
+                works.c.id,
+                works.c.title,
+                works.c.abstract,
+                works.c.published,
+                works.c.author_count,
+            ).where(works.c.id.in_(ids))
+        )
+    }
+    return [
+        DigestEntry(
+            p.work_id,
+            rows[p.work_id].title,
+            rows[p.work_id].abstract or "",
+            rows[p.work_id].author_count or counted.get(p.work_id, 0),
+            rows[p.work_id].published,
+            upvotes.get(p.work_id, 0),
+            p.reason,
+        )
+        for p in picks
+        if p.work_id in rows
+    ]

@@ -1,0 +1,356 @@
+"""Who a profile is about: resolved people, and provisional people before `resolve` runs.
+
+A person is either resolved (`authorships.person_id`, set by the identity stage) or
+provisional: the authorships no person claims that share one normalised name
+(`authorships.name_key`), together with the works a source's author profile lists under that
+name (a profile page hides its owner behind `et al.` on some entries). Provisional people
+are keyed `name:<name key>` and have no person id; resolved ones are keyed `person:<id>`.
+Only resolved people carry what `resolve` stored about them: a confidence and a note.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, select
+
+from paperscope.errors import QueryError
+from paperscope.names import name_key
+from paperscope.store.schema import (
+    authorships,
+    people,
+    source_author_works,
+    source_authors,
+    works,
+)
+
+TOP = 3
+_PERSON_KEY = re.compile(r"(?:person:)?(?P<id>\d+)|name:(?P<name>.+)")
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRef:
+    """A person, resolved (`person_id`) or provisional (`name_key` only)."""
+
+    person_id: int | None
+    name_key: str
+
+    @property
+    def key(self) -> str:
+        if self.person_id is not None:
+            return f"person:{self.person_id}"
+        return f"name:{self.name_key}"
+
+    @property
+    def provisional(self) -> bool:
+        return self.person_id is None
+
+    def is_own(self, person_id: int | None, key: str) -> bool:
+        """Whether an authorship (its person id and name key) is this person's."""
+        if self.person_id is not None:
+            return person_id == self.person_id
+        return person_id is None and key == self.name_key
+
+
+@dataclass(frozen=True, slots=True)
+class CoAuthor:
+    name: str
+    person_id: int | None
+    shared_works: int
+
+
+@dataclass(frozen=True, slots=True)
+class PersonSummary:
+    """What tells namesakes apart: years, categories, co-authors, and the person id."""
+
+    person_id: int | None
+    person_key: str
+    name: str
+    provisional: bool
+    papers: int
+    first_year: int | None
+    last_year: int | None
+    top_categories: tuple[str, ...]
+    top_coauthors: tuple[CoAuthor, ...]
+    confidence: float | None
+    """`people.confidence`: the mean same-person probability between the person's works, as
+    `resolve` stored it; None for provisional people and people resolve did not score."""
+    note: str | None
+    """`people.note`: why these works are one person and who they were kept apart from."""
+
+    @property
+    def ref(self) -> PersonRef:
+        match = _PERSON_KEY.fullmatch(self.person_key)
+        key = match["name"] if match and match["name"] else ""
+        return PersonRef(self.person_id, key)
+
+
+def parse_person_key(text: str) -> PersonRef | None:
+    """`123`, `person:123` or `name:<name key>`; None when `text` is a plain name."""
+    match = _PERSON_KEY.fullmatch(text.strip())
+    if match is None:
+        return None
+    if match["id"]:
+        return PersonRef(int(match["id"]), "")
+    return PersonRef(None, match["name"])
+
+
+def person_work_ids(connection: Connection, ref: PersonRef) -> list[int]:
+    """The works a person's profile lists."""
+    if ref.person_id is not None:
+        query = select(authorships.c.work_id).where(authorships.c.person_id == ref.person_id)
+        return sorted(set(connection.execute(query).scalars()))
+    printed = select(authorships.c.work_id).where(
+        authorships.c.name_key == ref.name_key, authorships.c.person_id.is_(None)
+    )
+    found = set(connection.execute(printed).scalars())
+    listed = _source_listed_works(connection, ref.name_key)
+    if listed:
+        claimed = select(authorships.c.work_id).where(
+            authorships.c.name_key == ref.name_key, authorships.c.person_id.is_not(None)
+        )
+        found |= listed - set(connection.execute(claimed).scalars())
+    return sorted(found)
+
+
+def _source_listed_works(connection: Connection, key: str) -> set[int]:
+    """Works that source author profiles named `key` list (by name: they print no ids)."""
+    tokens = key.split()
+    if not tokens:
+        return set()
+    candidates = connection.execute(
+        select(source_authors.c.id, source_authors.c.name).where(
+            func.lower(source_authors.c.name).contains(tokens[-1], autoescape=True)
+        )
+    ).all()
+    ids = [source_id for source_id, name in candidates if name_key(name) == key]
+    if not ids:
+        return set()
+    query = select(source_author_works.c.work_id).where(
+        source_author_works.c.source_author_id.in_(bindparam("ids", expanding=True))
+    )
+    return set(connection.execute(query, {"ids": ids}).scalars())
+
+
+def lookup_people(connection: Connection, query: str) -> list[PersonSummary]:
+    """People a query names: a person id (`123`), a key, or a printed name (folded)."""
+    ref = parse_person_key(query)
+    if ref is not None:
+        if ref.person_id is not None:
+            exists = connection.execute(select(people.c.id).where(people.c.id == ref.person_id))
+            if exists.first() is None:
+                return []
+        summary = person_summary(connection, ref)
+        return [summary] if summary.papers else []
+    return [
+        person_summary(connection, each, ids=ids) for each, ids in lookup_refs(connection, query)
+    ]
+
+
+def lookup_refs(connection: Connection, name: str) -> list[tuple[PersonRef, list[int]]]:
+    """The people a printed name (folded) names, with their work ids, in the order
+    `lookup_people` lists them (most works first): cheaper when only some need a summary."""
+    key = name_key(name)
+    if not key:
+        raise QueryError(f"{name!r} is not a name or a person id")
+    keys = name_keys_like(connection, key)
+    resolved = connection.execute(
+        select(authorships.c.person_id)
+        .where(authorships.c.name_key.in_(keys), authorships.c.person_id.is_not(None))
+        .distinct()
+    ).scalars()
+    refs = [PersonRef(person_id, key) for person_id in sorted(set(resolved))]
+    refs += [PersonRef(None, each) for each in keys]
+    found = [(each, person_work_ids(connection, each)) for each in refs]
+    found = [(each, ids) for each, ids in found if ids]
+    return sorted(
+        found, key=lambda item: (-len(item[1]), item[0].provisional, item[0].person_id or 0)
+    )
+
+
+def name_keys_like(connection: Connection, key: str) -> list[str]:
+    """`key` and its printed variants: extra middle names (`michael john collins` for
+    `michael collins`) and the first name's initial (`a turing` for `alan turing`)."""
+    tokens = key.split()
+    if len(tokens) < 2:
+        return [key]
+    first, last = tokens[0], tokens[-1]
+    # Normalised names hold only [0-9a-z ], so no LIKE wildcard can occur in them. name_key
+    # is in bytewise order on both databases (migration 0006), so the prefix range of
+    # `first ` uses its index.
+    query = (
+        select(authorships.c.name_key)
+        .where(
+            authorships.c.name_key >= f"{first} ",
+            authorships.c.name_key < f"{first}!",
+            authorships.c.name_key.like(f"{first} % {last}"),
+        )
+        .distinct()
+    )
+    variants = {each for each in connection.execute(query).scalars() if each.split()[-1] == last}
+    if len(first) > 1:  # `Alan Turing` also finds `A. Turing`
+        initial = " ".join([first[0], *tokens[1:]])
+        printed = select(authorships.c.name_key).where(authorships.c.name_key == initial)
+        variants.update(connection.execute(printed.limit(1)).scalars())
+    return sorted(variants | {key}, key=lambda each: (each != key, each))
+
+
+def person_summary(
+    connection: Connection,
+    ref: PersonRef,
+    *,
+    ids: Sequence[int] | None = None,
+    facts: Iterable[tuple[Any, Any, Any]] | None = None,
+    ranked_coauthors: Sequence[CoAuthor] | None = None,
+) -> PersonSummary:
+    """What tells `ref` apart from namesakes. A caller that already loaded the person's work
+    ids, their (year, published, category) facts or co-authors passes them to skip a query."""
+    if ids is None:
+        ids = person_work_ids(connection, ref)
+    if facts is None:
+        facts = _work_facts(connection, ids)
+    if ranked_coauthors is None:
+        ranked_coauthors = coauthors(connection, ref, ids)
+    years: list[int] = []
+    categories: Counter[str] = Counter()
+    for year, published, category in facts:
+        known = year or (published.year if published else None)
+        if known is not None:
+            years.append(int(known))
+        if category:
+            categories[str(category)] += 1
+    stored = _stored_person(connection, ref)
+    return PersonSummary(
+        person_id=ref.person_id,
+        person_key=ref.key,
+        name=stored.name or _printed_name(connection, ref),
+        provisional=ref.provisional,
+        papers=len(ids),
+        first_year=min(years) if years else None,
+        last_year=max(years) if years else None,
+        top_categories=tuple(name for name, _ in _ranked(categories)[:TOP]),
+        top_coauthors=tuple(ranked_coauthors[:TOP]),
+        confidence=stored.confidence,
+        note=stored.note,
+    )
+
+
+def _work_facts(connection: Connection, ids: Sequence[int]) -> list[tuple[Any, Any, Any]]:
+    rows: list[tuple[Any, Any, Any]] = []
+    for start in range(0, len(ids), 2000):
+        chunk = list(ids[start : start + 2000])
+        query = select(works.c.year, works.c.published, works.c.primary_category).where(
+            works.c.id.in_(bindparam("ids", expanding=True))
+        )
+        rows.extend(
+            (row[0], row[1], row[2]) for row in connection.execute(query, {"ids": chunk}).all()
+        )
+    return rows
+
+
+def _ranked(counter: Counter[str]) -> list[tuple[str, int]]:
+    return sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+
+
+@dataclass(frozen=True, slots=True)
+class _StoredPerson:
+    """What `resolve` (or a manual merge or split) stored on the `people` row."""
+
+    name: str | None
+    confidence: float | None
+    note: str | None
+
+
+_NO_ROW = _StoredPerson(None, None, None)
+
+
+def _stored_person(connection: Connection, ref: PersonRef) -> _StoredPerson:
+    if ref.person_id is None:
+        return _NO_ROW
+    row = connection.execute(
+        select(people.c.canonical_name, people.c.confidence, people.c.note).where(
+            people.c.id == ref.person_id
+        )
+    ).first()
+    if row is None:
+        return _NO_ROW
+    name, confidence, note = row
+    return _StoredPerson(
+        name=str(name) if name else None,
+        confidence=_finite(confidence),
+        note=_text(note),
+    )
+
+
+def _finite(value: Any) -> float | None:
+    # resolve stores NaN for a person too large to score pairwise; PostgreSQL keeps it.
+    if value is None or not math.isfinite(float(value)):
+        return None
+    return float(value)
+
+
+def _text(value: Any) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    return text or None
+
+
+def _printed_name(connection: Connection, ref: PersonRef) -> str:
+    """The name the person's authorships print most often (provisional or unnamed people)."""
+    query = select(authorships.c.name).where(authorships.c.name_key == ref.name_key)
+    if ref.person_id is not None:
+        query = select(authorships.c.name).where(authorships.c.person_id == ref.person_id)
+    printed = Counter(connection.execute(query.limit(500)).scalars())
+    if printed:
+        return str(sorted(printed.items(), key=lambda item: (-item[1], item[0]))[0][0])
+    return ref.name_key.title()
+
+
+def coauthors(connection: Connection, ref: PersonRef, ids: Sequence[int]) -> list[CoAuthor]:
+    """Other authors of the person's works, most shared works first."""
+    rows: list[tuple[int, str, str, int | None]] = []
+    for start in range(0, len(ids), 2000):
+        chunk = list(ids[start : start + 2000])
+        query = (
+            select(
+                authorships.c.work_id,
+                authorships.c.name,
+                authorships.c.name_key,
+                authorships.c.person_id,
+            )
+            .where(authorships.c.work_id.in_(bindparam("ids", expanding=True)))
+            .order_by(authorships.c.work_id, authorships.c.position)
+        )
+        rows.extend(
+            (row[0], row[1], row[2], row[3])
+            for row in connection.execute(query, {"ids": chunk}).all()
+        )
+    return rank_coauthors(ref, rows)
+
+
+def rank_coauthors(
+    ref: PersonRef, rows: Iterable[tuple[int, str, str, int | None]]
+) -> list[CoAuthor]:
+    """Co-authors from the authorships (work id, printed name, name key, person id) of the
+    person's works, in work and position order: most shared works first, each under the name
+    it is printed with most often."""
+    shared: Counter[tuple[str, int | None]] = Counter()
+    printed: dict[tuple[str, int | None], Counter[str]] = {}
+    seen: set[tuple[int, tuple[str, int | None]]] = set()
+    for work_id, name, key, person_id in rows:
+        if ref.is_own(person_id, key):
+            continue
+        identity = (key if person_id is None else "", person_id)
+        if (work_id, identity) not in seen:
+            seen.add((work_id, identity))
+            shared[identity] += 1
+        printed.setdefault(identity, Counter())[name] += 1
+    ranked = sorted(shared.items(), key=lambda item: (-item[1], item[0][0], item[0][1] or 0))
+    return [
+        CoAuthor(printed[identity].most_common(1)[0][0], identity[1], count)
+        for identity, count in ranked
+    ]
