@@ -10,7 +10,7 @@ from sqlalchemy import insert, update
 from typer.testing import CliRunner
 
 from paperscope.cli import app
-from paperscope.metrics.render import CONFIDENCE_LABEL, NOTE_LABEL, SECTION_MARK
+from paperscope.cli.profile_text import CONFIDENCE_LABEL, NOTE_LABEL, SECTION_MARK
 from paperscope.store import Store
 from paperscope.store.schema import authorships, people, works
 

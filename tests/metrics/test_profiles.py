@@ -9,9 +9,10 @@ import pytest
 from metrics_helpers import HELD_OUT_PAGES, METRICS_DATA, header_numbers, ingest, page_entries
 from sqlalchemy import insert, select, update
 
+from paperscope.cli.profile_text import SECTION_MARK, profile_text
 from paperscope.errors import NotFoundError, QueryError
 from paperscope.metrics.profile import lookup_people, person_profile
-from paperscope.metrics.render import SECTION_MARK, page_date, profile_text
+from paperscope.read.works import date_label
 from paperscope.store import Store
 from paperscope.store.schema import authorships, people, source_authors, works
 
@@ -170,10 +171,10 @@ def test_unscored_confidence_is_none_not_nan(store: Store) -> None:
 
 
 def test_page_dates_follow_the_injected_today() -> None:
-    assert page_date(date(2026, 4, 2), 2026, date(2026, 11, 21)) == "Apr 2"
-    assert page_date(date(2023, 4, 11), 2023, date(2026, 11, 21)) == "Apr 11, 2023"
-    assert page_date(date(2026, 4, 2), 2026, date(2027, 1, 5)) == "Apr 2, 2026"
-    assert page_date(None, 2010, date(2026, 1, 1)) == "2010"
+    assert date_label(date(2026, 4, 2), 2026, date(2026, 11, 21)) == "Apr 2"
+    assert date_label(date(2023, 4, 11), 2023, date(2026, 11, 21)) == "Apr 11, 2023"
+    assert date_label(date(2026, 4, 2), 2026, date(2027, 1, 5)) == "Apr 2, 2026"
+    assert date_label(None, 2010, date(2026, 1, 1)) == "2010"
 
 
 def test_sections_are_marked_for_namesakes() -> None:

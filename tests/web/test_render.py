@@ -5,9 +5,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import date
 
+from paperscope.read.works import category_tag, short_date
 from paperscope.web.bibtex import escape_bibtex
 from paperscope.web.charts import bar_chart_svg
-from paperscope.web.templating import category_tag, readable, short_date
+from paperscope.web.templating import readable
 
 
 def test_chart_is_valid_svg_with_a_bar_per_year_and_gaps() -> None:

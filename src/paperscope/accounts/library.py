@@ -1,20 +1,21 @@
 """A user's library: saved works with tags, and local upvotes.
 
 Every function takes the acting user's id and only ever reads or writes that user's rows.
-Local upvotes count with the sources' `works.upvotes` for trending: see
-`local_upvotes_subquery()` and `total_upvotes()`.
+Local upvotes count with the sources' `works.upvotes` wherever upvotes are shown (the read
+model adds them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import Connection, Subquery, delete, func, insert, select
+from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from paperscope.errors import NotFoundError, QueryError
+from paperscope.read.works import WorkSummary, load_works
 from paperscope.store.accounts_schema import library_items, library_tags, user_upvotes
 from paperscope.store.schema import works
 
@@ -24,11 +25,13 @@ MAX_TAG_CHARS = 64
 
 @dataclass(frozen=True, slots=True)
 class LibraryItem:
-    work_id: int
-    title: str
-    published: date | None
+    work: WorkSummary
     tags: tuple[str, ...]
     added_at: datetime
+
+    @property
+    def work_id(self) -> int:
+        return self.work.work_id
 
 
 def parse_tags(text: str) -> list[str]:
@@ -89,8 +92,7 @@ def remove(connection: Connection, user_id: int, work_id: int) -> None:
 
 def items(connection: Connection, user_id: int, tag: str | None = None) -> list[LibraryItem]:
     query = (
-        select(library_items.c.work_id, library_items.c.added_at, works.c.title, works.c.published)
-        .join(works, works.c.id == library_items.c.work_id)
+        select(library_items.c.work_id, library_items.c.added_at)
         .where(library_items.c.user_id == user_id)
         .order_by(library_items.c.added_at.desc(), library_items.c.work_id)
     )
@@ -110,9 +112,11 @@ def items(connection: Connection, user_id: int, tag: str | None = None) -> list[
         .order_by(library_tags.c.tag)
     ):
         tags.setdefault(work_id, []).append(name)
+    saved = {w.work_id: w for w in load_works(connection, [r.work_id for r in rows])}
     return [
-        LibraryItem(r.work_id, r.title, r.published, tuple(tags.get(r.work_id, ())), r.added_at)
+        LibraryItem(saved[r.work_id], tuple(tags.get(r.work_id, ())), r.added_at)
         for r in rows
+        if r.work_id in saved
     ]
 
 
@@ -153,26 +157,3 @@ def upvoted(connection: Connection, user_id: int) -> set[int]:
             select(user_upvotes.c.work_id).where(user_upvotes.c.user_id == user_id)
         ).scalars()
     )
-
-
-def local_upvotes_subquery() -> Subquery:
-    """`(work_id, local_upvotes)`: outer-join it to works and add it to `works.upvotes`."""
-    return (
-        select(user_upvotes.c.work_id, func.count().label("local_upvotes"))
-        .group_by(user_upvotes.c.work_id)
-        .subquery("local_upvotes")
-    )
-
-
-def total_upvotes(connection: Connection, work_ids: Iterable[int]) -> dict[int, int]:
-    """Source upvotes plus local upvotes for these works."""
-    ids = list(work_ids)
-    if not ids:
-        return {}
-    local = local_upvotes_subquery()
-    rows = connection.execute(
-        select(works.c.id, works.c.upvotes, local.c.local_upvotes)
-        .outerjoin(local, local.c.work_id == works.c.id)
-        .where(works.c.id.in_(ids))
-    )
-    return {r.id: (r.upvotes or 0) + (r.local_upvotes or 0) for r in rows}

@@ -30,18 +30,18 @@ def author(
 
     Example: paperscope author "Michael Collins" --sort citations
     """
-    from paperscope.metrics.profile import lookup_people, person_profile
-    from paperscope.metrics.render import (
+    from paperscope.cli.profile_text import (
         namesakes_text,
         profile_json,
         profile_text,
         section_heading,
     )
+    from paperscope.metrics.profile import SORTS, lookup_people, person_profile
 
     if output not in ("text", "json"):
         raise QueryError(f"unknown format {output!r}: use text or json")
-    if sort not in ("date", "score", "citations"):
-        raise QueryError(f"unknown sort {sort!r}: use date, score or citations")
+    if sort not in SORTS:
+        raise QueryError(f"unknown sort {sort!r}: use {', '.join(SORTS)}")
     day = _day(today)
     with open_store(database).connect() as connection:
         found = lookup_people(connection, name)

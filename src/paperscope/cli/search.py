@@ -7,10 +7,12 @@ from datetime import date
 from typing import Annotated
 
 import typer
+from sqlalchemy import Connection
 
 from paperscope.cli.app import DatabaseOption, app, console, errors, open_store
 from paperscope.config import Settings
 from paperscope.errors import NotFoundError, QueryError
+from paperscope.read.works import WorkSummary, load_works, work_id_for
 
 
 def _date(value: str | None, option: str) -> date | None:
@@ -22,6 +24,11 @@ def _date(value: str | None, option: str) -> date | None:
         if len(value) == 4 and value.isdigit():
             return date(int(value), 1, 1) if option == "--since" else date(int(value), 12, 31)
         raise QueryError(f"{option} {value!r} is not a date: use YYYY-MM-DD or YYYY") from None
+
+
+def _works(connection: Connection, ids: list[int]) -> dict[int, WorkSummary]:
+    """The works of a result list, every author named (the JSON lists them all)."""
+    return {w.work_id: w for w in load_works(connection, ids, authors_limit=None)}
 
 
 def _check_format(output: str) -> None:
@@ -53,7 +60,7 @@ def search(
 
     Example: paperscope search "graph neural network*" --mode hybrid --since 2020 --has-code
     """
-    from paperscope.search.cards import load_cards, render_text, results_json
+    from paperscope.cli.listing import render_text, results_json
     from paperscope.search.filters import SearchFilters
     from paperscope.search.service import SearchRequest
     from paperscope.search.service import search as run_search
@@ -71,7 +78,7 @@ def search(
     store = open_store(database)
     results = run_search(store, request, Settings())
     with store.connect() as connection:
-        cards = load_cards(connection, [hit.work_id for hit in results.hits])
+        cards = _works(connection, [hit.work_id for hit in results.hits])
     if output == "json":
         console.print_json(json.dumps(results_json(results, cards)))
     else:
@@ -89,20 +96,20 @@ def similar(
 
     Example: paperscope similar doi:10.1145/3383583.3398517 --limit 5
     """
-    from paperscope.search.cards import load_cards, render_text, resolve_work, results_json
+    from paperscope.cli.listing import render_text, results_json
     from paperscope.search.service import SearchResults, similar_works
 
     _check_format(output)
     store = open_store(database)
     with store.connect() as connection:
-        work_id = resolve_work(connection, work)
+        work_id = work_id_for(connection, work)
     if work_id is None:
         raise NotFoundError(
             f"no work {work!r}: give a work id or scheme:value (doi:..., arxiv:...)"
         )
     hits = similar_works(store, work_id, Settings(), limit)
     with store.connect() as connection:
-        cards = load_cards(connection, [work_id, *(hit.work_id for hit in hits)])
+        cards = _works(connection, [work_id, *(hit.work_id for hit in hits)])
     results = SearchResults(hits, len(hits), 1, max(limit, 1), "similar", None)
     if output == "json":
         payload = results_json(results, cards)

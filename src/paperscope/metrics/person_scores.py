@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from paperscope.definitions import VERSION
 from paperscope.metrics.corpus import Corpus
-from paperscope.metrics.definitions import VERSION
 from paperscope.metrics.grouped import grouped_indices
 from paperscope.metrics.work_scores import WorkScores
 

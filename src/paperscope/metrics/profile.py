@@ -12,12 +12,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from statistics import fmean
-from typing import Literal
 
 from sqlalchemy import Connection
 
+from paperscope.definitions import EXPLANATIONS
 from paperscope.errors import NotFoundError, QueryError
-from paperscope.metrics.definitions import EXPLANATIONS, RECENT_YEARS
 from paperscope.metrics.indices import citations_by_year, g_index, h_index, i10_index
 from paperscope.read.people import (
     CoAuthor,
@@ -29,60 +28,19 @@ from paperscope.read.people import (
     person_work_ids,
     rank_coauthors,
 )
-from paperscope.read.works import AuthoredWork, citing_years, works_with_ids
+from paperscope.read.works import WorkSummary, citing_years, load_works
 
 __all__ = [
     "CoAuthor",
-    "EntryAuthor",
     "PersonProfile",
     "PersonSummary",
-    "ProfileEntry",
     "ProfileHeader",
-    "category_tag",
     "lookup_people",
     "person_profile",
 ]
 
-Sort = Literal["date", "score", "citations"]
 SORTS: tuple[str, ...] = ("date", "score", "citations")
-SHOWN_AUTHORS = 3
-
-
-@dataclass(frozen=True, slots=True)
-class EntryAuthor:
-    name: str
-    person_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class ProfileEntry:
-    """One listed work, with what the page shows and where each number comes from."""
-
-    work_id: int
-    title: str
-    tag: str | None
-    category: str | None
-    published: date | None
-    year: int | None
-    venue: str | None
-    code_urls: tuple[str, ...]
-    code: bool
-    authors: tuple[EntryAuthor, ...]
-    author_count: int
-    authors_truncated: bool
-    abstract: str | None
-    recent: bool
-    """Younger than two years: the page shows its AI score, and citations do not speak yet."""
-    score: float | None
-    """AI score, shown only on recent works."""
-    ai_score: float | None
-    novelty_pct: float | None
-    citation_pct: float | None
-    citations: int
-    in_corpus_citations: int
-    reported_citations: int | None
-    citation_source: str
-    """`corpus` or `reported`: which of the two counts `citations` is."""
+"""How a profile's works can be ordered (the web page, its JSON and the CLI)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,27 +65,8 @@ class PersonProfile:
     citations_per_year: tuple[tuple[int, int], ...]
     coauthors: tuple[CoAuthor, ...]
     explanations: Mapping[str, str]
-    entries: tuple[ProfileEntry, ...]
+    entries: tuple[WorkSummary, ...]
     today: date
-
-
-def category_tag(category: str | None) -> str | None:
-    """`cs.CV` -> `CV`: the arXiv category without its archive prefix."""
-    if not category:
-        return None
-    return category.rsplit(".", 1)[-1]
-
-
-def is_recent(work: AuthoredWork, today: date) -> bool:
-    """Younger than RECENT_YEARS: citations do not speak yet, so the AI score is shown."""
-    day = work.published or (date(work.year, 7, 1) if work.year else None)
-    if day is None:
-        return False
-    try:
-        cutoff = today.replace(year=today.year - RECENT_YEARS)
-    except ValueError:  # 29 February
-        cutoff = today.replace(year=today.year - RECENT_YEARS, day=28)
-    return day > cutoff
 
 
 def person_profile(
@@ -145,7 +84,7 @@ def person_profile(
     today = today or date.today()
     ref = _ref(connection, person)
     ids = list(work_ids) if work_ids is not None else person_work_ids(connection, ref)
-    works = sorted(works_with_ids(connection, ids), key=lambda work: work.work_id)
+    works = load_works(connection, sorted(ids), authors_limit=None, today=today)
     # The co-authors come from the authorships works_with_ids loaded (no second query).
     ranked = rank_coauthors(
         ref,
@@ -162,14 +101,13 @@ def person_profile(
         summary = person_summary(connection, ref, ids=ids, facts=facts, ranked_coauthors=ranked)
     if not ids:
         raise NotFoundError(f"no works for {summary.name!r} ({ref.key})")
-    entries = [_entry(work, today) for work in works]
     return PersonProfile(
         person=summary,
-        header=_header(summary.name, entries, today),
+        header=_header(summary.name, works),
         citations_per_year=tuple(citations_by_year(citing_years(connection, ids)).items()),
         coauthors=tuple(ranked[:10]),
         explanations=EXPLANATIONS,
-        entries=tuple(_sorted(entries, sort)),
+        entries=tuple(_sorted(works, sort)),
         today=today,
     )
 
@@ -188,40 +126,9 @@ def _ref(connection: Connection, person: int | str | PersonSummary) -> PersonRef
     return found[0].ref
 
 
-def _entry(work: AuthoredWork, today: date) -> ProfileEntry:
-    scores = work.scores
-    recent = is_recent(work, today)
-    ai = scores.ai_score if scores else None
-    count = max(work.author_count or 0, len(work.authors))
-    return ProfileEntry(
-        work_id=work.work_id,
-        title=work.title,
-        tag=category_tag(work.primary_category),
-        category=work.primary_category,
-        published=work.published,
-        year=work.year,
-        venue=work.venue,
-        code_urls=work.code_urls,
-        code=bool(work.code_urls) or work.code_badge,
-        authors=tuple(EntryAuthor(a.name, a.person_id) for a in work.authors),
-        author_count=count,
-        authors_truncated=work.authors_truncated or count > len(work.authors),
-        abstract=work.abstract,
-        recent=recent,
-        score=ai if recent else None,
-        ai_score=ai,
-        novelty_pct=scores.novelty_pct if scores else None,
-        citation_pct=scores.citation_pct if scores else None,
-        citations=work.citations,
-        in_corpus_citations=work.in_corpus_citations,
-        reported_citations=work.reported_citations,
-        citation_source=work.citation_source,
-    )
-
-
-def _header(name: str, entries: Sequence[ProfileEntry], today: date) -> ProfileHeader:
+def _header(name: str, entries: Sequence[WorkSummary]) -> ProfileHeader:
     counts = [entry.citations for entry in entries]
-    categories = Counter(entry.category for entry in entries if entry.category)
+    categories = Counter(entry.primary_category for entry in entries if entry.primary_category)
     years = [entry.year for entry in entries if entry.year is not None]
     novelty = [entry.novelty_pct for entry in entries if entry.novelty_pct is not None]
     return ProfileHeader(
@@ -239,15 +146,15 @@ def _header(name: str, entries: Sequence[ProfileEntry], today: date) -> ProfileH
     )
 
 
-def person_ai_score(entries: Sequence[ProfileEntry]) -> float | None:
+def person_ai_score(entries: Sequence[WorkSummary]) -> float | None:
     """Mean of the AI score (recent works) or the actual citation percentile (older works)."""
     values = [entry.ai_score if entry.recent else entry.citation_pct for entry in entries]
     known = [value for value in values if value is not None]
     return fmean(known) if known else None
 
 
-def _sorted(entries: list[ProfileEntry], sort: str) -> list[ProfileEntry]:
-    def day(entry: ProfileEntry) -> date:
+def _sorted(entries: Sequence[WorkSummary], sort: str) -> list[WorkSummary]:
+    def day(entry: WorkSummary) -> date:
         return entry.published or date(entry.year or 1, 1, 1)
 
     if sort == "citations":

@@ -22,9 +22,9 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Connection, Table, delete, insert, select
 
+from paperscope.definitions import RECENT_YEARS, VERSION
 from paperscope.ingest.references import resolve_references
 from paperscope.metrics.corpus import Corpus, load_corpus
-from paperscope.metrics.definitions import RECENT_YEARS, VERSION
 from paperscope.metrics.person_scores import person_rows
 from paperscope.metrics.work_scores import WorkScores, score_works
 from paperscope.store.metrics_schema import metrics_state, person_metrics, work_metrics

@@ -10,8 +10,8 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Connection
 
+from paperscope.definitions import RECENT_YEARS
 from paperscope.metrics.corpus import Corpus
-from paperscope.metrics.definitions import RECENT_YEARS
 from paperscope.metrics.impact import (
     TRAINING_YEARS,
     ImpactInputs,

@@ -1,17 +1,13 @@
-"""What a digest lists: one work, in the Daily Papers layout, and why it was picked."""
+"""What a digest lists: one work, as every list shows it, and why it was picked."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+
+from paperscope.read.works import WorkSummary
 
 
 @dataclass(frozen=True, slots=True)
-class DigestEntry:
-    work_id: int
-    title: str
-    abstract: str
-    author_count: int
-    published: date | None
-    upvotes: int
+class DigestItem:
+    work: WorkSummary
     reason: str

@@ -6,7 +6,7 @@ title or abstract is shown as text, never as markup.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from functools import cache
@@ -15,7 +15,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from paperscope.config import Settings
-from paperscope.notify.entries import DigestEntry
+from paperscope.notify.entries import DigestItem
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ABSTRACT_CHARS = 600
@@ -30,18 +30,8 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters["shortdate"] = short_date
     environment.filters["clip"] = clip
     return environment
-
-
-def short_date(value: date | None, today: date | None = None) -> str:
-    """`Apr 2` in the current year, `Apr 11, 2023` otherwise (the reference pages' style)."""
-    if value is None:
-        return "undated"
-    today = today or date.today()
-    text = f"{value:%b} {value.day}"
-    return text if value.year == today.year else f"{text}, {value.year}"
 
 
 def clip(text: str, limit: int = ABSTRACT_CHARS) -> str:
@@ -94,7 +84,7 @@ def digest_message(
     message_id: str,
     title: str,
     period: str,
-    entries: list[DigestEntry],
+    entries: list[DigestItem],
     unsubscribe_url: str,
     manage_url: str,
     now: datetime,

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, func, select
 
-from paperscope.accounts.library import local_upvotes_subquery
 from paperscope.notify import personal
-from paperscope.notify.entries import DigestEntry
+from paperscope.notify.entries import DigestItem
 from paperscope.notify.subscriptions import Subscription
+from paperscope.read.works import load_works, upvote_counts
 from paperscope.store.schema import authorships, people, work_categories, works
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ class Pool:
 
     def load_upvotes(self, connection: Connection, ids: list[int]) -> dict[int, int]:
         missing = [i for i in ids if i not in self.upvotes]
-        self.upvotes.update(_upvotes(connection, missing))
+        self.upvotes.update(upvote_counts(connection, missing))
         return self.upvotes
 
     def load_texts(self, connection: Connection, ids: list[int]) -> dict[int, tuple[str, str]]:
@@ -113,19 +113,6 @@ def pick(
 
 def _chunks(ids: list[int]) -> list[list[int]]:
     return [ids[start : start + 5000] for start in range(0, len(ids), 5000)]
-
-
-def _upvotes(connection: Connection, ids: list[int]) -> dict[int, int]:
-    local = local_upvotes_subquery()
-    found: dict[int, int] = {}
-    for part in _chunks(ids):
-        rows = connection.execute(
-            select(works.c.id, works.c.upvotes, local.c.local_upvotes)
-            .outerjoin(local, local.c.work_id == works.c.id)
-            .where(works.c.id.in_(part))
-        )
-        found.update({r.id: (r.upvotes or 0) + (r.local_upvotes or 0) for r in rows})
-    return found
 
 
 def _by_category(categories: dict[int, list[str]], category: str, order: list[int]) -> list[Pick]:
@@ -199,39 +186,7 @@ def _by_query(texts: dict[int, tuple[str, str]], text: str, order: list[int]) ->
     return picks
 
 
-def load_entries(connection: Connection, picks: list[Pick]) -> list[DigestEntry]:
-    """The Daily Papers fields of each picked work, in pick order (vanished works dropped)."""
-    ids = [p.work_id for p in picks]
-    upvotes = _upvotes(connection, ids)
-    counted: dict[int, int] = dict(
-        connection.execute(
-            select(authorships.c.work_id, func.count())
-            .where(authorships.c.work_id.in_(ids))
-            .group_by(authorships.c.work_id)
-        ).all()
-    )
-    rows = {
-        r.id: r
-        for r in connection.execute(
-            select(
-                works.c.id,
-                works.c.title,
-                works.c.abstract,
-                works.c.published,
-                works.c.author_count,
-            ).where(works.c.id.in_(ids))
-        )
-    }
-    return [
-        DigestEntry(
-            p.work_id,
-            rows[p.work_id].title,
-            rows[p.work_id].abstract or "",
-            rows[p.work_id].author_count or counted.get(p.work_id, 0),
-            rows[p.work_id].published,
-            upvotes.get(p.work_id, 0),
-            p.reason,
-        )
-        for p in picks
-        if p.work_id in rows
-    ]
+def load_entries(connection: Connection, picks: list[Pick]) -> list[DigestItem]:
+    """Each picked work as every list shows it, in pick order (vanished works dropped)."""
+    found = {w.work_id: w for w in load_works(connection, [p.work_id for p in picks])}
+    return [DigestItem(found[p.work_id], p.reason) for p in picks if p.work_id in found]

@@ -1,8 +1,4 @@
-"""The lists the site shows: one day's papers, trending papers, and any list of works by id.
-
-Every list is made of the same `ListEntry` (the layout of a Daily Papers entry: title,
-abstract, authors, author count, date, upvotes, plus category, code links and AI score), so
-the daily feed, trending, search results and digests render alike.
+"""The lists the site shows: one day's papers and trending papers, as `WorkSummary` rows.
 
 A work's *day* is the day a curated list featured it, else its publication date.
 """
@@ -15,38 +11,13 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
-from paperscope.store.accounts_schema import user_upvotes
+from paperscope.read.works import WorkSummary, load_works, local_upvotes, local_upvotes_subquery
 from paperscope.store.metrics_schema import work_metrics
-from paperscope.store.schema import authorships, code_links, works
+from paperscope.store.schema import works
 
-AUTHORS_SHOWN = 3
 DAILY_LIMIT = 100
 TRENDING_WINDOW_DAYS = 30
 TRENDING_CANDIDATES = 5000
-
-
-@dataclass(frozen=True, slots=True)
-class AuthorRef:
-    """An author as printed on a work, and the person it was resolved to (if any)."""
-
-    name: str
-    person_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class ListEntry:
-    work_id: int
-    title: str
-    abstract: str | None
-    authors: tuple[AuthorRef, ...]
-    """The first authors, in order (at most AUTHORS_SHOWN)."""
-    author_count: int
-    day: date | None
-    upvotes: int | None
-    """Source plus local upvotes; None when no source counts upvotes and nobody upvoted here."""
-    primary_category: str | None
-    code_urls: tuple[str, ...]
-    ai_score: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,104 +25,14 @@ class DailyList:
     day: date
     previous_day: date | None
     next_day: date | None
-    entries: tuple[ListEntry, ...]
+    entries: tuple[WorkSummary, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class TrendingEntry:
-    entry: ListEntry
+    entry: WorkSummary
     trending_score: float
     age_hours: float
-
-
-def ai_scores(connection: Connection, ids: Sequence[int]) -> dict[int, float]:
-    """AI scores stored by `paperscope score`; empty when scoring has not run."""
-    if not ids:
-        return {}
-    rows = connection.execute(
-        select(work_metrics.c.work_id, work_metrics.c.ai_score).where(
-            work_metrics.c.work_id.in_(list(ids)), work_metrics.c.ai_score.is_not(None)
-        )
-    )
-    return {work_id: float(score) for work_id, score in rows}
-
-
-def local_upvotes(connection: Connection, ids: Sequence[int]) -> dict[int, int]:
-    """Upvotes of this site's signed-in users, added to the sources' upvotes."""
-    if not ids:
-        return {}
-    rows = connection.execute(
-        select(user_upvotes.c.work_id, func.count())
-        .where(user_upvotes.c.work_id.in_(list(ids)))
-        .group_by(user_upvotes.c.work_id)
-    )
-    return {work_id: count for work_id, count in rows}
-
-
-def total_upvotes(source: int | None, local: int) -> int | None:
-    return None if source is None and not local else (source or 0) + local
-
-
-def entries_for(connection: Connection, ids: Sequence[int]) -> list[ListEntry]:
-    """List entries of these works, in the order given (unknown ids are left out)."""
-    if not ids:
-        return []
-    wanted = list(dict.fromkeys(ids))
-    names: dict[int, list[AuthorRef]] = {}
-    counts: dict[int, int] = {}
-    for work_id, name, person_id in connection.execute(
-        select(
-            authorships.c.work_id,
-            authorships.c.name,
-            authorships.c.person_id,
-        )
-        .where(authorships.c.work_id.in_(wanted))
-        .order_by(authorships.c.work_id, authorships.c.position)
-    ):
-        counts[work_id] = counts.get(work_id, 0) + 1
-        if len(names.setdefault(work_id, [])) < AUTHORS_SHOWN:
-            names[work_id].append(AuthorRef(name, person_id))
-    links: dict[int, list[str]] = {}
-    for work_id, url in connection.execute(
-        select(code_links.c.work_id, code_links.c.url)
-        .where(code_links.c.work_id.in_(wanted))
-        .order_by(code_links.c.work_id, code_links.c.url)
-    ):
-        links.setdefault(work_id, []).append(url)
-    scores = ai_scores(connection, wanted)
-    local = local_upvotes(connection, wanted)
-    rows = {
-        row["id"]: row
-        for row in connection.execute(
-            select(
-                works.c.id,
-                works.c.title,
-                works.c.abstract,
-                works.c.author_count,
-                works.c.featured,
-                works.c.published,
-                works.c.year,
-                works.c.upvotes,
-                works.c.primary_category,
-            ).where(works.c.id.in_(wanted))
-        ).mappings()
-    }
-    return [
-        ListEntry(
-            work_id=work_id,
-            title=row["title"],
-            abstract=row["abstract"],
-            authors=tuple(names.get(work_id, ())),
-            author_count=max(row["author_count"] or 0, counts.get(work_id, 0)),
-            day=row["featured"] or row["published"],
-            upvotes=total_upvotes(row["upvotes"], local.get(work_id, 0)),
-            primary_category=row["primary_category"],
-            code_urls=tuple(links.get(work_id, ())),
-            ai_score=scores.get(work_id),
-        )
-        for work_id in wanted
-        if (row := rows.get(work_id)) is not None
-    ]
 
 
 def _on_day(day: date) -> ColumnElement[bool]:
@@ -197,12 +78,8 @@ def _has_works_on(connection: Connection, day: date) -> bool:
 def daily(connection: Connection, day: date, limit: int = DAILY_LIMIT) -> DailyList:
     """The works of one day, most upvoted first (source plus local upvotes), then by AI
     score, then by title."""
-    local = (
-        select(user_upvotes.c.work_id, func.count().label("n"))
-        .group_by(user_upvotes.c.work_id)
-        .subquery("local")
-    )
-    total = func.coalesce(works.c.upvotes, 0) + func.coalesce(local.c.n, 0)
+    local = local_upvotes_subquery()
+    total = func.coalesce(works.c.upvotes, 0) + func.coalesce(local.c.local_upvotes, 0)
     query = (
         select(works.c.id)
         .outerjoin(local, local.c.work_id == works.c.id)
@@ -218,12 +95,12 @@ def daily(connection: Connection, day: date, limit: int = DAILY_LIMIT) -> DailyL
         day=day,
         previous_day=_neighbour_day(connection, day, before=True),
         next_day=_neighbour_day(connection, day, before=False),
-        entries=tuple(entries_for(connection, ids)),
+        entries=tuple(load_works(connection, ids)),
     )
 
 
 def trending_score(upvotes: int, age_hours: float) -> float:
-    """DESIGN.md §5: `(upvotes + 1) / (age_hours + 2) ** 1.5` (HN-style decay)."""
+    """`(upvotes + 1) / (age_hours + 2) ** 1.5`: HN-style decay (docs/metrics.md)."""
     return float((upvotes + 1) / (max(age_hours, 0.0) + 2.0) ** 1.5)
 
 
@@ -256,12 +133,24 @@ def trending(
         age = (now - published).total_seconds() / 3600.0
         total = (upvotes or 0) + local.get(work_id, 0)
         ranked.append((trending_score(total, age), age, work_id))
-    scores = ai_scores(connection, [work_id for _, _, work_id in ranked])
+    scores = _ai_scores(connection, [work_id for _, _, work_id in ranked])
     ranked.sort(key=lambda r: (-r[0], -scores.get(r[2], -1.0), r[2]))
     top = ranked[:limit]
-    entries = {e.work_id: e for e in entries_for(connection, [w for _, _, w in top])}
+    entries = {e.work_id: e for e in load_works(connection, [w for _, _, w in top])}
     return [
         TrendingEntry(entries[work_id], round(score, 6), round(age, 1))
         for score, age, work_id in top
         if work_id in entries
     ]
+
+
+def _ai_scores(connection: Connection, ids: Sequence[int]) -> dict[int, float]:
+    """AI scores stored by `paperscope score` (ties of trending are broken by them)."""
+    if not ids:
+        return {}
+    rows = connection.execute(
+        select(work_metrics.c.work_id, work_metrics.c.ai_score).where(
+            work_metrics.c.work_id.in_(list(ids)), work_metrics.c.ai_score.is_not(None)
+        )
+    )
+    return {work_id: float(score) for work_id, score in rows}

@@ -1,13 +1,30 @@
-"""Read queries shared by the CLI and the web app."""
+"""Works as the site shows them: one `WorkSummary` per work, from one loader.
+
+Every list (the daily feed, trending, search results, similar papers, cited-by, a library, a
+digest), every profile and the paper page show works through `load_works`, so a paper shows
+the same upvotes, citations, date and tag wherever it appears. Views adapt it for display
+only. The rules that hold everywhere:
+
+- upvotes are the source's count plus this site's signed-in users' upvotes (None when no
+  source counts upvotes and nobody upvoted here);
+- citations are the larger of the in-corpus count (distinct stored citing works, the work
+  itself excluded) and the largest count a source reports, and say which one they are;
+- the AI score is shown (`score`) only on works younger than `RECENT_YEARS`, where
+  citations do not speak yet;
+- a date reads `Apr 2` in the current year and `Apr 11, 2023` otherwise (`short_date`);
+- a category's tag is the arXiv category without its archive (`cs.CV` -> `CV`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
-from sqlalchemy import BindParameter, Connection, RowMapping, bindparam, func, select
+from sqlalchemy import BindParameter, Connection, Subquery, bindparam, func, select
 
+from paperscope.definitions import RECENT_YEARS
+from paperscope.store.accounts_schema import user_upvotes
 from paperscope.store.metrics_schema import work_metrics
 from paperscope.store.schema import (
     authorships,
@@ -20,24 +37,114 @@ from paperscope.store.schema import (
     works,
 )
 
+AUTHORS_SHOWN = 3
+"""Authors a list entry names before `et al.`."""
 TABLES_TO_COUNT = (works, work_ids, authorships, references, code_links, source_records, quarantine)
 _CHUNK = 2000
-# What a profile entry shows: the other columns (dates parsed per row, long text) stay unread.
-_WORK_COLUMNS = tuple(
-    works.c[name]
-    for name in (
-        "id",
-        "title",
-        "year",
-        "published",
-        "venue",
-        "primary_category",
-        "author_count",
-        "authors_truncated",
-        "code_badge",
-        "abstract",
-    )
-)
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorRef:
+    """One name as printed on a work, and the person it was resolved to (if any)."""
+
+    name: str
+    person_id: int | None
+    name_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class WorkSummary:
+    """A work as every list, profile, digest and the CLI show it."""
+
+    work_id: int
+    title: str
+    abstract: str | None
+    authors: tuple[AuthorRef, ...]
+    """The printed authors in order: all of them, or the first `AUTHORS_SHOWN` in lists."""
+    author_count: int
+    authors_truncated: bool
+    """More authors exist than `authors` names (a source's `et al.`, or a list's cut)."""
+    published: date | None
+    year: int | None
+    day: date | None
+    """The work's day in lists: the day a curated list featured it, else its publication."""
+    venue: str | None
+    primary_category: str | None
+    code_urls: tuple[str, ...]
+    code_badge: bool
+    """A source page showed a `Code` badge (without a link we know)."""
+    upvotes: int | None
+    in_corpus_citations: int
+    reported_citations: int | None
+    citations: int
+    citation_source: str
+    """`corpus` (citing works stored here) or `reported` (a source's count): which the
+    `citations` count is."""
+    recent: bool
+    """Younger than `RECENT_YEARS`: the AI score is shown, citations do not speak yet."""
+    ai_score: float | None
+    score: float | None
+    """The AI score as shown: on recent works only."""
+    novelty_pct: float | None
+    citation_pct: float | None
+
+    @property
+    def tag(self) -> str | None:
+        return category_tag(self.primary_category)
+
+    @property
+    def author_line(self) -> str:
+        """The first `AUTHORS_SHOWN` names, then `et al.` when there are more."""
+        names = ", ".join(author.name for author in self.authors[:AUTHORS_SHOWN])
+        more = self.authors_truncated or len(self.authors) > AUTHORS_SHOWN
+        return f"{names} et al." if more and names else names
+
+    @property
+    def has_code(self) -> bool:
+        return bool(self.code_urls) or self.code_badge
+
+    def date_label(self, today: date | None = None) -> str:
+        """The publication date as the reference pages print it."""
+        return date_label(self.published, self.year, today)
+
+
+def category_tag(category: str | None) -> str | None:
+    """`cs.CV` -> `CV`: the arXiv category without its archive prefix."""
+    if not category:
+        return None
+    return category.rsplit(".", 1)[-1]
+
+
+def short_date(value: date | None, today: date | None = None) -> str:
+    """`Apr 2` in `today`'s year, `Apr 11, 2023` otherwise; empty for no date."""
+    if value is None:
+        return ""
+    today = today or datetime.now(UTC).date()
+    short = f"{_MONTHS[value.month - 1]} {value.day}"
+    return short if value.year == today.year else f"{short}, {value.year}"
+
+
+def date_label(published: date | None, year: int | None, today: date | None = None) -> str:
+    """`short_date` of the publication date; the year when only it is known."""
+    return short_date(published, today) or (str(year) if year else "")
+
+
+def is_recent(published: date | None, year: int | None, today: date) -> bool:
+    """Younger than RECENT_YEARS; a work known only by its year counts from mid-year."""
+    day = published or (date(year, 7, 1) if year else None)
+    if day is None:
+        return False
+    try:
+        cutoff = today.replace(year=today.year - RECENT_YEARS)
+    except ValueError:  # 29 February
+        cutoff = today.replace(year=today.year - RECENT_YEARS, day=28)
+    return day > cutoff
+
+
+def total_upvotes(source: int | None, local: int) -> int | None:
+    """The one upvote rule: the source's count plus local upvotes; None when neither."""
+    return None if source is None and not local else (source or 0) + local
 
 
 def table_counts(connection: Connection) -> dict[str, int]:
@@ -47,65 +154,13 @@ def table_counts(connection: Connection) -> dict[str, int]:
     }
 
 
-@dataclass(frozen=True, slots=True)
-class PrintedAuthor:
-    """One name as printed on a work, and the person it was resolved to (if any)."""
-
-    name: str
-    name_key: str
-    person_id: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class StoredScores:
-    """What `paperscope score` stored for a work (None when it has not run)."""
-
-    novelty_pct: float | None
-    ai_score: float | None
-    citation_pct: float | None
-    definition_version: str
-
-
-@dataclass(frozen=True, slots=True)
-class AuthoredWork:
-    """A work listed on a profile, with both citation counts and its stored scores."""
-
-    work_id: int
-    title: str
-    year: int | None
-    published: date | None
-    venue: str | None
-    primary_category: str | None
-    authors: tuple[PrintedAuthor, ...]
-    author_count: int | None
-    authors_truncated: bool
-    in_corpus_citations: int
-    reported_citations: int | None
-    code_urls: tuple[str, ...]
-    code_badge: bool
-    abstract: str | None
-    scores: StoredScores | None
-
-    @property
-    def citations(self) -> int:
-        """The larger of the two counts, as DESIGN.md §5 says a profile uses."""
-        return max(self.in_corpus_citations, self.reported_citations or 0)
-
-    @property
-    def citation_source(self) -> str:
-        """Which count `citations` is: `corpus` (citing works stored here) or `reported`."""
-        if (self.reported_citations or 0) > self.in_corpus_citations:
-            return "reported"
-        return "corpus"
-
-
 def _ids() -> BindParameter[int]:
     """The chunk of ids a query reads, bound as one list (`{"ids": chunk}`): binding the list
     itself would coerce and cache-key every id on each call."""
     return bindparam("ids", expanding=True)
 
 
-def _chunks(ids: Sequence[int]) -> list[list[int]]:
+def _chunks(ids: Iterable[int]) -> list[list[int]]:
     unique = sorted(set(ids))
     return [unique[i : i + _CHUNK] for i in range(0, len(unique), _CHUNK)]
 
@@ -161,59 +216,197 @@ def citing_years(connection: Connection, ids: Sequence[int]) -> list[int | None]
     return years
 
 
-def works_with_ids(connection: Connection, ids: Sequence[int]) -> list[AuthoredWork]:
-    cited = in_corpus_citations(connection, ids)
-    reported = reported_counts(connection, ids)
-    names: dict[int, list[PrintedAuthor]] = {}
-    links: dict[int, list[str]] = {}
-    scores: dict[int, StoredScores] = {}
-    rows: list[RowMapping] = []
+def local_upvotes_subquery() -> Subquery:
+    """`(work_id, local_upvotes)`: outer-join it to works and add it to `works.upvotes`."""
+    return (
+        select(user_upvotes.c.work_id, func.count().label("local_upvotes"))
+        .group_by(user_upvotes.c.work_id)
+        .subquery("local_upvotes")
+    )
+
+
+def local_upvotes(connection: Connection, ids: Sequence[int]) -> dict[int, int]:
+    """Upvotes of this site's signed-in users, per work."""
+    counts: dict[int, int] = {}
     for chunk in _chunks(ids):
-        for work_id, printed, key, person in connection.execute(
-            select(
-                authorships.c.work_id,
-                authorships.c.name,
-                authorships.c.name_key,
-                authorships.c.person_id,
-            )
-            .where(authorships.c.work_id.in_(_ids()))
-            .order_by(authorships.c.work_id, authorships.c.position),
-            {"ids": chunk},
-        ).all():
-            names.setdefault(work_id, []).append(PrintedAuthor(printed, key, person))
-        for work_id, url in connection.execute(
-            select(code_links.c.work_id, code_links.c.url).where(code_links.c.work_id.in_(_ids())),
-            {"ids": chunk},
-        ):
+        query = (
+            select(user_upvotes.c.work_id, func.count())
+            .where(user_upvotes.c.work_id.in_(_ids()))
+            .group_by(user_upvotes.c.work_id)
+        )
+        counts.update({key: value for key, value in connection.execute(query, {"ids": chunk})})
+    return counts
+
+
+def upvote_counts(connection: Connection, ids: Sequence[int]) -> dict[int, int]:
+    """Source plus local upvotes per work (0 for none), for ranking many works at once."""
+    local = local_upvotes(connection, ids)
+    counts: dict[int, int] = {}
+    for chunk in _chunks(ids):
+        query = select(works.c.id, works.c.upvotes).where(works.c.id.in_(_ids()))
+        for work_id, source in connection.execute(query, {"ids": chunk}):
+            counts[work_id] = total_upvotes(source, local.get(work_id, 0)) or 0
+    return counts
+
+
+@dataclass(frozen=True, slots=True)
+class _Scores:
+    ai_score: float | None
+    novelty_pct: float | None
+    citation_pct: float | None
+
+
+_NOT_SCORED = _Scores(None, None, None)
+_WORK_COLUMNS = (
+    works.c.id,
+    works.c.title,
+    works.c.abstract,
+    works.c.author_count,
+    works.c.authors_truncated,
+    works.c.published,
+    works.c.featured,
+    works.c.year,
+    works.c.venue,
+    works.c.primary_category,
+    works.c.code_badge,
+    works.c.upvotes,
+)
+
+
+def _authors(
+    connection: Connection, ids: Sequence[int], limit: int | None
+) -> tuple[dict[int, list[AuthorRef]], dict[int, int]]:
+    """Printed authors per work in order (the first `limit`), and how many each has."""
+    names: dict[int, list[AuthorRef]] = {}
+    counts: dict[int, int] = {}
+    query = (
+        select(
+            authorships.c.work_id,
+            authorships.c.name,
+            authorships.c.person_id,
+            authorships.c.name_key,
+        )
+        .where(authorships.c.work_id.in_(_ids()))
+        .order_by(authorships.c.work_id, authorships.c.position)
+    )
+    for chunk in _chunks(ids):
+        for work_id, name, person_id, key in connection.execute(query, {"ids": chunk}):
+            counts[work_id] = counts.get(work_id, 0) + 1
+            listed = names.setdefault(work_id, [])
+            if limit is None or len(listed) < limit:
+                listed.append(AuthorRef(name, person_id, key))
+    return names, counts
+
+
+def _code_urls(connection: Connection, ids: Sequence[int]) -> dict[int, list[str]]:
+    links: dict[int, list[str]] = {}
+    query = select(code_links.c.work_id, code_links.c.url).where(code_links.c.work_id.in_(_ids()))
+    for chunk in _chunks(ids):
+        for work_id, url in connection.execute(query, {"ids": chunk}):
             links.setdefault(work_id, []).append(url)
-        for row in connection.execute(
-            select(work_metrics).where(work_metrics.c.work_id.in_(_ids())), {"ids": chunk}
-        ).mappings():
-            scores[row["work_id"]] = StoredScores(
-                row["novelty_pct"], row["ai_score"], row["citation_pct"], row["definition_version"]
+    return {work_id: sorted(urls) for work_id, urls in links.items()}
+
+
+def _scores(connection: Connection, ids: Sequence[int]) -> dict[int, _Scores]:
+    """What `paperscope score` stored (nothing when it has not run)."""
+    scores: dict[int, _Scores] = {}
+    query = select(
+        work_metrics.c.work_id,
+        work_metrics.c.ai_score,
+        work_metrics.c.novelty_pct,
+        work_metrics.c.citation_pct,
+    ).where(work_metrics.c.work_id.in_(_ids()))
+    for chunk in _chunks(ids):
+        for work_id, ai, novelty, citation in connection.execute(query, {"ids": chunk}):
+            scores[work_id] = _Scores(_float(ai), _float(novelty), _float(citation))
+    return scores
+
+
+def _float(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
+def load_works(
+    connection: Connection,
+    ids: Sequence[int],
+    *,
+    authors_limit: int | None = AUTHORS_SHOWN,
+    today: date | None = None,
+) -> list[WorkSummary]:
+    """The summaries of these works, in the order given (unknown ids left out, repeats once).
+
+    `authors_limit`: how many printed authors each names (None: all of them, as profiles
+    and the paper page need); `today` decides which works are recent.
+    """
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return []
+    today = today or datetime.now(UTC).date()
+    rows = {}
+    for chunk in _chunks(wanted):
+        query = select(*_WORK_COLUMNS).where(works.c.id.in_(_ids()))
+        rows.update({row.id: row for row in connection.execute(query, {"ids": chunk})})
+    names, counts = _authors(connection, wanted, authors_limit)
+    links = _code_urls(connection, wanted)
+    scores = _scores(connection, wanted)
+    local = local_upvotes(connection, wanted)
+    cited = in_corpus_citations(connection, wanted)
+    reported = reported_counts(connection, wanted)
+    summaries = []
+    for work_id in wanted:
+        row = rows.get(work_id)
+        if row is None:
+            continue
+        listed = tuple(names.get(work_id, ()))
+        count = max(row.author_count or 0, counts.get(work_id, 0))
+        year = row.year or (row.published.year if row.published else None)
+        in_corpus, source_count = cited.get(work_id, 0), reported.get(work_id)
+        recent = is_recent(row.published, year, today)
+        stored = scores.get(work_id, _NOT_SCORED)
+        summaries.append(
+            WorkSummary(
+                work_id=work_id,
+                title=row.title,
+                abstract=row.abstract,
+                authors=listed,
+                author_count=count,
+                authors_truncated=bool(row.authors_truncated) or count > len(listed),
+                published=row.published,
+                year=year,
+                day=row.featured or row.published,
+                venue=row.venue,
+                primary_category=row.primary_category,
+                code_urls=tuple(links.get(work_id, ())),
+                code_badge=bool(row.code_badge),
+                upvotes=total_upvotes(row.upvotes, local.get(work_id, 0)),
+                in_corpus_citations=in_corpus,
+                reported_citations=source_count,
+                citations=max(in_corpus, source_count or 0),
+                citation_source="reported" if (source_count or 0) > in_corpus else "corpus",
+                recent=recent,
+                ai_score=stored.ai_score,
+                score=stored.ai_score if recent else None,
+                novelty_pct=stored.novelty_pct,
+                citation_pct=stored.citation_pct,
             )
-        rows.extend(
-            connection.execute(select(*_WORK_COLUMNS).where(works.c.id.in_(_ids())), {"ids": chunk})
-            .mappings()
-            .all()
         )
-    return [
-        AuthoredWork(
-            work_id=row["id"],
-            title=row["title"],
-            year=row["year"] or (row["published"].year if row["published"] else None),
-            published=row["published"],
-            venue=row["venue"],
-            primary_category=row["primary_category"],
-            authors=tuple(names.get(row["id"], ())),
-            author_count=row["author_count"],
-            authors_truncated=bool(row["authors_truncated"]),
-            in_corpus_citations=cited.get(row["id"], 0),
-            reported_citations=reported.get(row["id"]),
-            code_urls=tuple(sorted(links.get(row["id"], ()))),
-            code_badge=bool(row["code_badge"]),
-            abstract=row["abstract"],
-            scores=scores.get(row["id"]),
+    return summaries
+
+
+def work_id_for(connection: Connection, reference: str) -> int | None:
+    """A work id from `123` or an external id `scheme:value` (`arxiv:2106.01234`)."""
+    reference = reference.strip()
+    if reference.isdigit():
+        return int(reference)
+    if ":" not in reference:
+        return None
+    scheme, value = (part.strip() for part in reference.split(":", 1))
+    values = [value, value.lower()] if scheme.lower() == "doi" else [value]
+    for candidate in values:
+        query = select(work_ids.c.work_id).where(
+            work_ids.c.scheme == scheme.lower(), work_ids.c.value == candidate
         )
-        for row in rows
-    ]
+        found = connection.execute(query).scalar()
+        if found is not None:
+            return int(found)
+    return None

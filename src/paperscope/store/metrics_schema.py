@@ -1,7 +1,7 @@
 """Tables of the metrics domain, on the shared metadata (migration: versions/0004_metrics.py).
 
 `paperscope score` writes them; pages read them instead of recomputing. Every row carries the
-version of the definitions it was computed with (`paperscope.metrics.definitions.VERSION`).
+version of the definitions it was computed with (`paperscope.definitions.VERSION`).
 A person is keyed `person:<id>` once the identity stage resolved it, and `name:<name key>`
 while it is provisional (unresolved authorships sharing one normalised name).
 """

@@ -6,9 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from paperscope.metrics.profile import SORTS
 from paperscope.read.lists import DailyList
 from paperscope.web import views
-from paperscope.web.authors import SORTS, AuthorPage
+from paperscope.web.authors import AuthorPage
 from paperscope.web.jsonable import plain
 from paperscope.web.pages import context_of, search_params
 from paperscope.web.papers import paper_json

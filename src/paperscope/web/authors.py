@@ -11,15 +11,14 @@ from paperscope.errors import NotFoundError, QueryError
 from paperscope.metrics.profile import (
     PersonProfile,
     PersonSummary,
-    ProfileEntry,
     lookup_people,
     person_profile,
 )
 from paperscope.names import name_key
 from paperscope.read.people import PersonRef, lookup_refs, parse_person_key, person_summary
+from paperscope.read.works import WorkSummary
 from paperscope.store.schema import authorships
 
-SORTS = ("date", "score", "citations")
 PER_PAGE = 50
 
 _HEADER = (
@@ -55,7 +54,7 @@ class AuthorPage:
         return max(1, -(-len(self.profile.entries) // PER_PAGE))
 
     @property
-    def shown(self) -> tuple[ProfileEntry, ...]:
+    def shown(self) -> tuple[WorkSummary, ...]:
         start = (self.page - 1) * PER_PAGE
         return self.profile.entries[start : start + PER_PAGE]
 

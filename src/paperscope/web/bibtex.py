@@ -28,24 +28,26 @@ def escape_bibtex(text: str) -> str:
 
 
 def citation_key(page: PaperPage) -> str:
-    surname = page.authors[0].name.split()[-1] if page.authors else "anon"
+    work = page.work
+    surname = work.authors[0].name.split()[-1] if work.authors else "anon"
     surname = unicodedata.normalize("NFKD", surname).encode("ascii", "ignore").decode()
-    word = next((w for w in re.findall(r"[A-Za-z]{4,}", page.title)), "paper")
-    year = page.year or (page.published.year if page.published else "")
+    word = next((w for w in re.findall(r"[A-Za-z]{4,}", work.title)), "paper")
+    year = work.year or ""
     return f"{re.sub(r'[^A-Za-z]', '', surname).lower() or 'anon'}{year}{word.lower()}"
 
 
 def bibtex(page: PaperPage) -> str:
+    work = page.work
     ids = {i.scheme: i.value for i in page.identifiers}
-    kind = "inproceedings" if page.venue and "arxiv" not in ids else "article"
-    fields: list[tuple[str, str]] = [("title", "{" + escape_bibtex(page.title) + "}")]
-    if page.authors:
-        fields.append(("author", " and ".join(escape_bibtex(a.name) for a in page.authors)))
-    if page.year or page.published:
-        fields.append(("year", str(page.year or (page.published and page.published.year))))
-    if page.venue:
+    kind = "inproceedings" if work.venue and "arxiv" not in ids else "article"
+    fields: list[tuple[str, str]] = [("title", "{" + escape_bibtex(work.title) + "}")]
+    if work.authors:
+        fields.append(("author", " and ".join(escape_bibtex(a.name) for a in work.authors)))
+    if work.year:
+        fields.append(("year", str(work.year)))
+    if work.venue:
         fields.append(
-            ("booktitle" if kind == "inproceedings" else "journal", escape_bibtex(page.venue))
+            ("booktitle" if kind == "inproceedings" else "journal", escape_bibtex(work.venue))
         )
     if "doi" in ids:
         fields.append(("doi", escape_bibtex(ids["doi"])))
@@ -53,7 +55,7 @@ def bibtex(page: PaperPage) -> str:
         fields += [("eprint", escape_bibtex(ids["arxiv"])), ("archiveprefix", "arXiv")]
     if page.url:
         fields.append(("url", escape_bibtex(page.url)))
-    if page.abstract:
-        fields.append(("abstract", escape_bibtex(page.abstract)))
+    if work.abstract:
+        fields.append(("abstract", escape_bibtex(work.abstract)))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@{kind}{{{citation_key(page)},\n{body}\n}}\n"

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from paperscope.errors import QueryError
-from paperscope.read.lists import ListEntry
+from paperscope.read.works import WorkSummary
 from paperscope.web import views
 from paperscope.web.pages import context_of, search_params
 from paperscope.web.params import parse_day, parse_text
@@ -24,14 +24,13 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def _authors_line(entry: ListEntry) -> str:
-    names = ", ".join(a.name for a in entry.authors)
-    more = entry.author_count - len(entry.authors)
-    return names + (f" et al. ({entry.author_count} authors)" if more > 0 else "")
+def _authors_line(entry: WorkSummary) -> str:
+    line = entry.author_line
+    return f"{line} ({entry.author_count} authors)" if line.endswith(" et al.") else line
 
 
 def feed_response(
-    request: Request, fmt: str, title: str, page_url: str, entries: Sequence[ListEntry]
+    request: Request, fmt: str, title: str, page_url: str, entries: Sequence[WorkSummary]
 ) -> Response:
     if fmt not in MEDIA_TYPES:
         raise QueryError(f"feed format must be rss or atom, not {fmt[:20]!r}")
@@ -91,9 +90,7 @@ def author_feed(request: Request, person_id: int, fmt: str) -> Response:
     ctx = context_of(request)
     page = views.author_view(ctx, person_id=person_id, sort="date")
     title = f"paperscope: {page.profile.person.name}"
-    return feed_response(
-        request, fmt, title, f"/author/{person_id}", views.author_entries(ctx, page)
-    )
+    return feed_response(request, fmt, title, f"/author/{person_id}", page.profile.entries)
 
 
 @router.get("/author.{fmt}")
@@ -103,4 +100,4 @@ def author_name_feed(request: Request, fmt: str) -> Response:
     page = views.author_view(ctx, name=name or None, sort="date")
     url = "/author?" + urlencode({"name": name})
     title = f"paperscope: {page.profile.person.name}"
-    return feed_response(request, fmt, title, url, views.author_entries(ctx, page))
+    return feed_response(request, fmt, title, url, page.profile.entries)

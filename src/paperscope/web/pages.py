@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
+from paperscope.metrics.profile import SORTS
 from paperscope.web import views
-from paperscope.web.authors import SORTS
 from paperscope.web.bibtex import bibtex
 from paperscope.web.charts import bar_chart_svg
 from paperscope.web.context import WebContext

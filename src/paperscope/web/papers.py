@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -9,23 +10,8 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from paperscope.errors import NotFoundError
-from paperscope.read.lists import (
-    AuthorRef,
-    ListEntry,
-    ai_scores,
-    entries_for,
-    local_upvotes,
-    total_upvotes,
-)
-from paperscope.store.schema import (
-    authorships,
-    code_links,
-    references,
-    reported_citations,
-    work_categories,
-    work_ids,
-    works,
-)
+from paperscope.read.works import WorkSummary, load_works
+from paperscope.store.schema import references, reported_citations, work_categories, work_ids, works
 
 CITING_SHOWN = 20
 
@@ -39,33 +25,18 @@ class Identifier:
 
 @dataclass(frozen=True, slots=True)
 class PaperPage:
-    work_id: int
-    title: str
-    abstract: str | None
-    authors: tuple[AuthorRef, ...]
-    author_count: int
-    authors_truncated: bool
+    """One work (every author named) and what only its own page shows."""
+
+    work: WorkSummary
     categories: tuple[str, ...]
-    venue: str | None
-    published: date | None
-    year: int | None
-    day: date | None
     url: str | None
     identifiers: tuple[Identifier, ...]
-    code_urls: tuple[str, ...]
-    upvotes: int | None
-    ai_score: float | None
-    citations_in_corpus: int
     citations_reported: dict[str, int]
+    """Each source's own count (the work's `reported_citations` is the largest)."""
     references_in_corpus: int
-    cited_by: tuple[ListEntry, ...]
-    similar: tuple[ListEntry, ...]
+    cited_by: tuple[WorkSummary, ...]
+    similar: tuple[WorkSummary, ...]
     similar_notice: str | None
-
-    @property
-    def citations(self) -> int:
-        """The larger of the two counts (DESIGN.md §5)."""
-        return max([self.citations_in_corpus, *self.citations_reported.values()])
 
 
 _ID_URLS = {
@@ -91,40 +62,36 @@ def _identifiers(connection: Connection, work_id: int) -> tuple[Identifier, ...]
 
 
 def _citing_ids(connection: Connection, work_id: int) -> list[int]:
+    """Works stored here that cite this one (itself excluded, as every count excludes it)."""
     query = (
         select(references.c.citing_work_id)
-        .where(references.c.cited_work_id == work_id, references.c.citing_work_id.is_not(None))
+        .where(
+            references.c.cited_work_id == work_id,
+            references.c.citing_work_id.is_not(None),
+            references.c.citing_work_id != work_id,
+        )
         .distinct()
     )
     return list(connection.execute(query).scalars())
 
 
 def paper_page(
-    connection: Connection, work_id: int, similar: list[ListEntry], similar_notice: str | None
+    connection: Connection,
+    work_id: int,
+    similar: Sequence[WorkSummary],
+    similar_notice: str | None,
 ) -> PaperPage:
-    row = connection.execute(select(works).where(works.c.id == work_id)).mappings().first()
-    if row is None:
+    found = load_works(connection, [work_id], authors_limit=None)
+    if not found:
         raise NotFoundError(f"there is no paper {work_id}")
-    authors = tuple(
-        AuthorRef(name, person_id)
-        for name, person_id in connection.execute(
-            select(authorships.c.name, authorships.c.person_id)
-            .where(authorships.c.work_id == work_id)
-            .order_by(authorships.c.position)
-        )
-    )
+    row = connection.execute(
+        select(works.c.url, works.c.primary_category).where(works.c.id == work_id)
+    ).one()
     categories = tuple(
         connection.execute(
             select(work_categories.c.category)
             .where(work_categories.c.work_id == work_id)
             .order_by(work_categories.c.position)
-        ).scalars()
-    )
-    code = tuple(
-        connection.execute(
-            select(code_links.c.url)
-            .where(code_links.c.work_id == work_id)
-            .order_by(code_links.c.url)
         ).scalars()
     )
     reported = {
@@ -135,32 +102,18 @@ def paper_page(
             )
         )
     }
-    citing = _citing_ids(connection, work_id)
     outgoing = connection.execute(
         select(func.count(func.distinct(references.c.cited_work_id))).where(
             references.c.citing_work_id == work_id, references.c.cited_work_id.is_not(None)
         )
     ).scalar_one()
-    cited_by = entries_for(connection, citing)
+    cited_by = load_works(connection, _citing_ids(connection, work_id))
     cited_by.sort(key=lambda e: (e.day or date.min, e.work_id), reverse=True)
     return PaperPage(
-        work_id=work_id,
-        title=row["title"],
-        abstract=row["abstract"],
-        authors=authors,
-        author_count=max(row["author_count"] or 0, len(authors)),
-        authors_truncated=bool(row["authors_truncated"]),
-        categories=categories or ((row["primary_category"],) if row["primary_category"] else ()),
-        venue=row["venue"],
-        published=row["published"],
-        year=row["year"],
-        day=row["featured"] or row["published"],
-        url=row["url"],
+        work=found[0],
+        categories=categories or ((row.primary_category,) if row.primary_category else ()),
+        url=row.url,
         identifiers=_identifiers(connection, work_id),
-        code_urls=code,
-        upvotes=total_upvotes(row["upvotes"], local_upvotes(connection, [work_id]).get(work_id, 0)),
-        ai_score=ai_scores(connection, [work_id]).get(work_id),
-        citations_in_corpus=len(citing),
         citations_reported=reported,
         references_in_corpus=outgoing,
         cited_by=tuple(cited_by[:CITING_SHOWN]),
@@ -171,24 +124,25 @@ def paper_page(
 
 def paper_json(page: PaperPage) -> dict[str, Any]:
     """The export: everything the page shows, as plain JSON types."""
+    work = page.work
     return {
-        "id": page.work_id,
-        "title": page.title,
-        "abstract": page.abstract,
-        "authors": [{"name": a.name, "person_id": a.person_id} for a in page.authors],
-        "author_count": page.author_count,
+        "id": work.work_id,
+        "title": work.title,
+        "abstract": work.abstract,
+        "authors": [{"name": a.name, "person_id": a.person_id} for a in work.authors],
+        "author_count": work.author_count,
         "categories": list(page.categories),
-        "venue": page.venue,
-        "published": page.published.isoformat() if page.published else None,
-        "year": page.year,
+        "venue": work.venue,
+        "published": work.published.isoformat() if work.published else None,
+        "year": work.year,
         "url": page.url,
         "identifiers": {i.scheme: i.value for i in page.identifiers},
-        "code_urls": list(page.code_urls),
-        "upvotes": page.upvotes,
-        "ai_score": page.ai_score,
+        "code_urls": list(work.code_urls),
+        "upvotes": work.upvotes,
+        "ai_score": work.ai_score,
         "citations": {
-            "in_corpus": page.citations_in_corpus,
+            "in_corpus": work.in_corpus_citations,
             "reported": page.citations_reported,
-            "used": page.citations,
+            "used": work.citations,
         },
     }

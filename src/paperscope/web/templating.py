@@ -4,30 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 
+from paperscope.read.works import category_tag, short_date
+
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-
-
-def short_date(value: date | None, today: date | None = None) -> str:
-    """`Apr 2` in the current year, `Apr 11, 2023` otherwise (as the reference pages print)."""
-    if value is None:
-        return ""
-    today = today or datetime.now(UTC).date()
-    if value.year == today.year:
-        return f"{value:%b} {value.day}"
-    return f"{value:%b} {value.day}, {value.year}"
-
-
-def category_tag(category: str | None) -> str:
-    """`cs.CV` -> `CV`: the arXiv category without its archive prefix."""
-    if not category:
-        return ""
-    return category.rsplit(".", 1)[-1]
 
 
 # Control characters (but tab and newline), lone surrogates, private use, bidi overrides.
@@ -54,6 +38,6 @@ def build_templates() -> Jinja2Templates:
         lstrip_blocks=True,
     )
     environment.filters["short_date"] = short_date
-    environment.filters["tag"] = category_tag
+    environment.filters["tag"] = lambda category: category_tag(category) or ""
     environment.filters["readable"] = readable
     return Jinja2Templates(env=environment)

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from paperscope.errors import NotFoundError, PaperscopeError
-from paperscope.read.lists import DailyList, ListEntry, TrendingEntry, daily, entries_for
+from paperscope.read.lists import DailyList, TrendingEntry, daily
 from paperscope.read.lists import latest_day as newest_day
 from paperscope.read.lists import trending as trending_list
+from paperscope.read.works import WorkSummary, load_works
 from paperscope.web.authors import AuthorPage, author_page
 from paperscope.web.context import WebContext
 from paperscope.web.papers import PaperPage, paper_page
@@ -42,7 +43,7 @@ class SearchParams:
 
 @dataclass(frozen=True, slots=True)
 class SearchResultEntry:
-    entry: ListEntry
+    entry: WorkSummary
     score: float
     keyword_rank: int | None
     semantic_rank: int | None
@@ -100,7 +101,7 @@ def search_view(ctx: WebContext, params: SearchParams) -> SearchPage:
     )
     found = search(ctx.store, request, ctx.settings)
     with ctx.store.connect() as connection:
-        entries = {e.work_id: e for e in entries_for(connection, [h.work_id for h in found.hits])}
+        entries = {e.work_id: e for e in load_works(connection, [h.work_id for h in found.hits])}
     results = tuple(
         SearchResultEntry(entries[h.work_id], h.score, h.keyword_rank, h.semantic_rank)
         for h in found.hits
@@ -112,7 +113,7 @@ def search_view(ctx: WebContext, params: SearchParams) -> SearchPage:
     )
 
 
-def _similar(ctx: WebContext, work_id: int) -> tuple[list[ListEntry], str | None]:
+def _similar(ctx: WebContext, work_id: int) -> tuple[list[WorkSummary], str | None]:
     """Similar papers; a failure here leaves the rest of the paper page standing."""
     from paperscope.search import similar_works
 
@@ -126,7 +127,7 @@ def _similar(ctx: WebContext, work_id: int) -> tuple[list[ListEntry], str | None
         log.exception("similar papers failed for work %s", work_id)
         return [], "Similar papers are not available right now."
     with ctx.store.connect() as connection:
-        return entries_for(connection, [h.work_id for h in hits]), None
+        return load_works(connection, [h.work_id for h in hits]), None
 
 
 def paper_view(ctx: WebContext, work_id: int) -> PaperPage:
@@ -152,9 +153,3 @@ def author_view(
             )
 
     return ctx.cache.get_or_compute(("author", person_id, name, key, sort, page), compute)
-
-
-def author_entries(ctx: WebContext, page: AuthorPage) -> list[ListEntry]:
-    """The profile's works as list entries (for its feed), newest first."""
-    with ctx.store.connect() as connection:
-        return entries_for(connection, [entry.work_id for entry in page.profile.entries])

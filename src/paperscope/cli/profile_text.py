@@ -14,33 +14,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from paperscope.metrics.definitions import EXPLANATIONS
-from paperscope.metrics.profile import SHOWN_AUTHORS, PersonProfile, ProfileEntry
+from paperscope.definitions import EXPLANATIONS
+from paperscope.metrics.profile import PersonProfile
 from paperscope.read.people import PersonSummary
+from paperscope.read.works import WorkSummary
 
 SECTION_MARK = "=== "
 CONFIDENCE_LABEL = "Identity confidence: "
 NOTE_LABEL = "Identity note: "
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def page_date(published: date | None, year: int | None, today: date) -> str:
-    if published is None:
-        return str(year) if year else ""
-    short = f"{_MONTHS[published.month - 1]} {published.day}"
-    return short if published.year == today.year else f"{short}, {published.year}"
-
-
-def author_line(entry: ProfileEntry) -> str:
-    names = ", ".join(author.name for author in entry.authors[:SHOWN_AUTHORS])
-    more = entry.authors_truncated or len(entry.authors) > SHOWN_AUTHORS
-    return f"{names} et al." if more and names else names
-
-
-def meta_line(entry: ProfileEntry, today: date) -> str:
+def meta_line(entry: WorkSummary, today: date) -> str:
     score = f"{entry.score:.1f}" if entry.score is not None else ""
-    code = "Code" if entry.code else ""
-    return f"{score}{entry.tag or ''}{page_date(entry.published, entry.year, today)}{code}"
+    code = "Code" if entry.has_code else ""
+    return f"{score}{entry.tag or ''}{entry.date_label(today)}{code}"
 
 
 def _number(value: float | None, suffix: str = "") -> str:
@@ -65,7 +52,7 @@ def profile_text(profile: PersonProfile) -> str:
     ]
     for entry in profile.entries:
         lines += [meta_line(entry, profile.today), entry.title, ""]
-        authors = author_line(entry)
+        authors = entry.author_line
         if authors:
             lines += [authors, ""]
         if entry.abstract:
@@ -143,16 +130,16 @@ def profile_json(profile: PersonProfile) -> dict[str, Any]:
     }
 
 
-def _entry_json(entry: ProfileEntry) -> dict[str, Any]:
+def _entry_json(entry: WorkSummary) -> dict[str, Any]:
     return {
         "work_id": entry.work_id,
         "title": entry.title,
         "tag": entry.tag,
-        "category": entry.category,
+        "category": entry.primary_category,
         "published": entry.published.isoformat() if entry.published else None,
         "year": entry.year,
         "venue": entry.venue,
-        "code": entry.code,
+        "code": entry.has_code,
         "code_urls": list(entry.code_urls),
         "authors": [{"name": a.name, "person_id": a.person_id} for a in entry.authors],
         "author_count": entry.author_count,
