@@ -1,30 +1,20 @@
-"""Helpers of the account-page tests: a minimal app with accounts installed, sign-in."""
+"""Helpers of the account-page tests: the app from create_app on a test client, sign-in."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from urllib.parse import unquote
 
-from fastapi import FastAPI
-from fastapi.templating import Jinja2Templates
 from fastapi.testclient import TestClient
 
 from mailsink import MailServer, text_of
 from paperscope.config import Settings
 from paperscope.store import Store
-from paperscope.web.accounts import install
-from paperscope.web.security import install_error_handlers
-
-TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "paperscope" / "web" / "templates"
+from paperscope.web.app import create_app
 
 
 def accounts_client(settings: Settings, store: Store) -> TestClient:
-    app = FastAPI()
-    install_error_handlers(app)  # as create_app does: QueryError 400, NotFoundError 404
-    app.state.templates = Jinja2Templates(directory=TEMPLATES)
-    install(app, app.state.templates, settings, store)
-    return TestClient(app, base_url="http://paperscope.test")
+    return TestClient(create_app(settings, store), base_url="http://paperscope.test")
 
 
 def csrf_of(html: str) -> str:

@@ -194,7 +194,7 @@ def test_rate_limits_per_address_and_per_client(web: TestClient, mail_server: Ma
 def test_paper_action_partials_save_and_upvote(
     web: TestClient, store: Store, mail_server: MailServer
 ) -> None:
-    partials = web.app.state.templates  # the environment install() added its globals to
+    partials = web.app.state.web.templates  # the environment with the template globals
 
     @web.app.get("/_paper/{work_id}", response_class=HTMLResponse)
     def paper(request: Request, work_id: int) -> HTMLResponse:

@@ -10,8 +10,9 @@ from paperscope.metrics.profile import SORTS
 from paperscope.read.lists import DailyList
 from paperscope.web import views
 from paperscope.web.authors import AuthorPage
+from paperscope.web.context import context_of
 from paperscope.web.jsonable import plain
-from paperscope.web.pages import context_of, search_params
+from paperscope.web.pages import search_params
 from paperscope.web.papers import paper_json
 from paperscope.web.params import parse_choice, parse_day, parse_int, parse_text
 

@@ -7,10 +7,12 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from paperscope.accounts.keys import load_secret
 from paperscope.config import Settings
 from paperscope.store import Store
-from paperscope.web import accounts, api, feeds, pages
+from paperscope.web import api, feeds, library, pages, signin, subscriptions
 from paperscope.web.context import WebContext
+from paperscope.web.csrf import install_csrf
 from paperscope.web.security import HeadAsGet, SecurityHeaders, install_error_handlers
 from paperscope.web.templating import build_templates
 
@@ -25,17 +27,21 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
-    context = WebContext(settings=settings, store=store, templates=build_templates())
+    context = WebContext(
+        settings=settings, store=store, templates=build_templates(), secret=load_secret(settings)
+    )
     app.state.web = context
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(HeadAsGet)
+    install_csrf(app, context.secure_cookies)  # outermost: every visitor gets a ps_csrf cookie
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(feeds.router)
     app.include_router(pages.router)
-    # Sign-in, library and subscriptions, and the template globals their forms use.
-    accounts.install(app, context.templates, context.settings, context.store)
+    app.include_router(signin.router)  # sign-in by emailed link, sign-out
+    app.include_router(library.router)  # library, upvotes, BibTeX export
+    app.include_router(subscriptions.router)  # subscribe, confirm, manage, unsubscribe
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
@@ -19,6 +20,7 @@ class WebContext:
     settings: Settings
     store: Store
     templates: Jinja2Templates
+    secret: bytes  # the key of emailed links, CSRF tokens and unsubscribe links
     cache: PageCache = field(default_factory=PageCache)
     _synthetic: bool | None = field(default=None)
 
@@ -30,3 +32,14 @@ class WebContext:
             with self.store.connect() as connection:
                 self._synthetic = connection.execute(query.limit(1)).first() is not None
         return self._synthetic
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Whether cookies are Secure: whenever the public base URL is https."""
+        return self.settings.base_url.startswith("https://")
+
+
+def context_of(request: Request) -> WebContext:
+    """The app's `WebContext` (every handler's way to the settings, store and templates)."""
+    context: WebContext = request.app.state.web
+    return context

@@ -12,9 +12,6 @@ import secrets
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.templating import Jinja2Templates
-from jinja2 import pass_context
-from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.responses import Response
@@ -54,8 +51,9 @@ def check_csrf(request: Request, secret: bytes, submitted: Any) -> None:
         raise HTTPException(403, "The form expired or came from another site; reload and retry.")
 
 
-def install_csrf(app: FastAPI, templates: Jinja2Templates, secret: bytes, secure: bool) -> None:
-    """The cookie middleware and the `csrf_field()` / `csrf_token()` template globals."""
+def install_csrf(app: FastAPI, secure: bool) -> None:
+    """The middleware that gives every visitor a `ps_csrf` cookie (the template globals
+    `csrf_field()` and `csrf_token()` are registered by `templating.build_templates`)."""
 
     async def ensure_cookie(request: Request, call_next: RequestResponseEndpoint) -> Response:
         _seed(request)
@@ -72,15 +70,3 @@ def install_csrf(app: FastAPI, templates: Jinja2Templates, secret: bytes, secure
         return response
 
     app.add_middleware(BaseHTTPMiddleware, dispatch=ensure_cookie)
-
-    @pass_context
-    def csrf_field(context: Any) -> Markup:
-        token = csrf_token(context["request"], secret)
-        return Markup('<input type="hidden" name="%s" value="%s">') % (FIELD, escape(token))
-
-    @pass_context
-    def csrf_value(context: Any) -> str:
-        return csrf_token(context["request"], secret)
-
-    templates.env.globals["csrf_field"] = csrf_field
-    templates.env.globals["csrf_token"] = csrf_value

@@ -12,7 +12,8 @@ from fastapi.responses import Response
 from paperscope.errors import QueryError
 from paperscope.read.works import WorkSummary
 from paperscope.web import views
-from paperscope.web.pages import context_of, search_params
+from paperscope.web.context import context_of
+from paperscope.web.pages import search_params
 from paperscope.web.params import parse_day, parse_text
 from paperscope.web.templating import readable
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
@@ -11,7 +9,7 @@ from paperscope.metrics.profile import SORTS
 from paperscope.web import views
 from paperscope.web.bibtex import bibtex
 from paperscope.web.charts import bar_chart_svg
-from paperscope.web.context import WebContext
+from paperscope.web.context import context_of
 from paperscope.web.papers import paper_json
 from paperscope.web.params import (
     parse_choice,
@@ -20,25 +18,9 @@ from paperscope.web.params import (
     parse_int,
     parse_text,
 )
-from paperscope.web.sessions import current_user
+from paperscope.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
-
-
-def context_of(request: Request) -> WebContext:
-    context: WebContext = request.app.state.web
-    return context
-
-
-def signed_in_user(request: Request, ctx: WebContext) -> object | None:
-    """The signed-in user (a valid session cookie sent), else None."""
-    return current_user(request, ctx.store)
-
-
-def render(request: Request, template: str, **values: Any) -> HTMLResponse:
-    ctx = context_of(request)
-    user = signed_in_user(request, ctx)
-    return ctx.templates.TemplateResponse(request, template, {"ctx": ctx, "user": user, **values})
 
 
 def search_params(request: Request) -> views.SearchParams:

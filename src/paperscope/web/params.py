@@ -1,8 +1,11 @@
-"""Query parameters, checked by hand so that a bad one gets a clear 400, never a trace."""
+"""Query parameters and form fields, checked by hand so that a bad one gets a clear 400,
+never a trace."""
 
 from __future__ import annotations
 
 from datetime import date
+
+from starlette.datastructures import FormData
 
 from paperscope.errors import QueryError
 
@@ -56,3 +59,24 @@ def parse_text(value: str | None, name: str) -> str:
     if "\x00" in text:
         raise QueryError(f"{name} contains a NUL character")
     return text
+
+
+def form_text(form: FormData, name: str, default: str = "") -> str:
+    """A text field of a posted form (`default` if absent or a file)."""
+    value = form.get(name, default)
+    return value if isinstance(value, str) else default
+
+
+def form_int(form: FormData, name: str) -> int:
+    """A required number field of a posted form, such as `work_id`."""
+    value = form.get(name)
+    if not isinstance(value, str) or not value.isdigit() or len(value) > 12:
+        raise QueryError(f"{name} must be a number")
+    return int(value)
+
+
+def local_path(value: object, default: str) -> str:
+    """A path on this site to go back to (a form's `next`); `default` for anything else, so
+    it is never an open redirect (`//host` and `/\\host` are other sites to a browser)."""
+    text = value if isinstance(value, str) else ""
+    return text if text.startswith("/") and not text.startswith(("//", "/\\")) else default

@@ -1,4 +1,7 @@
-"""The Jinja2 environment: autoescape everywhere, and the filters the templates use."""
+"""The Jinja2 environment: autoescape everywhere, and the filters and globals the templates use.
+
+The globals are `csrf_field()` (the hidden input every POST form needs), `csrf_token()` and
+`signed_in_user()`; they find the secret and the store through the request's `WebContext`."""
 
 from __future__ import annotations
 
@@ -6,10 +9,17 @@ import re
 import unicodedata
 from pathlib import Path
 
+from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import Environment, FileSystemLoader, pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
+from paperscope.accounts.users import User
 from paperscope.read.works import category_tag, short_date
+from paperscope.web.context import context_of
+from paperscope.web.csrf import FIELD, csrf_token
+from paperscope.web.sessions import current_user
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -30,6 +40,32 @@ def readable(text: str | None) -> str:
     return cleaned if cleaned.isascii() else unicodedata.normalize("NFC", cleaned)
 
 
+def _request(context: Context) -> Request:
+    request: Request = context["request"]
+    return request
+
+
+@pass_context
+def signed_in_user(context: Context) -> User | None:
+    """The signed-in user, or None (for partials rendered without a `user` value)."""
+    request = _request(context)
+    return current_user(request, context_of(request).store)
+
+
+@pass_context
+def csrf_value(context: Context) -> str:
+    """This browser's CSRF token, for a form built by hand."""
+    request = _request(context)
+    return csrf_token(request, context_of(request).secret)
+
+
+@pass_context
+def csrf_field(context: Context) -> Markup:
+    """The hidden input that carries the CSRF token: `{{ csrf_field() }}` in every POST form."""
+    token = csrf_value(context)
+    return Markup('<input type="hidden" name="%s" value="%s">') % (FIELD, escape(token))
+
+
 def build_templates() -> Jinja2Templates:
     environment = Environment(
         loader=FileSystemLoader(str(TEMPLATES_DIR)),
@@ -40,4 +76,7 @@ def build_templates() -> Jinja2Templates:
     environment.filters["short_date"] = short_date
     environment.filters["tag"] = lambda category: category_tag(category) or ""
     environment.filters["readable"] = readable
+    environment.globals["signed_in_user"] = signed_in_user
+    environment.globals["csrf_field"] = csrf_field
+    environment.globals["csrf_token"] = csrf_value
     return Jinja2Templates(env=environment)
