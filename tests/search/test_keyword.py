@@ -225,8 +225,8 @@ Outcome = frozenset[str] | Rejected
 # search/query.py): operators, brackets, colons and quotes are dropped, AND/OR/NOT and "a"
 # are stop words, a one-letter prefix is a plain word, and when no work has every word the
 # search falls back to any word. No work has an author and a venue both containing one of
-# these strings, so the filtered searches find nothing unless they are rejected; a filter
-# longer than 200 characters is rejected before the query is parsed.
+# these strings, so the filtered searches find nothing unless they are rejected; filters are
+# checked before the query is parsed (one over 200 characters or with a NUL is rejected).
 HOSTILE: list[tuple[str, Outcome, Outcome]] = [
     # FTS5 and tsquery syntax is taken as words
     ("NEAR(graph neural, 2)", GRAPH | TRANSLATION, NOTHING),  # near, graph, neural, 2: any
@@ -248,7 +248,7 @@ HOSTILE: list[tuple[str, Outcome, Outcome]] = [
     ("_ __ _*", NOTHING, NOTHING),  # LIKE wildcards in the filters are escaped
     ("% _ %%", NOTHING, NOTHING),
     # NUL, length, number of terms
-    ("graph\x00networks", NUL, NUL),  # the filters accept it, the query does not
+    ("graph\x00networks", NUL, Rejected("author filter contains a NUL")),
     ("graph " * 333 + "ab", GRAPH, AUTHOR_TOO_LONG),  # 2000 characters: the limit
     ("graph " * 334, Rejected("too long"), AUTHOR_TOO_LONG),
     (" ".join(f"w{i}" for i in range(65)), Rejected("too many terms"), AUTHOR_TOO_LONG),
@@ -279,6 +279,15 @@ def test_hostile_strings_are_safe(
     with sample_store.connect() as connection:  # the table and its index are intact
         assert connection.execute(select(func.count()).select_from(works)).scalar_one() == 12
     assert set(titles(sample_store, keyword("graph"), settings)) == GRAPH
+
+
+@pytest.mark.parametrize("field", ["author", "venue"])
+def test_a_nul_in_a_filter_is_a_query_error(
+    sample_store: Store, settings: Settings, field: str
+) -> None:
+    filters = SearchFilters(**{field: "graph\x00networks"})  # type: ignore[arg-type]
+    with pytest.raises(QueryError, match=f"{field} filter contains a NUL character"):
+        search(sample_store, keyword("graph", filters=filters), settings)
 
 
 @hypothesis_settings(
