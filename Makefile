@@ -19,10 +19,16 @@ $(STAMP): pyproject.toml
 system-deps:
 	bash scripts/install-system-deps.sh
 
+# The test helpers: every module of tests/ but the test_*.py files. Every conftest.py is a
+# top-level module named `conftest`, so mypy takes the folders' ones one run at a time.
+TEST_HELPERS = $(shell find tests -name '*.py' ! -name 'test_*.py' ! -path 'tests/*/conftest.py' | sort)
+
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src
+	$(BIN)/mypy $(TEST_HELPERS)
+	for conftest in tests/*/conftest.py; do $(BIN)/mypy $$conftest || exit 1; done
 
 test: install system-deps lint
 	$(BIN)/pytest -n 2 --dist loadfile

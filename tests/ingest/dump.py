@@ -27,11 +27,11 @@ def canonical_dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
         dump: dict[str, list[tuple[Any, ...]]] = {}
         for table in metadata.sorted_tables:
             rows = []
-            for row in connection.execute(select(table)).mappings():
+            for row in connection.execute(select(table)):
                 rows.append(
                     tuple(
                         (name, first_id.get(value, value) if name.endswith("work_id") else value)
-                        for name, value in sorted(row.items())
+                        for name, value in sorted(row._asdict().items())
                         if name not in SURROGATE_COLUMNS
                     )
                 )

@@ -4,6 +4,8 @@ index upkeep after updates and deletes, and hostile query strings."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 import pytest
@@ -11,7 +13,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from search_helpers import title_id
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, select, update
 
 from paperscope.config import Settings
 from paperscope.errors import QueryError
@@ -21,8 +23,6 @@ from paperscope.store.schema import authorships, works
 
 
 def titles(store: Store, request: SearchRequest, settings: Settings) -> list[str]:
-    from sqlalchemy import select
-
     results = search(store, request, settings)
     with store.connect() as connection:
         by_id = {row[0]: row[1] for row in connection.execute(select(works.c.id, works.c.title))}
@@ -166,34 +166,128 @@ def test_bad_parameters_get_clear_errors(
         search(sample_store, request_, settings)
 
 
-HOSTILE = [
-    "NEAR(graph neural, 2)",
-    "title:graph",
-    "graph AND OR NOT",
-    '"unterminated phrase',
-    "graph^2 -networks +x",
-    "a*b*c* * ** *",
-    "'; DROP TABLE works; --",
-    "graph & networks | !x <-> y:*",
-    "(((",
-    "\\\\ \\\" \\'",
-    "_ __ _*",
-    "% _ %%",
-    "émigré naïve Ωmega 中文 🙂",
+GRAPH = frozenset(
+    {
+        "Graph Neural Networks for Molecule Property Prediction",
+        "Müller's Theorem on Graph Colouring",
+    }
+)
+TRANSLATION = frozenset(
+    {
+        "Attention Is What You Need for Neural Machine Translation",
+        "Neural Machine Translation of Rare Words with Subword Units",
+    }
+)
+GRAPH_OR_NETWORKS = GRAPH | {  # "networks" is also in two abstracts
+    "Convolutional Networks for Image Segmentation",
+    "Diffusion Models for Image Synthesis",
+}
+GRAPH_NEURAL = frozenset({"Graph Neural Networks for Molecule Property Prediction"})
+MULLER = frozenset({"Müller's Theorem on Graph Colouring"})
+LOVELACE = frozenset(
+    {
+        "Attention Is What You Need for Neural Machine Translation",
+        "Transformers for Speech Recognition",
+    }
+)
+NOTHING: frozenset[str] = frozenset()
+
+
+def test_ordinary_queries_find_their_works(sample_store: Store, settings: Settings) -> None:
+    """The control for the hostile strings below: search does find things."""
+    expected = {
+        "graph": GRAPH,
+        "Graph Neural": GRAPH_NEURAL,
+        "neural machine translation": TRANSLATION,
+        '"machine translation"': TRANSLATION,
+        "graph*": GRAPH,
+        "Müller": MULLER,
+        "Lovelace": LOVELACE,  # an author
+    }
+    found = {text: frozenset(titles(sample_store, keyword(text), settings)) for text in expected}
+    assert found == expected
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """The search raises QueryError with a message matching ``message``."""
+
+    message: str
+
+
+NO_WORDS = Rejected("no searchable words")
+NUL = Rejected("contains a NUL character")
+AUTHOR_TOO_LONG = Rejected("author filter is too long")
+Outcome = frozenset[str] | Rejected
+
+# Each string, what a keyword search for it gives, and what the same search gives with the
+# string also as author and venue filter. Only word characters reach the database (see
+# search/query.py): operators, brackets, colons and quotes are dropped, AND/OR/NOT and "a"
+# are stop words, a one-letter prefix is a plain word, and when no work has every word the
+# search falls back to any word. No work has an author and a venue both containing one of
+# these strings, so the filtered searches find nothing unless they are rejected; filters are
+# checked before the query is parsed (one over 200 characters or with a NUL is rejected).
+HOSTILE: list[tuple[str, Outcome, Outcome]] = [
+    # FTS5 and tsquery syntax is taken as words
+    ("NEAR(graph neural, 2)", GRAPH | TRANSLATION, NOTHING),  # near, graph, neural, 2: any
+    ("title:graph", GRAPH, NOTHING),  # no column filter: "title" is a word, then any word
+    ("graph AND OR NOT", GRAPH, NOTHING),
+    ("NOT graph", GRAPH, NOTHING),  # not a negation
+    ("graph OR neural", GRAPH_NEURAL, NOTHING),  # OR is a stop word: both words
+    ('"unterminated phrase', NOTHING, NOTHING),
+    ('"machine translation', TRANSLATION, NOTHING),  # an unterminated phrase is a phrase
+    ("graph^2 -networks +x", GRAPH_OR_NETWORKS, NOTHING),  # no boost, no exclusion
+    ("graph & networks | !x <-> y:*", GRAPH_OR_NETWORKS, NOTHING),
+    ("a*b*c* * ** *", NOTHING, NOTHING),  # words b and c
+    ("g*", NOTHING, NOTHING),  # a one-letter prefix is the word "g"
+    ("(((", NO_WORDS, NO_WORDS),
+    ("\\\\ \\\" \\'", NO_WORDS, NO_WORDS),
+    # SQL
+    ("'; DROP TABLE works; --", NOTHING, NOTHING),
+    ("' OR '1'='1", NOTHING, NOTHING),
+    ("_ __ _*", NOTHING, NOTHING),  # LIKE wildcards in the filters are escaped
+    ("% _ %%", NOTHING, NOTHING),
+    # NUL, length, number of terms
+    ("graph\x00networks", NUL, Rejected("author filter contains a NUL")),
+    ("graph " * 333 + "ab", GRAPH, AUTHOR_TOO_LONG),  # 2000 characters: the limit
+    ("graph " * 334, Rejected("too long"), AUTHOR_TOO_LONG),
+    (" ".join(f"w{i}" for i in range(65)), Rejected("too many terms"), AUTHOR_TOO_LONG),
+    # Unicode
+    ("émigré naïve Ωmega 中文 🙂", NOTHING, NOTHING),
+    ("MÜLLER", MULLER, NOTHING),
+    ("🙂", NO_WORDS, NO_WORDS),
 ]
 
 
-@pytest.mark.parametrize("text", HOSTILE)
-def test_hostile_strings_are_safe(sample_store: Store, settings: Settings, text: str) -> None:
-    try:
-        search(sample_store, keyword(text), settings)
-        search(
-            sample_store, keyword(text, filters=SearchFilters(author=text, venue=text)), settings
-        )
-    except QueryError:
-        pass
-    with sample_store.connect() as connection:
-        assert connection.execute(works.select()).first() is not None
+def expect(outcome: Outcome, run: Callable[[], list[str]]) -> None:
+    if isinstance(outcome, Rejected):
+        with pytest.raises(QueryError, match=outcome.message):
+            run()
+    else:
+        assert sorted(run()) == sorted(outcome)
+
+
+@pytest.mark.parametrize(
+    ("text", "alone", "filtered"), HOSTILE, ids=[ascii(text[:30]) for text, *_ in HOSTILE]
+)
+def test_hostile_strings_are_safe(
+    sample_store: Store, settings: Settings, text: str, alone: Outcome, filtered: Outcome
+) -> None:
+    expect(alone, lambda: titles(sample_store, keyword(text), settings))
+    filters = SearchFilters(author=text, venue=text)
+    expect(filtered, lambda: titles(sample_store, keyword(text, filters=filters), settings))
+    with sample_store.connect() as connection:  # the table and its index are intact
+        assert connection.execute(select(func.count()).select_from(works)).scalar_one() == 12
+    assert set(titles(sample_store, keyword("graph"), settings)) == GRAPH
+
+
+@pytest.mark.parametrize("field", ["author", "venue"])
+def test_a_nul_in_a_filter_is_a_query_error(
+    sample_store: Store, settings: Settings, field: str
+) -> None:
+    filters = SearchFilters(**{field: "graph\x00networks"})  # type: ignore[arg-type]
+    with pytest.raises(QueryError, match=f"{field} filter contains a NUL character"):
+        search(sample_store, keyword("graph", filters=filters), settings)
 
 
 @hypothesis_settings(

@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
 from paperscope.web.cache import PageCache
 
 
+class FakeClock:
+    """A clock that only moves when told to: entries go stale without waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 def test_reuses_fresh_entries_and_recomputes_stale_ones() -> None:
-    cache = PageCache(ttl=0.2, size=2)
+    clock = FakeClock()
+    cache = PageCache(ttl=2.0, size=2, clock=clock)
     calls: list[str] = []
 
     def make(value: str) -> str:
@@ -20,7 +33,9 @@ def test_reuses_fresh_entries_and_recomputes_stale_ones() -> None:
 
     assert cache.get_or_compute("a", lambda: make("a1")) == "a1"
     assert cache.get_or_compute("a", lambda: make("a2")) == "a1"
-    time.sleep(0.25)
+    clock.advance(1.5)
+    assert cache.get_or_compute("a", lambda: make("a2")) == "a1"  # still fresh
+    clock.advance(0.5)  # 2 s old: stale
     assert cache.get_or_compute("a", lambda: make("a3")) == "a3"
     cache.get_or_compute("b", lambda: make("b"))
     cache.get_or_compute("c", lambda: make("c"))  # evicts the least recently used: a
@@ -32,11 +47,12 @@ def test_concurrent_requests_share_one_computation() -> None:
     cache = PageCache()
     calls: list[int] = []
     started = threading.Event()
+    release = threading.Event()
 
     def slow() -> int:
         calls.append(1)
         started.set()
-        time.sleep(0.2)
+        assert release.wait(timeout=10)
         return 42
 
     results: list[int] = []
@@ -44,10 +60,18 @@ def test_concurrent_requests_share_one_computation() -> None:
         threading.Thread(target=lambda: results.append(cache.get_or_compute("k", slow)))
         for _ in range(4)
     ]
-    for thread in threads:
+    threads[0].start()
+    assert started.wait(timeout=10)
+    for thread in threads[1:]:
         thread.start()
+    try:
+        # Requests arriving during the computation wait for it: none returns before it ends.
+        threads[-1].join(timeout=0.1)
+        assert all(thread.is_alive() for thread in threads)
+    finally:
+        release.set()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=10)
     assert results == [42, 42, 42, 42] and len(calls) == 1
 
 

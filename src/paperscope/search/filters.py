@@ -76,6 +76,8 @@ def _bounded(value: str, what: str) -> str:
     value = value.strip()
     if len(value) > MAX_FILTER_CHARS:
         raise QueryError(f"the {what} filter is too long (limit {MAX_FILTER_CHARS} characters)")
+    if "\x00" in value:  # PostgreSQL text cannot hold it: the query would fail, not match
+        raise QueryError(f"the {what} filter contains a NUL character")
     return value
 
 

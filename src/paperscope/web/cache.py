@@ -5,7 +5,8 @@ list they show), which costs tens to hundreds of milliseconds for prolific autho
 only changes when a batch stage (ingest, resolve, score) runs, so a page computed a few
 seconds ago is as good as a new one: entries live `ttl` seconds, at most `size` of them.
 Concurrent requests for a page being computed wait for that one computation (single flight)
-instead of all computing it at once.
+instead of all computing it at once. Ages are measured on `clock` (``time.monotonic`` unless
+another is given, as tests do to make entries stale without waiting).
 """
 
 from __future__ import annotations
@@ -20,16 +21,19 @@ T = TypeVar("T")
 
 
 class PageCache:
-    def __init__(self, ttl: float = 30.0, size: int = 512) -> None:
+    def __init__(
+        self, ttl: float = 30.0, size: int = 512, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.ttl = ttl
         self.size = size
+        self._clock = clock
         self._items: OrderedDict[Hashable, tuple[float, object]] = OrderedDict()
         self._computing: dict[Hashable, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def _fresh(self, key: Hashable) -> tuple[bool, object]:
         found = self._items.get(key)
-        if found is not None and time.monotonic() - found[0] < self.ttl:
+        if found is not None and self._clock() - found[0] < self.ttl:
             self._items.move_to_end(key)
             return True, found[1]
         return False, None
@@ -52,7 +56,7 @@ class PageCache:
                     self._computing.pop(key, None)
                 raise
             with self._lock:
-                self._items[key] = (time.monotonic(), result)
+                self._items[key] = (self._clock(), result)
                 self._items.move_to_end(key)
                 while len(self._items) > self.size:
                     self._items.popitem(last=False)
