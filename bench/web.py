@@ -54,12 +54,12 @@ def build(shared: Path, url: str, rebuild: bool) -> None:
         started = time.perf_counter()
         subprocess.run([PAPERSCOPE, "ingest", str(tarball), "-d", url], check=True)
         print(f"ingest: {time.perf_counter() - started:.0f} s")
-    from paperscope.search.service import ensure_keyword_index
+    from paperscope.search.keyword import refresh_keyword_index
     from paperscope.store import Store
 
     store = Store.open(url)
     started = time.perf_counter()
-    ensure_keyword_index(store)  # a no-op when the index is up to date
+    refresh_keyword_index(store)  # a no-op when the index is up to date
     print(f"keyword index: {time.perf_counter() - started:.0f} s")
     store.close()
 

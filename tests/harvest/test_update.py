@@ -10,7 +10,7 @@ from harvest_fakes import FakeClock, Replay, params_match, text_response
 from sqlalchemy import ColumnElement, func, select
 
 from paperscope.config import Settings
-from paperscope.pipeline.update import LOCK_NAME, UpdateRunningError, exclusive_lock, run_update
+from paperscope.pipeline.runner import LOCK_NAME, UpdateRunningError, exclusive_lock, run_update
 from paperscope.store import Store
 from paperscope.store.metrics_schema import work_metrics
 from paperscope.store.schema import authorships, works

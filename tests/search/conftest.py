@@ -9,8 +9,8 @@ from search_helpers import SAMPLE
 
 from paperscope.config import Settings
 from paperscope.embeddings.index import forget_cached_indexes
-from paperscope.ingest import ingest_paths
 from paperscope.store import Store
+from stages import ingest
 
 
 @pytest.fixture
@@ -27,5 +27,5 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def sample_store(store: Store) -> Store:
     """The `store` fixture (SQLite and PostgreSQL) holding the 12 works of the sample."""
-    ingest_paths(store, [SAMPLE])
+    ingest(store, SAMPLE)
     return store

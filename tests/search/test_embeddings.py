@@ -101,10 +101,24 @@ def test_embeddings_go_with_their_work(sample_store: Store) -> None:
 
 
 def test_progress_is_reported(sample_store: Store) -> None:
-    calls: list[tuple[int, int]] = []
-    embed_works(
-        sample_store, HashingEncoder(), progress=lambda done, total: calls.append((done, total))
-    )
+    calls: list[tuple[int, int | None]] = []
+
+    class Recorder:
+        total: int | None = None
+        done = 0
+
+        def start(self, description: str, total: int | None = None) -> None:
+            self.total, self.done = total, 0
+            calls.append((0, total))
+
+        def advance(self, amount: int = 1) -> None:
+            self.done += amount
+            calls.append((self.done, self.total))
+
+        def note(self, text: str) -> None:
+            pass
+
+    embed_works(sample_store, HashingEncoder(), progress=Recorder())
     assert calls[0] == (0, 12) and calls[-1] == (12, 12)
 
 

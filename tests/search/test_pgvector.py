@@ -16,14 +16,15 @@ from sqlalchemy import delete, insert, text, update
 
 from paperscope.config import Settings
 from paperscope.embeddings.encoders import HashingEncoder
-from paperscope.embeddings.index import VectorIndex, open_index
+from paperscope.embeddings.faiss_index import VectorIndex
+from paperscope.embeddings.index import open_index
 from paperscope.embeddings.pgvector import PgVectorIndex, nearest_statement, table_name
 from paperscope.embeddings.vectors import embed_works
-from paperscope.ingest import ingest_paths
 from paperscope.search import SearchRequest, search
 from paperscope.store import Store
 from paperscope.store.schema import works
 from pgserver import PgServer, start_server
+from stages import ingest
 
 WORDS = (  # noqa: SIM905 (one string reads better than 42 quoted words)
     "graph neural network attention transformer protein folding molecule retrieval ranking "
@@ -53,7 +54,7 @@ def pg16_server() -> Iterator[PgServer]:
 @pytest.fixture
 def pg16_store(pg16_server: PgServer) -> Iterator[Store]:
     store = Store.open(pg16_server.new_database(f"pgvector_{next(_names)}"))
-    ingest_paths(store, [SAMPLE])
+    ingest(store, SAMPLE)
     yield store
     store.close()
 

@@ -10,11 +10,10 @@ from pathlib import Path
 from sqlalchemy import insert, select, update
 
 from paperscope.config import Settings
-from paperscope.ingest import ingest_stream
-from paperscope.ingest.references import link_references
 from paperscope.sources.synthetic import SYNTHETIC_FORMAT
 from paperscope.store import Store
 from paperscope.store.schema import authorships, people, work_ids
+from stages import ingest
 
 CORPUS = Path(__file__).parent.parent / "data" / "web" / "corpus.jsonl"
 HAOYU_CONFIDENCE = 0.873
@@ -74,10 +73,8 @@ def build_corpus(url: str, data_dir: Path) -> WebCorpus:
     from paperscope.metrics.scoring import run_score
 
     store = Store.open(url)
-    with CORPUS.open("rb") as stream:
-        ingest_stream(store, stream, SYNTHETIC_FORMAT, str(CORPUS))
+    ingest(store, CORPUS, format_name=SYNTHETIC_FORMAT.name)
     with store.transaction() as connection:
-        link_references(connection)
         rows = connection.execute(
             select(work_ids.c.value, work_ids.c.work_id).where(work_ids.c.scheme == "listing")
         )

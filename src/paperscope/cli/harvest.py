@@ -87,7 +87,10 @@ def update(database: DatabaseOption = None) -> None:
 
     Example: paperscope update
     """
-    from paperscope.pipeline.update import run_update
+    from paperscope.cli.progress import progress_bar
+    from paperscope.pipeline.runner import run_update
 
-    for line in run_update(Settings(), open_store(database)):
+    with progress_bar() as progress:
+        lines = run_update(Settings(), open_store(database), progress=progress)
+    for line in lines:
         console.print(line, markup=False)

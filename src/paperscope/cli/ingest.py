@@ -6,38 +6,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
-from paperscope.cli.app import DatabaseOption, app, console, errors, open_store
+from paperscope.cli.app import DatabaseOption, app, console, open_store
+from paperscope.cli.progress import progress_bar
 from paperscope.config import Settings
-from paperscope.ingest import IngestCounts, ingest_paths
+from paperscope.ingest import IngestCounts
+from paperscope.pipeline.runner import run_stage
+from paperscope.pipeline.stages import RunOptions
 from paperscope.read.works import table_counts
 from paperscope.store import Store
-
-
-class RichIngestProgress:
-    """Draws the ingest as a rich progress bar (only on a terminal)."""
-
-    def __init__(self, progress: Progress) -> None:
-        self.progress = progress
-        self.task = progress.add_task("ingest", total=None)
-
-    def file_started(self, name: str, format_name: str) -> None:
-        self.progress.update(self.task, description=f"{format_name}: {Path(name).name}")
-
-    def records_done(self, count: int) -> None:
-        self.progress.advance(self.task, count)
-
-    def file_skipped(self, name: str, reason: str) -> None:
-        self.progress.console.print(f"[dim]skipped {name}: {reason}[/dim]")
 
 
 def summary(counts: IngestCounts) -> str:
@@ -46,28 +24,17 @@ def summary(counts: IngestCounts) -> str:
         f"updated {counts.updated}, unchanged {counts.unchanged}, "
         f"quarantined {counts.quarantined}, citations {counts.citations}, "
         f"abstracts {counts.abstracts}, authors {counts.authors}, "
-        f"skipped files {counts.skipped_files}"
+        f"skipped files {counts.skipped_files}, references linked {counts.references_linked}"
     )
 
 
 def run_ingest(store: Store, paths: list[Path], fmt: str | None, strict: bool) -> IngestCounts:
-    columns = (
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("records"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=errors, disable=not errors.is_terminal) as progress:
-        return ingest_paths(
-            store,
-            paths,
-            format_name=fmt,
-            strict=strict,
-            batch_size=Settings().ingest_batch_size,
-            progress=RichIngestProgress(progress),
-        )
+    """The ingest stage, with a progress bar on a terminal."""
+    options = RunOptions(paths=tuple(paths), format_name=fmt, strict=strict)
+    with progress_bar() as progress:
+        result = run_stage(store, Settings(), "ingest", options, progress)
+    counts: IngestCounts = result.details
+    return counts
 
 
 @app.command()

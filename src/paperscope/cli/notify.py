@@ -1,8 +1,8 @@
-"""Digests and subscribers (issue 7): `digest send|status`, `subscribers list|add`."""
+"""Digests and subscribers: `digest send|status`, `subscribers list|add`."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -10,9 +10,6 @@ from rich.table import Table
 from paperscope.cli.app import DatabaseOption, app, console, errors, open_store
 from paperscope.config import Settings
 from paperscope.errors import QueryError
-
-if TYPE_CHECKING:
-    from paperscope.embeddings.encoders import Encoder
 
 digest_app = typer.Typer(help="Email digests: send them (exactly once) and see what was sent.")
 subscribers_app = typer.Typer(help="Subscribers and their subscriptions.")
@@ -47,38 +44,18 @@ def digest_send(
 
     Example: paperscope digest send --period weekly
     """
-    from paperscope.accounts.clock import utcnow
-    from paperscope.notify.digest import Outcome, send_digests
+    from paperscope.cli.progress import progress_bar
     from paperscope.notify.periods import PERIODS
+    from paperscope.pipeline.runner import run_stage
+    from paperscope.pipeline.stages import RunOptions
 
     if period not in PERIODS:
         raise QueryError(f"unknown period {period!r}; use daily or weekly")
-    settings = Settings()
-    store = open_store(database)
-
-    def encoder() -> Encoder:
-        from paperscope.embeddings.encoders import get_encoder
-
-        return get_encoder(settings.embedding_model, settings.data_dir)
-
-    def shown(outcome: Outcome) -> None:
-        if errors.is_terminal:
-            errors.print(f"{outcome.state:>11} {outcome.email}", markup=False, highlight=False)
-
-    report = send_digests(
-        store,
-        settings,
-        period,
-        now=utcnow(),
-        encoder_factory=encoder,
-        backoff=_backoff(backoff),
-        progress=shown,
-    )
-    counts = ", ".join(
-        f"{state} {report.count(state)}"
-        for state in ("sent", "nothing-new", "cancelled", "uncertain", "skipped", "failed")
-    )
-    console.print(f"{period} digests: planned {report.planned}; {counts}", markup=False)
+    options = RunOptions(period=period, backoff=_backoff(backoff))
+    with progress_bar() as progress:
+        result = run_stage(open_store(database), Settings(), "notify", options, progress)
+    report = result.details
+    console.print(result.summary, markup=False)
     for outcome in report.outcomes:
         if outcome.state in ("failed", "uncertain"):
             errors.print(

@@ -1,10 +1,8 @@
-"""People: resolve authorships into people, merge and split corrections (issue 5)."""
+"""People: resolve authorships into people; show, merge, split and re-cluster them."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -17,43 +15,20 @@ people_app = typer.Typer(
 app.add_typer(people_app, name="people")
 
 
-def _progress_callback() -> tuple[Any, Callable[[int, int], None] | None]:
-    """A rich progress bar on a terminal, nothing otherwise."""
-    if not sys.stderr.isatty():
-        return None, None
-    from rich.progress import Progress
-
-    progress = Progress(transient=True)
-    task = progress.add_task("clustering blocks", total=None)
-
-    def update(done: int, total: int) -> None:
-        progress.update(task, completed=done, total=total)
-
-    return progress, update
-
-
 def _run_resolve(database: str | None, full: bool) -> None:
+    from paperscope.cli.progress import progress_bar
     from paperscope.config import Settings
-    from paperscope.identity.resolve import resolve_people
-    from paperscope.identity.topics import topic_source
-    from paperscope.ingest.references import resolve_references
+    from paperscope.pipeline.runner import run_stage
+    from paperscope.pipeline.stages import RunOptions
 
-    settings = Settings()
     store = open_store(database)
-    with store.transaction() as connection:
-        linked = resolve_references(connection)
-    progress, update = _progress_callback()
-    with store.transaction() as connection:
-        topics = topic_source(connection, settings.identity_topics, settings.data_dir)
-        if progress is not None:
-            with progress:
-                report = resolve_people(connection, full=full, progress=update, topics=topics)
-        else:
-            report = resolve_people(connection, full=full, topics=topics)
+    with progress_bar() as progress:
+        result = run_stage(store, Settings(), "resolve", RunOptions(full=full), progress)
+    report = result.details
     console.print(
-        f"references linked {linked}; people ({report.mode}): {report.authorships} authorships "
-        f"in {report.blocks} blocks, {report.people_created} people created, "
-        f"{report.people_removed} removed; model: {report.model}",
+        f"people ({report.mode}): {report.authorships} authorships in {report.blocks} blocks, "
+        f"{report.people_created} people created, {report.people_removed} removed; "
+        f"model: {report.model}",
         markup=False,
         highlight=False,
     )
@@ -66,7 +41,7 @@ def resolve(
     ] = False,
     database: DatabaseOption = None,
 ) -> None:
-    """Link references to works, then cluster authorships into people.
+    """Cluster authorships into people (references are linked by `paperscope ingest`).
 
     New authorships join an existing person of the same name block or form new people;
     stored corrections (people merge / split) and ORCIDs always hold.

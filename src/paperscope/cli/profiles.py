@@ -95,9 +95,13 @@ def score(
 
     Example: paperscope score --full
     """
-    from paperscope.metrics.scoring import run_score
+    from paperscope.cli.progress import progress_bar
+    from paperscope.config import Settings
+    from paperscope.pipeline.runner import run_stage
+    from paperscope.pipeline.stages import RunOptions
 
-    store = open_store(database)
-    with store.transaction() as connection:
-        report = run_score(connection, full=full, progress=errors.is_terminal)
-    console.print(report.summary(), markup=False, highlight=False)
+    with progress_bar() as progress:
+        result = run_stage(
+            open_store(database), Settings(), "score", RunOptions(full=full), progress
+        )
+    console.print(result.details.summary(), markup=False, highlight=False)

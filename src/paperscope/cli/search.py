@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import Connection
 
-from paperscope.cli.app import DatabaseOption, app, console, errors, open_store
+from paperscope.cli.app import DatabaseOption, app, console, open_store
 from paperscope.config import Settings
 from paperscope.errors import NotFoundError, QueryError
 from paperscope.read.works import WorkSummary, load_works, work_id_for
@@ -131,38 +131,20 @@ def enrich(
     batch_size: Annotated[int, typer.Option("--batch-size", help="Texts per batch.")] = 32,
     database: DatabaseOption = None,
 ) -> None:
-    """Update the search indexes: keyword index, embeddings of new or changed works, and the
-    vector index. Safe to interrupt and rerun: only what is missing or stale is computed.
+    """Embed new or changed works and update the vector index (the keyword index is kept by
+    `paperscope ingest`). Safe to interrupt and rerun: only what is missing or stale is
+    computed.
 
     Example: paperscope enrich --model model2vec
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from paperscope.cli.progress import progress_bar
+    from paperscope.pipeline.runner import run_stage
+    from paperscope.pipeline.stages import RunOptions
 
-    from paperscope.embeddings.encoders import get_encoder
-    from paperscope.embeddings.index import open_index
-    from paperscope.embeddings.vectors import embed_works
-    from paperscope.search.keyword import refresh_keyword_index
-
-    settings = Settings()
-    name = model or settings.embedding_model
-    encoder = get_encoder(name, settings.data_dir)
-    store = open_store(database)
-    indexed = refresh_keyword_index(store)
-    console.print(f"keyword index: {indexed} works re-indexed")
-    columns = (
-        "{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=errors, disable=not errors.is_terminal) as progress:
-        task = progress.add_task(f"embedding ({name})", total=None)
-
-        def advance(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
-
-        embedded = embed_works(store, encoder, progress=advance, batch_size=batch_size)
-    console.print(f"embeddings ({name}): {embedded} works embedded")
-    index = open_index(store, settings.data_dir, name)
-    kind = "HNSW" if index.hnsw is not None else "exact"
-    console.print(f"vector index ({name}): {index.size} vectors, {kind}")
+    options = RunOptions(model=model, batch_size=batch_size)
+    with progress_bar() as progress:
+        result = run_stage(open_store(database), Settings(), "enrich", options, progress)
+    report = result.details
+    name = report.model
+    console.print(f"embeddings ({name}): {report.embedded} works embedded")
+    console.print(f"vector index ({name}): {report.index_size} vectors, {report.index_kind}")

@@ -1,30 +1,32 @@
-"""`paperscope demo`: build a database worth looking at, with every pipeline stage that exists.
+"""`paperscope demo`: build a database worth looking at, through the pipeline's stages.
 
 Data, in order of preference: files named with `--from`; recent Hugging Face Daily Papers
-when the network allows; otherwise a synthetic corpus (`demo_synthetic`), marked as such on
-every page. Then: ingest, resolve (people), keyword index and embeddings (a fast encoder),
-and scores.
+when the network allows; otherwise a synthetic corpus (`demo.synthetic`), marked as such on
+every page. Then the stages every install runs: ingest, resolve (people), enrich
+(embeddings with a fast encoder) and score.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import Connection, func, select
 
 from paperscope.config import Settings
+from paperscope.demo.synthetic import generate
 from paperscope.errors import PaperscopeError
-from paperscope.ingest import IngestCounts, ingest_paths, ingest_stream
-from paperscope.ingest.references import link_references
+from paperscope.ingest import IngestCounts
+from paperscope.pipeline.runner import run_stages
+from paperscope.pipeline.stages import Run, RunOptions
 from paperscope.store import Store
 from paperscope.store.schema import authorships
 
 PACKAGE_SAMPLES = Path(__file__).parent / "data"
 DEMO_ENCODER = "hashing"
 MIN_HARVESTED = 20
+HARVEST_DAYS = 7
 NETWORK_PROBE = "https://huggingface.co/api/daily_papers"
 
 Say = Callable[[str], None]
@@ -64,58 +66,13 @@ def network_available(timeout: float = 3.0) -> bool:
     return response.status_code == 200
 
 
-def harvest_recent(settings: Settings, days: int = 7) -> list[Path]:
-    """Recent Hugging Face Daily Papers into the harvest dir (raw files, then ingested)."""
-    from paperscope.harvest.runner import harvest
-
-    today = date.today()
-    query = {"date_from": today - timedelta(days=days - 1), "date_until": today}
-    return [harvest("hf", query, settings).directory]
-
-
-def ingest_synthetic(store: Store, settings: Settings, works: int = 1500) -> IngestCounts:
-    from paperscope.demo.synthetic import generate
-    from paperscope.sources.synthetic import SYNTHETIC_FORMAT
-
-    corpus = generate(settings.data_dir / "synthetic-demo.jsonl", works=works)
-    with corpus.path.open("rb") as stream:
-        counts = ingest_stream(
-            store, stream, SYNTHETIC_FORMAT, str(corpus.path), batch_size=settings.ingest_batch_size
-        )
-    with store.transaction() as connection:
-        link_references(connection)
+def _ingest(run: Run, paths: list[Path]) -> IngestCounts:
+    run.options = replace(run.options, paths=tuple(paths))
+    counts: IngestCounts = run_stages(run, ["ingest"])[0].details
     return counts
 
 
-def run_stages(store: Store, settings: Settings, say: Say) -> list[str]:
-    """resolve -> keyword index -> embeddings -> score, each when its stage exists."""
-    from paperscope.identity.resolve import resolve_people
-    from paperscope.identity.topics import topic_source
-
-    say("resolve: clustering authorships into people")
-    with store.transaction() as connection:
-        topics = topic_source(connection, settings.identity_topics, settings.data_dir)
-        resolve_people(connection, topics=topics)
-    done = ["resolve"]
-    from paperscope.embeddings.encoders import get_encoder
-    from paperscope.embeddings.vectors import embed_works
-    from paperscope.search.service import ensure_keyword_index
-
-    say("enrich: keyword index")
-    ensure_keyword_index(store)
-    say(f"enrich: embeddings ({settings.embedding_model})")
-    embed_works(store, get_encoder(settings.embedding_model, settings.data_dir))
-    done += ["keyword index", f"embeddings ({settings.embedding_model})"]
-    from paperscope.metrics.scoring import run_score
-
-    say("score: citations, h-index, novelty, AI score")
-    with store.transaction() as connection:
-        run_score(connection, full=True, embedding_model=settings.embedding_model)
-    done.append("score")
-    return done
-
-
-def _harvested(store: Store, settings: Settings, say: Say) -> DemoReport | None:
+def _harvested(run: Run, say: Say) -> DemoReport | None:
     """Recent real papers, or None when the network (or the source) is not there."""
     if not network_available():
         say("no network: the demo uses synthetic data")
@@ -123,15 +80,19 @@ def _harvested(store: Store, settings: Settings, say: Say) -> DemoReport | None:
     import httpx
 
     say("network: harvesting recent Hugging Face Daily Papers")
+    queries = [{"source": "hf", "days": HARVEST_DAYS - 1}]
+    run.settings = run.settings.model_copy(update={"harvest_queries": queries})
     try:
-        counts = ingest_paths(store, harvest_recent(settings))
+        results = run_stages(run, ["harvest", "ingest"])
     except (PaperscopeError, OSError, httpx.HTTPError) as error:
         say(f"harvest failed ({error}): the demo uses synthetic data")
         return None
-    if counts.new < MIN_HARVESTED:
-        say(f"harvest brought {counts.new} papers only: adding synthetic data")
+    counts: IngestCounts | None = results[-1].details
+    new = counts.new if counts is not None else 0
+    if counts is None or new < MIN_HARVESTED:
+        say(f"harvest brought {new} papers only: adding synthetic data")
         return None
-    return DemoReport("Hugging Face Daily Papers (last 7 days)", counts)
+    return DemoReport(f"Hugging Face Daily Papers (last {HARVEST_DAYS} days)", counts)
 
 
 def build_demo(
@@ -143,15 +104,21 @@ def build_demo(
     try_network: bool = True,
     say: Say = print,
 ) -> DemoReport:
+    """Ingest the demo's data, then run resolve, enrich and score (full) on it."""
+    run = Run(store, settings, RunOptions(full=True))
     if sources:
         report = DemoReport("files: " + ", ".join(str(p) for p in sources))
-        report.counts = ingest_paths(store, sources, batch_size=settings.ingest_batch_size)
+        report.counts = _ingest(run, sources)
     else:
-        report = (_harvested(store, settings, say) if try_network else None) or DemoReport(
+        report = (_harvested(run, say) if try_network else None) or DemoReport(
             f"synthetic demo data ({synthetic_works} works)"
         )
         if report.counts is None:
             say("generating a synthetic corpus (marked as synthetic on every page)")
-            report.counts = ingest_synthetic(store, settings, synthetic_works)
-    report.stages = run_stages(store, settings, say)
+            corpus = generate(settings.data_dir / "synthetic-demo.jsonl", works=synthetic_works)
+            report.counts = _ingest(run, [corpus.path])
+    for result in run_stages(run, ["resolve", "enrich", "score"]):
+        say(result.summary)
+        enriched = result.stage == "enrich"
+        report.stages.append(f"embeddings ({result.details.model})" if enriched else result.stage)
     return report

@@ -9,7 +9,7 @@ the next run continues. Every write bumps the model's generation in ``search_sta
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -17,11 +17,11 @@ import numpy.typing as npt
 from sqlalchemy import Connection, delete, insert, select, update
 
 from paperscope.embeddings.encoders import Encoder, Matrix, text_hash, work_text
+from paperscope.progress import SILENT, Progress
 from paperscope.store import Store
 from paperscope.store.schema import works
 from paperscope.store.search_schema import embeddings, search_state
 
-Progress = Callable[[int, int], None]
 """Called with (done, total) after each chunk."""
 
 CHUNK = 512
@@ -107,14 +107,12 @@ def store_vectors(
 
 
 def embed_works(
-    store: Store, encoder: Encoder, progress: Progress | None = None, batch_size: int = 32
+    store: Store, encoder: Encoder, progress: Progress = SILENT, batch_size: int = 32
 ) -> int:
     """Embed every work whose vector is missing or stale; return how many were embedded."""
     todo = stale_works(store, encoder)
     version = encoder.version
-    done = 0
-    if progress:
-        progress(0, len(todo))
+    progress.start(f"embedding ({encoder.name})", len(todo))
     for start in range(0, len(todo), CHUNK):
         chunk = todo[start : start + CHUNK]
         vectors = encoder.encode([text for _, text, _ in chunk], batch_size=batch_size)
@@ -131,9 +129,7 @@ def embed_works(
                 store_vectors(
                     connection, encoder.name, version, [rows[i] for i in keep], vectors[keep]
                 )
-        done += len(chunk)
-        if progress:
-            progress(done, len(todo))
+        progress.advance(len(chunk))
     return len(todo)
 
 

@@ -10,7 +10,7 @@ clusters did not change. Stored corrections and ORCIDs are hard constraints eith
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, insert, select, update
@@ -29,9 +29,8 @@ from paperscope.identity.loading import (
 from paperscope.identity.model import PairwiseModel, default_model
 from paperscope.identity.signatures import blocks
 from paperscope.identity.topics import TopicSource
+from paperscope.progress import SILENT, Progress
 from paperscope.store.schema import authorships, people
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +48,7 @@ def resolve_people(
     *,
     full: bool = False,
     model: PairwiseModel | None = None,
-    progress: Progress | None = None,
+    progress: Progress = SILENT,
     topics: TopicSource | None = None,
 ) -> ResolveReport:
     """Cluster authorships into people; `topics` gives title embeddings for the pairwise
@@ -73,11 +72,11 @@ def resolve_people(
     grouped = _blocks_with_constraints(stored, rules)
     created = removed = 0
     old_people = {s.person_id for s in stored if s.person_id is not None}
-    for done, (key, members) in enumerate(sorted(grouped.items()), start=1):
+    progress.start("clustering name blocks", len(grouped))
+    for key, members in sorted(grouped.items()):
         drafts = cluster_block(members, rules, model, full, topics)
         created += _write(connection, key, drafts)
-        if progress:
-            progress(done, len(grouped))
+        progress.advance()
     if full:
         removed = _remove_orphans(connection)
     elif old_people:

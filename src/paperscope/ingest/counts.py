@@ -25,6 +25,10 @@ class IngestCounts:
     authors: int = 0
     skipped_files: int = 0
     """Files in a folder or archive whose format was not recognised."""
+    references_linked: int = 0
+    """Ends of reference edges (citing or cited) linked to stored works at the end of the
+    ingest, by identifier, then by title and year: new edges, and older ones a new work now
+    resolves."""
 
     def add(self, other: IngestCounts) -> None:
         for spec in fields(self):

@@ -4,37 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 
 from paperscope.errors import MalformedRecordError, PaperscopeError, UnknownFormatError
 from paperscope.ingest.counts import IngestCounts
 from paperscope.ingest.reader import Failed, FileSkipped, FileStarted, Results, read_events
-from paperscope.ingest.references import link_references
+from paperscope.ingest.references import resolve_references
 from paperscope.ingest.writer import BatchWriter, FileResult
+from paperscope.progress import SILENT, Progress
 from paperscope.sources.base import Format, Malformed, ParseResult
 from paperscope.sources.detect import all_formats, format_named
 from paperscope.store import Store
-
-
-class IngestProgress(Protocol):
-    """What the pipeline tells a progress display (the CLI draws a rich bar with it)."""
-
-    def file_started(self, name: str, format_name: str) -> None: ...
-
-    def records_done(self, count: int) -> None: ...
-
-    def file_skipped(self, name: str, reason: str) -> None: ...
-
-
-class SilentProgress:
-    def file_started(self, name: str, format_name: str) -> None:
-        pass
-
-    def records_done(self, count: int) -> None:
-        pass
-
-    def file_skipped(self, name: str, reason: str) -> None:
-        pass
 
 
 class _BatchBuffer:
@@ -44,9 +24,7 @@ class _BatchBuffer:
     small files (ACM-CR's 904 BibTeX files) is not committed file by file.
     """
 
-    def __init__(
-        self, store: Store, *, strict: bool, batch_size: int, progress: IngestProgress
-    ) -> None:
+    def __init__(self, store: Store, *, strict: bool, batch_size: int, progress: Progress) -> None:
         self.store = store
         self.strict = strict
         self.batch_size = batch_size
@@ -73,7 +51,7 @@ class _BatchBuffer:
         with self.store.transaction() as connection:
             for fmt, results in self.groups:
                 self.counts.add(BatchWriter(connection, fmt.name).write(results))
-        self.progress.records_done(self.size)
+        self.progress.advance(self.size)
         self.groups, self.size = [], 0
 
 
@@ -85,15 +63,14 @@ def ingest_stream(
     *,
     strict: bool = False,
     batch_size: int = 5000,
-    progress: IngestProgress | None = None,
+    progress: Progress = SILENT,
 ) -> IngestCounts:
     """Parse one stream and write it in batches, each batch one transaction."""
-    buffer = _BatchBuffer(
-        store, strict=strict, batch_size=batch_size, progress=progress or SilentProgress()
-    )
+    buffer = _BatchBuffer(store, strict=strict, batch_size=batch_size, progress=progress)
     for result in fmt.parse(stream):
         buffer.add(file_name, fmt, result)
     buffer.flush()
+    _link(store, buffer.counts)
     return buffer.counts
 
 
@@ -112,11 +89,10 @@ def ingest_paths(
     format_name: str | None = None,
     strict: bool = False,
     batch_size: int = 5000,
-    progress: IngestProgress | None = None,
+    progress: Progress = SILENT,
 ) -> IngestCounts:
     """Ingest files, folders and archives. A file named explicitly must be recognised;
     unrecognised files inside a folder or archive (READMEs, licences) are skipped and counted."""
-    progress = progress or SilentProgress()
     for path in paths:
         if not path.exists():
             raise PaperscopeError(f"{path}: no such file or folder")
@@ -130,14 +106,19 @@ def ingest_paths(
             for result in event.results:
                 buffer.add(event.name, fmt, result)
         elif isinstance(event, FileStarted):
-            progress.file_started(event.name, event.format_name)
+            progress.start(f"{event.format_name}: {Path(event.name).name}")
         elif isinstance(event, FileSkipped):
             buffer.counts.skipped_files += 1
-            progress.file_skipped(event.name, event.reason)
+            progress.note(f"skipped {event.name}: {event.reason}")
         else:  # what was read before the failure is kept, like any finished batch
             buffer.flush()
             _raise(event)
     buffer.flush()
-    with store.transaction() as connection:
-        link_references(connection)
+    _link(store, buffer.counts)
     return buffer.counts
+
+
+def _link(store: Store, counts: IngestCounts) -> None:
+    """Link reference edges to the works now stored (ingest owns the references table)."""
+    with store.transaction() as connection:
+        counts.references_linked += resolve_references(connection)

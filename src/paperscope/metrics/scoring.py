@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,10 +23,10 @@ import numpy.typing as npt
 from sqlalchemy import Connection, Table, delete, insert, select
 
 from paperscope.definitions import RECENT_YEARS, VERSION
-from paperscope.ingest.references import resolve_references
 from paperscope.metrics.corpus import Corpus, load_corpus
 from paperscope.metrics.person_scores import person_rows
 from paperscope.metrics.work_scores import WorkScores, score_works
+from paperscope.progress import SILENT, Progress
 from paperscope.store.metrics_schema import metrics_state, person_metrics, work_metrics
 
 _CHUNK = 1000
@@ -70,7 +70,7 @@ def run_score(
     full: bool = False,
     today: date | None = None,
     embedding_model: str | None = None,
-    progress: bool = False,
+    progress: Progress = SILENT,
 ) -> ScoreReport:
     today = today or date.today()
     stored_version = connection.execute(
@@ -78,34 +78,31 @@ def run_score(
     ).scalar_one_or_none()
     full = full or stored_version != VERSION
     report = ScoreReport(full=full)
-    with _Steps(report, progress) as step:
-        with step("load"):
-            resolve_references(connection)  # idempotent: counts see every linkable edge
-            corpus = load_corpus(connection)
-            stored = _stored_rows(connection, work_metrics, "work_id") if not full else {}
-        with step("works"):
-            scores = score_works(
-                connection, corpus, stored, today=today, embedding_model=embedding_model
-            )
-        with step("write works"):
-            rows = _work_rows(corpus, scores)
-            report.written_works = _write_changed(connection, work_metrics, "work_id", rows, stored)
-        with step("people"):
-            people = person_rows(corpus, scores, _recent(corpus, today))
-            old = _stored_rows(connection, person_metrics, "person_key") if not full else {}
-        with step("write people"):
-            report.written_people = _write_changed(
-                connection, person_metrics, "person_key", people, old
-            )
-            stale = sorted(set(old) - {row["person_key"] for row in people})
-            for start in range(0, len(stale), _CHUNK):
-                chunk = stale[start : start + _CHUNK]
-                connection.execute(
-                    delete(person_metrics).where(person_metrics.c.person_key.in_(chunk))
-                )
-            report.deleted_people = len(stale)
-            _set_state(connection, "definition_version", VERSION)
-            _set_state(connection, "scored_on", today.isoformat())
+    step = _Steps(report, progress).step
+    with step("load"):
+        corpus = load_corpus(connection)
+        stored = _stored_rows(connection, work_metrics, "work_id") if not full else {}
+    with step("works"):
+        scores = score_works(
+            connection, corpus, stored, today=today, embedding_model=embedding_model
+        )
+    with step("write works"):
+        rows = _work_rows(corpus, scores)
+        report.written_works = _write_changed(connection, work_metrics, "work_id", rows, stored)
+    with step("people"):
+        people = person_rows(corpus, scores, _recent(corpus, today))
+        old = _stored_rows(connection, person_metrics, "person_key") if not full else {}
+    with step("write people"):
+        report.written_people = _write_changed(
+            connection, person_metrics, "person_key", people, old
+        )
+        stale = sorted(set(old) - {row["person_key"] for row in people})
+        for start in range(0, len(stale), _CHUNK):
+            chunk = stale[start : start + _CHUNK]
+            connection.execute(delete(person_metrics).where(person_metrics.c.person_key.in_(chunk)))
+        report.deleted_people = len(stale)
+        _set_state(connection, "definition_version", VERSION)
+        _set_state(connection, "scored_on", today.isoformat())
     report.works = corpus.size
     report.recomputed_works = scores.recomputed
     report.people = len(people)
@@ -200,33 +197,15 @@ def _set_state(connection: Connection, key: str, value: str) -> None:
 
 
 class _Steps:
-    """Times each step into the report; shows a progress bar on a terminal."""
+    """Times each step into the report and tells the progress display."""
 
-    def __init__(self, report: ScoreReport, visible: bool) -> None:
+    def __init__(self, report: ScoreReport, progress: Progress) -> None:
         self.report = report
-        self.visible = visible
-        self.progress: Any = None
-        self.task: Any = None
-
-    def __enter__(self) -> Callable[[str], Any]:
-        if self.visible:
-            from rich.progress import Progress
-
-            self.progress = Progress(transient=True)
-            self.progress.start()
-            self.task = self.progress.add_task("score", total=5)
-        return self.step
-
-    def __exit__(self, *exc: object) -> None:
-        if self.progress is not None:
-            self.progress.stop()
+        self.progress = progress
 
     @contextmanager
     def step(self, name: str) -> Iterator[None]:
-        if self.progress is not None:
-            self.progress.update(self.task, description=f"score: {name}")
+        self.progress.start(f"score: {name}")
         started = time.perf_counter()
         yield
         self.report.seconds[name] = time.perf_counter() - started
-        if self.progress is not None:
-            self.progress.advance(self.task)

@@ -34,6 +34,7 @@ from paperscope.notify.mailer import Abandoned, MailConnection, SendError
 from paperscope.notify.messages import base, digest_message, mail_domain
 from paperscope.notify.periods import window_of
 from paperscope.notify.selection import Pick, Pool, load_entries, pick
+from paperscope.progress import SILENT, Progress
 from paperscope.store import Store
 from paperscope.store.accounts_schema import deliveries
 from paperscope.store.accounts_schema import subscriptions as subscriptions_table
@@ -314,7 +315,7 @@ def send_digests(
     encoder_factory: Callable[[], Encoder],
     backoff: Sequence[float] = BACKOFF,
     sleep: Callable[[float], None] = time.sleep,
-    progress: Callable[[Outcome], None] | None = None,
+    progress: Progress = SILENT,
 ) -> RunReport:
     """Plan this period's window, then send everything owed for the period (old failures too)."""
     report = RunReport(period, now)
@@ -322,7 +323,9 @@ def send_digests(
     report.outcomes.extend(quiet)
     sender = _Sender(store, settings, now, sleep)
     try:
-        for due in _owed(store, period):
+        owed = _owed(store, period)
+        progress.start(f"sending {period} digests", len(owed))
+        for due in owed:
             outcome = _resolve_or_cancel(store, due, now)
             if outcome is None and sender.unreachable:
                 note = "not tried: the SMTP server is unreachable; kept for the next run"
@@ -337,8 +340,8 @@ def send_digests(
             if outcome is None:
                 outcome = sender.send(due, backoff)
             report.outcomes.append(outcome)
-            if progress is not None:
-                progress(outcome)
+            progress.advance()
+            progress.note(f"{outcome.state:>11} {outcome.email}")
     finally:
         sender.close()
     return report

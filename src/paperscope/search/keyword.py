@@ -3,9 +3,8 @@
 Fields: title (weighted highest), abstract, authors, venue. The index is kept in step with
 the works by a queue: triggers (see migration 0002_search) add a work to ``search_pending``
 whenever it is inserted, deleted or its title, abstract, venue or authorships change;
-``refresh_keyword_index`` re-indexes exactly the queued works. ``paperscope enrich`` runs it,
-and every search runs it first when the queue is not empty, so results are never stale
-after an ingest, a re-ingest or a merge.
+``refresh_keyword_index`` re-indexes exactly the queued works. The ingest stage runs it last,
+so results are never stale after an ingest, a re-ingest or a merge; searching only reads.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from paperscope.embeddings.index import open_index
 from paperscope.embeddings.vectors import has_embeddings, load_embeddings
 from paperscope.errors import NotFoundError, QueryError
 from paperscope.search.filters import SearchFilters, filter_conditions
-from paperscope.search.keyword import keyword_page, pending_count, refresh_keyword_index
+from paperscope.search.keyword import keyword_page
 from paperscope.search.query import ParsedQuery, Term, check_length, parse_query
 from paperscope.store import Store
 from paperscope.store.schema import works
@@ -75,14 +75,6 @@ def _check_paging(page: int, per_page: int, window: int | None) -> None:
         raise QueryError(f"page must be 1 or more (got {page})")
     if window is not None and (page - 1) * per_page >= window:
         raise QueryError(f"page {page} is out of range: ranked results stop at {window}")
-
-
-def ensure_keyword_index(store: Store) -> None:
-    """Index queued works first, so a search never misses a work ingested since."""
-    with store.connect() as connection:
-        waiting = pending_count(connection)
-    if waiting:
-        refresh_keyword_index(store)
 
 
 # --- keyword ------------------------------------------------------------------------------
@@ -242,7 +234,6 @@ def _keyword_results(
 def search(store: Store, request: SearchRequest, settings: Settings) -> SearchResults:
     """Run ``request``: QueryError for a bad query, mode, filter or page."""
     query = _validate(request)
-    ensure_keyword_index(store)
     if request.mode == "keyword":
         return _keyword_results(store, query, request)
     if request.mode == "rerank":
@@ -319,7 +310,6 @@ def search_by_text(
     semantic = _semantic(store, settings, text, filters, page * per_page)
     request = SearchRequest(text[:2000], "semantic", filters, page, per_page)
     if semantic is None:
-        ensure_keyword_index(store)
         words = _key_terms(text)
         return _keyword_results(store, words, request, NO_EMBEDDINGS, any_term=True)
     hits = [SearchHit(w, s, None, rank) for rank, (w, s) in enumerate(semantic[0], 1)]
@@ -359,7 +349,6 @@ def similar_works(
         found = index.search(vector, limit + 1)
         ranked = [(w, s) for w, s in found if w != work_id][:limit]
         return tuple(SearchHit(w, s, None, r) for r, (w, s) in enumerate(ranked, 1))
-    ensure_keyword_index(store)
     query = _key_terms(work_text(row.title, row.abstract))
     with store.connect() as connection:
         page = keyword_page(connection, query, [works.c.id != work_id], limit, operator="OR")

@@ -10,6 +10,7 @@ from paperscope.sources.base import Format
 
 # Most specific first: a JSON Lines sniffer must not claim an OpenAlex API response.
 FORMAT_MODULES = (
+    "synthetic",
     "arxiv_atom",
     "arxiv_oai",
     "arxiv_kaggle",

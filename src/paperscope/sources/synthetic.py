@@ -63,3 +63,4 @@ def _sniff(head: bytes, filename: str) -> bool:
 
 
 SYNTHETIC_FORMAT = Format(FORMAT_NAME, "synthetic demo data (paperscope demo)", _sniff, _parse)
+FORMATS = (SYNTHETIC_FORMAT,)

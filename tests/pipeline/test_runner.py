@@ -1,0 +1,87 @@
+"""The pipeline: stages run by name through one runner, each writing only its own tables."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from paperscope.config import Settings
+from paperscope.errors import PaperscopeError
+from paperscope.pipeline.runner import run_stages
+from paperscope.pipeline.stages import STAGES, WRITES, Run, RunOptions
+from paperscope.store import Store
+from paperscope.store.schema import metadata, references, work_ids
+
+DATA = Path(__file__).parent.parent / "data"
+
+
+def _settings(tmp_path: Path) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=tmp_path / "data",
+        embedding_model="hashing",
+        identity_topics="none",
+    )
+
+
+def _fingerprints(store: Store) -> dict[str, str]:
+    """A digest of every table's rows, to tell which tables a stage changed."""
+    digests = {}
+    with store.connect() as connection:
+        for name, table in sorted(metadata.tables.items()):
+            rows = sorted(repr(tuple(row)) for row in connection.execute(select(table)))
+            digests[name] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+    return digests
+
+
+def test_each_stage_writes_only_its_own_tables(store: Store, tmp_path: Path) -> None:
+    run = Run(store, _settings(tmp_path), RunOptions(paths=(DATA / "aan",), full=True))
+    changed_by = {}
+    for name in ("ingest", "resolve", "enrich", "score"):
+        before = _fingerprints(store)
+        result = run_stages(run, [name])[0]
+        after = _fingerprints(store)
+        changed_by[name] = {table for table in before if before[table] != after[table]}
+        assert result.stage == name and result.summary.startswith(name)
+    for name, changed in changed_by.items():
+        assert changed, f"{name} changed nothing"
+        assert changed <= WRITES[name], f"{name} wrote {sorted(changed - WRITES[name])}"
+    assert "references" in changed_by["ingest"]  # ingest links the references it reads
+    assert "references" not in changed_by["score"]
+
+
+def test_ingest_leaves_no_linkable_reference_unlinked(store: Store, tmp_path: Path) -> None:
+    run = Run(store, _settings(tmp_path), RunOptions(paths=(DATA / "aan",)))
+    counts = run_stages(run, ["ingest"])[0].details
+    stored = select(work_ids.c.work_id).where(
+        work_ids.c.scheme == references.c.cited_scheme,
+        work_ids.c.value == references.c.cited_value,
+    )
+    with store.connect() as connection:
+        linked = connection.execute(
+            select(references.c.id).where(references.c.cited_work_id.is_not(None))
+        ).all()
+        unlinked = connection.execute(
+            select(references.c.id).where(references.c.cited_work_id.is_(None), stored.exists())
+        ).all()
+    assert linked and not unlinked
+    assert counts.references_linked >= len(linked)
+
+
+def test_a_stage_with_nothing_new_ends_the_run(store: Store, tmp_path: Path) -> None:
+    run = Run(store, _settings(tmp_path), RunOptions(paths=()))
+    results = run_stages(run, ["ingest", "resolve", "enrich", "score"])
+    assert [r.stage for r in results] == ["ingest"]
+    assert results[0].nothing_new and results[0].summary == "ingest: nothing to do"
+
+
+def test_unknown_stages_are_refused_before_any_runs(store: Store, tmp_path: Path) -> None:
+    run = Run(store, _settings(tmp_path), RunOptions(paths=(DATA / "aan",)))
+    with pytest.raises(PaperscopeError, match="unknown stage 'embed'"):
+        run_stages(run, ["ingest", "embed"])
+    with store.connect() as connection:
+        assert connection.execute(select(references.c.id).limit(1)).first() is None
+    assert list(STAGES) == ["harvest", "ingest", "resolve", "enrich", "score", "notify"]
