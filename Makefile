@@ -27,6 +27,7 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src
+	$(BIN)/lint-imports
 	$(BIN)/mypy $(TEST_HELPERS)
 	for conftest in tests/*/conftest.py; do $(BIN)/mypy $$conftest || exit 1; done
 

@@ -89,7 +89,7 @@ def test_author_by_printed_name(web_client: TestClient) -> None:
 def test_trending_page_and_api(web_client: TestClient) -> None:
     body = web_client.get("/api/trending").json()
     assert body["entries"]
-    for item in body["entries"]:  # DESIGN.md §5, recomputed from what the API returns
+    for item in body["entries"]:  # the trending formula, recomputed from what the API returns
         expected = ((item["entry"]["upvotes"] or 0) + 1) / (item["age_hours"] + 2) ** 1.5
         assert abs(item["trending_score"] - expected) < 1e-4 * max(expected, 1e-6) + 1e-6
     scores = [item["trending_score"] for item in body["entries"]]

@@ -1,4 +1,4 @@
-"""Search and similar papers (issue 4): `paperscope search`, `similar` and `enrich`."""
+"""Search and similar papers: `paperscope search`, `similar` and `enrich`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`paperscope serve`: the web app and JSON API (issue 6)."""
+"""`paperscope serve`: the web app and JSON API."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The impact model behind the AI score (DESIGN.md §5), as pure functions over arrays.
+"""The impact model behind the AI score (docs/metrics.md), as pure functions over arrays.
 
 Features of a work: its text vector (reduced to a few components), its venue and category
 (each encoded as the mean training label of works sharing it, smoothed), the number of

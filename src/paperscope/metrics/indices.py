@@ -1,4 +1,4 @@
-"""Bibliometric indices of a list of per-work citation counts (DESIGN.md §5)."""
+"""Bibliometric indices of a list of per-work citation counts (docs/metrics.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Paper novelty and cohort percentiles: pure functions over arrays (DESIGN.md §5).
+"""Paper novelty and cohort percentiles: pure functions over arrays (docs/metrics.md).
 
 Novelty of a work = 1 - the highest cosine similarity between its vector and the vector of
 any strictly earlier work (earlier publication day). A work with no earlier work, or with no

@@ -24,7 +24,7 @@ def api_daily(request: Request, date: str | None = None) -> DailyList:
     return views.daily_view(context_of(request), parse_day(date))
 
 
-@router.get("/trending", summary="Papers ranked by upvotes decayed by age (DESIGN.md §5)")
+@router.get("/trending", summary="Papers ranked by upvotes decayed by age (see /about)")
 def api_trending(request: Request, limit: str | None = None) -> views.TrendingPage:
     count = parse_int(limit, "limit", default=50, low=1, high=200)
     return views.trending_view(context_of(request), count)
