@@ -10,7 +10,8 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from paperscope.errors import NotFoundError, QueryError
 from paperscope.identity import corrections
 from paperscope.names import name_key
-from paperscope.store.schema import authorships, people, work_ids, works
+from paperscope.read.works import work_id_for
+from paperscope.store.schema import authorships, people, works
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,17 +79,12 @@ def merge_people(connection: Connection, keep: int, other: int) -> int:
 
 def work_id_of(connection: Connection, reference: str) -> int:
     """A work by row id (`12`) or external id (`arxiv:2104.12255`, `doi:10...`)."""
-    if reference.isdigit():
-        return int(reference)
-    scheme, _, value = reference.partition(":")
-    if not value:
+    if not reference.isdigit() and ":" not in reference:
         raise QueryError(f"{reference!r} is neither a work id nor scheme:value")
-    found = connection.execute(
-        select(work_ids.c.work_id).where(work_ids.c.scheme == scheme, work_ids.c.value == value)
-    ).scalar()
+    found = work_id_for(connection, reference)
     if found is None:
         raise NotFoundError(f"no work {reference!r}")
-    return int(found)
+    return found
 
 
 def split_person(connection: Connection, person_id: int, work_refs: Sequence[str]) -> int:

@@ -1,9 +1,9 @@
 """The contract every format module follows.
 
-A format module exposes `FORMATS`, a tuple of `Format(...)`: each a name, a `sniff` that recognises the
-format from the first bytes of a file (and its name, as a hint only), and a `parse` that
-streams records out of a binary file object. `parse` never raises for one bad record: it
-yields `Malformed` naming the position, the field and the reason, and goes on.
+A format module exposes `FORMATS`, a tuple of `Format(...)`: each a name, a `sniff` that
+recognises the format from the first bytes of a file (and its name, as a hint only), and a
+`parse` that streams records out of a binary file object. `parse` never raises for one bad
+record: it yields `Malformed` naming the position, the field and the reason, and goes on.
 """
 
 from __future__ import annotations
