@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import itertools
 import json
 import os
 import random
 from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,8 +34,22 @@ from sqlalchemy import (
 from sqlalchemy.engine.interfaces import CacheStats
 from sqlalchemy.sql import Executable
 
+import paperscope
+from paperscope.identity import loading as identity_loading
+from paperscope.read.people import PersonRef, person_summary
+from paperscope.read.works import citing_years, load_works, upvote_counts
 from paperscope.store import Store
+from paperscope.store.accounts_schema import user_upvotes, users
 from paperscope.store.ids import in_list
+from paperscope.store.metrics_schema import work_metrics
+from paperscope.store.schema import (
+    authorships,
+    code_links,
+    people,
+    references,
+    reported_citations,
+    works,
+)
 from pgserver import PgServer
 
 metadata = MetaData()
@@ -340,3 +357,237 @@ def test_postgresql_plan_scans_the_index(pg_big: Store) -> None:
         assert any(kind in index_scans and used == index for kind, used in plans[name]), plans
         assert ("Seq Scan", None) not in plans[name], plans
     assert ("Seq Scan", None) in plans["control"]
+
+
+# The call sites: the loaders take lists longer than any statement binds, in one statement each.
+
+MANY = 40_000  # more ids than SQLite's 32766 variables per statement
+
+
+def _expected_upvotes(work_id: int) -> int | None:
+    source, local = work_id % 5 or None, int(work_id % 13 == 0)
+    return None if source is None and not local else (source or 0) + local
+
+
+@pytest.fixture
+def many_works(store: Store) -> Store:
+    """MANY works by person 1 (a third with a co-author), each citing the one before it,
+    some with code, reported citations, scores and local upvotes."""
+    with store.transaction() as connection:
+        connection.execute(insert(people), [{"id": 1, "canonical_name": "Ada Lovelace"}])
+        connection.execute(
+            insert(users), [{"id": 1, "email": "u@example.org", "created_at": datetime(2024, 1, 1)}]
+        )
+        ids = range(1, MANY + 1)
+        connection.execute(
+            insert(works),
+            [
+                {"id": i, "title": f"Work {i}", "title_key": f"work {i}", "year": 2000 + i % 20}
+                | {"primary_category": "cs.CL", "upvotes": i % 5 or None}
+                for i in ids
+            ],
+        )
+        ada = {"position": 0, "name": "Ada Lovelace", "name_key": "ada lovelace", "person_id": 1}
+        alan = {"position": 1, "name": "Alan Turing", "name_key": "alan turing", "person_id": None}
+        connection.execute(
+            insert(authorships),
+            [{"work_id": i, **ada} for i in ids] + [{"work_id": i, **alan} for i in ids[2::3]],
+        )
+        connection.execute(
+            insert(references),
+            [
+                {"citing_scheme": "w", "citing_value": f"{i}", "citing_work_id": i}
+                | {"cited_scheme": "w", "cited_value": f"{i - 1}", "cited_work_id": i - 1}
+                for i in ids[1:]
+            ],
+        )
+        connection.execute(
+            insert(code_links),
+            [{"work_id": i, "url": f"https://code.test/{i}", "origin": "t"} for i in ids[::1000]],
+        )
+        connection.execute(
+            insert(reported_citations),
+            [{"work_id": i, "source": "s2", "count": 3} for i in ids[6::7]],
+        )
+        connection.execute(insert(work_metrics), [_metrics(i) for i in ids[10::11]])
+        connection.execute(
+            insert(user_upvotes),
+            [{"user_id": 1, "work_id": i, "created_at": datetime(2024, 1, 1)} for i in ids[12::13]],
+        )
+    return store
+
+
+def _metrics(work_id: int) -> dict[str, Any]:
+    return {
+        "work_id": work_id,
+        "in_corpus_citations": 0,
+        "citations": 0,
+        "citation_source": "corpus",
+        "ai_score": work_id / MANY,
+        "definition_version": "test",
+    }
+
+
+def test_loaders_take_more_ids_than_a_statement_binds(many_works: Store) -> None:
+    """Works, upvotes, citing years, a profile's summary and identity signatures of 40k ids."""
+    wanted = [*range(MANY, 0, -1), MANY + 5, 7, -1]  # reversed, unknown ids, a repeat
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    with many_works.connect() as connection:
+        event.listen(connection, "before_cursor_execute", count)
+        load_works(connection, [7])
+        for_one = len(statements)
+        loaded = load_works(connection, wanted, authors_limit=None, today=date(2025, 1, 1))
+        for_many = len(statements) - for_one
+        upvotes = upvote_counts(connection, wanted)
+        years = citing_years(connection, range(1, MANY + 1))
+        event.remove(connection, "before_cursor_execute", count)
+        summary = person_summary(connection, PersonRef(1, ""))
+        ids = list(connection.execute(select(authorships.c.id)).scalars())
+        stored = identity_loading.load(connection, [*ids, *ids[:10]])  # repeats load once
+
+    assert for_many == for_one  # no chunks: as many statements for 40k ids as for one
+    assert [w.work_id for w in loaded] == list(range(MANY, 0, -1))
+    for work in loaded:
+        i = work.work_id
+        names = ["Ada Lovelace", "Alan Turing"] if i % 3 == 0 else ["Ada Lovelace"]
+        cited = int(i < MANY)
+        reported = 3 if i % 7 == 0 else None
+        assert [a.name for a in work.authors] == names, i
+        assert (work.title, work.year, work.author_count) == (
+            f"Work {i}",
+            2000 + i % 20,
+            len(names),
+        )
+        assert work.code_urls == ((f"https://code.test/{i}",) if i % 1000 == 1 else ()), i
+        assert (work.in_corpus_citations, work.reported_citations) == (cited, reported), i
+        assert work.citations == max(cited, reported or 0), i
+        assert work.upvotes == _expected_upvotes(i), i
+        assert work.ai_score == (pytest.approx(i / MANY) if i % 11 == 0 else None), i
+    assert upvotes == {i: _expected_upvotes(i) or 0 for i in range(1, MANY + 1)}
+    assert sorted(years) == sorted(2000 + i % 20 for i in range(2, MANY + 1))
+    assert (summary.papers, summary.first_year, summary.last_year) == (MANY, 2000, 2019)
+    assert summary.top_categories == ("cs.CL",)
+    assert [(c.name, c.shared_works) for c in summary.top_coauthors] == [("Alan Turing", MANY // 3)]
+    assert [s.signature.key for s in stored] == sorted(ids)
+    assert len(stored) == MANY + MANY // 3
+    by_work = {s.signature.work: s.signature for s in stored if s.position == 0}
+    assert by_work[3].coauthors == ("Alan Turing",)
+    assert by_work[3].cites == frozenset({2})
+    assert by_work[MANY].title == f"Work {MANY}"
+
+
+# No query binds a Python list by hand: `in_list` does it (one parameter, no chunks).
+
+SOURCE = Path(paperscope.__file__).parent
+LIST_BIND_EXCEPTIONS: dict[str, str] = {
+    # "module/path.py:function": "why this function may bind a list itself",
+}
+"""Functions allowed to bind an expanding list themselves, each with its reason."""
+
+
+def list_binds(source: str) -> list[tuple[int, str]]:
+    """(line, function) of each `bindparam(..., expanding=True)` and each `.in_(x)` /
+    `.not_in(x)` / `.notin_(x)` whose `x` is not a query (`select(...)...`, `.subquery()`,
+    `.scalar_subquery()`, or a name the function assigns only such), nor a literal tuple,
+    list or set of constants."""
+    found: list[tuple[int, str]] = []
+
+    def visit(node: ast.AST, function: str, queries: set[str]) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            function, queries = node.name, _query_names(node)
+        if isinstance(node, ast.Call):
+            expanding = any(
+                k.arg == "expanding" and isinstance(k.value, ast.Constant) and k.value.value
+                for k in node.keywords
+            )
+            membership = isinstance(node.func, ast.Attribute) and node.func.attr in {
+                "in_", "not_in", "notin_",
+            }  # fmt: skip
+            if expanding or (
+                membership and not all(_fixed(a) or _query(a, queries) for a in node.args)
+            ):
+                found.append((node.lineno, function))
+        for child in ast.iter_child_nodes(node):
+            visit(child, function, queries)
+
+    visit(ast.parse(source), "<module>", set())
+    return found
+
+
+def _fixed(node: ast.expr) -> bool:
+    """A tuple, list or set written out of constants: `("pending", "sending")`."""
+    return isinstance(node, ast.Tuple | ast.List | ast.Set) and all(
+        isinstance(e, ast.Constant) for e in node.elts
+    )
+
+
+def _query(node: ast.expr, names: set[str]) -> bool:
+    """`select(...)` and anything chained on it, a `.subquery()`/`.scalar_subquery()`, or a
+    name in `names`."""
+    if isinstance(node, ast.Name):
+        return node.id in names
+    while isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Name):
+            return func.id == "select"
+        if not isinstance(func, ast.Attribute):
+            return False
+        if func.attr in {"subquery", "scalar_subquery"}:
+            return True
+        node = func.value
+    return False
+
+
+def _query_names(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """Names the function assigns, every time, a query."""
+    values: dict[str, list[ast.expr]] = {}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    values.setdefault(target.id, []).append(node.value)
+        elif isinstance(node, ast.AnnAssign | ast.AugAssign) and isinstance(node.target, ast.Name):
+            values.setdefault(node.target.id, []).append(node.value or ast.Constant(None))
+    return {name for name, assigned in values.items() if all(_query(v, set()) for v in assigned)}
+
+
+def test_list_binds_rule() -> None:
+    sample = """
+def flagged(connection, ids, rows):
+    others = list(ids)
+    a = t.c.id.in_(ids)
+    b = t.c.id.in_(bindparam("ids", expanding=True))
+    c = t.c.id.in_([r[0] for r in rows])
+    d = ~t.c.id.not_in(others)
+    e = t.c.id.in_((1, n))
+
+def allowed(connection):
+    sub = select(t.c.id).where(t.c.x == 1)
+    a = t.c.id.in_(select(u.c.id).where(u.c.y > 2).distinct())
+    b = t.c.id.not_in(sub)
+    c = t.c.state.in_(("pending", "sending"))
+    d = t.c.id.in_(target.scalar_subquery())
+    e = in_list(t.c.id, ids)
+"""
+    lines = sample.splitlines()
+    flagged = [(function, lines[line - 1].strip()[0]) for line, function in list_binds(sample)]
+    # b twice: the expanding bindparam, and an in_ of something that is not a query.
+    expected = [("flagged", name) for name in ("a", "b", "b", "c", "d", "e")]
+    assert flagged == expected
+
+
+def test_no_query_binds_an_expanding_list() -> None:
+    found = []
+    for path in sorted(SOURCE.rglob("*.py")):
+        module = path.relative_to(SOURCE).as_posix()
+        for line, function in list_binds(path.read_text(encoding="utf-8")):
+            if f"{module}:{function}" not in LIST_BIND_EXCEPTIONS:
+                found.append(f"{module}:{line} in {function}()")
+    assert not found, (
+        "bind lists of ids or keys with paperscope.store.ids.in_list(column, values) "
+        f"(or list the function in LIST_BIND_EXCEPTIONS with a reason): {found}"
+    )

@@ -7,6 +7,7 @@ deployment built from the same texts): with MiniLM at ~15 texts/s that is hours 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,15 +38,14 @@ class CachedEncoder:
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> Matrix:
         hashes = [text_hash(text) for text in texts]
-        found: dict[str, bytes] = {}
-        for start in range(0, len(hashes), 500):
-            part = hashes[start : start + 500]
-            marks = ", ".join("?" * len(part))
-            cursor = self._db.execute(
-                f"SELECT hash, vector FROM vectors WHERE version = ? AND hash IN ({marks})",
-                [self.version, *part],
-            )
-            found.update(cursor)
+        # One parameter for all the hashes, as store.ids.in_list binds lists on SQLite (this
+        # file is plain sqlite3, not SQLAlchemy).
+        cursor = self._db.execute(
+            "SELECT hash, vector FROM vectors "
+            "WHERE version = ? AND hash IN (SELECT value FROM json_each(?))",
+            [self.version, json.dumps(hashes)],
+        )
+        found: dict[str, bytes] = dict(cursor)
         missing = [i for i, digest in enumerate(hashes) if digest not in found]
         self.hits += len(texts) - len(missing)
         self.misses += len(missing)

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from paperscope.embeddings.encoders import Encoder, Matrix, text_hash, work_text
 from paperscope.progress import SILENT, Progress
 from paperscope.store import Store
+from paperscope.store.ids import in_list
 from paperscope.store.schema import works
 from paperscope.store.search_schema import embeddings, search_state
 
@@ -90,7 +91,7 @@ def store_vectors(
     """Replace the vectors of ``rows`` ((work id, text hash) pairs) for ``model``."""
     ids = [work_id for work_id, _ in rows]
     connection.execute(
-        delete(embeddings).where(embeddings.c.model == model, embeddings.c.work_id.in_(ids))
+        delete(embeddings).where(embeddings.c.model == model, in_list(embeddings.c.work_id, ids))
     )
     values: list[dict[str, Any]] = [
         {
@@ -121,7 +122,7 @@ def embed_works(
             # A work deleted since it was read would violate the foreign key: skip it.
             alive = set(
                 connection.execute(
-                    select(works.c.id).where(works.c.id.in_([r[0] for r in rows]))
+                    select(works.c.id).where(in_list(works.c.id, [r[0] for r in rows]))
                 ).scalars()
             )
             keep = [i for i, row in enumerate(rows) if row[0] in alive]
@@ -149,14 +150,9 @@ def load_embeddings(
         .where(embeddings.c.model == model_name)
         .order_by(embeddings.c.work_id)
     )
-    if work_ids is None:
-        rows = connection.execute(query).all()
-    else:  # in slices: SQLite bounds the number of bound parameters
-        wanted = sorted(set(work_ids))
-        rows = []
-        for start in range(0, len(wanted), 10_000):
-            part = wanted[start : start + 10_000]
-            rows += connection.execute(query.where(embeddings.c.work_id.in_(part))).all()
+    if work_ids is not None:
+        query = query.where(in_list(embeddings.c.work_id, work_ids))
+    rows = connection.execute(query).all()
     ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
     if not rows:
         return ids, np.zeros((0, 0), dtype=np.float32)

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, or_, select
+from sqlalchemy import Connection, insert, select
 
 from paperscope.store.identity_schema import identity_correction_members, identity_corrections
+from paperscope.store.ids import in_list
 from paperscope.store.schema import authorships, work_ids
 
 # Most stable first: a work keeps these across sources and re-ingests.
@@ -66,28 +67,26 @@ def durable_work_ids(
 ) -> dict[int, tuple[str, str]]:
     """For each work, its most stable external id (scheme, value)."""
     best: dict[int, tuple[str, str]] = {}
-    wanted = sorted(set(work_list))
-    for start in range(0, len(wanted), 500):
-        for work_id, scheme, value in connection.execute(
-            select(work_ids.c.work_id, work_ids.c.scheme, work_ids.c.value).where(
-                work_ids.c.work_id.in_(wanted[start : start + 500])
-            )
-        ):
-            current = best.get(work_id)
-            if current is None or (_rank(scheme), value) < (_rank(current[0]), current[1]):
-                best[work_id] = (scheme, value)
+    for work_id, scheme, value in connection.execute(
+        select(work_ids.c.work_id, work_ids.c.scheme, work_ids.c.value).where(
+            in_list(work_ids.c.work_id, work_list)
+        )
+    ):
+        current = best.get(work_id)
+        if current is None or (_rank(scheme), value) < (_rank(current[0]), current[1]):
+            best[work_id] = (scheme, value)
     return best
 
 
 def member_keys(connection: Connection, authorship_ids: Sequence[int]) -> list[MemberKey]:
     """The durable names of authorships (unknown ids are left out)."""
-    wanted = sorted(set(authorship_ids))
-    rows: list[Any] = []
-    for start in range(0, len(wanted), 500):
-        rows += connection.execute(
+    rows: list[Any] = list(
+        connection.execute(
             select(authorships.c.work_id, authorships.c.name_key, authorships.c.position)
-            .where(authorships.c.id.in_(wanted[start : start + 500]))
-        ).all()  # fmt: skip
+            .where(in_list(authorships.c.id, authorship_ids))
+            .order_by(authorships.c.id)
+        ).all()
+    )
     best = durable_work_ids(connection, [row.work_id for row in rows])
     return [
         MemberKey(*best[row.work_id], row.name_key, row.position)
@@ -148,28 +147,25 @@ def locate(connection: Connection, keys: Iterable[MemberKey]) -> dict[MemberKey,
     """Today's authorship id of each key (keys whose work or name is gone are left out)."""
     wanted = sorted(set(keys), key=lambda k: (k.work_scheme, k.work_value, k.name_key))
     found: dict[MemberKey, int] = {}
-    for start in range(0, len(wanted), 300):
-        part = wanted[start : start + 300]
-        condition = or_(
-            *(and_(work_ids.c.scheme == k.work_scheme, work_ids.c.value == k.work_value)
-              for k in part)
-        )  # fmt: skip
-        rows = connection.execute(
-            select(work_ids.c.scheme, work_ids.c.value, authorships.c.id, authorships.c.name_key,
-                   authorships.c.position)
-            .join(authorships, authorships.c.work_id == work_ids.c.work_id)
-            .where(condition)
-        ).all()  # fmt: skip
-        candidates: dict[tuple[str, str], list[tuple[int, str, int]]] = defaultdict(list)
-        for row in rows:
-            candidates[(row.scheme, row.value)].append((row.id, row.name_key, row.position))
-        for key in part:
-            options = candidates.get((key.work_scheme, key.work_value), [])
-            same_name = [o for o in options if o[1] == key.name_key]
-            if len(same_name) > 1:
-                same_name = [o for o in same_name if o[2] == key.position] or same_name[:1]
-            if same_name:
-                found[key] = same_name[0][0]
+    if not wanted:
+        return found
+    # By value alone (the primary key's first column); the scheme is matched below.
+    rows = connection.execute(
+        select(work_ids.c.scheme, work_ids.c.value, authorships.c.id, authorships.c.name_key,
+               authorships.c.position)
+        .join(authorships, authorships.c.work_id == work_ids.c.work_id)
+        .where(in_list(work_ids.c.value, {k.work_value for k in wanted}))
+    ).all()  # fmt: skip
+    candidates: dict[tuple[str, str], list[tuple[int, str, int]]] = defaultdict(list)
+    for row in rows:
+        candidates[(row.scheme, row.value)].append((row.id, row.name_key, row.position))
+    for key in wanted:
+        options = candidates.get((key.work_scheme, key.work_value), [])
+        same_name = [o for o in options if o[1] == key.name_key]
+        if len(same_name) > 1:
+            same_name = [o for o in same_name if o[2] == key.position] or same_name[:1]
+        if same_name:
+            found[key] = same_name[0][0]
     return found
 
 

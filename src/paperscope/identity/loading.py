@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,9 +11,8 @@ from sqlalchemy import Connection, select
 
 from paperscope.identity.signatures import Signature
 from paperscope.names import block_key, swapped_block_key
+from paperscope.store.ids import in_list
 from paperscope.store.schema import authorships, people, references, work_categories, works
-
-_CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,11 +22,6 @@ class Stored:
     signature: Signature
     person_id: int | None
     position: int
-
-
-def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
-    for start in range(0, len(ids), _CHUNK):
-        yield list(ids[start : start + _CHUNK])
 
 
 def unresolved_ids(connection: Connection) -> list[int]:
@@ -46,69 +40,59 @@ def all_ids(connection: Connection) -> list[int]:
 
 def neighbours_of(connection: Connection, ids: Sequence[int]) -> list[int]:
     """Authorships of the existing people whose block the given authorships fall in."""
-    names: set[str] = set()
-    for part in _chunks(ids):
-        names.update(
-            connection.execute(
-                select(authorships.c.name).where(authorships.c.id.in_(part))
-            ).scalars()
-        )
-    keys = sorted({block_key(n) for n in names} | {k for n in names if (k := swapped_block_key(n))})
-    found: set[int] = set()
-    for start in range(0, len(keys), _CHUNK):
-        person_ids = select(people.c.id).where(people.c.block_key.in_(keys[start : start + _CHUNK]))
-        found.update(
-            connection.execute(
-                select(authorships.c.id).where(authorships.c.person_id.in_(person_ids))
-            ).scalars()
-        )
-    return sorted(found)
+    names = set(
+        connection.execute(
+            select(authorships.c.name).where(in_list(authorships.c.id, ids))
+        ).scalars()
+    )
+    keys = {block_key(n) for n in names} | {k for n in names if (k := swapped_block_key(n))}
+    person_ids = select(people.c.id).where(in_list(people.c.block_key, keys))
+    found = connection.execute(
+        select(authorships.c.id).where(authorships.c.person_id.in_(person_ids))
+    ).scalars()
+    return sorted(set(found))
 
 
 def person_members(connection: Connection, person_ids: Iterable[int]) -> list[int]:
-    wanted = sorted(set(person_ids))
-    found: list[int] = []
-    for part in _chunks(wanted):
-        found += connection.execute(
-            select(authorships.c.id).where(authorships.c.person_id.in_(part))
-        ).scalars()
-    return found
+    query = select(authorships.c.id).where(in_list(authorships.c.person_id, person_ids))
+    return list(connection.execute(query).scalars())
 
 
 def load(connection: Connection, ids: Sequence[int]) -> list[Stored]:
     """Signatures of the given authorships, with co-authors, categories and citations."""
-    rows: list[Any] = []
-    for part in _chunks(sorted(set(ids))):
-        rows += connection.execute(select(authorships).where(authorships.c.id.in_(part))).all()
+    rows: list[Any] = list(
+        connection.execute(
+            select(authorships).where(in_list(authorships.c.id, ids)).order_by(authorships.c.id)
+        ).all()
+    )
     work_list = sorted({row.work_id for row in rows})
     info: dict[int, dict[str, object]] = {}
     names: dict[int, list[tuple[int, str]]] = defaultdict(list)
     categories: dict[int, list[tuple[int, str]]] = defaultdict(list)
     cites: dict[int, set[int]] = defaultdict(set)
-    for part in _chunks(work_list):
-        for w in connection.execute(
-            select(works.c.id, works.c.title, works.c.abstract, works.c.venue, works.c.year)
-            .where(works.c.id.in_(part))
-        ):  # fmt: skip
-            info[w.id] = dict(w._mapping)
-        for work_id, position, name in connection.execute(
-            select(authorships.c.work_id, authorships.c.position, authorships.c.name).where(
-                authorships.c.work_id.in_(part)
-            )
-        ):
-            names[work_id].append((position, name))
-        for work_id, position, category in connection.execute(
-            select(
-                work_categories.c.work_id, work_categories.c.position, work_categories.c.category
-            ).where(work_categories.c.work_id.in_(part))
-        ):
-            categories[work_id].append((position, category))
-        for citing, cited in connection.execute(
-            select(references.c.citing_work_id, references.c.cited_work_id).where(
-                references.c.citing_work_id.in_(part), references.c.cited_work_id.is_not(None)
-            )
-        ):
-            cites[citing].add(cited)
+    for w in connection.execute(
+        select(works.c.id, works.c.title, works.c.abstract, works.c.venue, works.c.year)
+        .where(in_list(works.c.id, work_list))
+    ):  # fmt: skip
+        info[w.id] = dict(w._mapping)
+    for work_id, position, name in connection.execute(
+        select(authorships.c.work_id, authorships.c.position, authorships.c.name).where(
+            in_list(authorships.c.work_id, work_list)
+        )
+    ):
+        names[work_id].append((position, name))
+    for work_id, position, category in connection.execute(
+        select(
+            work_categories.c.work_id, work_categories.c.position, work_categories.c.category
+        ).where(in_list(work_categories.c.work_id, work_list))
+    ):
+        categories[work_id].append((position, category))
+    for citing, cited in connection.execute(
+        select(references.c.citing_work_id, references.c.cited_work_id).where(
+            in_list(references.c.citing_work_id, work_list), references.c.cited_work_id.is_not(None)
+        )
+    ):
+        cites[citing].add(cited)
     out = []
     for row in rows:
         work = info[row.work_id]

@@ -11,6 +11,7 @@ from paperscope.errors import NotFoundError, QueryError
 from paperscope.identity import corrections
 from paperscope.names import name_key
 from paperscope.read.works import work_id_for
+from paperscope.store.ids import in_list
 from paperscope.store.schema import authorships, people, works
 
 
@@ -117,7 +118,7 @@ def split_person(connection: Connection, person_id: int, work_refs: Sequence[str
         .returning(people.c.id)
     ).scalar_one()
     connection.execute(
-        update(authorships).where(authorships.c.id.in_(moved)).values(person_id=new_id)
+        update(authorships).where(in_list(authorships.c.id, moved)).values(person_id=new_id)
     )
     connection.execute(update(people).where(people.c.id == person_id).values(note=note))
     _refresh_size(connection, person_id)

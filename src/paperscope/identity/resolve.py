@@ -30,6 +30,7 @@ from paperscope.identity.model import PairwiseModel, default_model
 from paperscope.identity.signatures import blocks
 from paperscope.identity.topics import TopicSource
 from paperscope.progress import SILENT, Progress
+from paperscope.store.ids import in_list
 from paperscope.store.schema import authorships, people
 
 
@@ -94,7 +95,7 @@ def _people_of(connection: Connection, ids: set[int]) -> set[int]:
     return {
         p
         for p in connection.execute(
-            select(authorships.c.person_id).where(authorships.c.id.in_(sorted(ids)))
+            select(authorships.c.person_id).where(in_list(authorships.c.id, ids))
         ).scalars()
         if p is not None
     }
@@ -144,12 +145,11 @@ def _write(connection: Connection, key: str, drafts: Sequence[PersonDraft]) -> i
         else:
             connection.execute(update(people).where(people.c.id == person_id).values(**values))
         for confidence, ids in draft.confidence_groups():
-            for start in range(0, len(ids), 500):
-                connection.execute(
-                    update(authorships)
-                    .where(authorships.c.id.in_(ids[start : start + 500]))
-                    .values(person_id=person_id, person_confidence=confidence)
-                )
+            connection.execute(
+                update(authorships)
+                .where(in_list(authorships.c.id, ids))
+                .values(person_id=person_id, person_confidence=confidence)
+            )
     return created
 
 
@@ -161,13 +161,14 @@ def _remove_orphans(connection: Connection) -> int:
 
 def _remove_empty(connection: Connection, candidates: set[int]) -> int:
     """Delete people (among `candidates`) that no authorship points at any more."""
-    wanted = sorted(candidates)
     still = set(
         connection.execute(
-            select(authorships.c.person_id).where(authorships.c.person_id.in_(wanted)).distinct()
+            select(authorships.c.person_id)
+            .where(in_list(authorships.c.person_id, candidates))
+            .distinct()
         ).scalars()
     )
-    empty = [p for p in wanted if p not in still]
-    for start in range(0, len(empty), 500):
-        connection.execute(delete(people).where(people.c.id.in_(empty[start : start + 500])))
+    empty = [p for p in candidates if p not in still]
+    if empty:
+        connection.execute(delete(people).where(in_list(people.c.id, empty)))
     return len(empty)

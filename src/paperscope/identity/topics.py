@@ -22,6 +22,7 @@ from sqlalchemy import Connection, select
 from paperscope.embeddings.encoders import Encoder, normalise, text_hash
 from paperscope.embeddings.vectors import store_vectors
 from paperscope.identity.signatures import Signature
+from paperscope.store.ids import in_list
 from paperscope.store.search_schema import embeddings
 
 Matrix = NDArray[np.float64]
@@ -73,7 +74,7 @@ class FileTopicCache(dict[str, NDArray[np.float32]]):
 TopicSource = Callable[[Sequence[Signature]], Matrix]
 """Topic vectors (unit rows, one per signature) for the signatures of one block."""
 
-_CHUNK = 500
+_WRITE_CHUNK = 500  # vectors written per store_vectors call (insert batches)
 
 
 def stored_topics(connection: Connection, encoder: Encoder) -> TopicSource:
@@ -88,8 +89,8 @@ def stored_topics(connection: Connection, encoder: Encoder) -> TopicSource:
         known = set(cache)
         out = topic_vectors([titles[s.work] for s in signatures], encoder, cache)
         fresh = [(w, text_hash(t)) for w, t in titles.items() if text_hash(t) not in known]
-        for start in range(0, len(fresh), _CHUNK):
-            rows = fresh[start : start + _CHUNK]
+        for start in range(0, len(fresh), _WRITE_CHUNK):
+            rows = fresh[start : start + _WRITE_CHUNK]
             encoded = np.stack([cache[digest] for _, digest in rows])
             store_vectors(connection, model, version, rows, encoded)
         return out
@@ -101,17 +102,15 @@ def _load(
     connection: Connection, model: str, version: str, titles: dict[int, str]
 ) -> dict[str, NDArray[np.float32]]:
     """Stored vectors of these works whose text hash and version still match."""
-    wanted = sorted(titles)
     found: dict[str, NDArray[np.float32]] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        query = select(embeddings.c.work_id, embeddings.c.text_hash, embeddings.c.vector).where(
-            embeddings.c.model == model,
-            embeddings.c.version == version,
-            embeddings.c.work_id.in_(wanted[start : start + _CHUNK]),
-        )
-        for work_id, digest, blob in connection.execute(query):
-            if digest == text_hash(titles[work_id]):
-                found[digest] = np.frombuffer(bytes(blob), dtype=np.float32)
+    query = select(embeddings.c.work_id, embeddings.c.text_hash, embeddings.c.vector).where(
+        embeddings.c.model == model,
+        embeddings.c.version == version,
+        in_list(embeddings.c.work_id, titles),
+    )
+    for work_id, digest, blob in connection.execute(query):
+        if digest == text_hash(titles[work_id]):
+            found[digest] = np.frombuffer(bytes(blob), dtype=np.float32)
     return found
 
 

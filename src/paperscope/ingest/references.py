@@ -15,11 +15,11 @@ from collections import defaultdict
 from sqlalchemy import Connection, and_, bindparam, select, update
 
 from paperscope.ingest.keys import title_key
+from paperscope.store.ids import in_list
 from paperscope.store.schema import references, work_ids, works
 
 TITLE_SCHEME = "title"
 _TITLE_YEAR = re.compile(r"^(?P<title>.*\S)\s*[(\[](?P<year>\d{4})[)\]]\s*$")
-_CHUNK = 500
 
 
 def resolve_references(connection: Connection) -> int:
@@ -68,20 +68,17 @@ def link_references_by_title(connection: Connection) -> int:
         if key:
             wanted[key].append((edge_id, year))
     updates: list[dict[str, int]] = []
-    keys = sorted(wanted)
-    for start in range(0, len(keys), _CHUNK):
-        chunk = keys[start : start + _CHUNK]
-        found: dict[str, list[tuple[int, int | None]]] = defaultdict(list)
-        query = select(works.c.title_key, works.c.id, works.c.year, works.c.published).where(
-            works.c.title_key.in_(chunk)
-        )
-        for key, work_id, year, published in connection.execute(query):
-            found[key].append((work_id, year or (published.year if published else None)))
-        for key in chunk:
-            for edge_id, year in wanted[key]:
-                candidates = [w for w, y in found.get(key, []) if year is None or y == year]
-                if len(candidates) == 1:
-                    updates.append({"edge": edge_id, "work": candidates[0]})
+    found: dict[str, list[tuple[int, int | None]]] = defaultdict(list)
+    query = select(works.c.title_key, works.c.id, works.c.year, works.c.published).where(
+        in_list(works.c.title_key, wanted)
+    )
+    for key, work_id, year, published in connection.execute(query):
+        found[key].append((work_id, year or (published.year if published else None)))
+    for key in sorted(wanted):
+        for edge_id, year in wanted[key]:
+            candidates = [w for w, y in found.get(key, []) if year is None or y == year]
+            if len(candidates) == 1:
+                updates.append({"edge": edge_id, "work": candidates[0]})
     if updates:
         statement = (
             update(references)

@@ -12,22 +12,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import Connection, select
 
 from paperscope.domain import ExternalId
 from paperscope.ingest.keys import KeyedWork
+from paperscope.store.ids import in_list
 from paperscope.store.schema import authorships, work_categories, work_ids, works
 
 STRONG_SCHEMES = frozenset({"doi", "arxiv", "openalex", "s2", "corpusid", "aan", "aminer"})
-# SQLite caps bound parameters per statement; stay well under every limit.
-QUERY_CHUNK = 900
-
-
-def chunked(values: Sequence[Any], size: int = QUERY_CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 @dataclass
@@ -44,36 +37,32 @@ class BatchIndex:
 
 def load_index(connection: Connection, batch: Sequence[KeyedWork]) -> BatchIndex:
     index = BatchIndex()
-    values = sorted({i.value for w in batch for i in w.record.ids})
-    for part in chunked(values):
-        query = select(work_ids.c.scheme, work_ids.c.value, work_ids.c.work_id).where(
-            work_ids.c.value.in_(part)
-        )
-        for scheme, value, work_id in connection.execute(query):
-            index.by_id[(scheme, value)] = work_id
-    keys = sorted({k for w in batch for k in w.merge_keys})
-    for part in chunked(keys):
-        by_key = select(works.c.merge_key, works.c.id).where(works.c.merge_key.in_(part))
-        for merge_key, work_id in connection.execute(by_key.order_by(works.c.id.desc())):
-            index.by_merge_key[merge_key] = work_id
-    authorless = sorted({w.title_key for w in batch if not w.record.authors})
-    for part in chunked(authorless):
-        query = select(works.c.title_key, works.c.id, works.c.year).where(
-            works.c.title_key.in_(part)
-        )
-        for key, work_id, year in connection.execute(query):
-            index.by_title.setdefault(key, []).append((work_id, year))
-    candidates = sorted(set(index.by_merge_key.values()) | set(index.by_id.values()))
-    for part in chunked(candidates):
-        query = select(work_ids.c.work_id, work_ids.c.scheme, work_ids.c.value).where(
-            work_ids.c.work_id.in_(part)
-        )
-        for work_id, scheme, value in connection.execute(query):
-            index.ids_of_work[work_id].add((scheme, value))
-        query = select(authorships.c.work_id).where(authorships.c.work_id.in_(part)).distinct()
-        index.with_authors.update(connection.execute(query).scalars())
-        query = select(work_categories.c.work_id).where(work_categories.c.work_id.in_(part))
-        index.with_categories.update(connection.execute(query.distinct()).scalars())
+    values = {i.value for w in batch for i in w.record.ids}
+    query = select(work_ids.c.scheme, work_ids.c.value, work_ids.c.work_id).where(
+        in_list(work_ids.c.value, values)
+    )
+    for scheme, value, work_id in connection.execute(query):
+        index.by_id[(scheme, value)] = work_id
+    keys = {k for w in batch for k in w.merge_keys}
+    by_key = select(works.c.merge_key, works.c.id).where(in_list(works.c.merge_key, keys))
+    for merge_key, work_id in connection.execute(by_key.order_by(works.c.id.desc())):
+        index.by_merge_key[merge_key] = work_id
+    authorless = {w.title_key for w in batch if not w.record.authors}
+    query = select(works.c.title_key, works.c.id, works.c.year).where(
+        in_list(works.c.title_key, authorless)
+    )
+    for key, work_id, year in connection.execute(query):
+        index.by_title.setdefault(key, []).append((work_id, year))
+    candidates = set(index.by_merge_key.values()) | set(index.by_id.values())
+    query = select(work_ids.c.work_id, work_ids.c.scheme, work_ids.c.value).where(
+        in_list(work_ids.c.work_id, candidates)
+    )
+    for work_id, scheme, value in connection.execute(query):
+        index.ids_of_work[work_id].add((scheme, value))
+    query = select(authorships.c.work_id).where(in_list(authorships.c.work_id, candidates))
+    index.with_authors.update(connection.execute(query.distinct()).scalars())
+    query = select(work_categories.c.work_id).where(in_list(work_categories.c.work_id, candidates))
+    index.with_categories.update(connection.execute(query.distinct()).scalars())
     return index
 
 

@@ -13,8 +13,9 @@ from paperscope.ingest.counts import IngestCounts
 from paperscope.ingest.items import Item
 from paperscope.ingest.keys import KeyedWork
 from paperscope.ingest.merge import merged_changes, work_row
-from paperscope.ingest.resolution import WorkResolver, chunked
+from paperscope.ingest.resolution import WorkResolver
 from paperscope.names import name_key
+from paperscope.store.ids import in_list
 from paperscope.store.schema import (
     authorships,
     code_links,
@@ -40,11 +41,9 @@ class WorkPlan:
         self._prefetch(sorted(resolver.index.ids_of_work))
 
     def _prefetch(self, work_ids_: Sequence[int]) -> None:
-        for part in chunked(work_ids_):
-            for row in self.connection.execute(
-                select(works).where(works.c.id.in_(part))
-            ).mappings():
-                self.stored_rows[row["id"]] = dict(row)
+        query = select(works).where(in_list(works.c.id, work_ids_))
+        for row in self.connection.execute(query).mappings():
+            self.stored_rows[row["id"]] = dict(row)
 
     def add(self, item: Item, work: KeyedWork, *, override: bool, counts: IngestCounts) -> None:
         target = self.resolver.resolve(work)

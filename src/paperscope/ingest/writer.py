@@ -15,9 +15,10 @@ from paperscope.domain import AbstractRecord, AuthorRecord, CitationRecord, Work
 from paperscope.ingest.counts import IngestCounts
 from paperscope.ingest.items import Item, item_for
 from paperscope.ingest.keys import content_hash, keyed
-from paperscope.ingest.resolution import WorkResolver, chunked, load_index
+from paperscope.ingest.resolution import WorkResolver, load_index
 from paperscope.ingest.workplan import WorkPlan
 from paperscope.sources.base import Malformed, Parsed, ParseResult
+from paperscope.store.ids import in_list
 from paperscope.store.schema import (
     quarantine,
     references,
@@ -97,13 +98,12 @@ class BatchWriter:
     ) -> tuple[list[Item], set[str]]:
         """Items not stored yet, and the record keys stored before with other content."""
         stored: dict[str, set[str]] = {}
-        keys = sorted({i.record_key for i in items})
-        for part in chunked(keys):
-            query = select(source_records.c.record_key, source_records.c.content_hash).where(
-                source_records.c.format == self.format_name, source_records.c.record_key.in_(part)
-            )
-            for key, digest in self.connection.execute(query):
-                stored.setdefault(key, set()).add(digest)
+        query = select(source_records.c.record_key, source_records.c.content_hash).where(
+            source_records.c.format == self.format_name,
+            in_list(source_records.c.record_key, {i.record_key for i in items}),
+        )
+        for key, digest in self.connection.execute(query):
+            stored.setdefault(key, set()).add(digest)
         fresh: list[Item] = []
         seen: set[tuple[str, str]] = set()
         for item in items:

@@ -27,9 +27,10 @@ from paperscope.metrics.corpus import Corpus, load_corpus
 from paperscope.metrics.person_scores import person_rows
 from paperscope.metrics.work_scores import WorkScores, score_works
 from paperscope.progress import SILENT, Progress
+from paperscope.store.ids import in_list
 from paperscope.store.metrics_schema import metrics_state, person_metrics, work_metrics
 
-_CHUNK = 1000
+_INSERT_CHUNK = 5000  # rows per executemany insert
 
 
 @dataclass
@@ -96,10 +97,11 @@ def run_score(
         report.written_people = _write_changed(
             connection, person_metrics, "person_key", people, old
         )
-        stale = sorted(set(old) - {row["person_key"] for row in people})
-        for start in range(0, len(stale), _CHUNK):
-            chunk = stale[start : start + _CHUNK]
-            connection.execute(delete(person_metrics).where(person_metrics.c.person_key.in_(chunk)))
+        stale = set(old) - {row["person_key"] for row in people}
+        if stale:
+            connection.execute(
+                delete(person_metrics).where(in_list(person_metrics.c.person_key, stale))
+            )
         report.deleted_people = len(stale)
         _set_state(connection, "definition_version", VERSION)
         _set_state(connection, "scored_on", today.isoformat())
@@ -182,12 +184,11 @@ def _write_changed(
         written = rows
     else:
         replaced = [row[key] for row in changed if row[key] in stored]
-        column = table.c[key]
-        for start in range(0, len(replaced), _CHUNK):
-            connection.execute(delete(table).where(column.in_(replaced[start : start + _CHUNK])))
+        if replaced:
+            connection.execute(delete(table).where(in_list(table.c[key], replaced)))
         written = changed
-    for start in range(0, len(written), _CHUNK * 5):
-        connection.execute(insert(table), written[start : start + _CHUNK * 5])
+    for start in range(0, len(written), _INSERT_CHUNK):
+        connection.execute(insert(table), written[start : start + _INSERT_CHUNK])
     return len(changed)
 
 

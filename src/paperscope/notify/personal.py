@@ -18,6 +18,7 @@ import numpy.typing as npt
 from sqlalchemy import Connection, func, select
 
 from paperscope.store.accounts_schema import library_items, library_tags
+from paperscope.store.ids import in_list
 from paperscope.store.schema import works
 from paperscope.store.search_schema import embeddings
 
@@ -72,6 +73,9 @@ def sample_negatives(connection: Connection, exclude: set[int], model: str) -> l
     return negative_ids(connection, exclude, None, ENCODED_NEGATIVES)
 
 
+_ENCODE_CHUNK = 500  # texts per encoder call
+
+
 def vectors(
     connection: Connection, encoder: Encoder, work_ids: list[int]
 ) -> dict[int, npt.NDArray[np.float32]]:
@@ -86,13 +90,14 @@ def vectors(
     if matrix.shape[0] and matrix.shape[1] == encoder.dim:
         found = {int(i): matrix[row] for row, i in enumerate(ids)}
     missing = [i for i in work_ids if i not in found]
-    for start in range(0, len(missing), 500):
-        part = missing[start : start + 500]
-        rows = connection.execute(
-            select(works.c.id, works.c.title, works.c.abstract).where(works.c.id.in_(part))
-        ).all()
-        encoded = encoder.encode([work_text(r.title, r.abstract) for r in rows])
-        found.update({r.id: encoded[n] for n, r in enumerate(rows)})
+    if not missing:
+        return found
+    query = select(works.c.id, works.c.title, works.c.abstract).where(in_list(works.c.id, missing))
+    texts = {r.id: work_text(r.title, r.abstract) for r in connection.execute(query)}
+    for start in range(0, len(missing), _ENCODE_CHUNK):
+        part = [i for i in missing[start : start + _ENCODE_CHUNK] if i in texts]
+        encoded = encoder.encode([texts[i] for i in part])
+        found.update({work_id: encoded[n] for n, work_id in enumerate(part)})
     return found
 
 
@@ -126,7 +131,9 @@ def rank(
     liked = np.stack([table[i] for i in positives])
     similarity = _cosine(test, liked)
     titles = dict(
-        connection.execute(select(works.c.id, works.c.title).where(works.c.id.in_(positives))).all()
+        connection.execute(
+            select(works.c.id, works.c.title).where(in_list(works.c.id, positives))
+        ).all()
     )
     picks = []
     for row, work_id in enumerate(fresh):

@@ -22,6 +22,7 @@ from paperscope.notify import personal
 from paperscope.notify.entries import DigestItem
 from paperscope.notify.subscriptions import Subscription
 from paperscope.read.works import load_works, upvote_counts
+from paperscope.store.ids import in_list
 from paperscope.store.schema import authorships, people, work_categories, works
 
 if TYPE_CHECKING:
@@ -48,15 +49,16 @@ class Pool:
 
     def load_upvotes(self, connection: Connection, ids: list[int]) -> dict[int, int]:
         missing = [i for i in ids if i not in self.upvotes]
-        self.upvotes.update(upvote_counts(connection, missing))
+        if missing:
+            self.upvotes.update(upvote_counts(connection, missing))
         return self.upvotes
 
     def load_texts(self, connection: Connection, ids: list[int]) -> dict[int, tuple[str, str]]:
         missing = [i for i in ids if i not in self.texts]
-        for part in _chunks(missing):
+        if missing:
             for work_id, title, abstract in connection.execute(
                 select(works.c.id, works.c.title, func.coalesce(works.c.abstract, "")).where(
-                    works.c.id.in_(part)
+                    in_list(works.c.id, missing)
                 )
             ):
                 self.texts[work_id] = (title.lower(), abstract.lower())
@@ -66,10 +68,10 @@ class Pool:
         missing = [i for i in ids if i not in self.categories]
         for work_id in missing:
             self.categories[work_id] = []
-        for part in _chunks(missing):
+        if missing:
             for work_id, name in connection.execute(
                 select(work_categories.c.work_id, work_categories.c.category).where(
-                    work_categories.c.work_id.in_(part)
+                    in_list(work_categories.c.work_id, missing)
                 )
             ):
                 self.categories[work_id].append(name)
@@ -111,10 +113,6 @@ def pick(
     return _by_query(pool.load_texts(connection, order), value, order)
 
 
-def _chunks(ids: list[int]) -> list[list[int]]:
-    return [ids[start : start + 5000] for start in range(0, len(ids), 5000)]
-
-
 def _by_category(categories: dict[int, list[str]], category: str, order: list[int]) -> list[Pick]:
     wanted = category.strip().lower()
     short = "." not in wanted
@@ -140,13 +138,12 @@ def _by_person(connection: Connection, person_id: int, order: list[int]) -> list
         select(people.c.canonical_name).where(people.c.id == person_id)
     ).scalar_one_or_none()
     hits: dict[int, str] = {}
-    for part in _chunks(order):
-        for work_id, printed in connection.execute(
-            select(authorships.c.work_id, authorships.c.name).where(
-                authorships.c.person_id == person_id, authorships.c.work_id.in_(part)
-            )
-        ):
-            hits.setdefault(work_id, printed)
+    for work_id, printed in connection.execute(
+        select(authorships.c.work_id, authorships.c.name).where(
+            authorships.c.person_id == person_id, in_list(authorships.c.work_id, order)
+        )
+    ):
+        hits.setdefault(work_id, printed)
     return [Pick(i, f"by {name or hits[i]} (as “{hits[i]}”)") for i in order if i in hits][
         :MAX_ENTRIES
     ]

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
 from paperscope.read.works import WorkSummary, load_works, local_upvotes, local_upvotes_subquery
+from paperscope.store.ids import in_list
 from paperscope.store.metrics_schema import work_metrics
 from paperscope.store.schema import works
 
@@ -150,7 +151,7 @@ def _ai_scores(connection: Connection, ids: Sequence[int]) -> dict[int, float]:
         return {}
     rows = connection.execute(
         select(work_metrics.c.work_id, work_metrics.c.ai_score).where(
-            work_metrics.c.work_id.in_(list(ids)), work_metrics.c.ai_score.is_not(None)
+            in_list(work_metrics.c.work_id, ids), work_metrics.c.ai_score.is_not(None)
         )
     )
     return {work_id: float(score) for work_id, score in rows}

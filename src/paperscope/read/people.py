@@ -17,10 +17,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, func, select
 
 from paperscope.errors import QueryError
 from paperscope.names import name_key
+from paperscope.store.ids import in_list
 from paperscope.store.schema import (
     authorships,
     people,
@@ -132,9 +133,9 @@ def _source_listed_works(connection: Connection, key: str) -> set[int]:
     if not ids:
         return set()
     query = select(source_author_works.c.work_id).where(
-        source_author_works.c.source_author_id.in_(bindparam("ids", expanding=True))
+        in_list(source_author_works.c.source_author_id, ids)
     )
-    return set(connection.execute(query, {"ids": ids}).scalars())
+    return set(connection.execute(query).scalars())
 
 
 def lookup_people(connection: Connection, query: str) -> list[PersonSummary]:
@@ -161,7 +162,7 @@ def lookup_refs(connection: Connection, name: str) -> list[tuple[PersonRef, list
     keys = name_keys_like(connection, key)
     resolved = connection.execute(
         select(authorships.c.person_id)
-        .where(authorships.c.name_key.in_(keys), authorships.c.person_id.is_not(None))
+        .where(in_list(authorships.c.name_key, keys), authorships.c.person_id.is_not(None))
         .distinct()
     ).scalars()
     refs = [PersonRef(person_id, key) for person_id in sorted(set(resolved))]
@@ -241,16 +242,10 @@ def person_summary(
 
 
 def _work_facts(connection: Connection, ids: Sequence[int]) -> list[tuple[Any, Any, Any]]:
-    rows: list[tuple[Any, Any, Any]] = []
-    for start in range(0, len(ids), 2000):
-        chunk = list(ids[start : start + 2000])
-        query = select(works.c.year, works.c.published, works.c.primary_category).where(
-            works.c.id.in_(bindparam("ids", expanding=True))
-        )
-        rows.extend(
-            (row[0], row[1], row[2]) for row in connection.execute(query, {"ids": chunk}).all()
-        )
-    return rows
+    query = select(works.c.year, works.c.published, works.c.primary_category).where(
+        in_list(works.c.id, ids)
+    )
+    return [(row[0], row[1], row[2]) for row in connection.execute(query).all()]
 
 
 def _ranked(counter: Counter[str]) -> list[tuple[str, int]]:
@@ -312,23 +307,17 @@ def _printed_name(connection: Connection, ref: PersonRef) -> str:
 
 def coauthors(connection: Connection, ref: PersonRef, ids: Sequence[int]) -> list[CoAuthor]:
     """Other authors of the person's works, most shared works first."""
-    rows: list[tuple[int, str, str, int | None]] = []
-    for start in range(0, len(ids), 2000):
-        chunk = list(ids[start : start + 2000])
-        query = (
-            select(
-                authorships.c.work_id,
-                authorships.c.name,
-                authorships.c.name_key,
-                authorships.c.person_id,
-            )
-            .where(authorships.c.work_id.in_(bindparam("ids", expanding=True)))
-            .order_by(authorships.c.work_id, authorships.c.position)
+    query = (
+        select(
+            authorships.c.work_id,
+            authorships.c.name,
+            authorships.c.name_key,
+            authorships.c.person_id,
         )
-        rows.extend(
-            (row[0], row[1], row[2], row[3])
-            for row in connection.execute(query, {"ids": chunk}).all()
-        )
+        .where(in_list(authorships.c.work_id, ids))
+        .order_by(authorships.c.work_id, authorships.c.position)
+    )
+    rows = [(row[0], row[1], row[2], row[3]) for row in connection.execute(query).all()]
     return rank_coauthors(ref, rows)
 
 

@@ -17,14 +17,15 @@ only. The rules that hold everywhere:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import BindParameter, Connection, Subquery, bindparam, func, select
+from sqlalchemy import Connection, Subquery, func, select
 
 from paperscope.definitions import RECENT_YEARS
 from paperscope.store.accounts_schema import user_upvotes
+from paperscope.store.ids import in_list
 from paperscope.store.metrics_schema import work_metrics
 from paperscope.store.schema import (
     authorships,
@@ -40,7 +41,6 @@ from paperscope.store.schema import (
 AUTHORS_SHOWN = 3
 """Authors a list entry names before `et al.`."""
 TABLES_TO_COUNT = (works, work_ids, authorships, references, code_links, source_records, quarantine)
-_CHUNK = 2000
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -154,66 +154,44 @@ def table_counts(connection: Connection) -> dict[str, int]:
     }
 
 
-def _ids() -> BindParameter[int]:
-    """The chunk of ids a query reads, bound as one list (`{"ids": chunk}`): binding the list
-    itself would coerce and cache-key every id on each call."""
-    return bindparam("ids", expanding=True)
-
-
-def _chunks(ids: Iterable[int]) -> list[list[int]]:
-    unique = sorted(set(ids))
-    return [unique[i : i + _CHUNK] for i in range(0, len(unique), _CHUNK)]
-
-
 def in_corpus_citations(connection: Connection, ids: Sequence[int]) -> dict[int, int]:
     """Distinct stored citing works per cited work (self-citations of a work excluded)."""
-    counts: dict[int, int] = {}
-    for chunk in _chunks(ids):
-        query = (
-            select(
-                references.c.cited_work_id, func.count(func.distinct(references.c.citing_work_id))
-            )
-            .where(
-                references.c.cited_work_id.in_(_ids()),
-                references.c.citing_work_id.is_not(None),
-                references.c.citing_work_id != references.c.cited_work_id,
-            )
-            .group_by(references.c.cited_work_id)
+    query = (
+        select(references.c.cited_work_id, func.count(func.distinct(references.c.citing_work_id)))
+        .where(
+            in_list(references.c.cited_work_id, ids),
+            references.c.citing_work_id.is_not(None),
+            references.c.citing_work_id != references.c.cited_work_id,
         )
-        counts.update({key: value for key, value in connection.execute(query, {"ids": chunk})})
-    return counts
+        .group_by(references.c.cited_work_id)
+    )
+    return {key: value for key, value in connection.execute(query)}
 
 
 def reported_counts(connection: Connection, ids: Sequence[int]) -> dict[int, int]:
     """The largest count any source reports per work."""
-    counts: dict[int, int] = {}
-    for chunk in _chunks(ids):
-        query = (
-            select(reported_citations.c.work_id, func.max(reported_citations.c.count))
-            .where(reported_citations.c.work_id.in_(_ids()))
-            .group_by(reported_citations.c.work_id)
-        )
-        counts.update({key: value for key, value in connection.execute(query, {"ids": chunk})})
-    return counts
+    query = (
+        select(reported_citations.c.work_id, func.max(reported_citations.c.count))
+        .where(in_list(reported_citations.c.work_id, ids))
+        .group_by(reported_citations.c.work_id)
+    )
+    return {key: value for key, value in connection.execute(query)}
 
 
 def citing_years(connection: Connection, ids: Sequence[int]) -> list[int | None]:
     """The year of every distinct (citing work, cited work) pair citing one of `ids`."""
-    years: list[int | None] = []
-    for chunk in _chunks(ids):
-        pairs = (
-            select(references.c.citing_work_id, references.c.cited_work_id)
-            .where(
-                references.c.cited_work_id.in_(_ids()),
-                references.c.citing_work_id.is_not(None),
-                references.c.citing_work_id != references.c.cited_work_id,
-            )
-            .distinct()
-            .subquery()
+    pairs = (
+        select(references.c.citing_work_id, references.c.cited_work_id)
+        .where(
+            in_list(references.c.cited_work_id, ids),
+            references.c.citing_work_id.is_not(None),
+            references.c.citing_work_id != references.c.cited_work_id,
         )
-        query = select(works.c.year).join(pairs, pairs.c.citing_work_id == works.c.id)
-        years.extend(connection.execute(query, {"ids": chunk}).scalars())
-    return years
+        .distinct()
+        .subquery()
+    )
+    query = select(works.c.year).join(pairs, pairs.c.citing_work_id == works.c.id)
+    return list(connection.execute(query).scalars())
 
 
 def local_upvotes_subquery() -> Subquery:
@@ -227,25 +205,21 @@ def local_upvotes_subquery() -> Subquery:
 
 def local_upvotes(connection: Connection, ids: Sequence[int]) -> dict[int, int]:
     """Upvotes of this site's signed-in users, per work."""
-    counts: dict[int, int] = {}
-    for chunk in _chunks(ids):
-        query = (
-            select(user_upvotes.c.work_id, func.count())
-            .where(user_upvotes.c.work_id.in_(_ids()))
-            .group_by(user_upvotes.c.work_id)
-        )
-        counts.update({key: value for key, value in connection.execute(query, {"ids": chunk})})
-    return counts
+    query = (
+        select(user_upvotes.c.work_id, func.count())
+        .where(in_list(user_upvotes.c.work_id, ids))
+        .group_by(user_upvotes.c.work_id)
+    )
+    return {key: value for key, value in connection.execute(query)}
 
 
 def upvote_counts(connection: Connection, ids: Sequence[int]) -> dict[int, int]:
     """Source plus local upvotes per work (0 for none), for ranking many works at once."""
     local = local_upvotes(connection, ids)
     counts: dict[int, int] = {}
-    for chunk in _chunks(ids):
-        query = select(works.c.id, works.c.upvotes).where(works.c.id.in_(_ids()))
-        for work_id, source in connection.execute(query, {"ids": chunk}):
-            counts[work_id] = total_upvotes(source, local.get(work_id, 0)) or 0
+    query = select(works.c.id, works.c.upvotes).where(in_list(works.c.id, ids))
+    for work_id, source in connection.execute(query):
+        counts[work_id] = total_upvotes(source, local.get(work_id, 0)) or 0
     return counts
 
 
@@ -286,24 +260,22 @@ def _authors(
             authorships.c.person_id,
             authorships.c.name_key,
         )
-        .where(authorships.c.work_id.in_(_ids()))
+        .where(in_list(authorships.c.work_id, ids))
         .order_by(authorships.c.work_id, authorships.c.position)
     )
-    for chunk in _chunks(ids):
-        for work_id, name, person_id, key in connection.execute(query, {"ids": chunk}):
-            counts[work_id] = counts.get(work_id, 0) + 1
-            listed = names.setdefault(work_id, [])
-            if limit is None or len(listed) < limit:
-                listed.append(AuthorRef(name, person_id, key))
+    for work_id, name, person_id, key in connection.execute(query):
+        counts[work_id] = counts.get(work_id, 0) + 1
+        listed = names.setdefault(work_id, [])
+        if limit is None or len(listed) < limit:
+            listed.append(AuthorRef(name, person_id, key))
     return names, counts
 
 
 def _code_urls(connection: Connection, ids: Sequence[int]) -> dict[int, list[str]]:
     links: dict[int, list[str]] = {}
-    query = select(code_links.c.work_id, code_links.c.url).where(code_links.c.work_id.in_(_ids()))
-    for chunk in _chunks(ids):
-        for work_id, url in connection.execute(query, {"ids": chunk}):
-            links.setdefault(work_id, []).append(url)
+    query = select(code_links.c.work_id, code_links.c.url).where(in_list(code_links.c.work_id, ids))
+    for work_id, url in connection.execute(query):
+        links.setdefault(work_id, []).append(url)
     return {work_id: sorted(urls) for work_id, urls in links.items()}
 
 
@@ -315,10 +287,9 @@ def _scores(connection: Connection, ids: Sequence[int]) -> dict[int, _Scores]:
         work_metrics.c.ai_score,
         work_metrics.c.novelty_pct,
         work_metrics.c.citation_pct,
-    ).where(work_metrics.c.work_id.in_(_ids()))
-    for chunk in _chunks(ids):
-        for work_id, ai, novelty, citation in connection.execute(query, {"ids": chunk}):
-            scores[work_id] = _Scores(_float(ai), _float(novelty), _float(citation))
+    ).where(in_list(work_metrics.c.work_id, ids))
+    for work_id, ai, novelty, citation in connection.execute(query):
+        scores[work_id] = _Scores(_float(ai), _float(novelty), _float(citation))
     return scores
 
 
@@ -342,10 +313,8 @@ def load_works(
     if not wanted:
         return []
     today = today or datetime.now(UTC).date()
-    rows = {}
-    for chunk in _chunks(wanted):
-        query = select(*_WORK_COLUMNS).where(works.c.id.in_(_ids()))
-        rows.update({row.id: row for row in connection.execute(query, {"ids": chunk})})
+    query = select(*_WORK_COLUMNS).where(in_list(works.c.id, wanted))
+    rows = {row.id: row for row in connection.execute(query)}
     names, counts = _authors(connection, wanted, authors_limit)
     links = _code_urls(connection, wanted)
     scores = _scores(connection, wanted)

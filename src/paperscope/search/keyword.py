@@ -29,6 +29,7 @@ from sqlalchemy.sql import Select
 
 from paperscope.search.query import ParsedQuery, fts5_expression
 from paperscope.store import Store
+from paperscope.store.ids import in_list
 from paperscope.store.search_schema import search_pending
 
 REFRESH_BATCH = 5000
@@ -91,7 +92,9 @@ def refresh_keyword_index(store: Store, progress: Callable[[int], None] | None =
             if not ids:
                 return done
             # Dequeue first: a concurrent change re-queues the work after we commit.
-            connection.execute(search_pending.delete().where(search_pending.c.work_id.in_(ids)))
+            connection.execute(
+                search_pending.delete().where(in_list(search_pending.c.work_id, ids))
+            )
             reindex(connection, ids)
         done += len(ids)
         if progress:
