@@ -49,7 +49,7 @@ REFERENCE_CAP = 300
 """References of the centre read for coupling (in the order listed)."""
 COUPLING_BUDGET = 20_000
 """At most this many citing edges are read for coupling (least-cited references first)."""
-CANDIDATES = 200
+CANDIDATES = 100
 """Candidates kept per graph signal before scoring."""
 TEXT_CANDIDATES = 40
 NEIGHBOURS = 30

@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 WIDTH = 760
 HEIGHT = 520
 MARGIN = 46
-ITERATIONS = 300
+ITERATIONS = 100
 MIN_RADIUS = 5.0
 MAX_RADIUS = 20.0
 MAX_STRETCH = 2.0
@@ -69,13 +69,13 @@ def force_layout(
     temperature = 0.1
     for step in range(iterations):
         delta = position[:, None, :] - position[None, :, :]
-        distance = np.maximum(np.linalg.norm(delta, axis=2), 1e-3)
+        distance = np.sqrt(np.maximum(np.einsum("ijk,ijk->ij", delta, delta), 1e-6))
         force = k * k / distance - weight * distance * distance / k
         np.fill_diagonal(force, 0.0)
-        move = (delta / distance[:, :, None] * force[:, :, None]).sum(axis=1)
-        length = np.maximum(np.linalg.norm(move, axis=1), 1e-9)
+        move = np.einsum("ij,ijk->ik", force / distance, delta)
+        length = np.sqrt(np.maximum(np.einsum("ik,ik->i", move, move), 1e-18))
         cool = temperature * (1 - step / iterations)
-        position += move / length[:, None] * np.minimum(length, cool)[:, None]
+        position += move * (np.minimum(length, cool) / length)[:, None]
         position[0] = 0.0
     return _fit(position)
 

@@ -144,13 +144,12 @@ def _page(found: Neighbourhood, loaded: dict[int, WorkSummary]) -> tuple[Neighbo
     neighbours = [n for n in found.neighbours if n.work_id in loaded]
     order = {found.work_id: 0, **{n.work_id: i for i, n in enumerate(neighbours, 1)}}
     links = [link for link in found.links if link.source in order and link.target in order]
-    position = force_layout(
-        len(order),
-        [Edge(order[link.source], order[link.target], link.weight) for link in links],
-    )
     drawn = _drawn(
         Neighbourhood(found.work_id, tuple(neighbours), (), (), tuple(links), None), order
     )
+    # laid out by the lines drawn: all pairwise links would pull a dense field into a knot
+    edges = [Edge(order[e.source], order[e.target], e.weight) for e in drawn]
+    position = force_layout(len(order), edges)
     centre = loaded[found.work_id]
     entries = tuple(
         NeighbourEntry(
@@ -193,7 +192,6 @@ def _page(found: Neighbourhood, loaded: dict[int, WorkSummary]) -> tuple[Neighbo
         how=how,
     )
     nodes = [_node(centre, centre=True), *(_node(e.work) for e in entries)]
-    edges = [Edge(order[e.source], order[e.target], e.weight) for e in drawn]
     title = f"Works related to {readable(centre.title)}"
     return page, graph_svg(nodes, edges, position, title)
 
