@@ -241,7 +241,7 @@ def cited_by_list(
     if sort not in CITED_SORTS:
         raise QueryError(f"cited_sort must be one of {', '.join(CITED_SORTS)}, not {sort[:40]!r}")
     citing = _citing_ids(work_id).subquery("citing")
-    total = connection.execute(select(func.count()).select_from(citing)).scalar_one()
+    total = citing_count(connection, work_id)
     paging = check_page(page, per_page, total, "cited_page")
     query = select(citing.c.work_id).join(works, works.c.id == citing.c.work_id)
     if sort == "newest":
