@@ -18,8 +18,8 @@ so a page can say which signals gave it. From the neighbours (the best `NEIGHBOU
 
 - **prior works**: works cited by the neighbourhood, each scored by the sum of the scores of
   the neighbours citing it; only works not newer than this one (when both years are known);
-- **derivative works**: works citing the neighbourhood (this work included, with score 1),
-  scored the same way.
+- **derivative works**: works citing the neighbourhood (this work included, weighted as the
+  best neighbour), scored the same way.
 
 Every query is bounded (see `read.citation_graph`): a work with 10,000 citing works reads its
 newest `CITING_CAP`, and each neighbour's citing works are sampled to `PER_WORK_CITING`.
@@ -363,10 +363,6 @@ def neighbourhood(
         hide = work_id if hidden else None
         ids = [n.work_id for n in neighbours]
         references = graph.edges_from(connection, ids, EDGE_ROWS, hide)
-        if not hidden:
-            references += [
-                (work_id, w) for w in graph.cited_by_work(connection, work_id, REFERENCE_CAP)
-            ]
         counts = graph.citation_counts(connection, [work_id, *ids], hide)
         citing = graph.citing_sample(connection, [work_id, *ids], counts, PER_WORK_CITING, hide)
         weight_of = {n.work_id: n.score for n in neighbours}
