@@ -19,6 +19,7 @@ from citation_corpus import (
 )
 from fastapi.testclient import TestClient
 
+from paperscope.errors import PaperscopeError
 from paperscope.search import neighbourhood as computed
 from paperscope.web.app import create_app
 
@@ -282,3 +283,17 @@ def test_neighbourhood_escapes_hostile_text(client: TestClient, corpus: Citation
     api = client.get(f"/api/paper/{hostile}/neighbourhood").json()
     assert api["centre"]["title"] == HOSTILE_TITLE
     assert api["centre"]["authors"][0]["name"] == HOSTILE_AUTHOR
+
+
+def test_a_failing_text_index_leaves_the_graph_signals(
+    corpus: CitationCorpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise PaperscopeError("the vector index is unreadable")
+
+    monkeypatch.setattr(computed, "similar_works", broken)
+    found = computed.neighbourhood(corpus.store, corpus.settings, corpus.work["hub"])
+    assert "Text similarity is not available: the vector index is unreadable" in found.notes
+    assert found.text_model is None and found.neighbours
+    assert all(n.text_similarity is None for n in found.neighbours)
+    assert {corpus.work[f"ref-{i}"] for i in (1, 2, 3)} <= {n.work_id for n in found.neighbours}
