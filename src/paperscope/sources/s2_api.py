@@ -176,17 +176,13 @@ def _cassette_results(stream: BinaryIO, limits: Limits) -> Iterator[ParseResult]
     if not isinstance(interactions, list):
         yield Malformed("cassette", "interactions", "expected a list of interactions", "")
         return
-    budget = _Budget(limits.document_bytes)
+    budget = _Budget(_BODIES_PER_CASSETTE * limits.document_bytes)
     for number, interaction in enumerate(interactions, 1):
         try:
             yield from _interaction_results(_mapping(interaction), number, limits, budget)
         except TooLarge:
-            reason = over_cap(
-                "the cassette's bodies",
-                limits.document_bytes + 1,
-                limits.document_bytes,
-                _DOCUMENT_SETTING,
-            )
+            cap = _BODIES_PER_CASSETTE * limits.document_bytes
+            reason = over_cap("the cassette's bodies", cap + 1, cap, _DOCUMENT_SETTING)
             yield Malformed(
                 f"interaction {number}", "response", f"{reason}; the rest is not read", ""
             )
@@ -196,6 +192,8 @@ def _cassette_results(stream: BinaryIO, limits: Limits) -> Iterator[ParseResult]
 
 
 _DOCUMENT_SETTING = "PAPERSCOPE_MAX_DOCUMENT_BYTES"
+_BODIES_PER_CASSETTE = 4
+"""Each body is a document (capped as one); all of a cassette's together may be this many."""
 
 
 def _interaction_results(
