@@ -123,8 +123,8 @@ def _hf_entry(paper_id: str) -> dict[str, object]:
     return {"paper": paper, "publishedAt": "2021-01-05T00:00:00.000Z", "title": paper["title"]}
 
 
-_BIBTEX = """@article{hostile{n},
-  title = {Caf\u00e9 na\u00efve r\u00e9sum\u00e9 number {n}},
+_BIBTEX = """@article{{prefix}{n},
+  title = {Caf\u00e9 na\u00efve r\u00e9sum\u00e9 {prefix} number {n}},
   author = {M\u00fcller, J\u00fcrgen and Fran\u00e7ois, Ren\u00e9e},
   journal = {Journal of \u2018Quotes\u2019},
   year = {2020},
@@ -133,21 +133,22 @@ _BIBTEX = """@article{hostile{n},
 """
 
 
-def _bibtex(count: int) -> str:
-    return "".join(_BIBTEX.replace("{n}", str(n)) for n in range(count))
+def _bibtex(count: int, prefix: str) -> str:
+    entry = _BIBTEX.replace("{prefix}", prefix)
+    return "".join(entry.replace("{n}", str(n)) for n in range(count))
 
 
 def utf16_file(folder: Path) -> Hostile:
     """BibTeX in UTF-16 with a BOM (as Windows tools save it)."""
     path = folder / "utf16.bib"
-    path.write_bytes(_bibtex(3).encode("utf-16"))
+    path.write_bytes(_bibtex(3, "utf16").encode("utf-16"))
     return Hostile("a UTF-16 file", path, "bibtex", 3, None, "UTF-16")
 
 
 def cp1252_file(folder: Path) -> Hostile:
     """BibTeX in cp1252: accents and curly quotes that are not UTF-8."""
     path = folder / "cp1252.bib"
-    path.write_bytes(_bibtex(2).encode("cp1252"))
+    path.write_bytes(_bibtex(2, "cp1252").encode("cp1252"))
     return Hostile("a cp1252 file", path, "bibtex", 2, None, "cp1252")
 
 

@@ -101,9 +101,7 @@ def _check(store: Store, hostile: Hostile, result: dict[str, object], aan_works:
 
 
 @pytest.mark.parametrize("name", list(MAKERS))
-def test_hostile_file_beside_good_ones(
-    name: str, tmp_path: Path, data_dir: Path
-) -> None:
+def test_hostile_file_beside_good_ones(name: str, tmp_path: Path, data_dir: Path) -> None:
     folder = _good_folder(tmp_path, data_dir / "aan")
     hostile = MAKERS[name](folder)
     url = _sqlite(tmp_path)

@@ -327,7 +327,9 @@ def test_real_pages_and_error_cassettes(shared_dir: Path) -> None:
     assert len({w.key for w in _records(bulk, WorkRecord)}) == 2674
     assert len(_records(parsed("test_search_author.yaml"), AuthorRecord)) == 59
     assert [type(r) for r in parsed("test_empty_paginated_results.yaml")] == [Empty]
-    assert [type(r) for r in parsed("test_get_available_releases.yaml")] == [Empty]  # datasets endpoints: no papers
+    assert [type(r) for r in parsed("test_get_available_releases.yaml")] == [
+        Empty
+    ]  # datasets endpoints: no papers
     (bad_request,) = parsed("test_bad_query_parameters.yaml")
     assert isinstance(bad_request, Malformed)
     assert bad_request.reason == "HTTP 400: Unrecognized or unsupported fields: [unknown]"

@@ -181,9 +181,9 @@ def json_items(
             document += 1
             reader = _Document(source, limits, page_keys, document)
             yield from reader.items(index)
-            index = reader.end
-            if index is None:
+            if reader.end is None:
                 return
+            index = max(reader.end, reader.start + 1)  # reading always moves on
     except _OverDocument as over:
         what = f"document {document}" if document > 1 else "the document"
         reason = over_cap(what, over.size, limits.document_bytes, "PAPERSCOPE_MAX_DOCUMENT_BYTES")
@@ -201,6 +201,7 @@ class _Document:
         self.page_keys = page_keys
         self.number = number
         self.end: int | None = None
+        self.start = 0
         self.first_line = 0
         self.split = 0
         self.key_limits = Limits(max(limits.record_bytes, 4096), limits.document_bytes)
@@ -213,6 +214,7 @@ class _Document:
     def items(self, start: int) -> Iterator[JsonPiece]:
         source = self.source
         start -= source.drop(start)
+        self.start = start
         self.first_line = source.line(start)
         whole = _read(source, start, self.limits, whole=True)
         if not whole.stream:
@@ -406,7 +408,8 @@ def _too_deep(text: str, start: int, end: int, max_depth: int) -> bool:
     region = text[start:end]
     if region.count("[") + region.count("{") <= max_depth:
         return False
-    return bool(_depths(_NOT_BRACKET.sub("", _STRING.sub("", region)), 0).max() > max_depth)
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", region))
+    return bool(brackets) and bool(_depths(brackets, 0).max() > max_depth)
 
 
 def _depths(brackets: str, depth: int) -> npt.NDArray[np.int64]:
@@ -430,7 +433,8 @@ def _skip(source: _Source, index: int) -> int | None:
     """
     first = source.char(index)
     if first not in '[{"':
-        while (found := _SCALAR_END.search(source.text, index)) is None:
+        # A scalar (or a stray `]`, `,`, ...: one character, so that reading moves on).
+        while (found := _SCALAR_END.search(source.text, index + 1)) is None:
             index -= source.drop(index)
             if not source.more():
                 return len(source.text)
