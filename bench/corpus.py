@@ -566,6 +566,10 @@ def _sha(number: int | None) -> str:
     return hashlib.sha1(str(number).encode()).hexdigest()
 
 
+def _s2_author(graph: Graph, person: int, rng: random.Random) -> dict[str, str]:
+    return {"authorId": _source_author_id(person, ""), "name": printed(graph, person, "s2", rng)[0]}
+
+
 def s2_record(graph: Graph, work: Work, rng: random.Random) -> dict[str, Any]:
     ids = work.ids
     corpus = ids.s2
@@ -575,11 +579,7 @@ def s2_record(graph: Graph, work: Work, rng: random.Random) -> dict[str, Any]:
         "externalids": externals,
         "url": f"https://www.semanticscholar.org/paper/{_sha(corpus)}",
         "title": work.title,
-        "authors": [
-            {"authorId": _source_author_id(person, ""), "name": printed(graph, p, "s2", rng)[0]}
-            for p in work.authors
-            for person in (p,)
-        ],
+        "authors": [_s2_author(graph, person, rng) for person in work.authors],
         "venue": work.venue or "",
         "year": work.day.year,
         "referencecount": len(work.references),
