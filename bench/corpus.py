@@ -36,7 +36,6 @@ import hashlib
 import json
 import math
 import random
-import sys
 import time
 import unicodedata
 from array import array
@@ -711,4 +710,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
