@@ -1,7 +1,8 @@
 """Emails: digests (HTML + plain text, Daily Papers layout) and sign-in / confirmation links.
 
 Templates live in `notify/templates/`; the HTML ones are autoescaped, so a hostile
-title or abstract is shown as text, never as markup.
+title or abstract is shown as text, never as markup, and an `href` holds only a URL that
+passes the test `safe_url` (the web's rule, `untrusted.safe_url`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from paperscope.config import Settings
 from paperscope.notify.entries import DigestItem
+from paperscope.untrusted import is_safe_url
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ABSTRACT_CHARS = 600
@@ -31,6 +33,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     environment.filters["clip"] = clip
+    environment.tests["safe_url"] = is_safe_url  # the web's rule: only http(s) becomes a link
     return environment
 
 

@@ -6,12 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Connection, func, select
 
 from paperscope.errors import NotFoundError
 from paperscope.read.works import WorkSummary, load_works
 from paperscope.store.schema import references, reported_citations, work_categories, work_ids, works
+from paperscope.untrusted import safe_url
 
 CITING_SHOWN = 20
 
@@ -55,10 +57,16 @@ def _identifiers(connection: Connection, work_id: int) -> tuple[Identifier, ...]
         .where(work_ids.c.work_id == work_id)
         .order_by(work_ids.c.scheme, work_ids.c.value)
     )
-    return tuple(
-        Identifier(scheme, value, _ID_URLS[scheme].format(value) if scheme in _ID_URLS else None)
-        for scheme, value in rows
-    )
+    return tuple(Identifier(scheme, value, _id_url(scheme, value)) for scheme, value in rows)
+
+
+def _id_url(scheme: str, value: str) -> str | None:
+    """The identifier's page on its registry; None for an unknown scheme or a value that
+    would not make a safe link (the value is percent-quoted: it cannot change the host)."""
+    template = _ID_URLS.get(scheme)
+    if template is None:
+        return None
+    return safe_url(template.format(quote(value, safe="/:;()._-~@+,")))
 
 
 def _citing_ids(connection: Connection, work_id: int) -> list[int]:
@@ -112,7 +120,7 @@ def paper_page(
     return PaperPage(
         work=found[0],
         categories=categories or ((row.primary_category,) if row.primary_category else ()),
-        url=row.url,
+        url=safe_url(row.url),  # only an http(s) source page is shown (or exported)
         identifiers=_identifiers(connection, work_id),
         citations_reported=reported,
         references_in_corpus=outgoing,
