@@ -72,6 +72,8 @@ def test_a_safe_url_always_starts_with_http(text: str) -> None:
         (str(MAX_ID), MAX_ID),
         (str(MAX_ID + 1), None),
         ("9" * 400, None),
+        ("2147483648", None),
+        ("9223372036854775807", None),
         ("-1", None),
         ("+1", None),
         ("1_000", None),

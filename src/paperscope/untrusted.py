@@ -9,8 +9,9 @@ whitespace or control characters. Anything else (`javascript:`, `data:`, `vbscri
 drop before reading the scheme) is not a link anywhere.
 
 `parse_id` reads a row id from a URL, a form or a command line: ASCII digits only (so
-`"²"` or `"٣"`, which `str.isdigit` accepts and `int` then refuses, are not ids) within
-the signed 64-bit range the databases store (a larger number is no row, never an overflow).
+`"²"` or `"٣"`, which `str.isdigit` accepts and `int` then refuses or misreads, are not
+ids) within the range of the INTEGER id columns (a larger number, 64-bit overflow included,
+is no row, never a database error).
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from urllib.parse import urlsplit
 MAX_URL_LENGTH = 4096
 """Longer "URLs" are not links (a real one is far shorter; browsers cap around 2 MB)."""
 
-MAX_ID = 2**63 - 1
-"""The largest id SQLite and PostgreSQL (BIGINT) can hold."""
+MAX_ID = 2**31 - 1
+"""The largest id an INTEGER primary key holds on PostgreSQL (which refuses to compare a
+larger bound value with one: "integer out of range"); SQLite's reach 2^63 - 1, beyond which
+its driver overflows. No table here comes near either."""
 
 _SAFE_SCHEMES = frozenset({"http", "https"})
 # Whitespace and control characters (C0, DEL, C1): browsers strip or drop some of them before
@@ -54,7 +57,7 @@ def is_safe_url(value: object) -> bool:
 
 
 def parse_id(value: object) -> int | None:
-    """The row id `value` spells in ASCII digits within the 64-bit range, else None."""
+    """The row id `value` spells in ASCII digits, at most `MAX_ID`, else None."""
     if not isinstance(value, str) or _ID.fullmatch(value) is None:
         return None
     number = int(value)

@@ -21,6 +21,7 @@ from paperscope.errors import NotFoundError, QueryError
 from paperscope.notify.periods import PERIODS
 from paperscope.store.accounts_schema import subscriptions, users
 from paperscope.store.schema import people
+from paperscope.untrusted import parse_id
 
 KINDS = ("trending", "query", "person", "category", "personal")
 NOTHING_NEW = ("note", "skip")
@@ -53,9 +54,10 @@ def _check(connection: Connection, kind: str, value: str, period: str, nothing_n
     if kind in ("query", "category") and not value:
         raise QueryError(f"a {kind} subscription needs a {kind}")
     if kind == "person":
-        if not value.isdigit():
+        person_id = parse_id(value)
+        if person_id is None:
             raise QueryError("a person subscription needs the person's numeric id")
-        found = connection.execute(select(people.c.id).where(people.c.id == int(value))).first()
+        found = connection.execute(select(people.c.id).where(people.c.id == person_id)).first()
         if found is None:
             raise NotFoundError(f"no person {value}")
     if kind == "trending":
@@ -168,9 +170,10 @@ def from_unsubscribe_token(
     connection: Connection, secret: bytes, token: str
 ) -> Subscription | None:
     head, dot, signature = token.partition(".")
-    if not dot or not head.isdigit() or len(token) > 200:
+    subscription_id = parse_id(head)
+    if not dot or subscription_id is None or len(token) > 200:
         return None
-    found = get(connection, int(head))
+    found = get(connection, subscription_id)
     if found is None:
         return None
     expected = mac(secret, "unsubscribe", f"{found.id}:{found.nonce}")

@@ -14,7 +14,7 @@ from paperscope.web.context import context_of
 from paperscope.web.jsonable import plain
 from paperscope.web.pages import search_params
 from paperscope.web.papers import paper_json
-from paperscope.web.params import parse_choice, parse_day, parse_int, parse_text
+from paperscope.web.params import RowId, parse_choice, parse_day, parse_int, parse_text
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -47,7 +47,7 @@ def api_search(
 
 
 @router.get("/paper/{work_id}", summary="One paper: authors, ids, code, citations")
-def api_paper(request: Request, work_id: int) -> dict[str, Any]:
+def api_paper(request: Request, work_id: RowId) -> dict[str, Any]:
     page = views.paper_view(context_of(request), work_id)
     body = paper_json(page)
     body["similar"] = [
@@ -76,7 +76,7 @@ def _author(
     summary="A person's profile, metrics and paper list",
     response_model=AuthorPage,
 )
-def api_author(request: Request, person_id: int, sort: str | None = None) -> Any:
+def api_author(request: Request, person_id: RowId, sort: str | None = None) -> Any:
     return plain(_author(request, person_id, None, None, sort))
 
 

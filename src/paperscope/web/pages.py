@@ -12,6 +12,7 @@ from paperscope.web.charts import bar_chart_svg
 from paperscope.web.context import context_of
 from paperscope.web.papers import paper_json
 from paperscope.web.params import (
+    RowId,
     parse_choice,
     parse_day,
     parse_flag,
@@ -60,7 +61,7 @@ def search_page(request: Request) -> HTMLResponse:
 
 
 @router.get("/paper/{work_id}.bib", response_class=PlainTextResponse)
-def paper_bibtex(request: Request, work_id: int) -> Response:
+def paper_bibtex(request: Request, work_id: RowId) -> Response:
     page = views.paper_view(context_of(request), work_id)
     return Response(
         bibtex(page),
@@ -70,7 +71,7 @@ def paper_bibtex(request: Request, work_id: int) -> Response:
 
 
 @router.get("/paper/{work_id}.json")
-def paper_export(request: Request, work_id: int) -> JSONResponse:
+def paper_export(request: Request, work_id: RowId) -> JSONResponse:
     page = views.paper_view(context_of(request), work_id)
     return JSONResponse(
         paper_json(page),
@@ -79,7 +80,7 @@ def paper_export(request: Request, work_id: int) -> JSONResponse:
 
 
 @router.get("/paper/{work_id}", response_class=HTMLResponse)
-def paper_page(request: Request, work_id: int) -> HTMLResponse:
+def paper_page(request: Request, work_id: RowId) -> HTMLResponse:
     page = views.paper_view(context_of(request), work_id)
     return render(request, "paper.html", page=page, active=None)
 
@@ -101,7 +102,7 @@ def _author(request: Request, person_id: int | None) -> HTMLResponse:
 
 
 @router.get("/author/{person_id}", response_class=HTMLResponse)
-def author_by_id(request: Request, person_id: int) -> HTMLResponse:
+def author_by_id(request: Request, person_id: RowId) -> HTMLResponse:
     return _author(request, person_id)
 
 
