@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from paperscope.untrusted import safe_url
 
+MAX_BASE_URL = 500
+
 
 def proxy_list(value: str) -> list[str]:
     """The entries of a comma-separated `trusted_proxies` setting."""
@@ -91,6 +93,8 @@ class Settings(BaseSettings):
     def _base_url_is_http(cls, value: str) -> str:
         if safe_url(value) is None:
             raise ValueError(f"base_url must be an http(s) URL, not {value!r}")
+        if len(value) > MAX_BASE_URL:  # emailed links must fit one mail header line
+            raise ValueError(f"base_url is longer than {MAX_BASE_URL} characters")
         return value
 
     @field_validator("trusted_proxies")
