@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -54,7 +55,18 @@ ID_ROUTES = [
     "/api/author/{}",
     "/feeds/author/{}.rss",
     "/feeds/author/{}.atom",
+    "/paper/{}/neighbourhood",
+    "/api/paper/{}/neighbourhood",
 ]
+_PATH_ID = re.compile(r"\{[a-z_]*_id\}")
+
+
+def test_every_route_taking_an_id_is_checked_here(web_client: TestClient) -> None:
+    """A new route with an id in its path must join ID_ROUTES (and read it as RowId)."""
+    app: Any = web_client.app
+    paths = {route.path for route in app.routes if _PATH_ID.search(getattr(route, "path", ""))}
+    spelled = {_PATH_ID.sub("{}", path).replace("{fmt}", "rss") for path in paths}
+    assert spelled - set(ID_ROUTES) == set()
 
 
 @pytest.mark.parametrize("route", ID_ROUTES)

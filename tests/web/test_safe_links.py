@@ -22,14 +22,14 @@ from hostile_links import (
     unsafe_html_links,
     write_hostile_sources,
 )
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from web_corpus import WebCorpus, build_corpus
 
 from paperscope.config import Settings
 from paperscope.notify.entries import DigestItem
 from paperscope.notify.messages import digest_message
 from paperscope.read.works import load_works
-from paperscope.store.schema import code_links, work_ids, works
+from paperscope.store.schema import code_links, references, work_ids, works
 from paperscope.untrusted import is_safe_url
 from paperscope.web.app import create_app
 from paperscope.web.templating import build_templates
@@ -191,3 +191,32 @@ def test_the_template_rule_alone_refuses_hostile_stored_links(hostile: Hostile) 
         html = template.render(entry=forged)
         assert 'class="code"' in html  # the badge is there ...
         assert unsafe_html_links(html) == [], url  # ... but not as a hostile link
+
+
+def test_a_reference_list_links_only_resolvers_and_http(hostile: Hostile) -> None:
+    """Unresolved references a source sent as text (or as a hostile DOI) are shown as cited,
+    linked only when the link is an http(s) URL; the page and its JSON twin agree."""
+    work_id = hostile.corpus.work["synthetic-day-2"]
+    rows = [
+        {"cited_scheme": "title", "cited_value": url, "citing_scheme": "test", "citing_value": "x"}
+        for url in (*HOSTILE_URLS, "https://example.org/cited")
+    ]
+    rows.append({"cited_scheme": "doi", "cited_value": "javascript:alert(1)"})
+    rows[-1].update(citing_scheme="test", citing_value="x")
+    store = hostile.corpus.store
+    with store.transaction() as connection:
+        connection.execute(insert(references), [{**row, "citing_work_id": work_id} for row in rows])
+    try:
+        page = hostile.client.get(f"/paper/{work_id}?refs_per_page=100")
+        assert page.status_code == 200
+        assert unsafe_html_links(page.text) == []
+        hrefs = {value for tag, _, value in html_links(page.text) if tag == "a"}
+        assert "https://example.org/cited" in hrefs
+        assert "https://doi.org/javascript:alert(1)" in hrefs  # a DOI resolver link, harmless
+        body = hostile.client.get(f"/api/paper/{work_id}?refs_per_page=100").json()
+        urls = [item["url"] for item in body["references"]["items"]]
+        assert all(url is None or is_safe_url(url) for url in urls)
+        assert "https://example.org/cited" in urls
+    finally:
+        with store.transaction() as connection:
+            connection.execute(delete(references).where(references.c.citing_scheme == "test"))
