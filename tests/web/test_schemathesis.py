@@ -10,6 +10,10 @@ and every page with a path parameter:
   pages read by hand and the fields their forms post. Requests come signed in, with a valid
   CSRF token, so the forms are exercised past the CSRF check.
 
+In positive mode an id in the path is a stored row (or the range's ends), so the pages get
+past "not found" and render their lists, graphs and profiles under fuzzed query parameters;
+negative mode sends every other id (out of range, 64-bit overflows, text).
+
 The app runs in process (schemathesis' ASGI transport) over a corpus of its own: the forms
 change data (upvotes, library, subscriptions), which other tests must not see. Mail goes to
 a real SMTP server on loopback. Every request counts; an unhandled exception counts as a
@@ -47,6 +51,7 @@ from mailsink import MailServer
 from paperscope.accounts.clock import utcnow
 from paperscope.accounts.keys import mac
 from paperscope.accounts.users import start_session, user_for_email
+from paperscope.untrusted import MAX_ID
 from paperscope.web.app import create_app
 from paperscope.web.csrf import CSRF_COOKIE
 from paperscope.web.sessions import SESSION_COOKIE
@@ -76,9 +81,15 @@ QUERY_EXAMPLES = {
     "token": "not-a-token",
     "kind": "category",
     "value": "cs.LG",
+    "refs_page": "1",
+    "refs_per_page": "2",
+    "cited_page": "1",
+    "cited_per_page": "1",
+    "cited_sort": "citations",
 }
 SEARCH = ("q", "mode", "category", "since", "until", "has_code", "author", "venue", "page")
 AUTHOR = ("sort", "name", "person", "page")
+PAPER_LISTS = ("refs_page", "refs_per_page", "cited_page", "cited_per_page", "cited_sort")
 # The query parameters each page reads (a page not listed here gets all of them).
 QUERY_OF = {
     "/": ("date",),
@@ -89,9 +100,10 @@ QUERY_OF = {
     "/feeds/search.{fmt}": SEARCH,
     "/feeds/author/{person_id}.{fmt}": (),
     "/feeds/author.{fmt}": ("name",),
-    "/paper/{work_id}": (),
+    "/paper/{work_id}": PAPER_LISTS,
     "/paper/{work_id}.bib": (),
-    "/paper/{work_id}.json": (),
+    "/paper/{work_id}.json": PAPER_LISTS,
+    "/paper/{work_id}/neighbourhood": ("limit",),
     "/author/{person_id}": AUTHOR,
     "/author": AUTHOR,
     "/about": (),
@@ -184,6 +196,21 @@ def pages_schema(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
+def aim_at_rows(schema: dict[str, Any], rows: dict[str, list[int]]) -> dict[str, Any]:
+    """`schema` with each id path parameter (`work_id`, `person_id`) one of the stored rows
+    or the range's ends, so that positive mode gets past "not found" and the pages render
+    (lists, graphs, profiles) with their query parameters fuzzed; negative mode sends every
+    other value (out of range, 64-bit overflows, text). The first row is the example."""
+    for methods in schema["paths"].values():
+        for operation in methods.values():
+            for parameter in operation.get("parameters", []):
+                ids = rows.get(parameter["name"])
+                if parameter["in"] == "path" and ids:
+                    parameter["schema"] = {"type": "integer", "enum": [*ids, 0, MAX_ID]}
+                    parameter["example"] = ids[0]
+    return schema
+
+
 @dataclass
 class Tally:
     requests: int = 0
@@ -206,6 +233,8 @@ class Fuzzed:
     cookies: dict[str, str]
     csrf: str
     backend: str
+    rows: dict[str, list[int]]
+    """Stored ids by path parameter name (`work_id`, `person_id`)."""
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -230,7 +259,11 @@ def fuzzed(
             session = start_session(connection, user.id, utcnow())
         seed = secrets.token_urlsafe(32)
         csrf = mac(secret, "csrf", f"{seed}|{session}")
-        yield Fuzzed(app, {CSRF_COOKIE: seed, SESSION_COOKIE: session}, csrf, request.param)
+        # the most cited old work first: its page has references and cited-by lists
+        works = sorted(corpus.work.values(), key=lambda w: w != corpus.work["synthetic-old-1"])
+        rows = {"work_id": works, "person_id": [corpus.haoyu, corpus.namesake]}
+        cookies = {CSRF_COOKIE: seed, SESSION_COOKIE: session}
+        yield Fuzzed(app, cookies, csrf, request.param, rows)
     corpus.store.close()
 
 
@@ -294,20 +327,31 @@ def _report(name: str, fuzzed: Fuzzed, tally: Tally) -> None:
 
 @pytest.mark.slow
 def test_the_json_api_never_answers_5xx(fuzzed: Fuzzed) -> None:
-    schema = schemathesis.openapi.from_asgi("/openapi.json", fuzzed.app)
+    schema = schemathesis.openapi.from_dict(
+        aim_at_rows(copy.deepcopy(fuzzed.app.openapi()), fuzzed.rows)
+    )
+    schema.app = fuzzed.app
     tally = Tally()
     _fuzz(schema, fuzzed, tally, negative="all")
     _report("api", fuzzed, tally)
-    assert len(tally.operations) >= 6 and tally.requests >= 12 * EXAMPLES
+    assert len(tally.operations) >= 7 and tally.requests >= 14 * EXAMPLES
+    for label in (
+        "/api/paper/{work_id}",
+        "/api/paper/{work_id}/neighbourhood",
+        "/api/author/{person_id}",
+    ):
+        assert tally.statuses[f"GET {label} 200"] > 0, label  # past "not found"
     assert tally.server_errors == []
 
 
 @pytest.mark.slow
 def test_pages_feeds_and_forms_never_answer_5xx(fuzzed: Fuzzed) -> None:
-    schema = schemathesis.openapi.from_dict(pages_schema(fuzzed.app))
+    schema = schemathesis.openapi.from_dict(aim_at_rows(pages_schema(fuzzed.app), fuzzed.rows))
     schema.app = fuzzed.app
     tally = Tally()
     _fuzz(schema, fuzzed, tally, negative="path")
     _report("pages", fuzzed, tally)
-    assert len(tally.operations) >= 25 and tally.requests >= 25 * EXAMPLES
+    assert len(tally.operations) >= 30 and tally.requests >= 30 * EXAMPLES
+    for label in ("/paper/{work_id}", "/paper/{work_id}/neighbourhood", "/author/{person_id}"):
+        assert tally.statuses[f"GET {label} 200"] > 0, label  # past "not found"
     assert tally.server_errors == []
