@@ -19,11 +19,13 @@ import pytest
 from accounts_helpers import csrf_of, form_token, sign_in
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
+from sqlalchemy import select
 from web_corpus import WebCorpus
 
 from mailsink import MailServer
 from paperscope.config import Settings
 from paperscope.store import Store
+from paperscope.store.accounts_schema import subscriptions
 from paperscope.untrusted import MAX_ID
 from paperscope.web.app import create_app
 
@@ -144,6 +146,33 @@ def test_nul_in_a_form_or_a_tag_is_a_400(signed_in: TestClient) -> None:
         data={"kind": "query", "value": "x\x00y", "period": "daily", "csrf_token": token},
     )
     assert response.status_code == 400
+
+
+NON_ASCII = ["é", "abc.é", "abc.\u00e9\u00e9", "x.\U0001f600", "1.²"]
+
+
+def test_non_ascii_tokens_and_csrf_are_refused_not_500(signed_in: TestClient, store: Store) -> None:
+    """Signatures are compared as bytes: a non-ASCII token or CSRF field is just wrong (found
+    by schemathesis: `hmac.compare_digest` raised TypeError on them)."""
+    token = csrf_of(signed_in.get("/subscriptions").text)
+    made = signed_in.post(
+        "/subscribe",
+        data={"kind": "category", "value": "cs.LG", "period": "daily", "csrf_token": token},
+    )
+    assert made.status_code == 200
+    with store.connect() as connection:
+        subscription = connection.execute(select(subscriptions.c.id)).scalars().first()
+    assert subscription is not None
+    for bad in NON_ASCII:
+        for path in ("/signin/verify", "/subscribe/confirm"):
+            assert signed_in.get(path, params={"token": bad}).status_code < 500, (path, bad)
+            posted = signed_in.post(path, data={"token": bad, "csrf_token": token})
+            assert posted.status_code < 500, (path, bad)
+        for unsubscribe in (f"/unsubscribe/{subscription}.{bad}", f"/unsubscribe/{bad}"):
+            assert signed_in.get(unsubscribe).status_code == 404, bad
+            assert signed_in.post(unsubscribe).status_code == 404, bad
+        forged = signed_in.post("/library/save", data={"work_id": "1", "csrf_token": bad})
+        assert forged.status_code == 403, bad
 
 
 # --- forwarded headers and HSTS ------------------------------------------------------------

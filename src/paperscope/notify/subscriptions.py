@@ -8,7 +8,6 @@ random per-subscription nonce: they cannot be guessed or derived from the id.
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Select, insert, select, update
 
-from paperscope.accounts.keys import mac
+from paperscope.accounts.keys import mac, same_mac
 from paperscope.errors import NotFoundError, QueryError
 from paperscope.notify.periods import PERIODS
 from paperscope.store.accounts_schema import subscriptions, users
@@ -177,7 +176,7 @@ def from_unsubscribe_token(
     if found is None:
         return None
     expected = mac(secret, "unsubscribe", f"{found.id}:{found.nonce}")
-    return found if hmac.compare_digest(signature, expected) else None
+    return found if same_mac(signature, expected) else None
 
 
 def describe(subscription: Subscription, person_name: str | None = None) -> str:
