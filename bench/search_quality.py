@@ -447,12 +447,30 @@ def rerank(
     return rerank_topics(encoder, topics, keyword_lists, vectors, k)
 
 
+def train_tokenlearn(args: argparse.Namespace) -> None:
+    """The corpus-trained encoder learns from ACM-CR's works (CSFCube is only evaluated)."""
+    from paperscope.cli.progress import progress_bar
+    from paperscope.embeddings.vectors import prepare_encoder
+
+    if not args.acm_cr:
+        sys.exit("tokenlearn is trained on ACM-CR's works: give --acm-cr DIR")
+    store = acm_store(args.acm_cr, args.workdir)
+    with progress_bar() as progress:
+        prepare_encoder(store, get_encoder("tokenlearn", args.workdir), progress)
+    store.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--csfcube", type=Path)
     parser.add_argument("--acm-cr", type=Path)
     parser.add_argument("--workdir", type=Path, default=ROOT / "var" / "search-bench")
     parser.add_argument("--skip-minilm", action="store_true", help="model2vec and BM25 only")
+    parser.add_argument(
+        "--models",
+        help="comma-separated encoders (default: model2vec,minilm); tokenlearn is trained on "
+        "ACM-CR's works (needs --acm-cr) before anything is measured",
+    )
     parser.add_argument("--rerank-k", type=int, default=RERANK_CANDIDATES)
     parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args()
@@ -460,6 +478,10 @@ def main() -> None:
         parser.error("give --csfcube DIR and/or --acm-cr DIR")
     args.workdir.mkdir(parents=True, exist_ok=True)
     models = ["model2vec"] if args.skip_minilm else ["model2vec", "minilm"]
+    if args.models:
+        models = args.models.split(",")
+    if "tokenlearn" in models:
+        train_tokenlearn(args)
     report: dict[str, Any] = {"models": models}
     if args.csfcube:
         print(f"CSFCube ({args.csfcube})")

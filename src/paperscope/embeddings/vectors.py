@@ -9,6 +9,7 @@ the next run continues. Every write bumps the model's generation in ``search_sta
 from __future__ import annotations
 
 import hashlib
+import random
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +18,7 @@ import numpy.typing as npt
 from sqlalchemy import Connection, delete, insert, select, update
 
 from paperscope.embeddings.encoders import Encoder, Matrix, text_hash, work_text
+from paperscope.embeddings.static import TRAIN_TEXTS, TokenlearnEncoder
 from paperscope.progress import SILENT, Progress
 from paperscope.store import Store
 from paperscope.store.ids import in_list
@@ -107,10 +109,41 @@ def store_vectors(
     bump_generation(connection, model)
 
 
+def training_sample(store: Store, limit: int, seed: int = 15) -> list[str]:
+    """The texts of ``limit`` works drawn at random (seeded) among those with an abstract
+    (all works if too few have one); a smaller ``limit`` draws a prefix of the same draw."""
+    with store.connect() as connection:
+        ids = list(
+            connection.execute(
+                select(works.c.id).where(works.c.abstract.is_not(None)).order_by(works.c.id)
+            ).scalars()
+        )
+        if len(ids) < limit:
+            ids = list(connection.execute(select(works.c.id).order_by(works.c.id)).scalars())
+        random.Random(seed).shuffle(ids)
+        picked = ids[:limit]
+        rows = connection.execute(
+            select(works.c.id, works.c.title, works.c.abstract).where(in_list(works.c.id, picked))
+        ).all()
+    text_of = {work_id: work_text(title or "", abstract) for work_id, title, abstract in rows}
+    return [text_of[work_id] for work_id in picked if work_id in text_of]
+
+
+def prepare_encoder(store: Store, encoder: Encoder, progress: Progress = SILENT) -> None:
+    """Train an encoder that learns from the corpus (``tokenlearn``) if it is not yet."""
+    if isinstance(encoder, TokenlearnEncoder) and not encoder.trained:
+        progress.note(f"training the {encoder.name} encoder on {TRAIN_TEXTS:,} works at most")
+        encoder.train(training_sample(store, TRAIN_TEXTS), progress)
+
+
 def embed_works(
     store: Store, encoder: Encoder, progress: Progress = SILENT, batch_size: int = 32
 ) -> int:
-    """Embed every work whose vector is missing or stale; return how many were embedded."""
+    """Embed every work whose vector is missing or stale; return how many were embedded.
+
+    An encoder that learns from the corpus is trained first (``prepare_encoder``).
+    """
+    prepare_encoder(store, encoder, progress)
     todo = stale_works(store, encoder)
     version = encoder.version
     progress.start(f"embedding ({encoder.name})", len(todo))
