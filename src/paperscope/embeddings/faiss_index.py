@@ -56,7 +56,7 @@ def build_ivf(matrix: Matrix, threads: int | None = None) -> Any:
 
     faiss.omp_set_num_threads(threads or os.cpu_count() or 1)
     lists = ivf_lists(len(matrix))
-    index = faiss.index_factory(
+    index: Any = faiss.index_factory(
         int(matrix.shape[1]), f"IVF{lists},Flat", faiss.METRIC_INNER_PRODUCT
     )
     wanted = min(len(matrix), IVF_TRAIN_PER_LIST * lists)
