@@ -97,6 +97,12 @@ def test_kill_9_mid_enrich_then_rerun_embeds_only_the_rest_while_pages_load(
     embedded = re.search(r"(\d+) works embedded", rerun.stdout)
     assert embedded is not None, rerun.stdout
     assert int(embedded.group(1)) == WORKS - before  # only the rest
+    # Not a terminal: the progress comes as lines with a rate and an ETA.
+    assert re.search(
+        rf"embedding \(hashing\): {WORKS - before:,} / {WORKS - before:,} \(100.0%\), "
+        r"[\d,.]+/s, ETA 0 s",
+        rerun.stderr,
+    ), rerun.stderr
     store = Store.open(sqlite_url)
     with store.connect() as connection:
         ids, matrix = load_embeddings(connection, "hashing")
