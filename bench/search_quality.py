@@ -48,6 +48,7 @@ from sqlalchemy import insert, select  # noqa: E402
 
 from paperscope.embeddings.cache import CachedEncoder  # noqa: E402
 from paperscope.embeddings.encoders import Encoder, get_encoder, work_text  # noqa: E402
+from paperscope.embeddings.static import TRAIN_TEXTS  # noqa: E402
 from paperscope.search.keyword import (  # noqa: E402
     FTS5_WEIGHTS,
     keyword_page,
@@ -456,7 +457,8 @@ def train_tokenlearn(args: argparse.Namespace) -> None:
         sys.exit("tokenlearn is trained on ACM-CR's works: give --acm-cr DIR")
     store = acm_store(args.acm_cr, args.workdir)
     with progress_bar() as progress:
-        prepare_encoder(store, get_encoder("tokenlearn", args.workdir), progress)
+        encoder = get_encoder("tokenlearn", args.workdir)
+        prepare_encoder(store, encoder, progress, args.train_texts)
     store.close()
 
 
@@ -470,6 +472,9 @@ def main() -> None:
         "--models",
         help="comma-separated encoders (default: model2vec,minilm); tokenlearn is trained on "
         "ACM-CR's works (needs --acm-cr) before anything is measured",
+    )
+    parser.add_argument(
+        "--train-texts", type=int, default=TRAIN_TEXTS, help="tokenlearn's training sample"
     )
     parser.add_argument("--rerank-k", type=int, default=RERANK_CANDIDATES)
     parser.add_argument("--results", type=Path, default=RESULTS)

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from paperscope.embeddings.base import Matrix, minilm_path, minilm_version, normalise
+from paperscope.progress import SILENT, Progress
 
 MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length: a shorter cap changes the vectors
 _META = "paperscope-onnx.json"
@@ -155,6 +156,29 @@ class OnnxMiniLMEncoder:
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> Matrix:
         return self.encode_observed(texts, batch_size, None)
+
+    @property
+    def vocabulary_size(self) -> int:
+        _, tokenizer = self._loaded()
+        return int(tokenizer.get_vocab_size())
+
+    def token_vectors(self, progress: Progress = SILENT, batch_size: int = 1024) -> Matrix:
+        """Every token id's last-layer state when it is the whole input ([CLS] id [SEP])."""
+        session, tokenizer = self._loaded()
+        cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+        size = tokenizer.get_vocab_size()
+        out = np.zeros((size, self.dim), dtype=np.float32)
+        progress.start("tokenlearn: MiniLM on each token alone", size)
+        for start in range(0, size, batch_size):
+            token_ids = np.arange(start, min(size, start + batch_size), dtype=np.int64)
+            ids = np.stack(
+                [np.full_like(token_ids, cls), token_ids, np.full_like(token_ids, sep)], 1
+            )
+            feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+            feeds["token_type_ids"] = np.zeros_like(ids)
+            out[token_ids] = session.run(None, feeds)[0][:, 1]
+            progress.advance(len(token_ids))
+        return out
 
     def seen_texts(self, texts: Sequence[str]) -> list[str]:
         """Each text cut where the model's token cap cuts it (what its vector is of)."""

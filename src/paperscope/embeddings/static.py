@@ -9,14 +9,15 @@ that token *alone*; this encoder learns them from MiniLM run on the corpus inste
    texts (``TRAIN_TEXTS``); for every token id it also sums the token's contextual vectors
    (MiniLM's last layer, whose mean over a text *is* MiniLM's sentence vector);
 2. start: each token's vector is its mean contextual vector in the corpus, shrunk towards
-   its isolated-token vector (from model2vec's distillation) when the token is rare;
+   its isolated-token vector (MiniLM run on the token alone, as model2vec's distillation
+   does) when the token is rare;
 3. fine-tune: tokenlearn's trainer (``tokenlearn.pretrain.train_supervised``) fits the
    token vectors and per-token weights so that the mean over a text's tokens regresses
    MiniLM's sentence vector of that text (MSE); its final linear layer is folded into the
    token vectors, so the model's outputs live in MiniLM's own 384-d space.
 
-Every step writes to ``data_dir/models/tokenlearn/`` (the teacher's vectors are cached by
-text hash, so an interrupted training resumes), and the finished model is renamed into place
+Every step writes to ``data_dir/models/tokenlearn/`` (the teacher's vectors are saved as
+it goes, so an interrupted training resumes), and the finished model is renamed into place
 atomically. ``paperscope enrich --model tokenlearn`` trains it on first use from the works
 in the database; its version is the hash of its weights, so a retrained model re-embeds.
 """
@@ -38,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from paperscope.embeddings.base import Matrix, minilm_path, minilm_version, normalise
+from paperscope.embeddings.onnx import OnnxMiniLMEncoder, TokenSums, onnx_dir
 from paperscope.errors import ConfigError
 from paperscope.progress import SILENT, Progress
 
@@ -138,8 +140,7 @@ def train_tokenlearn(texts: Sequence[str], target: Path, progress: Progress = SI
     work = target.with_name(f"{target.name}.work")
     work.mkdir(parents=True, exist_ok=True)
     teacher_vectors, sums, counts, seen = teacher_pass(list(texts), work, progress)
-    progress.note("tokenlearn: isolated-token vectors (model2vec distillation)")
-    isolated = isolated_model(work)
+    isolated = isolated_model(work, progress)
     from tokenizers import Tokenizer
 
     teacher_vocabulary = Tokenizer.from_file(str(minilm_path() / "tokenizer.json")).get_vocab()
@@ -171,20 +172,20 @@ def teacher_pass(
     """MiniLM's sentence vectors of ``texts``, its per-token contextual sums, and each text
     cut where the teacher's token cap cut it (the text each vector is of).
 
-    Saved every chunk, so a killed run resumes where it stopped.
+    Saved every chunk with the digest of the texts done so far, so a killed run resumes
+    where it stopped, and so does a run on a larger or smaller sample of the same draw
+    (``training_sample`` draws prefixes) as long as it holds every text already done.
     """
-    from paperscope.embeddings.onnx import OnnxMiniLMEncoder, TokenSums, onnx_dir
-
-    teacher = OnnxMiniLMEncoder(onnx_dir(work.parent.parent), max_tokens=TEACHER_TOKENS)
+    teacher = teacher_encoder(work)
     state = work / "teacher.npz"
-    digest = hashlib.blake2b("\x00".join(texts).encode("utf-8"), digest_size=8).hexdigest()
     vectors = np.zeros((len(texts), teacher.dim), dtype=np.float32)
-    sums = TokenSums(30522, teacher.dim)
+    sums = TokenSums(teacher.vocabulary_size, teacher.dim)
     done = 0
     if state.is_file():
         saved = np.load(state)
-        if str(saved["digest"]) == digest:
-            done = int(saved["done"])
+        saved_done = int(saved["done"])
+        if saved_done <= len(texts) and str(saved["digest"]) == prefix_digest(texts[:saved_done]):
+            done = saved_done
             vectors[:done], sums.sums, sums.counts = (
                 saved["vectors"][:done],
                 saved["sums"],
@@ -200,7 +201,7 @@ def teacher_pass(
         with partial.open("wb") as handle:
             np.savez(
                 handle,
-                digest=digest,
+                digest=prefix_digest(texts[:done]),
                 done=done,
                 vectors=vectors[:done],
                 sums=sums.sums,
@@ -211,20 +212,38 @@ def teacher_pass(
     return vectors, sums.sums, sums.counts, teacher.seen_texts(texts)
 
 
-def isolated_model(work: Path) -> Any:
-    """model2vec's distillation of MiniLM: 384-d, no PCA, no weighting (cached in ``work``)."""
+def prefix_digest(texts: Sequence[str]) -> str:
+    """A digest of a list of texts (what the saved teacher state was computed from)."""
+    digest = hashlib.blake2b(digest_size=8)
+    for text in texts:
+        digest.update(text.encode("utf-8"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def teacher_encoder(work: Path) -> OnnxMiniLMEncoder:
+    """MiniLM on ONNX Runtime (fp32) reading each text's first ``TEACHER_TOKENS`` tokens."""
+    return OnnxMiniLMEncoder(onnx_dir(work.parent.parent), max_tokens=TEACHER_TOKENS)
+
+
+def isolated_model(work: Path, progress: Progress = SILENT) -> Any:
+    """Every MiniLM token's vector on its own ([CLS] token [SEP], the token's last-layer
+    state), as a static model with MiniLM's tokenizer (cached in ``work``).
+
+    This is what model2vec's distillation computes, read at the token's position so that it
+    lives where the contextual sums do; on ONNX Runtime it takes about a minute here where
+    model2vec's ``distill`` (sentence-transformers) took over twenty under load.
+    """
     from model2vec import StaticModel
+    from tokenizers import Tokenizer
 
     folder = work / "isolated"
     if not folder.is_dir():
-        from model2vec.distill import distill
-
-        model = distill(
-            model_name=str(minilm_path()),
-            pca_dims=None,
-            sif_coefficient=None,
-            quantize_to="float32",
-        )
+        vectors = teacher_encoder(work).token_vectors(progress)
+        tokenizer = Tokenizer.from_file(str(minilm_path() / "tokenizer.json"))
+        tokenizer.no_padding()
+        tokenizer.no_truncation()
+        model = StaticModel(vectors=vectors, tokenizer=tokenizer, normalize=True)
         staging = Path(tempfile.mkdtemp(prefix=".isolated-", dir=work))
         model.save_pretrained(str(staging))
         staging.rename(folder)

@@ -129,11 +129,14 @@ def training_sample(store: Store, limit: int, seed: int = 15) -> list[str]:
     return [text_of[work_id] for work_id in picked if work_id in text_of]
 
 
-def prepare_encoder(store: Store, encoder: Encoder, progress: Progress = SILENT) -> None:
-    """Train an encoder that learns from the corpus (``tokenlearn``) if it is not yet."""
+def prepare_encoder(
+    store: Store, encoder: Encoder, progress: Progress = SILENT, train_texts: int = TRAIN_TEXTS
+) -> None:
+    """Train an encoder that learns from the corpus (``tokenlearn``) if it is not yet, on
+    ``train_texts`` works at most."""
     if isinstance(encoder, TokenlearnEncoder) and not encoder.trained:
-        progress.note(f"training the {encoder.name} encoder on {TRAIN_TEXTS:,} works at most")
-        encoder.train(training_sample(store, TRAIN_TEXTS), progress)
+        progress.note(f"training the {encoder.name} encoder on {train_texts:,} works at most")
+        encoder.train(training_sample(store, train_texts), progress)
 
 
 def embed_works(
