@@ -70,6 +70,15 @@ BEST_ACM = "rerank-minilm"
 BEST_ACM_FALLBACK = "hybrid-model2vec"
 
 
+def best_of(configs: dict[str, Any], best: str, fallback: str) -> str:
+    """The chosen configuration with MiniLM, else the same with tokenlearn (the encoder
+    trained from MiniLM), else the fallback chosen for model2vec."""
+    for name in (best, best.replace("minilm", "tokenlearn")):
+        if name in configs:
+            return name
+    return fallback
+
+
 # --- metrics ------------------------------------------------------------------------------
 
 
@@ -491,7 +500,7 @@ def main() -> None:
     if args.csfcube:
         print(f"CSFCube ({args.csfcube})")
         cs = evaluate_csfcube(args.csfcube, args.workdir, models)
-        best = BEST_CSFCUBE if BEST_CSFCUBE in cs else BEST_CSFCUBE_FALLBACK
+        best = best_of(cs, BEST_CSFCUBE, BEST_CSFCUBE_FALLBACK)
         report["csfcube"] = {"configs": cs, "best": best}
         print(
             f"BM25 baseline (CSFCube): NDCG%20 {cs['keyword']['ndcg%20']:.1f}  "
@@ -501,7 +510,7 @@ def main() -> None:
     if args.acm_cr:
         print(f"ACM-CR ({args.acm_cr})")
         acm = evaluate_acm(args.acm_cr, args.workdir, models, args.rerank_k)
-        best = BEST_ACM if BEST_ACM in acm else BEST_ACM_FALLBACK
+        best = best_of(acm, BEST_ACM, BEST_ACM_FALLBACK)
         report["acm_cr"] = {"configs": acm, "best": best}
         print(
             f"BM25 baseline (ACM-CR): R@10 {acm['keyword']['recall@10']:.1f}  "

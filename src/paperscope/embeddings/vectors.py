@@ -110,22 +110,22 @@ def store_vectors(
 
 
 def training_sample(store: Store, limit: int, seed: int = 15) -> list[str]:
-    """The texts of ``limit`` works drawn at random (seeded) among those with an abstract
-    (all works if too few have one); a smaller ``limit`` draws a prefix of the same draw."""
+    """The texts of ``limit`` works in a seeded random order: works with an abstract first,
+    then the others, so a smaller ``limit`` always draws a prefix of the same draw."""
     with store.connect() as connection:
-        ids = list(
-            connection.execute(
-                select(works.c.id).where(works.c.abstract.is_not(None)).order_by(works.c.id)
-            ).scalars()
-        )
-        if len(ids) < limit:
-            ids = list(connection.execute(select(works.c.id).order_by(works.c.id)).scalars())
-        random.Random(seed).shuffle(ids)
-        picked = ids[:limit]
         rows = connection.execute(
+            select(works.c.id, works.c.abstract.is_not(None)).order_by(works.c.id)
+        ).all()
+        order = random.Random(seed)
+        with_abstract = [work_id for work_id, has in rows if has]
+        without = [work_id for work_id, has in rows if not has]
+        order.shuffle(with_abstract)
+        order.shuffle(without)
+        picked = (with_abstract + without)[:limit]
+        found = connection.execute(
             select(works.c.id, works.c.title, works.c.abstract).where(in_list(works.c.id, picked))
         ).all()
-    text_of = {work_id: work_text(title or "", abstract) for work_id, title, abstract in rows}
+    text_of = {work_id: work_text(title or "", abstract) for work_id, title, abstract in found}
     return [text_of[work_id] for work_id in picked if work_id in text_of]
 
 
