@@ -1,4 +1,4 @@
-"""Vector search at 1M: faiss (HNSW, IVF-Flat, IVF-PQ with a flat refine) and pgvector.
+"""Vector search at 1M: faiss HNSW, IVF-Flat (paperscope's index), IVF-PQ and SQ8, vs exact.
 
 Data: real vectors (a .npy of unit rows, or ACM-CR's 113k works embedded by an encoder),
 grown to ``--size`` rows by small perturbations: row i is base row (i mod n) plus Gaussian
@@ -14,7 +14,8 @@ against exact search (faiss IndexFlatIP, measured in the same run), the index's 
 the last 10% added without a rebuild, then recall measured again over all rows.
 
 Usage: python bench/vector_index.py --vectors var/acm-vectors.npy [--size 1000000]
-         [--configs ivf-flat,hnsw16] [--pgvector] [--results bench/results/vector_index.json]
+         [--configs paperscope-ivf-nprobe32,hnsw-m16-efc40-efs128]
+         [--results bench/results/vector_index.json]
        python bench/vector_index.py --acm-cr ../shared/data/acm-cr --model tokenlearn ...
 """
 
