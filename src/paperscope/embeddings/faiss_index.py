@@ -9,9 +9,9 @@ from scratch only when tombstones pile up, the index crosses the threshold, or i
 ``RETRAIN_GROWTH`` times past the size its centroids were trained on. The model's generation
 counter (``search_state``) tells a reader cheaply when to sync.
 
-Why IVF-Flat (bench/results/vector_index.json, 1M vectors on 2 cores): HNSW needed some
+Why IVF-Flat (docs/search.md, "A million works"; 1M vectors on 2 cores): HNSW needed some
 20 minutes to build at 1M and its recall@10 fell to 0.68 at the settings that were fast;
-IVF-Flat with ``ivf_lists(n)`` lists trains its centroids on a sample in about a minute,
+IVF-Flat with ``ivf_lists(n)`` lists (recall@10 0.987) builds in 30 s of CPU,
 scans ``IVF_NPROBE`` lists per query, and adding works keeps recall, since new vectors go
 to the lists of their nearest centroids exactly as a rebuild would put them.
 """
