@@ -205,7 +205,7 @@ class Variant:
     lists: str = "hybrid"  # hybrid, keyword, semantic
     depth: int = DEPTH
     strength: float = IMPACT  # a work weighs 1 + strength x ln(1 + citations)
-    best: int | None = BEST_WORKS  # a person's score sums their best N contributions (None: all)
+    best: tuple[float, ...] | None = BEST_WORKS  # position weights of a person's best works
 
     @property
     def name(self) -> str:
@@ -213,13 +213,25 @@ class Variant:
 
     @property
     def aggregate(self) -> str:
-        return "sum" if self.best is None else f"top{self.best}"
+        if self.best is None:
+            return "sum"
+        if all(w == 1.0 for w in self.best):
+            return f"top{len(self.best)}"
+        return f"decay{len(self.best)}"
 
 
 PRODUCT = Variant()
 DEPTHS = (50, 100, 200)
-STRENGTHS = (0.0, 0.1, 0.25, 0.5, 1.0)
-BESTS = (None, 1, 3, 5)
+STRENGTHS = (0.0, 0.05, 0.1, 0.25, 0.5, 1.0)
+BESTS: tuple[tuple[float, ...] | None, ...] = (
+    None,
+    (1.0,),
+    (1.0, 1.0),
+    (1.0, 1.0, 1.0),
+    (1.0, 1.0, 1.0, 1.0, 1.0),
+    (1.0, 1 / 2, 1 / 3),
+    (1.0, 1 / 2, 1 / 3, 1 / 4, 1 / 5),
+)
 
 
 def variant_rankings(
@@ -252,21 +264,28 @@ def variant_rankings(
 
 
 def _top(
-    people: list[str], rows: np.ndarray, cols: np.ndarray, per_work: np.ndarray, best: int | None
+    people: list[str],
+    rows: np.ndarray,
+    cols: np.ndarray,
+    per_work: np.ndarray,
+    best: tuple[float, ...] | None,
 ) -> list[str]:
-    """rank_people's order with numpy: each person's best `best` values summed (all: None),
-    then more matching works, then the key."""
+    """rank_people's order with numpy: each person's values, largest first, weighted by
+    position with `best` (all, weight 1: None), then more matching works, then the key."""
     if not len(people):
         return []
     values = per_work[rows]
     counts = np.bincount(cols, minlength=len(people))
-    kept = np.arange(len(values))
-    if best is not None:  # keep each person's `best` largest values
+    if best is None:
+        totals = np.bincount(cols, weights=values, minlength=len(people))
+    else:
         order = np.lexsort((-values, cols))
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         position = np.arange(len(order)) - np.repeat(starts, counts)
-        kept = order[position < best]
-    totals = np.bincount(cols[kept], weights=values[kept], minlength=len(people))
+        kept = position < len(best)
+        weights = np.array(best)[position[kept]]
+        chosen = order[kept]
+        totals = np.bincount(cols[chosen], weights=values[chosen] * weights, minlength=len(people))
     keys = np.array(people)
     order = np.lexsort((keys, -counts, -np.round(totals, 12)))
     return [people[i] for i in order[:CUTOFF]]

@@ -67,7 +67,7 @@ def test_rank_people_sums_match_times_the_log_citation_weight() -> None:
     assert [p.key for p in gentle] == ["person:1", "name:bob jones"]
     assert gentle[0].score == pytest.approx(1.0 + 0.5 * (1 + 0.1 * math.log(4)))
     # Only a person's best `best` contributions count.
-    only_best = rank_people(matches, credited, citations, strength=1.0, best=1)
+    only_best = rank_people(matches, credited, citations, strength=1.0, best=(1.0,))
     assert only_best[0].score == pytest.approx(0.25 * (1 + math.log(101)))
     assert only_best[0].matching_works == 2 and len(only_best[0].contributions) == 2
     assert impact(0) == 1.0 and impact(3, 1.0) == pytest.approx(2.386, abs=1e-3)
@@ -117,7 +117,10 @@ def test_a_score_is_the_sum_of_the_best_contributions(corpus: ExpertsCorpus) -> 
             (by_id[c.work_id].match * impact(cited[c.work_id]) for c in person.contributions),
             reverse=True,
         )
-        assert person.score == pytest.approx(sum(points[:BEST_WORKS]))
+        weights = BEST_WORKS or [1.0] * len(points)
+        assert person.score == pytest.approx(
+            sum(w * p for w, p in zip(weights, points, strict=False))
+        )
         assert person.matching_works == len(person.contributions)
 
 

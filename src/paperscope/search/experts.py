@@ -49,8 +49,9 @@ DEPTH = 200
 TIE_SLACK = 20
 IMPACT = 0.25
 """How strongly citations weigh: a work's weight is 1 + IMPACT x ln(1 + citations)."""
-BEST_WORKS: int | None = 3
-"""A person's score sums their this many best contributions (None: all of them)."""
+BEST_WORKS: tuple[float, ...] | None = (1.0, 1.0, 1.0)
+"""How a person's contributions add up, largest first: the first weighs BEST_WORKS[0], the
+second BEST_WORKS[1], ..., the ones after the last not at all (None: all, weight 1)."""
 MAX_PEOPLE = 200
 """Ranked people a result keeps (the pages are cut from them)."""
 MAX_PER_PAGE = 50
@@ -249,10 +250,10 @@ def rank_people(
     credited: Mapping[int, Sequence[PersonRef]],
     citations: Mapping[int, int],
     strength: float = IMPACT,
-    best: int | None = BEST_WORKS,
+    best: Sequence[float] | None = BEST_WORKS,
 ) -> list[RankedPerson]:
-    """People ranked by the sum of `match x impact` over their `best` largest contributions
-    (all of them when `best` is None)."""
+    """People ranked by their contributions (`match x impact`), largest first, weighted by
+    position with `best` (all of them, each weight 1, when `best` is None)."""
     gathered: dict[str, tuple[PersonRef, list[Contribution]]] = {}
     for found in matches:
         cited = citations.get(found.work_id, 0)
@@ -263,7 +264,8 @@ def rank_people(
     ranked = []
     for ref, contributions in gathered.values():
         contributions.sort(key=lambda c: (-c.points, c.work_id))
-        score = math.fsum(c.points for c in contributions[:best])
+        weights = best if best is not None else [1.0] * len(contributions)
+        score = math.fsum(w * c.points for w, c in zip(weights, contributions, strict=False))
         ranked.append(RankedPerson(ref, score, len(contributions), tuple(contributions)))
     ranked.sort(key=lambda person: (-person.score, -person.matching_works, person.key))
     return ranked

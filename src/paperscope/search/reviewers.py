@@ -5,8 +5,10 @@ reason and its evidence, when they are
 
 - **an author**: the manuscript's author names are matched to people by name, as the people
   search does (`read.people.lookup_refs`: the folded name, and its variants with extra middle
-  names or only the first initial). Every person printing such a name is excluded: a name
-  alone cannot tell namesakes apart, and a missed conflict costs more than a lost reviewer;
+  names or only the first initial), and a name given with an initial (`B. Jones`) also
+  matches the full first names it may stand for (`Bob Jones`). Every person printing such a
+  name is excluded: a name alone cannot tell namesakes apart, and a missed conflict costs
+  more than a lost reviewer;
 - **a co-author** of an author on a work of the last `years` years (`as_of - years` to
   `as_of`, by the work's year), the shared work named;
 - **at a shared affiliation**: an affiliation given with the manuscript, or printed by an
@@ -51,7 +53,8 @@ PEOPLE_PER_NAME = 50
 HOW = (
     "Reviewers are the experts for the abstract (ranked as on the experts page) minus "
     "conflicts of interest. Authors are matched to people by name: the name as printed, with "
-    "extra middle names or only the first initial; every person printing it is excluded, "
+    "extra middle names or only the first initial (and, for a name given with an initial, "
+    "every first name it may stand for); every person printing it is excluded, "
     "since a name alone cannot tell namesakes apart. Co-authors: anyone who shared a work with "
     "a matched author in the window of years. Shared affiliation: an affiliation given with "
     "the manuscript, or printed by an author in the window, that the person also printed in "
@@ -207,11 +210,39 @@ def _works_in_window(
     return found
 
 
+def author_refs(connection: Connection, name: str) -> list[tuple[PersonRef, list[int]]]:
+    """The people an author's name may be, with their works (at most `PEOPLE_PER_NAME`, the
+    most prolific first): those `lookup_refs` finds (the name, with extra middle names or
+    only the first initial), and for a name printed with an initial (`B. Jones`) everyone of
+    that surname whose first name starts with it (`Bob Jones`)."""
+    found = {ref.key: (ref, ids) for ref, ids in lookup_refs(connection, name)}
+    tokens = name_key(name).split()
+    if len(tokens) >= 2 and len(tokens[0]) == 1:
+        initial, last = tokens[0], tokens[-1]
+        # Folded keys hold only [0-9a-z ], so no LIKE wildcard can occur in them; the range
+        # on the key's first letter uses its index.
+        query = (
+            select(authorships.c.name_key)
+            .where(
+                authorships.c.name_key >= initial,
+                authorships.c.name_key < chr(ord(initial) + 1),
+                authorships.c.name_key.like(f"{initial}% {last}"),
+            )
+            .distinct()
+            .limit(PEOPLE_PER_NAME)
+        )
+        for key in connection.execute(query).scalars():
+            for ref, ids in lookup_refs(connection, key):
+                found.setdefault(ref.key, (ref, ids))
+    ranked = sorted(found.values(), key=lambda item: (-len(item[1]), item[0].key))
+    return ranked[:PEOPLE_PER_NAME]
+
+
 def _author_people(
     connection: Connection, author: ManuscriptAuthor, conflicts: _Conflicts
 ) -> list[tuple[PersonRef, list[int]]]:
     """The people printing the author's name (or a variant), each an `author` conflict."""
-    matched = lookup_refs(connection, author.name)[:PEOPLE_PER_NAME]
+    matched = author_refs(connection, author.name)
     for ref, ids in matched:
         conflicts.add(
             ref,
@@ -377,20 +408,23 @@ def find_conflicts(
     """Every conflict of interest by person key, and what each author's name matched."""
     first = as_of - years
     conflicts = _Conflicts()
+    people = [_author_people(connection, author, conflicts) for author in manuscript.authors]
+    # Authors are conflicts already: their co-authorships with one another and their own
+    # affiliations add nothing.
+    authors = {ref.key for found in people for ref, _ in found}
     matches = []
     known: dict[str, _Affiliation] = {}
-    for author in manuscript.authors:
-        people = _author_people(connection, author, conflicts)
-        own = {ref.key for ref, _ in people}
-        ids = sorted({work_id for _, listed in people for work_id in listed})
+    for author, found in zip(manuscript.authors, people, strict=True):
+        ids = sorted({work_id for _, listed in found for work_id in listed})
         window = _works_in_window(connection, ids, first, as_of)
-        _coauthors(connection, author, own, window, conflicts)
+        _coauthors(connection, author, authors, window, conflicts)
         for normal, affiliation in _manuscript_affiliations(
-            connection, author, [ref for ref, _ in people], window
+            connection, author, [ref for ref, _ in found], window
         ).items():
             known.setdefault(normal, affiliation)
-        matches.append(AuthorMatch(author, len(people), len(ids), len(window)))
-    _shared_affiliations(connection, ranked, known, first, as_of, conflicts)
+        matches.append(AuthorMatch(author, len(found), len(ids), len(window)))
+    others = [person for person in ranked if person.key not in authors]
+    _shared_affiliations(connection, others, known, first, as_of, conflicts)
     return conflicts.by_person, tuple(matches)
 
 
