@@ -58,7 +58,7 @@ def _run(corpus: ExpertsCorpus, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_cli_json_is_the_api_json(corpus: ExpertsCorpus) -> None:
-    done = _run(corpus, TOPIC, "--per-page", "20", "--format", "json")
+    done = _run(corpus, TOPIC, "--format", "json")
     assert done.returncode == 0, done.stderr
     with TestClient(create_app(corpus.settings, corpus.store)) as client:
         api = client.get("/api/experts", params={"q": TOPIC}).json()

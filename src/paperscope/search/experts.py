@@ -33,7 +33,14 @@ from paperscope.embeddings.encoders import get_encoder
 from paperscope.embeddings.index import open_index
 from paperscope.errors import QueryError
 from paperscope.read.people import PersonRef, PersonSummary, person_summary
-from paperscope.read.works import WorkSummary, load_works
+from paperscope.read.works import (
+    WorkSummary,
+    citation_counts,
+    in_corpus_citations,
+    load_works,
+    reported_counts,
+    used_citations,
+)
 from paperscope.search.keyword import keyword_page
 from paperscope.search.query import ParsedQuery, Term, check_length, parse_query
 from paperscope.search.service import RRF_K, active_model
@@ -54,6 +61,7 @@ BEST_WORKS: tuple[float, ...] | None = (1.0, 1.0, 1.0)
 second BEST_WORKS[1], ..., the ones after the last not at all (None: all, weight 1)."""
 MAX_PEOPLE = 200
 """Ranked people a result keeps (the pages are cut from them)."""
+PER_PAGE = 10
 MAX_PER_PAGE = 50
 EVIDENCE_WORKS = 3
 
@@ -293,17 +301,22 @@ def hidden_citations(
 
 
 def work_citations(
-    entries: Iterable[WorkSummary], hidden_citing: Mapping[int, int] | None = None
+    connection: Connection, ids: Sequence[int], hidden: frozenset[int] = frozenset()
 ) -> dict[int, int]:
-    """Citations as the pages show them; minus the hidden citing works where the count is
-    the in-corpus one (a source's reported count cannot be taken apart)."""
-    counts = {}
-    for entry in entries:
-        count = entry.citations
-        if hidden_citing and entry.citation_source == "corpus":
-            count = entry.in_corpus_citations - hidden_citing.get(entry.work_id, 0)
-        counts[entry.work_id] = count
-    return counts
+    """Citations as the pages show them (`WorkSummary.citations`), the hidden citing works
+    taken off the in-corpus count (where that is the count used: a source's reported count
+    cannot be taken apart)."""
+    if not hidden:
+        return citation_counts(connection, ids)
+    cited = in_corpus_citations(connection, ids)
+    reported = reported_counts(connection, ids)
+    taken = hidden_citations(connection, ids, hidden)
+    return {
+        work_id: used_citations(
+            cited.get(work_id, 0) - taken.get(work_id, 0), reported.get(work_id)
+        )
+        for work_id in ids
+    }
 
 
 def rank_experts(
@@ -318,8 +331,7 @@ def rank_experts(
     ids = [match.work_id for match in found.works]
     with store.connect() as connection:
         credited = credited_people(connection, ids)
-        entries = load_works(connection, ids)
-        citations = work_citations(entries, hidden_citations(connection, ids, hidden))
+        citations = work_citations(connection, ids, hidden)
     return found, rank_people(found.works, credited, citations)
 
 
@@ -360,7 +372,7 @@ def pages_of(total: int, per_page: int) -> int:
 
 
 def find_experts(
-    store: Store, settings: Settings, text: str, page: int = 1, per_page: int = 20
+    store: Store, settings: Settings, text: str, page: int = 1, per_page: int = PER_PAGE
 ) -> ExpertResults:
     """People ranked for a topic (a query or a pasted abstract), one page of them."""
     text = check_text(text)

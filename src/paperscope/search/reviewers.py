@@ -30,6 +30,7 @@ from paperscope.names import fold, name_key
 from paperscope.read.people import PersonRef, PersonSummary, lookup_refs, person_summary
 from paperscope.search.experts import (
     MAX_PEOPLE,
+    PER_PAGE,
     Expert,
     RankedPerson,
     check_paging,
@@ -456,7 +457,7 @@ def suggest_reviewers(
     years: int = DEFAULT_YEARS,
     as_of: int | None = None,
     page: int = 1,
-    per_page: int = 20,
+    per_page: int = PER_PAGE,
 ) -> ReviewerResults:
     """Reviewers for a manuscript: the expert ranking of its abstract without conflicts."""
     manuscript = check_manuscript(manuscript)

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from paperscope.search.experts import ExpertResults, check_text, find_experts
+from paperscope.search.experts import PER_PAGE, ExpertResults, check_text, find_experts
 from paperscope.search.people import PeopleResults, find_people
 from paperscope.search.reviewers import (
     DEFAULT_YEARS,
@@ -38,7 +38,7 @@ from paperscope.web.rendering import render
 router = APIRouter(include_in_schema=False)
 api_router = APIRouter(prefix="/api", tags=["api"])
 
-PER_PAGE = 20
+PEOPLE_PER_PAGE = 20
 MAX_FORM_BYTES = 256 * 1024
 """The largest reviewer form or JSON body: a 10,000-character abstract in any script, and
 50 authors with affiliations, fit with room to spare."""
@@ -51,7 +51,7 @@ BODY_LIMITS = {"/reviewers": MAX_FORM_BYTES, "/api/reviewers": MAX_FORM_BYTES}
 def people_view(ctx: WebContext, query: str | None, page: int = 1) -> PeopleResults:
     """QueryError (400) for a missing, empty or overlong name."""
     with ctx.store.connect() as connection:
-        return find_people(connection, query or "", page, PER_PAGE)
+        return find_people(connection, query or "", page, PEOPLE_PER_PAGE)
 
 
 def experts_view(
