@@ -524,8 +524,8 @@ def run_corpus(
     return result
 
 
-def best_variants(results: dict[str, Any], top: int = 8) -> list[tuple[str, float, float]]:
-    """The dev sample's best variants by mean MRR over the corpora."""
+def dev_table(results: dict[str, Any]) -> list[tuple[str, float, float]]:
+    """Every variant's mean dev MRR and recall@10 over the corpora, best MRR first."""
     names = next(iter(results.values()))["dev"]["variants"].keys()
     table = []
     for name in names:
@@ -534,8 +534,12 @@ def best_variants(results: dict[str, Any], top: int = 8) -> list[tuple[str, floa
             r["dev"]["variants"][name]["recall_at_10"] for r in results.values()
         )
         table.append((name, mrr, recall))
-    table.sort(key=lambda row: -row[1])
-    return table[:top]
+    table.sort(key=lambda row: (-row[1], -row[2], row[0]))
+    return table
+
+
+def weighed_by_impact(name: str) -> bool:
+    return "-impact0-" not in name
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -558,19 +562,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.acm_cr:
         collection = args.acm_cr / "acm-dl-bibtex.tar.gz"
         results["acm-cr"] = run_corpus("acm", [collection], args.workdir, args.n, args.seed, True)
-    ranked = best_variants(results)
+    table = dev_table(results)
+    chosen = next(row for row in table if weighed_by_impact(row[0]))
     print("  best variants on dev (mean MRR, mean R@10 over the corpora):")
-    for name, mrr, recall in ranked:
+    for name, mrr, recall in table[:8]:
         marker = "  <- product" if name == PRODUCT.name else ""
         print(f"    {name:36s} MRR {mrr:.3f}  R@10 {recall:5.1f}{marker}")
+    print(f"  best weighed by impact (the rule for the product): {chosen[0]}")
+    for label in ("dev", "test"):
+        for name, r in results.items():
+            s = r[label]["variants"][chosen[0]]
+            print(f"    {name} {label}: R@10 {s['recall_at_10']:5.1f}  MRR {s['mrr']:.3f}")
     payload = {
         "protocol": __doc__,
-        "product": asdict(PRODUCT),
+        "product": {"name": PRODUCT.name, **asdict(PRODUCT)},
+        "chosen_on_dev": chosen[0],
         "seed": args.seed,
         "n_per_sample": args.n,
         "cpu_count": os.cpu_count(),
         "corpora": results,
-        "best_dev_variants": ranked,
+        "dev_variants_by_mrr": table,
     }
     args.results.parent.mkdir(parents=True, exist_ok=True)
     args.results.write_text(json.dumps(payload, indent=2) + "\n")

@@ -65,15 +65,37 @@ PER_PAGE = 10
 MAX_PER_PAGE = 50
 EVIDENCE_WORKS = 3
 
-HOW = (
-    "Matching works: the text is searched by keyword (BM25 over titles, abstracts, authors "
-    "and venues) and by meaning (embedding cosine); each list keeps its best {depth} works "
-    "and the two are fused by reciprocal rank fusion (1/(60 + rank) from each list). A "
-    "work's match is its fused score divided by the best work's (1.0 = the best match). "
-    "Each matching work weighs 1 + ln(1 + citations). Every author of a matching work gets "
-    "match × weight; a person's score is the sum over their matching works, and people are "
-    "ranked by it. Authors not yet resolved into people are grouped by their printed name."
-)
+_ORDINALS = ("largest", "second", "third", "fourth", "fifth", "sixth")
+
+
+def _aggregate_text(best: Sequence[float] | None) -> str:
+    """How contributions add up, in words: "their largest contribution + 1/2 x the second"."""
+    if best is None:
+        return "the sum of all their contributions"
+    if all(weight == 1.0 for weight in best):
+        return f"the sum of their {len(best)} largest contributions"
+    parts = []
+    for position, weight in enumerate(best[: len(_ORDINALS)]):
+        share = "" if weight == 1.0 else f"{weight:.2g} × "
+        what = "their largest contribution" if position == 0 else f"the {_ORDINALS[position]}"
+        parts.append(f"{share}{what}")
+    return " + ".join(parts)
+
+
+def how_ranked(
+    depth: int = DEPTH, strength: float = IMPACT, best: Sequence[float] | None = BEST_WORKS
+) -> str:
+    """The explanation every experts and reviewers page shows, from the constants in use."""
+    return (
+        "Matching works: the text is searched by keyword (BM25 over titles, abstracts, "
+        f"authors and venues) and by meaning (embedding cosine); each list keeps its best "
+        f"{depth} works and the two are fused by reciprocal rank fusion (1/(60 + rank) from "
+        "each list). A work's match is its fused score divided by the best work's (1.0 = the "
+        f"best match). A work weighs 1 + {strength:g} × ln(1 + citations). Each author of a "
+        "matching work gets match × weight from it (a contribution); a person's score is "
+        f"{_aggregate_text(best)}, and people are ranked by it. Authors not yet resolved into "
+        "people are grouped by their printed name."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +168,7 @@ class ExpertResults:
     per_page: int
     pages: int
     experts: tuple[Expert, ...]
-    how: str = field(default=HOW.format(depth=DEPTH))
+    how: str = field(default_factory=how_ranked)
 
 
 # --- matching works -------------------------------------------------------------------------
