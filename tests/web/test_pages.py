@@ -118,3 +118,4 @@ def test_openapi_lists_every_page_api(web_client: TestClient) -> None:
         assert path in paths
     assert "/api/author/{person_id}" in paths and "/api/author" in paths
     assert {"/api/people", "/api/experts"} <= set(paths) and "post" in paths["/api/reviewers"]
+    assert "/api/paper/{work_id}/neighbourhood" in paths
