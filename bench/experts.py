@@ -14,24 +14,31 @@ author are sampled. Per paper:
 
 Two rankings run on the same papers in the same process:
 
-  paperscope     search.experts: keyword (BM25) and semantic (model2vec) lists of DEPTH
-                 works fused by RRF; each author gets match x (1 + ln(1 + citations)) per
-                 matching work, summed (the exact functions the /experts page calls)
+  paperscope     search.experts as the /experts page ranks: keyword (BM25) and semantic
+                 (model2vec) lists of DEPTH works fused by RRF; each author of a matching
+                 work gets match x (1 + IMPACT x ln(1 + citations)) from it, and a person's
+                 score adds up their best contributions with the weights BEST_WORKS
   bm25-people    BM25 over people: each person's titles and abstracts concatenated into
                  one document (SQLite FTS5, the product's tokenizer: porter unicode61), the
                  same query words (the first 30 distinct non-stop words, any of them)
 
-People are the `resolve` stage's (run with PAPERSCOPE_IDENTITY_TOPICS=none), the same for
-both. Two disjoint samples are drawn with the seed: `dev`, on which the variants below were
-compared and the product's configuration chosen, and `test`, reported for that fixed
-configuration. The variants (which lists, how deep, the impact weight, an author share,
-summing all or only a person's best 3 works) are recomputed from the same retrieved lists.
+People are the `resolve` stage's (run with PAPERSCOPE_IDENTITY_TOPICS=none), or, for a
+corpus named in --people-by-name, provisional people (one per printed name key, what the
+pages show before `paperscope resolve`); the same people for both rankings. Two disjoint
+samples are drawn with the seed: `dev`, on which the variants below were compared and the
+product's configuration chosen (the best dev MRR, averaged over the corpora, among the
+variants weighed by impact), and `test`, reported for that fixed configuration. The
+variants (which lists, how deep, the impact weight, summing all of a person's works, their
+best 1, 2, 3 or 5, or their best 3 or 5 with weights 1, 1/2, 1/3, ...) are recomputed from
+the same retrieved lists.
 
     python bench/experts.py --aan ../shared/data/aan --acm-cr ../shared/data/acm-cr \
-        [--workdir /tmp/paperscope-experts-bench] [--n 300] [--seed 18]
+        [--workdir /tmp/paperscope-experts-bench] [--n 300] [--seed 18] [--reuse] \
+        [--acm-n 200] [--people-by-name acm]
 
 The first run builds one SQLite database per corpus in --workdir (ingest, resolve, enrich
-with model2vec: about 10 minutes for AAN and an hour for ACM-CR on 2 cores) and reuses it.
+with model2vec: about 10 minutes for AAN and an hour for ACM-CR on 2 cores) and reuses it;
+each corpus's measurements are saved there too, and --reuse reads them back.
 Results go to bench/results/experts.json.
 """
 
@@ -47,7 +54,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -55,7 +63,7 @@ from typing import Any
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from paperscope.config import Settings
 from paperscope.read.people import PersonRef
@@ -88,8 +96,12 @@ MIN_ABSTRACT = 100  # ACM-CR: a paper needs an abstract of at least this many ch
 # --- the corpora ----------------------------------------------------------------------------
 
 
-def build_store(name: str, sources: Sequence[Path], workdir: Path) -> tuple[Store, Settings]:
-    """The corpus's database in `workdir`, built once by the pipeline's own stages."""
+def build_store(
+    name: str, sources: Sequence[Path], workdir: Path, resolve: bool
+) -> tuple[Store, Settings, str]:
+    """The corpus's database in `workdir`, built once by the pipeline's own stages, and how
+    it was built (the `.ready` file's line). Without `resolve`, authors stay provisional
+    people (one per printed name key), as the pages show them before `paperscope resolve`."""
     from paperscope.pipeline.runner import run_stages
     from paperscope.pipeline.stages import Run, RunOptions
 
@@ -105,13 +117,15 @@ def build_store(name: str, sources: Sequence[Path], workdir: Path) -> tuple[Stor
     if not ready.exists():
         for leftover in workdir.glob(f"{name}.db*"):  # a half-built database: start again
             leftover.unlink()
-        print(f"  {name}: ingest, resolve, enrich (model2vec) ...", flush=True)
+        stages = ["ingest", "resolve", "enrich"] if resolve else ["ingest", "enrich"]
+        print(f"  {name}: {', '.join(stages)} ...", flush=True)
         store = Store.open(settings.resolved_database_url())
         options = RunOptions(paths=tuple(sources), model="model2vec", batch_size=256)
-        run_stages(Run(store, settings, options), ["ingest", "resolve", "enrich"])
-        ready.write_text("ingest, resolve (identity_topics=none), enrich (model2vec)\n")
-        return store, settings
-    return Store.open(settings.resolved_database_url()), settings
+        run_stages(Run(store, settings, options), stages)
+        people = "resolve (identity_topics=none)" if resolve else "people by printed name"
+        ready.write_text(f"ingest, {people}, enrich (model2vec)\n")
+        return store, settings, ready.read_text().strip()
+    return Store.open(settings.resolved_database_url()), settings, ready.read_text().strip()
 
 
 @dataclass(slots=True)
@@ -487,21 +501,76 @@ def page_latency(corpus: Corpus, papers: list[int]) -> dict[str, float]:
 
 
 def run_corpus(
-    name: str, sources: Sequence[Path], workdir: Path, n: int, seed: int, use_abstract: bool
+    name: str,
+    sources: Sequence[Path],
+    workdir: Path,
+    sample: tuple[int, int],
+    use_abstract: bool,
+    reuse: bool,
+    resolve: bool = True,
 ) -> dict[str, Any]:
-    store, settings = build_store(name, sources, workdir)
-    corpus, seconds = timed(lambda: load_corpus(name, store, settings, use_abstract))
-    with store.connect() as connection:
-        people = connection.execute(
-            select(func.count(func.distinct(authorships.c.person_id)))
-        ).scalar_one()
-    print(f"  {name}: {len(corpus.document)} works, {people} people (loaded in {seconds:.0f}s)")
+    """The corpus's measurements, saved in `workdir`. With `reuse`, the sample evaluations of
+    an earlier run of the same sample are read back (the variants do not depend on the
+    product's constants: every variant is computed from lists of DEEPEST works); if the
+    product's configuration changed since, its numbers are that variant's and the page's
+    own path (agreement, latency) is measured again."""
+    n, seed = sample
+    saved = workdir / f"{name}-results-n{n}-seed{seed}.json"
+    if reuse and saved.exists():
+        result: dict[str, Any] = json.loads(saved.read_text())
+        print(f"  {name}: sample evaluations of an earlier run reused ({saved})")
+        if result.get("product") == PRODUCT.name:
+            return result
+        for label in ("dev", "test"):
+            result[label]["paperscope"] = result[label]["variants"][PRODUCT.name]
+        with open_corpus(name, sources, workdir, use_abstract, resolve) as (corpus, facts):
+            result.update(facts)
+            _, test, _ = samples(corpus, n, seed)
+            measure_product_path(corpus, test, result)
+    else:
+        with open_corpus(name, sources, workdir, use_abstract, resolve) as (corpus, facts):
+            result = measure_corpus(corpus, facts, workdir, sample, use_abstract)
+    saved.write_text(json.dumps(result, indent=2) + "\n")
+    return result
+
+
+@contextmanager
+def open_corpus(
+    name: str, sources: Sequence[Path], workdir: Path, use_abstract: bool, resolve: bool
+) -> Iterator[tuple[Corpus, dict[str, Any]]]:
+    """The corpus loaded, and how its database was built (stages, resolved and provisional
+    people)."""
+    store, settings, built = build_store(name, sources, workdir, resolve)
+    try:
+        corpus, seconds = timed(lambda: load_corpus(name, store, settings, use_abstract))
+        resolved = sum(1 for key in corpus.works_of if key.startswith("person:"))
+        facts = {
+            "database": built,
+            "people": len(corpus.works_of),
+            "resolved_people": resolved,
+            "provisional_people": len(corpus.works_of) - resolved,
+        }
+        print(f"  {name}: {len(corpus.document)} works, {facts} ({seconds:.0f}s)")
+        yield corpus, facts
+    finally:
+        store.close()
+
+
+def measure_corpus(
+    corpus: Corpus,
+    facts: dict[str, Any],
+    workdir: Path,
+    sample: tuple[int, int],
+    use_abstract: bool,
+) -> dict[str, Any]:
+    n, seed = sample
+    name = corpus.name
     baseline, seconds = timed(lambda: PeopleBM25(corpus, workdir / f"{name}-people-bm25.db"))
     print(f"  {name}: BM25 over {len(baseline.rows)} people ready in {seconds:.0f}s", flush=True)
     dev, test, eligible = samples(corpus, n, seed)
     result: dict[str, Any] = {
         "works": len(corpus.document),
-        "people": people,
+        **facts,
         "query": "abstract" if use_abstract else "title (AAN has no abstracts)",
         "eligible_papers": eligible,
         "papers_with_text": len(corpus.text),
@@ -514,14 +583,19 @@ def run_corpus(
                 f"  {name} {label:4s} {method:12s} R@10 {s['recall_at_10']:5.1f}  "
                 f"R@10(all) {s['recall_all_at_10']:5.1f}  MRR {s['mrr']:.3f}  (n={s['n']})"
             )
+    measure_product_path(corpus, test, result)
+    return result
+
+
+def measure_product_path(corpus: Corpus, test: list[int], result: dict[str, Any]) -> None:
+    """The page's own path for the product's configuration: agreement and latency."""
+    result["product"] = PRODUCT.name
     result["product_path_agreement"] = {
         "papers": 20,
         "agreed": check_product_path(corpus, test[:20]),
     }
     result["find_experts_latency"] = page_latency(corpus, test[:100])
-    print(f"  {name} find_experts (page of 20): {result['find_experts_latency']}")
-    store.close()
-    return result
+    print(f"  {corpus.name} find_experts (page of 20): {result['find_experts_latency']}")
 
 
 def dev_table(results: dict[str, Any]) -> list[tuple[str, float, float]]:
@@ -550,18 +624,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "paperscope-experts-bench"
     )
     parser.add_argument("--n", type=int, default=300)
+    parser.add_argument(
+        "--acm-n", type=int, help="papers per ACM-CR sample (default: --n; its queries are long)"
+    )
     parser.add_argument("--seed", type=int, default=18)
     parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse a corpus's measurements saved in --workdir by a run of the same sample "
+        "and product configuration",
+    )
+    parser.add_argument(
+        "--people-by-name",
+        action="append",
+        default=[],
+        choices=("aan", "acm"),
+        help="build this corpus without the resolve stage: its people are provisional, one "
+        "per printed name key (as the pages show authors before `paperscope resolve`)",
+    )
     args = parser.parse_args(argv)
     if not args.aan and not args.acm_cr:
         parser.error("give --aan and/or --acm-cr")
     args.workdir.mkdir(parents=True, exist_ok=True)
     results: dict[str, Any] = {}
+    sample = (args.n, args.seed)
     if args.aan:
-        results["aan"] = run_corpus("aan", [args.aan], args.workdir, args.n, args.seed, False)
+        sources = [args.aan]
+        resolve = "aan" not in args.people_by_name
+        results["aan"] = run_corpus(
+            "aan", sources, args.workdir, sample, False, args.reuse, resolve
+        )
     if args.acm_cr:
-        collection = args.acm_cr / "acm-dl-bibtex.tar.gz"
-        results["acm-cr"] = run_corpus("acm", [collection], args.workdir, args.n, args.seed, True)
+        sources = [args.acm_cr / "acm-dl-bibtex.tar.gz"]
+        resolve = "acm" not in args.people_by_name
+        acm_sample = (args.acm_n or args.n, args.seed)
+        results["acm-cr"] = run_corpus(
+            "acm", sources, args.workdir, acm_sample, True, args.reuse, resolve
+        )
     table = dev_table(results)
     chosen = next(row for row in table if weighed_by_impact(row[0]))
     print("  best variants on dev (mean MRR, mean R@10 over the corpora):")
@@ -578,7 +678,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "product": {"name": PRODUCT.name, **asdict(PRODUCT)},
         "chosen_on_dev": chosen[0],
         "seed": args.seed,
-        "n_per_sample": args.n,
+        "n_per_sample": {name: r["dev"]["paperscope"]["n"] for name, r in results.items()},
         "cpu_count": os.cpu_count(),
         "corpora": results,
         "dev_variants_by_mrr": table,

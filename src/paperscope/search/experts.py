@@ -6,18 +6,18 @@
    the lists are fused by reciprocal rank fusion, `rrf(w) = 1/(60 + keyword rank) +
    1/(60 + semantic rank)` (a missing rank adds nothing), and a work's **match** is its
    fused score relative to the best work's: 1.0 for the best match, less for the others.
-2. **Impact.** Each matching work weighs `1 + ln(1 + citations)`, its citations as every
-   page shows them (`WorkSummary.citations`): 1 for an uncited work, 2.4 at 3 citations,
-   5.6 at 100.
-3. **People.** Every author of a matching work gets the work's `match x impact` (a person
-   is `authorships.person_id`; an author `resolve` has not reached is a provisional person
-   keyed by the printed name's key). A person's score is the sum over their matching works,
-   so steady work on the topic counts more than one paper; people are ranked by it (ties:
-   more matching works, then the key). Each shows its top `EVIDENCE_WORKS` contributions.
+2. **Impact.** Each matching work weighs `1 + IMPACT x ln(1 + citations)`, its citations
+   as every page shows them (`WorkSummary.citations`).
+3. **People.** Every author of a matching work gets the work's `match x weight` (a
+   contribution; a person is `authorships.person_id`, an author `resolve` has not reached
+   is a provisional person keyed by the printed name's key). A person's score adds up
+   their contributions, largest first, with the position weights `BEST_WORKS`; people are
+   ranked by it (ties: more matching works, then the key). Each shows its top
+   `EVIDENCE_WORKS` contributions. `how_ranked` words the same from the constants.
 
 `bench/experts.py` measures the ranking on held-out papers of AAN and ACM-CR (do their own
-authors rank high for their abstract?) beside BM25 over people; docs/search.md has the
-numbers and the variants tried.
+authors rank high for their abstract?) beside BM25 over people, and chose the constants on
+its dev samples; docs/experts.md has the numbers and the variants tried.
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ class Contribution:
     match: float
     citations: int
     impact: float
-    """1 + ln(1 + citations)."""
+    """The work's weight, 1 + IMPACT x ln(1 + citations)."""
     points: float
 
 
