@@ -51,12 +51,12 @@ from paperscope.store.schema import authorships, references, works
 MAX_TEXT_CHARS = 10_000
 """The longest query or pasted abstract (a long abstract is about 3,000 characters)."""
 QUERY_TERMS = 30
-DEPTH = 200
+DEPTH = 50
 """Works each list (keyword, semantic) contributes."""
 TIE_SLACK = 20
-IMPACT = 0.25
+IMPACT = 0.05
 """How strongly citations weigh: a work's weight is 1 + IMPACT x ln(1 + citations)."""
-BEST_WORKS: tuple[float, ...] | None = (1.0, 1.0, 1.0)
+BEST_WORKS: tuple[float, ...] | None = (1.0, 1 / 2, 1 / 3)
 """How a person's contributions add up, largest first: the first weighs BEST_WORKS[0], the
 second BEST_WORKS[1], ..., the ones after the last not at all (None: all, weight 1)."""
 MAX_PEOPLE = 200
