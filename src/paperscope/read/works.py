@@ -179,6 +179,20 @@ def reported_counts(connection: Connection, ids: Sequence[int]) -> dict[int, int
     return {key: value for key, value in connection.execute(query)}
 
 
+def used_citations(in_corpus: int, reported: int | None) -> int:
+    """The citation count every page shows: the larger of the in-corpus and reported counts."""
+    return max(in_corpus, reported or 0)
+
+
+def citation_counts(connection: Connection, ids: Sequence[int]) -> dict[int, int]:
+    """`WorkSummary.citations` of each work, without loading the rest of the summary."""
+    cited = in_corpus_citations(connection, ids)
+    reported = reported_counts(connection, ids)
+    return {
+        work_id: used_citations(cited.get(work_id, 0), reported.get(work_id)) for work_id in ids
+    }
+
+
 def citing_years(connection: Connection, ids: Sequence[int]) -> list[int | None]:
     """The year of every distinct (citing work, cited work) pair citing one of `ids`."""
     pairs = (
@@ -352,7 +366,7 @@ def load_works(
                 upvotes=total_upvotes(row.upvotes, local.get(work_id, 0)),
                 in_corpus_citations=in_corpus,
                 reported_citations=source_count,
-                citations=max(in_corpus, source_count or 0),
+                citations=used_citations(in_corpus, source_count),
                 citation_source="reported" if (source_count or 0) > in_corpus else "corpus",
                 recent=recent,
                 ai_score=stored.ai_score,

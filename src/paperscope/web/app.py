@@ -16,10 +16,10 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from paperscope.accounts.keys import load_secret
 from paperscope.config import Settings, proxy_list
 from paperscope.store import Store
-from paperscope.web import api, feeds, library, pages, signin, subscriptions
+from paperscope.web import api, feeds, library, pages, people, signin, subscriptions
 from paperscope.web.context import WebContext
 from paperscope.web.csrf import install_csrf
-from paperscope.web.security import HeadAsGet, SecurityHeaders, install_error_handlers
+from paperscope.web.security import BodyLimit, HeadAsGet, SecurityHeaders, install_error_handlers
 from paperscope.web.templating import build_templates
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -40,14 +40,17 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders, always_https=context.secure_cookies)
     app.add_middleware(HeadAsGet)
+    app.add_middleware(BodyLimit, limits=people.BODY_LIMITS)
     install_csrf(app, context.secure_cookies)  # every visitor gets a ps_csrf cookie
     proxies = proxy_list(settings.trusted_proxies)
     if proxies:  # outermost: the client address and scheme are settled before anything else
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
+    app.include_router(people.api_router)  # people search, experts, reviewers (JSON)
     app.include_router(feeds.router)
     app.include_router(pages.router)
+    app.include_router(people.router)  # people search, experts, reviewers (pages)
     app.include_router(signin.router)  # sign-in by emailed link, sign-out
     app.include_router(library.router)  # library, upvotes, BibTeX export
     app.include_router(subscriptions.router)  # subscribe, confirm, manage, unsubscribe

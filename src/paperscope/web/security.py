@@ -156,3 +156,32 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _server_error)
+
+
+class BodyLimit:
+    """Pure ASGI middleware: a request body to one of `limits`' paths may hold at most that
+    many bytes (413), and must say its length (411), so no handler reads an unbounded body
+    (FastAPI reads a JSON body before any dependency could check it)."""
+
+    def __init__(self, app: ASGIApp, limits: dict[str, int]) -> None:
+        self.app = app
+        self.limits = limits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit = self.limits.get(scope.get("path", "")) if scope["type"] == "http" else None
+        if limit is None or scope["method"] in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers", []))
+        length = headers.get(b"content-length", b"").decode("latin-1")
+        problem = None
+        if not length.isdigit():
+            problem = (411, "Length required", "The request must say its length.")
+        elif int(length) > limit:
+            problem = (413, "Too large", f"The request is too large (limit {limit} bytes).")
+        if problem is None:
+            await self.app(scope, receive, send)
+            return
+        status, title, message = problem
+        response = error_response(Request(scope), status, title, message)
+        await response(scope, receive, send)
