@@ -146,3 +146,16 @@ def paper_json(page: PaperPage) -> dict[str, Any]:
             "used": work.citations,
         },
     }
+
+
+def paper_api_json(page: PaperPage) -> dict[str, Any]:
+    """`/api/paper/<id>` (and `paperscope paper --format json`): the export, with the similar
+    works, the citing works shown and the references count."""
+    body = paper_json(page)
+    body["similar"] = [
+        {"id": e.work_id, "title": e.title, "day": e.day.isoformat() if e.day else None}
+        for e in page.similar
+    ]
+    body["cited_by"] = [{"id": e.work_id, "title": e.title} for e in page.cited_by]
+    body["references_in_corpus"] = page.references_in_corpus
+    return body

@@ -7,11 +7,15 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from paperscope.config import Settings
 from paperscope.errors import NotFoundError, PaperscopeError
 from paperscope.read.lists import DailyList, TrendingEntry, daily
 from paperscope.read.lists import latest_day as newest_day
 from paperscope.read.lists import trending as trending_list
+from paperscope.read.venues import Scope
 from paperscope.read.works import WorkSummary, load_works
+from paperscope.store import Store
+from paperscope.web import scopes
 from paperscope.web.authors import AuthorPage, author_page
 from paperscope.web.context import WebContext
 from paperscope.web.papers import PaperPage, paper_page
@@ -113,12 +117,14 @@ def search_view(ctx: WebContext, params: SearchParams) -> SearchPage:
     )
 
 
-def _similar(ctx: WebContext, work_id: int) -> tuple[list[WorkSummary], str | None]:
+def _similar(
+    store: Store, settings: Settings, work_id: int
+) -> tuple[list[WorkSummary], str | None]:
     """Similar papers; a failure here leaves the rest of the paper page standing."""
     from paperscope.search import similar_works
 
     try:
-        hits = similar_works(ctx.store, work_id, ctx.settings, SIMILAR_SHOWN)
+        hits = similar_works(store, work_id, settings, SIMILAR_SHOWN)
     except NotFoundError:
         raise
     except PaperscopeError as error:
@@ -126,13 +132,18 @@ def _similar(ctx: WebContext, work_id: int) -> tuple[list[WorkSummary], str | No
     except Exception:
         log.exception("similar papers failed for work %s", work_id)
         return [], "Similar papers are not available right now."
-    with ctx.store.connect() as connection:
+    with store.connect() as connection:
         return load_works(connection, [h.work_id for h in hits]), None
 
 
 def paper_view(ctx: WebContext, work_id: int) -> PaperPage:
-    similar, notice = _similar(ctx, work_id)
-    with ctx.store.connect() as connection:
+    return paper_data(ctx.store, ctx.settings, work_id)
+
+
+def paper_data(store: Store, settings: Settings, work_id: int) -> PaperPage:
+    """The paper page's data (the page, its JSON and `paperscope paper` show it)."""
+    similar, notice = _similar(store, settings, work_id)
+    with store.connect() as connection:
         return paper_page(connection, work_id, similar, notice)
 
 
@@ -153,3 +164,41 @@ def author_view(
             )
 
     return ctx.cache.get_or_compute(("author", person_id, name, key, sort, page), compute)
+
+
+# Venue and category pages (web/scopes.py): the stats are cached apart from the page of
+# papers, so paging through the most cited works does not recompute rising topics.
+
+
+def _scope_stats(ctx: WebContext, scope: Scope, people_sort: str, months: int) -> scopes.ScopeStats:
+    def compute() -> scopes.ScopeStats:
+        with ctx.store.connect() as connection:
+            return scopes.scope_stats(connection, scope, people_sort=people_sort, months=months)
+
+    return ctx.cache.get_or_compute(("scope", scope, people_sort, months), compute)
+
+
+def venue_view(
+    ctx: WebContext, name: str, *, page: int = 1, people_sort: str = "papers", months: int = 12
+) -> scopes.VenuePage:
+    scopes.check_months(months)
+    with ctx.store.connect() as connection:
+        venue = scopes.venue_of(connection, name)
+    scope = Scope("venue", venue.key)
+    stats = _scope_stats(ctx, scope, people_sort, months)
+    with ctx.store.connect() as connection:
+        papers = scopes.paper_list(connection, scope, stats.works, page)
+    return scopes.VenuePage(venue, stats, papers, scopes.explanations())
+
+
+def category_view(
+    ctx: WebContext, text: str, *, page: int = 1, people_sort: str = "papers", months: int = 12
+) -> scopes.CategoryPage:
+    scopes.check_months(months)
+    with ctx.store.connect() as connection:
+        category = scopes.category_of(connection, text)
+    scope = Scope("category", category.category)
+    stats = _scope_stats(ctx, scope, people_sort, months)
+    with ctx.store.connect() as connection:
+        papers = scopes.paper_list(connection, scope, stats.works, page)
+    return scopes.CategoryPage(category, stats, papers, scopes.explanations())

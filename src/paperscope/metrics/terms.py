@@ -1,0 +1,92 @@
+"""The terms of a title that topics are counted by: words and adjacent word pairs.
+
+A title is lower-cased and accent-folded and split into words (letters, digits and inner
+hyphens: `bert`, `3d`, `pre-training`); single characters and pure numbers are dropped. A
+*term* is one word that is not a stop word (English function words and title boilerplate
+such as `using`, `based`, `towards`, `approach`), or two such words printed next to each
+other (`neural network`).
+Plurals are folded into one key (`networks` -> `network`, `studies` -> `study`; words ending
+in `ss`, `us`, `is`, `ics` are left alone), and a term is shown as the printing seen most often.
+A work counts a term once, however often its title repeats it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_STOP_TEXT = """
+    a about above across after again against all almost along also am among an and any are
+    as at be because been before being below between both but by can could did do does doing
+    down during each either et al few for from further had has have having he her here hers
+    him his how i if in into is it its itself just may me might more most much must my no nor
+    not now of off on once one only onto or other our ours out over own per same she should
+    so some such than that the their theirs them then there these they this those through
+    thus to too two under until up upon us very via vs was we were what when where whether
+    which while who whom why will with within without would you your yours
+    approach approaches based case new novel paper study towards toward use using
+"""
+STOP_WORDS = frozenset(_STOP_TEXT.split())
+_KEEP_ENDINGS = ("ss", "us", "is", "ics")
+
+
+def fold_plural(word: str) -> str:
+    """`networks` -> `network`, `studies` -> `study`; short words and `-ss/-us/-is/-ics` kept."""
+    if len(word) <= 3 or word.endswith(_KEEP_ENDINGS) or not word.endswith("s"):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    return word[:-1]
+
+
+def _words(title: str) -> list[str]:
+    folded = unicodedata.normalize("NFKD", title.casefold())
+    plain = "".join(c for c in folded if not unicodedata.combining(c))
+    return _WORD.findall(plain)
+
+
+def title_terms(title: str) -> dict[str, str]:
+    """The title's terms: key (plurals folded) -> the words as printed."""
+    terms: dict[str, str] = {}
+    previous: tuple[str, str] | None = None
+    for word in _words(title):
+        if len(word) < 2 or word in STOP_WORDS or word.replace("-", "").isdigit():
+            previous = None
+            continue
+        key = fold_plural(word)
+        terms.setdefault(key, word)
+        if previous is not None:
+            terms.setdefault(f"{previous[0]} {key}", f"{previous[1]} {word}")
+        previous = (key, word)
+    return terms
+
+
+class TermCounter:
+    """Works per term over many titles, and each term's most common printing."""
+
+    def __init__(self) -> None:
+        self.works: Counter[str] = Counter()
+        self._printed: dict[str, Counter[str]] = {}
+        self.titles = 0
+
+    def add(self, title: str) -> dict[str, str]:
+        terms = title_terms(title)
+        self.titles += 1
+        self.works.update(terms.keys())
+        for key, printed in terms.items():
+            self._printed.setdefault(key, Counter())[printed] += 1
+        return terms
+
+    def add_all(self, titles: Iterable[str]) -> None:
+        for title in titles:
+            self.add(title)
+
+    def printed(self, key: str) -> str:
+        """The printing of `key` seen most often (ties: alphabetically first)."""
+        counts = self._printed.get(key)
+        if not counts:
+            return key
+        return min(counts, key=lambda text: (-counts[text], text))
