@@ -79,8 +79,8 @@ def test_venue_top_papers_people_volume_and_rising_topics(
     assert (rising["anchor"], rising["recent_since"]) == ("2021-06-15", "2020-06-15")
     assert (rising["recent_works"], rising["earlier_works"]) == (5, 11)
     terms = {t["term"]: t for t in rising["terms"]}
-    assert list(terms) == ["graph", "transformers"]  # `graph transformer` shares a word
-    graph = terms["graph"]
+    assert list(terms) == ["Graph", "Transformers"]  # `Graph Transformer` shares a word
+    graph = terms["Graph"]
     assert (graph["recent"], graph["earlier"]) == (5, 0)
     assert graph["z"] == pytest.approx(2.68, abs=0.01) and graph["z"] >= rising["z_min"]
 
@@ -104,7 +104,7 @@ def test_venue_page_agrees_with_its_json(explore_client: TestClient) -> None:
     assert [int(t) for t in titles] == [e["work_id"] for e in body["papers"]["entries"]]
     assert '<span class="extra">9 citations</span>' in html
     assert "<title>2020: 6</title>" in html  # the volume chart's bar
-    assert '<th scope="row">graph</th>' in html and "5 of 5 (100.0%)" in html
+    assert '<th scope="row">Graph</th>' in html and "5 of 5 (100.0%)" in html
     assert 'href="/author?person=name%3Aalan%20turing"' in html
     assert html.count("how this is computed") >= 1 and "log-odds ratio" in html
 
@@ -134,7 +134,7 @@ def test_category_by_name_tag_and_spelling(
     full = explore_client.get("/api/category/cs.LG").json()
     assert full["category"] == {"category": "cs.LG", "works": 17, "also": []}
     assert full["stats"]["people"][0]["name"] == "Ada Lovelace"
-    assert [t["term"] for t in full["stats"]["rising"]["terms"]] == ["graph", "transformers"]
+    assert [t["term"] for t in full["stats"]["rising"]["terms"]] == ["Graph", "Transformers"]
     tag = explore_client.get("/api/category/LG").json()
     assert tag["category"] == {"category": "cs.LG", "works": 17, "also": [["math.LG", 1]]}
     assert explore_client.get("/api/category/cs.lg").json()["category"]["category"] == "cs.LG"
@@ -230,6 +230,9 @@ def test_author_positions_graph_and_topics_in_the_json(
         "sole": 2,
         "middle": 2,
         "unknown": 0,
+        "first_share": 0.3333,
+        "last_share": 0.3333,
+        "sole_share": 0.1667,
     }
     graph = profile["coauthor_graph"]
     nodes = [(n["name"], n["works"]) for n in graph["nodes"]]
@@ -243,7 +246,7 @@ def test_author_positions_graph_and_topics_in_the_json(
     topics = profile["topics"]
     assert topics["years"] == [2017, 2018, 2019, 2020]
     widget = topics["terms"][0]
-    assert widget["topic"] == "widget" and widget["works"] == 11
+    assert widget["topic"] == "Widget" and widget["works"] == 11
     assert widget["per_year"] == [[2017, 2], [2018, 4], [2019, 2], [2020, 3]]
     assert topics["categories"][0]["topic"] == "cs.LG"
 
@@ -261,5 +264,5 @@ def test_author_page_draws_the_graph_and_topics(
     assert "First author" in html and "33% of 12" in html
     grid = re.search(r'<svg[^>]*class="topics-grid".*?</svg>', html, re.S)
     assert grid is not None
-    assert "widget (term), 2020: 3 works" in grid.group(0)
+    assert "Widget (term), 2020: 3 works" in grid.group(0)
     ET.fromstring(grid.group(0))

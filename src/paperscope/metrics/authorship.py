@@ -47,21 +47,10 @@ class AuthorPositions:
     sole: int
     middle: int
     unknown: int
-
-    def share(self, count: int) -> float | None:
-        return round(count / self.papers, 4) if self.papers else None
-
-    @property
-    def first_share(self) -> float | None:
-        return self.share(self.first)
-
-    @property
-    def last_share(self) -> float | None:
-        return self.share(self.last)
-
-    @property
-    def sole_share(self) -> float | None:
-        return self.share(self.sole)
+    first_share: float | None
+    """first / papers (None without papers); likewise the other shares."""
+    last_share: float | None
+    sole_share: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,13 +116,21 @@ def author_positions(ref: PersonRef, works: Sequence[WorkSummary]) -> AuthorPosi
             counts["last"] += 1
         else:
             counts["middle"] += 1
+    papers = len(works)
+
+    def share(kind: str) -> float | None:
+        return round(counts[kind] / papers, 4) if papers else None
+
     return AuthorPositions(
-        papers=len(works),
+        papers=papers,
         first=counts["first"],
         last=counts["last"],
         sole=counts["sole"],
         middle=counts["middle"],
         unknown=counts["unknown"],
+        first_share=share("first"),
+        last_share=share("last"),
+        sole_share=share("sole"),
     )
 
 

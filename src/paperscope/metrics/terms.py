@@ -1,12 +1,13 @@
 """The terms of a title that topics are counted by: words and adjacent word pairs.
 
-A title is lower-cased and accent-folded and split into words (letters, digits and inner
+A title is accent-folded and split into words (letters, digits and inner
 hyphens: `bert`, `3d`, `pre-training`); single characters and pure numbers are dropped. A
 *term* is one word that is not a stop word (English function words and title boilerplate
 such as `using`, `based`, `towards`, `approach`), or two such words printed next to each
 other (`neural network`).
-Plurals are folded into one key (`networks` -> `network`, `studies` -> `study`; words ending
-in `ss`, `us`, `is`, `ics` are left alone), and a term is shown as the printing seen most often.
+Terms are keyed in lower case with plurals folded (`networks` -> `network`, `studies` ->
+`study`; words ending in `ss`, `us`, `is`, `ics` are left alone), and a term is shown as
+the printing seen most often (`TinyML`, `Graph Transformers`).
 A work counts a term once, however often its title repeats it.
 """
 
@@ -17,7 +18,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 
-_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*", re.IGNORECASE)
 _STOP_TEXT = """
     a about above across after again against all almost along also am among an and any are
     as at be because been before being below between both but by can could did do does doing
@@ -43,24 +44,26 @@ def fold_plural(word: str) -> str:
 
 
 def _words(title: str) -> list[str]:
-    folded = unicodedata.normalize("NFKD", title.casefold())
-    plain = "".join(c for c in folded if not unicodedata.combining(c))
+    """The title's words as printed (accents dropped, case kept)."""
+    decomposed = unicodedata.normalize("NFKD", title)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _WORD.findall(plain)
 
 
 def title_terms(title: str) -> dict[str, str]:
-    """The title's terms: key (plurals folded) -> the words as printed."""
+    """The title's terms: key (lower case, plurals folded) -> the words as printed."""
     terms: dict[str, str] = {}
     previous: tuple[str, str] | None = None
-    for word in _words(title):
+    for printed in _words(title):
+        word = printed.lower()
         if len(word) < 2 or word in STOP_WORDS or word.replace("-", "").isdigit():
             previous = None
             continue
         key = fold_plural(word)
-        terms.setdefault(key, word)
+        terms.setdefault(key, printed)
         if previous is not None:
-            terms.setdefault(f"{previous[0]} {key}", f"{previous[1]} {word}")
-        previous = (key, word)
+            terms.setdefault(f"{previous[0]} {key}", f"{previous[1]} {printed}")
+        previous = (key, printed)
     return terms
 
 
