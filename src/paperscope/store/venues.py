@@ -12,7 +12,7 @@ what names the venue and drops what names one edition or one volume of it:
 3. punctuation becomes spaces; what is left is split into words of letters and digits;
 4. words naming an edition dropped anywhere: years (`1900`-`2099`, and `'19` / `’19`),
    ordinal numbers (`43rd`, `2nd`) and ordinal words (`first` ... `twentieth`);
-5. a trailing volume number dropped (`... 52`, `... vol 3`, `... part 2`);
+5. trailing volume numbers dropped (`... 52`, `... vol 3`, `... part 2`, `... 2 011`);
 6. a leading `in`, `proceedings`, `proc`, `of`, `the` (any run of them) dropped.
 
 The words left, joined by single spaces, are the key; a venue with no word left keeps its
@@ -59,16 +59,16 @@ def _edition_word(word: str) -> bool:
 
 
 def _drop_trailing_volume(words: list[str]) -> list[str]:
-    """`... 52`, `... vol 3`, `... part ii`: a number (digits, or roman after a volume word)
-    at the end, and the volume word before it."""
-    digits = len(words) > 1 and words[-1].isdigit()
-    roman = len(words) > 2 and words[-2] in _VOLUME_WORDS and _ROMAN.fullmatch(words[-1])
-    if not (digits or roman):
-        return words
-    words = words[:-1]
-    if len(words) > 1 and words[-1] in _VOLUME_WORDS:
+    """`... 52`, `... vol 3`, `... part ii`, `... 2 011`: numbers at the end (digits, or roman
+    after a volume word), and a volume word before them."""
+    while True:
+        digits = len(words) > 1 and words[-1].isdigit()
+        roman = len(words) > 2 and words[-2] in _VOLUME_WORDS and _ROMAN.fullmatch(words[-1])
+        if not (digits or roman):
+            return words
         words = words[:-1]
-    return words
+        if len(words) > 1 and words[-1] in _VOLUME_WORDS:
+            words = words[:-1]
 
 
 def venue_key(text: str | None) -> str | None:
