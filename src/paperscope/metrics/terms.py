@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*", re.IGNORECASE)
 _STOP_TEXT = """
@@ -34,6 +35,7 @@ STOP_WORDS = frozenset(_STOP_TEXT.split())
 _KEEP_ENDINGS = ("ss", "us", "is", "ics")
 
 
+@lru_cache(maxsize=65_536)
 def fold_plural(word: str) -> str:
     """`networks` -> `network`, `studies` -> `study`; short words and `-ss/-us/-is/-ics` kept."""
     if len(word) <= 3 or word.endswith(_KEEP_ENDINGS) or not word.endswith("s"):
@@ -45,9 +47,10 @@ def fold_plural(word: str) -> str:
 
 def _words(title: str) -> list[str]:
     """The title's words as printed (accents dropped, case kept)."""
-    decomposed = unicodedata.normalize("NFKD", title)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _WORD.findall(plain)
+    if not title.isascii():
+        decomposed = unicodedata.normalize("NFKD", title)
+        title = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _WORD.findall(title)
 
 
 def title_terms(title: str) -> dict[str, str]:
@@ -72,15 +75,16 @@ class TermCounter:
 
     def __init__(self) -> None:
         self.works: Counter[str] = Counter()
-        self._printed: dict[str, Counter[str]] = {}
+        self._printings: Counter[tuple[str, str]] = Counter()
+        self._best: dict[str, str] | None = None
         self.titles = 0
 
     def add(self, title: str) -> dict[str, str]:
         terms = title_terms(title)
         self.titles += 1
         self.works.update(terms.keys())
-        for key, printed in terms.items():
-            self._printed.setdefault(key, Counter())[printed] += 1
+        self._printings.update(terms.items())
+        self._best = None
         return terms
 
     def add_all(self, titles: Iterable[str]) -> None:
@@ -89,7 +93,11 @@ class TermCounter:
 
     def printed(self, key: str) -> str:
         """The printing of `key` seen most often (ties: alphabetically first)."""
-        counts = self._printed.get(key)
-        if not counts:
-            return key
-        return min(counts, key=lambda text: (-counts[text], text))
+        if self._best is None:
+            best: dict[str, tuple[int, str]] = {}
+            for (term, text), count in self._printings.items():
+                seen = best.get(term)
+                if seen is None or (-count, text) < (-seen[0], seen[1]):
+                    best[term] = (count, text)
+            self._best = {term: text for term, (_, text) in best.items()}
+        return self._best.get(key, key)

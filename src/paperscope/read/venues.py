@@ -15,9 +15,22 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from sqlalchemy import ColumnElement, Connection, Select, Subquery, case, func, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    Subquery,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+)
 
 from paperscope.errors import QueryError
+from paperscope.read.works import in_corpus_citations, reported_counts
+from paperscope.store.ids import in_list
 from paperscope.store.schema import (
     authorships,
     people,
@@ -234,10 +247,86 @@ def volume_per_year(connection: Connection, scope: Scope) -> list[tuple[int, int
 def top_people(
     connection: Connection, scope: Scope, *, sort: str = "papers", limit: int = 20
 ) -> list[ScopePerson]:
-    """The people with the most member works (or citations of them): resolved people by
-    person id, and authorships no person claims grouped by their normalised name."""
+    """The people with the most member works (ties: person id, then name key), or with the
+    most citations of them (ties: works, then as before): resolved people by person id, and
+    authorships no person claims grouped by their normalised name. A person's citations are
+    the sum over their member works of what each work shows."""
     if sort not in PEOPLE_SORTS:
         raise QueryError(f"people must be sorted by {' or '.join(PEOPLE_SORTS)}, not {sort!r}")
+    if sort == "citations":
+        return _people_by_citations(connection, scope, limit)
+    members = scope.members().subquery("members")
+    unclaimed = case((authorships.c.person_id.is_(None), authorships.c.name_key))
+    papers = func.count(func.distinct(authorships.c.work_id))
+    query = (
+        select(authorships.c.person_id, unclaimed, func.min(authorships.c.name), papers)
+        .join(members, members.c.work_id == authorships.c.work_id)
+        .group_by(authorships.c.person_id, unclaimed)
+        .order_by(papers.desc(), authorships.c.person_id.nulls_last(), unclaimed)
+        .limit(limit)
+    )
+    top = [(pid, key, str(name), int(n)) for pid, key, name, n in connection.execute(query)]
+    citations = _citations_of(connection, members, [(pid, key) for pid, key, _, _ in top])
+    names = _canonical_names(connection, [pid for pid, _, _, _ in top if pid is not None])
+    return [
+        _person(
+            pid,
+            key,
+            names.get(pid, printed) if pid is not None else printed,
+            n,
+            citations.get((pid, key), 0),
+        )
+        for pid, key, printed, n in top
+    ]
+
+
+def _person(
+    person_id: int | None, key: str | None, name: str, papers: int, citations: int
+) -> ScopePerson:
+    return ScopePerson(
+        person_id=person_id,
+        person_key=f"person:{person_id}" if person_id is not None else f"name:{key}",
+        name=name,
+        papers=papers,
+        citations=citations,
+    )
+
+
+def _canonical_names(connection: Connection, ids: list[int]) -> dict[int, str]:
+    query = select(people.c.id, people.c.canonical_name).where(in_list(people.c.id, ids))
+    return {int(pid): str(name) for pid, name in connection.execute(query) if name}
+
+
+def _citations_of(
+    connection: Connection, members: Subquery, identities: list[tuple[int | None, str | None]]
+) -> dict[tuple[int | None, str | None], int]:
+    """Citations of each identity's member works (each work's count as WorkSummary shows it)."""
+    ids = [pid for pid, _ in identities if pid is not None]
+    keys = [key for pid, key in identities if pid is None and key is not None]
+    if not identities:
+        return {}
+    query = (
+        select(authorships.c.work_id, authorships.c.person_id, authorships.c.name_key)
+        .join(members, members.c.work_id == authorships.c.work_id)
+        .where(
+            or_(
+                in_list(authorships.c.person_id, ids),
+                and_(authorships.c.person_id.is_(None), in_list(authorships.c.name_key, keys)),
+            )
+        )
+    )
+    works_of: dict[tuple[int | None, str | None], set[int]] = {}
+    for work_id, person_id, key in connection.execute(query):
+        identity = (person_id, None) if person_id is not None else (None, key)
+        works_of.setdefault(identity, set()).add(int(work_id))
+    every = sorted({work for found in works_of.values() for work in found})
+    in_corpus = in_corpus_citations(connection, every)
+    reported = reported_counts(connection, every)
+    shown = {w: max(in_corpus.get(w, 0), reported.get(w, 0)) for w in every}
+    return {identity: sum(shown[w] for w in found) for identity, found in works_of.items()}
+
+
+def _people_by_citations(connection: Connection, scope: Scope, limit: int) -> list[ScopePerson]:
     ranked = _cited_members(scope).subquery("ranked")
     unclaimed_key = case((authorships.c.person_id.is_(None), authorships.c.name_key))
     signed = (
@@ -254,7 +343,6 @@ def top_people(
     )
     papers = func.count().label("papers")
     cites = func.sum(signed.c.citations).label("citations")
-    order = (papers.desc(), cites.desc()) if sort == "papers" else (cites.desc(), papers.desc())
     query = (
         select(
             signed.c.person_id,
@@ -266,21 +354,13 @@ def top_people(
         )
         .outerjoin(people, people.c.id == signed.c.person_id)
         .group_by(signed.c.person_id, signed.c.name_key)
-        .order_by(*order, signed.c.person_id.nulls_last(), signed.c.name_key)
+        .order_by(cites.desc(), papers.desc(), signed.c.person_id.nulls_last(), signed.c.name_key)
         .limit(limit)
     )
-    found = []
-    for person_id, key, printed, canonical, n_papers, n_cites in connection.execute(query):
-        found.append(
-            ScopePerson(
-                person_id=person_id,
-                person_key=f"person:{person_id}" if person_id is not None else f"name:{key}",
-                name=str(canonical or printed or key),
-                papers=int(n_papers),
-                citations=int(n_cites or 0),
-            )
-        )
-    return found
+    return [
+        _person(pid, key, str(canonical or printed or key), int(n), int(c or 0))
+        for pid, key, printed, canonical, n, c in connection.execute(query)
+    ]
 
 
 def newest_year(connection: Connection, scope: Scope) -> int | None:

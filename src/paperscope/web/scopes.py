@@ -30,6 +30,7 @@ from paperscope.read.venues import (
     volume_per_year,
 )
 from paperscope.read.works import WorkSummary, load_works
+from paperscope.store.venues import venue_key
 
 PER_PAGE = 20
 PEOPLE_SHOWN = 20
@@ -93,6 +94,14 @@ def check_months(months: int) -> int:
     return months
 
 
+def key_of_venue(name: str) -> str:
+    """The venue key of a printed name (400 when nothing is left of it)."""
+    key = venue_key(name)
+    if not key:
+        raise QueryError("name a venue: /venue?name=...")
+    return key
+
+
 def venue_of(connection: Connection, name: str) -> Venue:
     venue = find_venue(connection, name)
     if venue is None:
@@ -115,7 +124,7 @@ def scope_stats(
     if newest is None:
         dated = []
     else:
-        years_back = (months + EARLIER_MONTHS) // 12 + 1
+        years_back = -(-(months + EARLIER_MONTHS) // 12)  # the earliest year a window reaches
         dated = dated_titles(connection, scope, since_year=newest - years_back, limit=TOPIC_WORKS)
     rising = rising_topics(
         [(work_day(d.published, d.year), d.title) for d in dated],

@@ -4,8 +4,12 @@ feeds all call these, so they always show the same thing."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import TypeVar
+
+from sqlalchemy import Connection
 
 from paperscope.config import Settings
 from paperscope.errors import NotFoundError, PaperscopeError
@@ -24,6 +28,7 @@ log = logging.getLogger("paperscope.web")
 SEARCH_MODES = ("hybrid", "keyword", "semantic", "rerank")
 PER_PAGE = 20
 SIMILAR_SHOWN = 8
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,28 +171,42 @@ def author_view(
     return ctx.cache.get_or_compute(("author", person_id, name, key, sort, page), compute)
 
 
-# Venue and category pages (web/scopes.py): the stats are cached apart from the page of
-# papers, so paging through the most cited works does not recompute rising topics.
+# Venue and category pages (web/scopes.py): what a venue or category is, its stats and each
+# page of its papers are cached apart, so paging through the most cited works does not
+# recompute rising topics.
 
 
-def _scope_stats(ctx: WebContext, scope: Scope, people_sort: str, months: int) -> scopes.ScopeStats:
-    def compute() -> scopes.ScopeStats:
+def _cached(ctx: WebContext, key: tuple[object, ...], compute: Callable[[Connection], T]) -> T:
+    def run() -> T:
         with ctx.store.connect() as connection:
-            return scopes.scope_stats(connection, scope, people_sort=people_sort, months=months)
+            return compute(connection)
 
-    return ctx.cache.get_or_compute(("scope", scope, people_sort, months), compute)
+    return ctx.cache.get_or_compute(key, run)
+
+
+def _scope_page(
+    ctx: WebContext, scope: Scope, page: int, people_sort: str, months: int
+) -> tuple[scopes.ScopeStats, scopes.PaperList]:
+    stats = _cached(
+        ctx,
+        ("scope-stats", scope, people_sort, months),
+        lambda c: scopes.scope_stats(c, scope, people_sort=people_sort, months=months),
+    )
+    papers = _cached(
+        ctx,
+        ("scope-papers", scope, page),
+        lambda c: scopes.paper_list(c, scope, stats.works, page),
+    )
+    return stats, papers
 
 
 def venue_view(
     ctx: WebContext, name: str, *, page: int = 1, people_sort: str = "papers", months: int = 12
 ) -> scopes.VenuePage:
     scopes.check_months(months)
-    with ctx.store.connect() as connection:
-        venue = scopes.venue_of(connection, name)
-    scope = Scope("venue", venue.key)
-    stats = _scope_stats(ctx, scope, people_sort, months)
-    with ctx.store.connect() as connection:
-        papers = scopes.paper_list(connection, scope, stats.works, page)
+    key = scopes.key_of_venue(name)
+    venue = _cached(ctx, ("venue", key), lambda c: scopes.venue_of(c, name))
+    stats, papers = _scope_page(ctx, Scope("venue", key), page, people_sort, months)
     return scopes.VenuePage(venue, stats, papers, scopes.explanations())
 
 
@@ -195,10 +214,7 @@ def category_view(
     ctx: WebContext, text: str, *, page: int = 1, people_sort: str = "papers", months: int = 12
 ) -> scopes.CategoryPage:
     scopes.check_months(months)
-    with ctx.store.connect() as connection:
-        category = scopes.category_of(connection, text)
+    category = _cached(ctx, ("category", text), lambda c: scopes.category_of(c, text))
     scope = Scope("category", category.category)
-    stats = _scope_stats(ctx, scope, people_sort, months)
-    with ctx.store.connect() as connection:
-        papers = scopes.paper_list(connection, scope, stats.works, page)
+    stats, papers = _scope_page(ctx, scope, page, people_sort, months)
     return scopes.CategoryPage(category, stats, papers, scopes.explanations())
