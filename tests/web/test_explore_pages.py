@@ -266,3 +266,38 @@ def test_author_page_draws_the_graph_and_topics(
     assert grid is not None
     assert "Widget (term), 2020: 3 works" in grid.group(0)
     ET.fromstring(grid.group(0))
+
+
+def test_stored_statistics_equal_the_computed_ones(explore_corpus: ExploreCorpus) -> None:
+    """`paperscope score` stores every venue's and category's statistics (read by the pages
+    for the default window); computed now from the same works they are the same."""
+    from sqlalchemy import select
+
+    from paperscope.metrics.scopes import live_stats, stored_stats
+    from paperscope.read.venues import Scope
+    from paperscope.store.metrics_schema import scope_stats_table
+
+    with explore_corpus.store.connect() as connection:
+        scopes = list(connection.execute(select(scope_stats_table.c.scope)).scalars())
+        assert "venue:conference on tiny widgets" in scopes and "category:stat.ML" in scopes
+        assert len(scopes) == 3 + 5  # venues: tiny widgets, icpr, the hostile one; categories
+        for scope_id in scopes:
+            kind, key = scope_id.split(":", 1)
+            scope = Scope("venue" if kind == "venue" else "category", key)
+            for sort in ("papers", "citations"):
+                stored = stored_stats(connection, scope, people_sort=sort, months=12)
+                live = live_stats(connection, scope, people_sort=sort, months=12)
+                assert stored is not None and stored.computed_on is not None
+                assert stored.volume_per_year == live.volume_per_year, scope_id
+                assert stored.people == live.people, (scope_id, sort)
+                assert stored.rising == live.rising, scope_id
+                assert stored.works == live.works
+        assert stored_stats(connection, scope, people_sort="papers", months=24) is None
+
+
+def test_pages_say_where_their_statistics_come_from(explore_client: TestClient) -> None:
+    stored = _venue(explore_client)["stats"]
+    assert stored["computed_on"] is not None  # the default window: stored by score
+    assert _venue(explore_client, months="24")["stats"]["computed_on"] is None  # computed now
+    html = explore_client.get("/venue", params={"name": VENUE}).text
+    assert f"as <code>paperscope score</code> computed them on {stored['computed_on']}" in html

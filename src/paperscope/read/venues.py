@@ -11,6 +11,7 @@ returns a bounded number of rows: aggregates, a page of ids, or at most `limit` 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -244,69 +245,88 @@ def volume_per_year(connection: Connection, scope: Scope) -> list[tuple[int, int
     return [(int(year), int(n)) for year, n in connection.execute(query)]
 
 
+def _signed_here() -> ColumnElement[bool]:
+    """Authorships that name someone: resolved, or with a normalised name."""
+    return (authorships.c.person_id.is_not(None)) | (authorships.c.name_key != "")
+
+
 def top_people(
     connection: Connection, scope: Scope, *, sort: str = "papers", limit: int = 20
 ) -> list[ScopePerson]:
     """The people with the most member works (ties: person id, then name key), or with the
     most citations of them (ties: works, then as before): resolved people by person id, and
     authorships no person claims grouped by their normalised name. A person's citations are
-    the sum over their member works of what each work shows."""
+    the sum over their member works of the count each work shows; their name is the
+    canonical name of a resolved person, else the printing they use most here."""
     if sort not in PEOPLE_SORTS:
         raise QueryError(f"people must be sorted by {' or '.join(PEOPLE_SORTS)}, not {sort!r}")
-    if sort == "citations":
-        return _people_by_citations(connection, scope, limit)
     members = scope.members().subquery("members")
     unclaimed = case((authorships.c.person_id.is_(None), authorships.c.name_key))
-    papers = func.count(func.distinct(authorships.c.work_id))
+    if sort == "citations":
+        order = _by_citations(connection, scope, limit)
+    else:
+        papers = func.count(func.distinct(authorships.c.work_id))
+        query = (
+            select(authorships.c.person_id, unclaimed)
+            .join(members, members.c.work_id == authorships.c.work_id)
+            .where(_signed_here())
+            .group_by(authorships.c.person_id, unclaimed)
+            .order_by(papers.desc(), authorships.c.person_id.nulls_last(), unclaimed)
+            .limit(limit)
+        )
+        order = [(pid, key) for pid, key in connection.execute(query)]
+    details = _details(connection, members, order)
+    return [details[identity] for identity in order]
+
+
+def _by_citations(
+    connection: Connection, scope: Scope, limit: int
+) -> list[tuple[int | None, str | None]]:
+    ranked = _cited_members(scope).subquery("ranked")
+    unclaimed = case((authorships.c.person_id.is_(None), authorships.c.name_key))
+    signed = (
+        select(
+            authorships.c.work_id,
+            authorships.c.person_id,
+            unclaimed.label("name_key"),
+            func.max(ranked.c.citations).label("citations"),
+        )
+        .join(ranked, ranked.c.work_id == authorships.c.work_id)
+        .where(_signed_here())
+        .group_by(authorships.c.work_id, authorships.c.person_id, unclaimed)
+        .subquery("signed")
+    )
+    papers = func.count()
+    cites = func.sum(signed.c.citations)
     query = (
-        select(authorships.c.person_id, unclaimed, func.min(authorships.c.name), papers)
-        .join(members, members.c.work_id == authorships.c.work_id)
-        .group_by(authorships.c.person_id, unclaimed)
-        .order_by(papers.desc(), authorships.c.person_id.nulls_last(), unclaimed)
+        select(signed.c.person_id, signed.c.name_key)
+        .group_by(signed.c.person_id, signed.c.name_key)
+        .order_by(cites.desc(), papers.desc(), signed.c.person_id.nulls_last(), signed.c.name_key)
         .limit(limit)
     )
-    top = [(pid, key, str(name), int(n)) for pid, key, name, n in connection.execute(query)]
-    citations = _citations_of(connection, members, [(pid, key) for pid, key, _, _ in top])
-    names = _canonical_names(connection, [pid for pid, _, _, _ in top if pid is not None])
-    return [
-        _person(
-            pid,
-            key,
-            names.get(pid, printed) if pid is not None else printed,
-            n,
-            citations.get((pid, key), 0),
-        )
-        for pid, key, printed, n in top
-    ]
+    return [(pid, key) for pid, key in connection.execute(query)]
 
 
-def _person(
-    person_id: int | None, key: str | None, name: str, papers: int, citations: int
-) -> ScopePerson:
-    return ScopePerson(
-        person_id=person_id,
-        person_key=f"person:{person_id}" if person_id is not None else f"name:{key}",
-        name=name,
-        papers=papers,
-        citations=citations,
-    )
+def display_name(printings: Counter[str]) -> str:
+    """The printing used most (ties: the first in code-point order)."""
+    return min(printings, key=lambda name: (-printings[name], name))
 
 
-def _canonical_names(connection: Connection, ids: list[int]) -> dict[int, str]:
-    query = select(people.c.id, people.c.canonical_name).where(in_list(people.c.id, ids))
-    return {int(pid): str(name) for pid, name in connection.execute(query) if name}
-
-
-def _citations_of(
+def _details(
     connection: Connection, members: Subquery, identities: list[tuple[int | None, str | None]]
-) -> dict[tuple[int | None, str | None], int]:
-    """Citations of each identity's member works (each work's count as WorkSummary shows it)."""
-    ids = [pid for pid, _ in identities if pid is not None]
-    keys = [key for pid, key in identities if pid is None and key is not None]
+) -> dict[tuple[int | None, str | None], ScopePerson]:
+    """Works, citations and name of each identity inside the scope (bounded: the shown ones)."""
     if not identities:
         return {}
+    ids = [pid for pid, _ in identities if pid is not None]
+    keys = [key for pid, key in identities if pid is None and key is not None]
     query = (
-        select(authorships.c.work_id, authorships.c.person_id, authorships.c.name_key)
+        select(
+            authorships.c.work_id,
+            authorships.c.person_id,
+            authorships.c.name_key,
+            authorships.c.name,
+        )
         .join(members, members.c.work_id == authorships.c.work_id)
         .where(
             or_(
@@ -316,51 +336,48 @@ def _citations_of(
         )
     )
     works_of: dict[tuple[int | None, str | None], set[int]] = {}
-    for work_id, person_id, key in connection.execute(query):
+    printed: dict[tuple[int | None, str | None], Counter[str]] = {}
+    for work_id, person_id, key, name in connection.execute(query):
         identity = (person_id, None) if person_id is not None else (None, key)
         works_of.setdefault(identity, set()).add(int(work_id))
+        printed.setdefault(identity, Counter())[str(name)] += 1
     every = sorted({work for found in works_of.values() for work in found})
     in_corpus = in_corpus_citations(connection, every)
     reported = reported_counts(connection, every)
     shown = {w: max(in_corpus.get(w, 0), reported.get(w, 0)) for w in every}
-    return {identity: sum(shown[w] for w in found) for identity, found in works_of.items()}
+    canonical = _canonical_names(connection, ids)
+    return {
+        identity: scope_person(
+            identity,
+            canonical.get(identity[0]) if identity[0] is not None else None,
+            printed[identity],
+            len(found),
+            sum(shown[w] for w in found),
+        )
+        for identity, found in works_of.items()
+    }
 
 
-def _people_by_citations(connection: Connection, scope: Scope, limit: int) -> list[ScopePerson]:
-    ranked = _cited_members(scope).subquery("ranked")
-    unclaimed_key = case((authorships.c.person_id.is_(None), authorships.c.name_key))
-    signed = (
-        select(
-            authorships.c.work_id,
-            authorships.c.person_id,
-            unclaimed_key.label("name_key"),
-            func.min(authorships.c.name).label("name"),
-            func.max(ranked.c.citations).label("citations"),
-        )
-        .join(ranked, ranked.c.work_id == authorships.c.work_id)
-        .group_by(authorships.c.work_id, authorships.c.person_id, unclaimed_key)
-        .subquery("signed")
+def scope_person(
+    identity: tuple[int | None, str | None],
+    canonical: str | None,
+    printings: Counter[str],
+    papers: int,
+    citations: int,
+) -> ScopePerson:
+    person_id, key = identity
+    return ScopePerson(
+        person_id=person_id,
+        person_key=f"person:{person_id}" if person_id is not None else f"name:{key}",
+        name=canonical or display_name(printings),
+        papers=papers,
+        citations=citations,
     )
-    papers = func.count().label("papers")
-    cites = func.sum(signed.c.citations).label("citations")
-    query = (
-        select(
-            signed.c.person_id,
-            signed.c.name_key,
-            func.min(signed.c.name),
-            func.min(people.c.canonical_name),
-            papers,
-            cites,
-        )
-        .outerjoin(people, people.c.id == signed.c.person_id)
-        .group_by(signed.c.person_id, signed.c.name_key)
-        .order_by(cites.desc(), papers.desc(), signed.c.person_id.nulls_last(), signed.c.name_key)
-        .limit(limit)
-    )
-    return [
-        _person(pid, key, str(canonical or printed or key), int(n), int(c or 0))
-        for pid, key, printed, canonical, n, c in connection.execute(query)
-    ]
+
+
+def _canonical_names(connection: Connection, ids: list[int]) -> dict[int, str]:
+    query = select(people.c.id, people.c.canonical_name).where(in_list(people.c.id, ids))
+    return {int(pid): str(name) for pid, name in connection.execute(query) if name}
 
 
 def newest_year(connection: Connection, scope: Scope) -> int | None:
@@ -387,3 +404,44 @@ def dated_titles(
         DatedTitle(int(work_id), str(title), year, published)
         for work_id, title, year, published in connection.execute(query)
     ]
+
+
+# Every venue and category at once, for the `score` stage (metrics/scopes.py).
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeWork:
+    work_id: int
+    venue_key: str | None
+    title: str
+    year: int | None
+    published: date | None
+
+
+def all_scope_works(connection: Connection) -> list[ScopeWork]:
+    query = select(works.c.id, works.c.venue_key, works.c.title, works.c.year, works.c.published)
+    return [ScopeWork(int(i), k, str(t), y, p) for i, k, t, y, p in connection.execute(query)]
+
+
+def all_categories(connection: Connection) -> list[tuple[int, str]]:
+    query = select(work_categories.c.work_id, work_categories.c.category)
+    return [(int(work_id), str(category)) for work_id, category in connection.execute(query)]
+
+
+def all_signatures(
+    connection: Connection,
+) -> list[tuple[int, int | None, str | None, str]]:
+    """(work id, person id, name key of an unclaimed authorship, printed name) of every
+    authorship that names someone."""
+    query = select(
+        authorships.c.work_id, authorships.c.person_id, authorships.c.name_key, authorships.c.name
+    ).where(_signed_here())
+    return [
+        (int(work_id), person_id, None if person_id is not None else key, str(name))
+        for work_id, person_id, key, name in connection.execute(query)
+    ]
+
+
+def all_canonical_names(connection: Connection) -> dict[int, str]:
+    query = select(people.c.id, people.c.canonical_name)
+    return {int(pid): str(name) for pid, name in connection.execute(query) if name}

@@ -47,7 +47,7 @@ works = Table(
     Column("comments", Text),
     Column("url", Text),
     Column("source_score", Float),
-    # Added by migration 0007_venue_key: `store.venues.venue_key(venue)`, one key for the
+    # Added by migration 0007_venues: `store.venues.venue_key(venue)`, one key for the
     # printings of one venue (the venue pages look works up by it).
     Column("venue_key", Text),
     Index("ix_works_title_key", "title_key"),

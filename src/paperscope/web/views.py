@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from paperscope.config import Settings
 from paperscope.errors import NotFoundError, PaperscopeError
+from paperscope.metrics.scopes import ScopeStats, scope_stats
 from paperscope.read.lists import DailyList, TrendingEntry, daily
 from paperscope.read.lists import latest_day as newest_day
 from paperscope.read.lists import trending as trending_list
@@ -186,11 +187,11 @@ def _cached(ctx: WebContext, key: tuple[object, ...], compute: Callable[[Connect
 
 def _scope_page(
     ctx: WebContext, scope: Scope, page: int, people_sort: str, months: int
-) -> tuple[scopes.ScopeStats, scopes.PaperList]:
+) -> tuple[ScopeStats, scopes.PaperList]:
     stats = _cached(
         ctx,
         ("scope-stats", scope, people_sort, months),
-        lambda c: scopes.scope_stats(c, scope, people_sort=people_sort, months=months),
+        lambda c: scope_stats(c, scope, people_sort=people_sort, months=months),
     )
     papers = _cached(
         ctx,

@@ -1,11 +1,12 @@
-"""works.venue_key: one key for the printings of one venue (`store.venues.venue_key`), indexed,
-filled for the works stored so far.
+"""Venues: works.venue_key, one key for the printings of one venue (`store.venues.venue_key`),
+indexed and filled for the works stored so far; and `scope_stats`, the venue and category
+pages' statistics as `paperscope score` stores them (metrics/scopes.py).
 
 The venue and category pages find a venue's works by it ("Proceedings of the 2019 CHI
 Conference ..." and "... the 2020 CHI Conference ..." are one venue). Ingest keeps it up to
 date from then on; a change of the rules in `store.venues` needs a migration like this one.
 
-Revision ID: 0007_venue_key
+Revision ID: 0007_venues
 Revises: 0006_name_key_bytewise
 """
 
@@ -16,7 +17,7 @@ from alembic import op
 
 from paperscope.store.venues import venue_key
 
-revision = "0007_venue_key"
+revision = "0007_venues"
 down_revision = "0006_name_key_bytewise"
 branch_labels = None
 depends_on = None
@@ -56,8 +57,16 @@ def upgrade() -> None:
     op.add_column("works", sa.Column("venue_key", sa.Text))
     op.create_index("ix_works_venue_key", "works", ["venue_key"])
     fill_venue_keys(op.get_bind())
+    op.create_table(
+        "scope_stats",
+        sa.Column("scope", sa.String(600), primary_key=True),
+        sa.Column("works", sa.Integer, nullable=False),
+        sa.Column("stats", sa.Text, nullable=False),
+        sa.Column("definition_version", sa.String(16), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("scope_stats")
     op.drop_index("ix_works_venue_key", table_name="works")
     op.drop_column("works", "venue_key")
