@@ -10,6 +10,7 @@ stored and the computed statistics equal.
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -190,11 +191,9 @@ class _Scopes:
 
     def people(self, ids: Sequence[int]) -> dict[str, list[ScopePerson]]:
         works_of: dict[Identity, set[int]] = {}
-        printed: dict[Identity, Counter[str]] = {}
         for work_id in ids:
-            for identity, name in self.signatures.get(work_id, ()):
+            for identity, _ in self.signatures.get(work_id, ()):
                 works_of.setdefault(identity, set()).add(work_id)
-                printed.setdefault(identity, Counter())[name] += 1
         papers = {identity: len(found) for identity, found in works_of.items()}
         cites = {i: sum(self.citations[w] for w in found) for i, found in works_of.items()}
 
@@ -202,9 +201,17 @@ class _Scopes:
             return (identity[0] is None, identity[0] or 0, identity[1] or "")
 
         orders = {
-            "papers": sorted(works_of, key=lambda i: (-papers[i], *tie(i))),
-            "citations": sorted(works_of, key=lambda i: (-cites[i], -papers[i], *tie(i))),
+            "papers": heapq.nsmallest(PEOPLE_SHOWN, works_of, key=lambda i: (-papers[i], *tie(i))),
+            "citations": heapq.nsmallest(
+                PEOPLE_SHOWN, works_of, key=lambda i: (-cites[i], -papers[i], *tie(i))
+            ),
         }
+        shown = {identity for order in orders.values() for identity in order}
+        printed: dict[Identity, Counter[str]] = {identity: Counter() for identity in shown}
+        for work_id in ids:
+            for identity, name in self.signatures.get(work_id, ()):
+                if identity in printed:
+                    printed[identity][name] += 1
         return {
             sort: [
                 scope_person(
@@ -214,7 +221,7 @@ class _Scopes:
                     papers[identity],
                     cites[identity],
                 )
-                for identity in order[:PEOPLE_SHOWN]
+                for identity in order
             ]
             for sort, order in orders.items()
         }
