@@ -1,4 +1,4 @@
-"""`works.venue_key`: the rules (store/venues.py), migration 0007 filling it for stored works,
+"""`works.venue_key`: the rules (store/venues.py), migration 0008 filling it for stored works,
 and ingest keeping it in step with the venue."""
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def _config(url: str) -> Config:
     return config
 
 
-def test_migration_0007_fills_the_keys_of_stored_works(database_url: str) -> None:
+def test_migration_0008_fills_the_keys_of_stored_works(database_url: str) -> None:
     engine = create_engine(database_url)
     with engine.begin() as connection:
         config = _config(database_url)

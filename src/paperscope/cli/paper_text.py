@@ -2,7 +2,8 @@
 
 Paper: title, every author (with person ids), then labelled lines (score, categories, date,
 venue, identifiers, source page, code, citations in this database and as each source reports
-them, references, upvotes), the abstract, and the similar and citing works the page lists.
+them, references, upvotes), the abstract, the similar works, and a page of the reference
+list and of the citing works.
 Lists show each work as a Daily Papers entry does: a meta line (AI score on recent works,
 category tag, day, `Code`), the title, the first three authors then `et al.`, an abstract
 snippet, and the author count, day and upvotes.
@@ -67,11 +68,47 @@ def paper_text(page: PaperPage, today: date | None = None) -> str:
     lines += ["", "Abstract:", work.abstract or "No abstract is known."]
     if page.similar_notice:
         lines += ["", f"Similar papers: {page.similar_notice}"]
-    for heading, works in (("Similar papers", page.similar), ("Cited by", page.cited_by)):
-        if works:
-            lines += ["", f"{heading}:"]
-            lines += [f"  [work {w.work_id}] {w.title} ({w.date_label(today)})" for w in works]
+    if page.similar:
+        lines += ["", "Similar papers:"]
+        lines += [_work_line(w, today) for w in page.similar]
+    lines += _references(page, today) + _cited_by(page, today)
     return "\n".join(lines) + "\n"
+
+
+def _work_line(work: WorkSummary, today: date | None, lead: str = "  ") -> str:
+    return f"{lead}[work {work.work_id}] {work.title} ({work.date_label(today)})"
+
+
+def _page_note(page: int, pages: int) -> str:
+    return f", page {page} of {pages}" if pages > 1 else ""
+
+
+def _references(page: PaperPage, today: date | None) -> list[str]:
+    """The reference list's page: resolved entries as works, the rest as cited."""
+    listed = page.references
+    if not listed.total:
+        return []
+    lines = [
+        "",
+        f"References ({listed.total}, {listed.resolved} in this database"
+        f"{_page_note(listed.page, listed.pages)}):",
+    ]
+    for ref in listed.references:
+        lead = f"  {ref.position}. "
+        if ref.work is not None:
+            lines.append(_work_line(ref.work, today, lead))
+        else:
+            lines.append(f"{lead}cited as: {ref.cited_as}" + (f" <{ref.url}>" if ref.url else ""))
+    return lines
+
+
+def _cited_by(page: PaperPage, today: date | None) -> list[str]:
+    listed = page.cited_by
+    if not listed.total:
+        return []
+    order = "newest first" if listed.sort == "newest" else "most cited first"
+    lines = ["", f"Cited by ({listed.total}, {order}{_page_note(listed.page, listed.pages)}):"]
+    return lines + [_work_line(w, today) for w in listed.works]
 
 
 def entry_lines(entry: WorkSummary, today: date | None = None) -> list[str]:

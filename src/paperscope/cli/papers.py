@@ -34,17 +34,23 @@ def _print(text: str) -> None:
 def paper(
     work: Annotated[str, typer.Argument(help="A work id, or an external id such as arxiv:...")],
     output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    refs_page: Annotated[int, typer.Option(help="Page of the reference list")] = 1,
+    cited_page: Annotated[int, typer.Option(help="Page of the citing works")] = 1,
+    cited_sort: Annotated[
+        str, typer.Option(help="Citing works: newest, or citations (most cited first)")
+    ] = "newest",
     database: DatabaseOption = None,
 ) -> None:
     """Show one paper as its web page does: authors, ids, categories, venue, dates, code,
     citations (in this database and as reported), AI score (recent works), abstract, similar
-    and citing works. JSON is what /api/paper/<id> returns.
+    works, and a page of its references and of the works citing it. JSON is what
+    /api/paper/<id> returns for the same pages.
 
-    Example: paperscope paper arxiv:2106.01234 --format json
+    Example: paperscope paper arxiv:2106.01234 --cited-sort citations --format json
     """
     from paperscope.cli.paper_text import paper_text
     from paperscope.read.works import work_id_for
-    from paperscope.web.papers import paper_api_json
+    from paperscope.web.papers import paper_api_json, paper_lists
     from paperscope.web.views import paper_data
 
     _check_format(output)
@@ -55,7 +61,10 @@ def paper(
         raise NotFoundError(
             f"no work {work!r}: give a work id or scheme:value (doi:..., arxiv:...)"
         )
-    page = paper_data(store, Settings(), work_id)
+    lists = paper_lists(
+        {"refs_page": str(refs_page), "cited_page": str(cited_page), "cited_sort": cited_sort}
+    )
+    page = paper_data(store, Settings(), work_id, lists)
     if output == "json":
         console.print_json(json.dumps(paper_api_json(page)))
     else:

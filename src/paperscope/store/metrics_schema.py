@@ -1,7 +1,7 @@
 """Tables of the metrics domain, on the shared metadata (migration: versions/0004_metrics.py).
 
 `paperscope score` writes them; pages read them instead of recomputing (`scope_stats`: the
-venue and category pages' statistics, metrics/scopes.py, migration 0007_venues). Every row
+venue and category pages' statistics, metrics/scopes.py, migration 0008_venues). Every row
 carries the version of the definitions it was computed with (`definitions.VERSION`).
 A person is keyed `person:<id>` once the identity stage resolved it, and `name:<name key>`
 while it is provisional (unresolved authorships sharing one normalised name).
@@ -54,7 +54,7 @@ person_metrics = Table(
 scope_stats_table = Table(
     "scope_stats",
     metadata,
-    # `venue:<venue key>` or `category:<category>` (migration 0007_venues).
+    # `venue:<venue key>` or `category:<category>` (migration 0008_venues).
     Column("scope", String(600), primary_key=True),
     Column("works", Integer, nullable=False),
     # JSON: volume per year, top people by works and by citations, rising topics.

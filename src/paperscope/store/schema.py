@@ -47,7 +47,7 @@ works = Table(
     Column("comments", Text),
     Column("url", Text),
     Column("source_score", Float),
-    # Added by migration 0007_venues: `store.venues.venue_key(venue)`, one key for the
+    # Added by migration 0008_venues: `store.venues.venue_key(venue)`, one key for the
     # printings of one venue (the venue pages look works up by it).
     Column("venue_key", Text),
     Index("ix_works_title_key", "title_key"),
@@ -214,5 +214,9 @@ quarantine = Table(
     Column("reason", Text, nullable=False),
     Column("content_hash", String(32), nullable=False),
     Column("raw", Text, nullable=False),
+    # Added by migration 0007_quarantine_runs: the latest ingest run that quarantined the
+    # record (`paperscope quarantine --run`); NULL for rows from before it.
+    Column("run", String(32)),
     UniqueConstraint("file", "position", "content_hash", name="uq_quarantine_record"),
+    Index("ix_quarantine_run", "run"),
 )

@@ -21,7 +21,7 @@ Computational Linguistics` are two keys), and the key is idempotent (the key of 
 itself), so a page addressed by a key finds the same works.
 
 This module is the column's definition, like a generated column's expression: ingest and
-migration 0007_venues compute the column with it. Changing the rules needs a migration that
+migration 0008_venues compute the column with it. Changing the rules needs a migration that
 recomputes `works.venue_key`.
 """
 

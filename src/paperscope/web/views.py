@@ -23,7 +23,7 @@ from paperscope.store import Store
 from paperscope.web import scopes
 from paperscope.web.authors import AuthorPage, author_page
 from paperscope.web.context import WebContext
-from paperscope.web.papers import PaperPage, paper_page
+from paperscope.web.papers import PaperLists, PaperPage, paper_page
 
 log = logging.getLogger("paperscope.web")
 SEARCH_MODES = ("hybrid", "keyword", "semantic", "rerank")
@@ -142,15 +142,17 @@ def _similar(
         return load_works(connection, [h.work_id for h in hits]), None
 
 
-def paper_view(ctx: WebContext, work_id: int) -> PaperPage:
-    return paper_data(ctx.store, ctx.settings, work_id)
+def paper_view(ctx: WebContext, work_id: int, lists: PaperLists | None = None) -> PaperPage:
+    return paper_data(ctx.store, ctx.settings, work_id, lists)
 
 
-def paper_data(store: Store, settings: Settings, work_id: int) -> PaperPage:
+def paper_data(
+    store: Store, settings: Settings, work_id: int, lists: PaperLists | None = None
+) -> PaperPage:
     """The paper page's data (the page, its JSON and `paperscope paper` show it)."""
     similar, notice = _similar(store, settings, work_id)
     with store.connect() as connection:
-        return paper_page(connection, work_id, similar, notice)
+        return paper_page(connection, work_id, similar, notice, lists)
 
 
 def author_view(

@@ -6,8 +6,8 @@ The venue and category pages find a venue's works by it ("Proceedings of the 201
 Conference ..." and "... the 2020 CHI Conference ..." are one venue). Ingest keeps it up to
 date from then on; a change of the rules in `store.venues` needs a migration like this one.
 
-Revision ID: 0007_venues
-Revises: 0006_name_key_bytewise
+Revision ID: 0008_venues
+Revises: 0007_quarantine_runs
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from alembic import op
 
 from paperscope.store.venues import venue_key
 
-revision = "0007_venues"
-down_revision = "0006_name_key_bytewise"
+revision = "0008_venues"
+down_revision = "0007_quarantine_runs"
 branch_labels = None
 depends_on = None
 
