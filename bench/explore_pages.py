@@ -262,6 +262,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=4)
     args = parser.parse_args()
     url = args.database
+    load_at_start = [round(x, 2) for x in os.getloadavg()]
     build(url, args.shared)
     add_bench_categories(url)
     pages = pick_pages(url)
@@ -307,20 +308,25 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
     verdicts = {kind: row["p95_ms"] <= TARGET_P95_MS for kind, row in first.items()}
+    cpu_verdicts = {kind: row["p95_ms"] <= TARGET_P95_MS for kind, row in cpu.items()}
     for kind, met in verdicts.items():
-        verdict = "met" if met else "NOT met"
-        print(f"target first visit {kind} p95 <= {TARGET_P95_MS:.0f} ms: {verdict}")
+        print(
+            f"target first visit {kind} p95 <= {TARGET_P95_MS:.0f} ms: "
+            f"wall {'met' if met else 'NOT met'}, CPU {'met' if cpu_verdicts[kind] else 'NOT met'}"
+        )
     summary = {
         "database": f"SQLite, ACM-CR BibTeX records ({url})",
         "server": "paperscope serve (one uvicorn process) on loopback",
         "load": f"{args.connections} keep-alive connections for {args.duration:.0f} s a kind",
         "cpus": os.cpu_count(),
+        "load_average_at_start": load_at_start,
         "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "first_visit": first,
         "first_visit_cpu_in_process": cpu,
         "under_load": loaded,
         "target_p95_ms": TARGET_P95_MS,
         "first_visit_target_met": verdicts,
+        "first_visit_cpu_target_met": cpu_verdicts,
         "note": "first visits are uncached; under load every page after its first visit comes "
         "from the 30 s in-process cache (paperscope.web.cache)",
     }
