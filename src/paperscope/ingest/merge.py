@@ -15,6 +15,7 @@ from typing import Any
 
 from paperscope.ingest.keys import KeyedWork
 from paperscope.store.venues import venue_key
+from paperscope.untrusted import safe_url
 
 WORK_FIELDS = (
     "title",
@@ -57,7 +58,7 @@ def work_row(work: KeyedWork) -> dict[str, Any]:
         "upvotes": record.upvotes,
         "keywords": "; ".join(record.keywords) or None,
         "comments": record.comments,
-        "url": record.url,
+        "url": safe_url(record.url),  # only http(s) is a link; the raw record keeps the rest
         "source_score": record.source_score,
     }
 
