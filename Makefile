@@ -50,6 +50,7 @@ bench: install
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/neighbourhood.py --shared $(SHARED)/..
 	$(BIN)/python bench/experts.py --aan $(SHARED)/aan --acm-cr $(SHARED)/acm-cr --acm-n 200
+	$(BIN)/python bench/explore_pages.py --shared $(SHARED)/..
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -50,5 +50,43 @@ EXPLANATIONS = MappingProxyType(
             "pairs of them, of the identity model's probability that both are by the same "
             "person (1 = certain; a low value means they may be more than one person)."
         ),
+        "author positions": (
+            "Of the listed works: first author (position 1 of two or more), last author "
+            "(position = the work's author count, two or more), sole author (single-author "
+            "works count here only), middle, and unknown (the person is hidden behind et al.)."
+        ),
+        "co-author graph": (
+            "The person and the co-authors with the most shared listed works; a line joins "
+            "two people who wrote one of these works together, thicker for more such works."
+        ),
+        "topics over time": (
+            "Per year, how many listed works have each of the person's most frequent title "
+            "terms (words or word pairs in at least two works) and primary categories."
+        ),
+        "venue": (
+            "Works whose printed venue reduces to the same key: case, accents and punctuation "
+            "folded, years, ordinals (43rd, Third), volume marks ((3), Volume 1) and a leading "
+            "'Proceedings of the' dropped."
+        ),
+        "category": (
+            "Works listing this arXiv category among their categories (cross-lists included); "
+            "a short tag such as CL names the category with most works ending in .CL."
+        ),
+        "top papers": (
+            "Works of this venue or category by citations: the larger of citing works stored "
+            "here and the count a source reports, as everywhere; then newest first."
+        ),
+        "top people": (
+            "People with the most works here (or most citations of them): resolved people by "
+            "person, authorships not yet resolved by their normalised printed name."
+        ),
+        "volume per year": "Works here per publication year (works without a year left out).",
+        "rising topics": (
+            "Title terms whose share of works grew in the last months (up to the newest work; "
+            "a work known only by its year counts on 1 July) against the 3 years before: "
+            "a of n recent works and b of m earlier works have the term; smoothed log-odds "
+            "ratio ln((a+.5)/(n-a+.5)) - ln((b+.5)/(m-b+.5)) over its standard error is z; "
+            "listed when a >= 3 and z >= 1.96, by z, one term per word."
+        ),
     }
 )

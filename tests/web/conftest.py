@@ -9,6 +9,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from explore_corpus import ExploreCorpus, build_explore
 from fastapi.testclient import TestClient
 from web_corpus import WebCorpus, build_corpus
 
@@ -44,3 +45,26 @@ def web_client(web_corpus: WebCorpus) -> Iterator[TestClient]:
 def settings(mail_settings: Settings) -> Settings:
     """The account pages' settings: mail goes to the test SMTP server (tests/conftest.py)."""
     return mail_settings
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def explore_corpus(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ExploreCorpus]:
+    """The venue, category and author-page corpus (tests/web/explore_corpus.py)."""
+    data_dir = tmp_path_factory.mktemp("explore")
+    if request.param == "sqlite":
+        url = f"sqlite:///{data_dir / 'explore.db'}"
+    else:
+        server = request.getfixturevalue("pg_server")
+        url = server.new_database(f"explore_{os.getpid()}_{next(_names)}")
+    corpus = build_explore(url, data_dir)
+    yield corpus
+    corpus.store.close()
+
+
+@pytest.fixture(scope="session")
+def explore_client(explore_corpus: ExploreCorpus) -> Iterator[TestClient]:
+    app = create_app(explore_corpus.settings, explore_corpus.store)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client

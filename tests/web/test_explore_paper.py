@@ -4,6 +4,7 @@ neighbourhood page with its JSON twin, on a small citation graph (SQLite and Pos
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from citation_corpus import (
     CITING,
     HOSTILE_AUTHOR,
     HOSTILE_TITLE,
+    REFERENCES,
     SHARED,
     CitationCorpus,
     build_citation_corpus,
@@ -297,3 +299,38 @@ def test_a_failing_text_index_leaves_the_graph_signals(
     assert found.text_model is None and found.neighbours
     assert all(n.text_similarity is None for n in found.neighbours)
     assert {corpus.work[f"ref-{i}"] for i in (1, 2, 3)} <= {n.work_id for n in found.neighbours}
+
+
+def _cli(corpus: CitationCorpus, *args: str) -> str:
+    """`paperscope ARGS` against the corpus, in a child process; its stdout."""
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "PAPERSCOPE_DATA_DIR": str(corpus.settings.data_dir),
+        "PAPERSCOPE_EMBEDDING_MODEL": "hashing",
+    }
+    url = corpus.store.engine.url.render_as_string(hide_password=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "paperscope", *args, "-d", url],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_paper_cli_shows_the_pages_of_references_and_citing_works(
+    corpus: CitationCorpus, client: TestClient
+) -> None:
+    hub = corpus.work["hub"]
+    text = _cli(corpus, "paper", str(hub), "--refs-page", "2")
+    assert f"References ({REFERENCES + 5}, {REFERENCES} in this database, page 2 of 2):" in text
+    assert f"Cited by ({CITING + 1}, newest first, page 1 of 3):" in text
+    args = ("paper", str(hub), "--cited-sort", "citations", "--cited-page", "2")
+    body = json.loads(_cli(corpus, *args, "--format", "json"))
+    assert body == client.get(f"/api/paper/{hub}?cited_sort=citations&cited_page=2").json()
+    assert body["cited_by"]["page"] == 2 and body["cited_by"]["sort"] == "citations"

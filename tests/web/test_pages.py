@@ -118,4 +118,5 @@ def test_openapi_lists_every_page_api(web_client: TestClient) -> None:
         assert path in paths
     assert "/api/author/{person_id}" in paths and "/api/author" in paths
     assert {"/api/people", "/api/experts"} <= set(paths) and "post" in paths["/api/reviewers"]
+    assert "/api/venue" in paths and "/api/category/{category}" in paths
     assert "/api/paper/{work_id}/neighbourhood" in paths

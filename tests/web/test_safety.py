@@ -145,6 +145,7 @@ def test_head_answers_like_get_without_a_body(web_client: TestClient, path: str)
 def test_pages_have_no_inline_script(web_client: TestClient, web_corpus: WebCorpus) -> None:
     paths = ["/", "/trending", "/search?q=TinyML", f"/author/{web_corpus.haoyu}", "/about"]
     paths += ["/people?q=Haoyu%20Ren", "/experts?q=TinyML", "/reviewers"]
+    paths.append("/category/cs.LG")  # venue pages: tests/web/test_explore_pages.py
     hostile = web_corpus.work["synthetic-day-4"]
     paths += [f"/paper/{hostile}", f"/paper/{hostile}/neighbourhood"]
     for path in paths:

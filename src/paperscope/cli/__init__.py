@@ -7,13 +7,24 @@ from __future__ import annotations
 
 import sys
 
-from paperscope.cli import demo, experts, harvest, ingest, notify, people, profiles, search, web
+from paperscope.cli import (
+    demo,
+    experts,
+    harvest,
+    ingest,
+    notify,
+    papers,
+    people,
+    profiles,
+    search,
+    web,
+)
 from paperscope.cli.app import app, errors
 from paperscope.errors import PaperscopeError
 
 __all__ = ["app", "main"]
 
-_COMMAND_MODULES = (ingest, profiles, search, people, experts, web, notify, demo, harvest)
+_COMMAND_MODULES = (ingest, profiles, search, papers, people, experts, web, notify, demo, harvest)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ are chrome to it, so the identity lines do not change what it reads.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -126,7 +127,17 @@ def profile_json(profile: PersonProfile) -> dict[str, Any]:
             for co in profile.coauthors
         ],
         "explanations": dict(profile.explanations),
+        **explore_json(profile),
         "works": [_entry_json(entry) for entry in profile.entries],
+    }
+
+
+def explore_json(profile: PersonProfile) -> dict[str, Any]:
+    """Author positions, the co-author graph and topics over time, as /api/author has them."""
+    return {
+        "positions": asdict(profile.positions),
+        "coauthor_graph": asdict(profile.coauthor_graph),
+        "topics": asdict(profile.topics),
     }
 
 

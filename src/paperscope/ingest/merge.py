@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from paperscope.ingest.keys import KeyedWork
+from paperscope.store.venues import venue_key
 from paperscope.untrusted import safe_url
 
 WORK_FIELDS = (
@@ -49,6 +50,7 @@ def work_row(work: KeyedWork) -> dict[str, Any]:
         "featured": record.featured,
         "year": work.year,
         "venue": record.venue,
+        "venue_key": venue_key(record.venue),
         "primary_category": record.categories[0] if record.categories else None,
         "author_count": record.author_count or (len(record.authors) or None),
         "authors_truncated": record.authors_truncated or None,
@@ -78,6 +80,8 @@ def merged_changes(
             changes[name] = new
     if "title" in changes:
         changes["title_key"] = incoming["title_key"]
+    if "venue" in changes:
+        changes["venue_key"] = venue_key(changes["venue"])
     if (stored["merge_key"] is None and incoming["merge_key"] is not None) or "title" in changes:
         changes["merge_key"] = incoming["merge_key"]
     return changes

@@ -17,6 +17,14 @@ from sqlalchemy import Connection
 
 from paperscope.definitions import EXPLANATIONS
 from paperscope.errors import NotFoundError, QueryError
+from paperscope.metrics.authorship import (
+    AuthorPositions,
+    CoauthorGraph,
+    TopicsOverTime,
+    author_positions,
+    coauthor_graph,
+    topics_over_time,
+)
 from paperscope.metrics.indices import citations_by_year, g_index, h_index, i10_index
 from paperscope.read.people import (
     CoAuthor,
@@ -67,6 +75,11 @@ class PersonProfile:
     explanations: Mapping[str, str]
     entries: tuple[WorkSummary, ...]
     today: date
+    positions: AuthorPositions
+    """First-, last- and sole-author works (metrics.authorship)."""
+    coauthor_graph: CoauthorGraph
+    topics: TopicsOverTime
+    """Title terms and categories per year."""
 
 
 def person_profile(
@@ -109,6 +122,9 @@ def person_profile(
         explanations=EXPLANATIONS,
         entries=tuple(_sorted(works, sort)),
         today=today,
+        positions=author_positions(ref, works),
+        coauthor_graph=coauthor_graph(ref, summary.name, works),
+        topics=topics_over_time(works),
     )
 
 

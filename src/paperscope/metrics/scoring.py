@@ -5,6 +5,8 @@ earlier work, the impact model's predictions) run only for works that have no st
 yet; the cheap set-wise steps (citation counts, cohort percentiles, h/i10/g-index of every
 person) are recomputed in numpy, and only rows whose values changed are written: the new
 works, the works they cite, the cohorts they joined, and the people who wrote any of those.
+The venue and category statistics (metrics/scopes.py) are recomputed on every run and
+written where they changed.
 A change of the definitions' version forces a full run.
 """
 
@@ -25,10 +27,16 @@ from sqlalchemy import Connection, Table, delete, insert, select
 from paperscope.definitions import RECENT_YEARS, VERSION
 from paperscope.metrics.corpus import Corpus, load_corpus
 from paperscope.metrics.person_scores import person_rows
+from paperscope.metrics.scopes import stored_rows
 from paperscope.metrics.work_scores import WorkScores, score_works
 from paperscope.progress import SILENT, Progress
 from paperscope.store.ids import in_list
-from paperscope.store.metrics_schema import metrics_state, person_metrics, work_metrics
+from paperscope.store.metrics_schema import (
+    metrics_state,
+    person_metrics,
+    scope_stats_table,
+    work_metrics,
+)
 
 _INSERT_CHUNK = 5000  # rows per executemany insert
 
@@ -42,6 +50,8 @@ class ScoreReport:
     people: int = 0
     written_people: int = 0
     deleted_people: int = 0
+    scopes: int = 0
+    written_scopes: int = 0
     encoder: str | None = None
     training_works: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
@@ -60,7 +70,8 @@ class ScoreReport:
             f"score ({mode}, definitions {VERSION}): {self.works} works, "
             f"{self.recomputed_works} scored anew, {self.written_works} rows written; "
             f"{self.people} people, {self.written_people} written, "
-            f"{self.deleted_people} removed; text vectors: {self.encoder or 'not needed'}; "
+            f"{self.deleted_people} removed; {self.scopes} venues and categories, "
+            f"{self.written_scopes} written; text vectors: {self.encoder or 'not needed'}; "
             f"{model}\n{timing}"
         )
 
@@ -103,6 +114,16 @@ def run_score(
                 delete(person_metrics).where(in_list(person_metrics.c.person_key, stale))
             )
         report.deleted_people = len(stale)
+    with step("venues and categories"):
+        scopes = stored_rows(connection)
+        kept = _stored_rows(connection, scope_stats_table, "scope") if not full else {}
+        report.written_scopes = _write_changed(connection, scope_stats_table, "scope", scopes, kept)
+        gone = set(kept) - {row["scope"] for row in scopes}
+        if gone:
+            connection.execute(
+                delete(scope_stats_table).where(in_list(scope_stats_table.c.scope, gone))
+            )
+        report.scopes = len(scopes)
         _set_state(connection, "definition_version", VERSION)
         _set_state(connection, "scored_on", today.isoformat())
     report.works = corpus.size

@@ -11,7 +11,7 @@ running it again, and each writes only its own tables:
     resolve  people, authorships.person_id, the identity tables (and title vectors in the
              embeddings cache)
     enrich   embeddings of new or changed works, the vector index
-    score    work_metrics, person_metrics, metrics_state
+    score    work_metrics, person_metrics, scope_stats, metrics_state
     notify   deliveries, work_first_seen
 
 `update`, `demo` and the CLI commands all run stages through `paperscope.pipeline.runner`.
@@ -270,7 +270,7 @@ WRITES: dict[str, frozenset[str]] = {
     ),
     "resolve": frozenset({"people", "authorships", "embeddings"}),
     "enrich": frozenset({"embeddings", "search_state"}),
-    "score": frozenset({"work_metrics", "person_metrics", "metrics_state"}),
+    "score": frozenset({"work_metrics", "person_metrics", "scope_stats", "metrics_state"}),
     "notify": frozenset({"deliveries", "work_first_seen"}),
 }
 """The tables each stage writes (resolve: only `authorships.person_id`, and title vectors in

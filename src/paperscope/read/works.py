@@ -52,6 +52,8 @@ class AuthorRef:
     name: str
     person_id: int | None
     name_key: str
+    position: int | None = None
+    """`authorships.position`: 1 for the first printed author."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,15 +276,16 @@ def _authors(
             authorships.c.name,
             authorships.c.person_id,
             authorships.c.name_key,
+            authorships.c.position,
         )
         .where(in_list(authorships.c.work_id, ids))
         .order_by(authorships.c.work_id, authorships.c.position)
     )
-    for work_id, name, person_id, key in connection.execute(query):
+    for work_id, name, person_id, key, position in connection.execute(query):
         counts[work_id] = counts.get(work_id, 0) + 1
         listed = names.setdefault(work_id, [])
         if limit is None or len(listed) < limit:
-            listed.append(AuthorRef(name, person_id, key))
+            listed.append(AuthorRef(name, person_id, key, position))
     return names, counts
 
 

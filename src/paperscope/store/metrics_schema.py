@@ -1,7 +1,8 @@
 """Tables of the metrics domain, on the shared metadata (migration: versions/0004_metrics.py).
 
-`paperscope score` writes them; pages read them instead of recomputing. Every row carries the
-version of the definitions it was computed with (`paperscope.definitions.VERSION`).
+`paperscope score` writes them; pages read them instead of recomputing (`scope_stats`: the
+venue and category pages' statistics, metrics/scopes.py, migration 0008_venues). Every row
+carries the version of the definitions it was computed with (`definitions.VERSION`).
 A person is keyed `person:<id>` once the identity stage resolved it, and `name:<name key>`
 while it is provisional (unresolved authorships sharing one normalised name).
 """
@@ -50,6 +51,17 @@ person_metrics = Table(
     Index("ix_person_metrics_h_index", "h_index"),
 )
 
+scope_stats_table = Table(
+    "scope_stats",
+    metadata,
+    # `venue:<venue key>` or `category:<category>` (migration 0008_venues).
+    Column("scope", String(600), primary_key=True),
+    Column("works", Integer, nullable=False),
+    # JSON: volume per year, top people by works and by citations, rising topics.
+    Column("stats", Text, nullable=False),
+    Column("definition_version", String(16), nullable=False),
+)
+
 metrics_state = Table(
     "metrics_state",
     metadata,
@@ -57,4 +69,4 @@ metrics_state = Table(
     Column("value", Text, nullable=False),
 )
 
-__all__ = ["metadata", "metrics_state", "person_metrics", "work_metrics"]
+__all__ = ["metadata", "metrics_state", "person_metrics", "scope_stats_table", "work_metrics"]

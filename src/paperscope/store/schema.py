@@ -47,10 +47,14 @@ works = Table(
     Column("comments", Text),
     Column("url", Text),
     Column("source_score", Float),
+    # Added by migration 0008_venues: `store.venues.venue_key(venue)`, one key for the
+    # printings of one venue (the venue pages look works up by it).
+    Column("venue_key", Text),
     Index("ix_works_title_key", "title_key"),
     Index("ix_works_merge_key", "merge_key"),
     Index("ix_works_published", "published"),
     Index("ix_works_featured", "featured"),
+    Index("ix_works_venue_key", "venue_key"),
 )
 
 work_ids = Table(

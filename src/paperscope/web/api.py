@@ -13,9 +13,10 @@ from paperscope.web.authors import AuthorPage
 from paperscope.web.context import context_of
 from paperscope.web.jsonable import plain
 from paperscope.web.neighbourhood import NeighbourhoodPage, neighbourhood_view, parse_limit
-from paperscope.web.pages import search_params
-from paperscope.web.papers import paper_json, paper_lists
+from paperscope.web.pages import scope_params, search_params
+from paperscope.web.papers import paper_api_json, paper_lists
 from paperscope.web.params import RowId, parse_choice, parse_day, parse_int, parse_text
+from paperscope.web.scopes import CategoryPage, VenuePage
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -63,13 +64,7 @@ def api_paper(
 ) -> dict[str, Any]:
     lists = paper_lists(request.query_params)
     page = views.paper_view(context_of(request), work_id, lists)
-    body = paper_json(page)
-    body["similar"] = [
-        {"id": e.work_id, "title": e.title, "day": e.day.isoformat() if e.day else None}
-        for e in page.similar
-    ]
-    body["references_in_corpus"] = page.references_in_corpus
-    return body
+    return paper_api_json(page)
 
 
 @router.get(
@@ -113,3 +108,45 @@ def api_author_by_name(
     request: Request, name: str | None = None, person: str | None = None, sort: str | None = None
 ) -> Any:
     return plain(_author(request, None, name, person, sort))
+
+
+@router.get(
+    "/venue",
+    summary="A venue: most cited works (paged), its people, works per year, rising topics",
+)
+def api_venue(
+    request: Request,
+    name: str | None = None,
+    page: str | None = None,
+    people: str | None = None,
+    months: str | None = None,
+) -> VenuePage:
+    number, people_sort, window = scope_params(request)
+    return views.venue_view(
+        context_of(request),
+        parse_text(name, "name"),
+        page=number,
+        people_sort=people_sort,
+        months=window,
+    )
+
+
+@router.get(
+    "/category/{category}",
+    summary="An arXiv category (cs.CL, or the tag CL): most cited works, people, volume, topics",
+)
+def api_category(
+    request: Request,
+    category: str,
+    page: str | None = None,
+    people: str | None = None,
+    months: str | None = None,
+) -> CategoryPage:
+    number, people_sort, window = scope_params(request)
+    return views.category_view(
+        context_of(request),
+        parse_text(category, "category"),
+        page=number,
+        people_sort=people_sort,
+        months=window,
+    )

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from markupsafe import Markup
 
 from paperscope.metrics.profile import SORTS
+from paperscope.read.venues import PEOPLE_SORTS
 from paperscope.web import views
+from paperscope.web.authors import AuthorPage
 from paperscope.web.bibtex import bibtex
 from paperscope.web.charts import bar_chart_svg
 from paperscope.web.context import context_of
+from paperscope.web.graphs import coauthor_graph_svg, topics_grid_svg
 from paperscope.web.neighbourhood import neighbourhood_view, parse_limit
 from paperscope.web.papers import paper_json, paper_lists
 from paperscope.web.params import (
+    MAX_PAGE,
     RowId,
     parse_choice,
     parse_day,
@@ -21,6 +26,7 @@ from paperscope.web.params import (
     parse_text,
 )
 from paperscope.web.rendering import render
+from paperscope.web.scopes import MONTHS_RANGE
 
 router = APIRouter(include_in_schema=False)
 
@@ -106,7 +112,23 @@ def _author(request: Request, person_id: int | None) -> HTMLResponse:
         list(page.profile.citations_per_year),
         f"Citations per year of {page.profile.person.name}",
     )
-    return render(request, "author.html", page=page, chart=chart, active=None)
+    graph, topics = author_graphics(page)
+    return render(
+        request,
+        "author.html",
+        page=page,
+        chart=chart,
+        coauthor_graph=graph,
+        topics_grid=topics,
+        active=None,
+    )
+
+
+def author_graphics(page: AuthorPage) -> tuple[Markup, Markup]:
+    """The author page's co-author graph and topics-over-time grid (web/graphs.py)."""
+    profile = page.profile
+    label = f"Topics per year of {profile.person.name}"
+    return coauthor_graph_svg(profile.coauthor_graph), topics_grid_svg(profile.topics, label)
 
 
 @router.get("/author/{person_id}", response_class=HTMLResponse)
@@ -122,3 +144,37 @@ def author_by_name(request: Request) -> HTMLResponse:
 @router.get("/about", response_class=HTMLResponse)
 def about_page(request: Request) -> HTMLResponse:
     return render(request, "about.html", active="about")
+
+
+# Venue and category pages: /venue?name=... and /category/{cat}.
+
+
+def scope_params(request: Request) -> tuple[int, str, int]:
+    """Page of papers, people sort and rising-topic months: shared by the pages and the API."""
+    q = request.query_params
+    return (
+        parse_int(q.get("page"), "page", default=1, low=1, high=MAX_PAGE),
+        parse_choice(q.get("people"), "people", PEOPLE_SORTS),
+        parse_int(q.get("months"), "months", default=12, low=MONTHS_RANGE[0], high=MONTHS_RANGE[1]),
+    )
+
+
+@router.get("/venue", response_class=HTMLResponse)
+def venue_page(request: Request) -> HTMLResponse:
+    name = parse_text(request.query_params.get("name"), "name")
+    page, people, months = scope_params(request)
+    data = views.venue_view(context_of(request), name, page=page, people_sort=people, months=months)
+    chart = bar_chart_svg(list(data.stats.volume_per_year), f"Works per year in {data.venue.name}")
+    return render(request, "venue.html", page=data, chart=chart, active=None)
+
+
+@router.get("/category/{category}", response_class=HTMLResponse)
+def category_page(request: Request, category: str) -> HTMLResponse:
+    text = parse_text(category, "category")
+    page, people, months = scope_params(request)
+    data = views.category_view(
+        context_of(request), text, page=page, people_sort=people, months=months
+    )
+    label = f"Works per year in {data.category.category}"
+    chart = bar_chart_svg(list(data.stats.volume_per_year), label)
+    return render(request, "category.html", page=data, chart=chart, active=None)

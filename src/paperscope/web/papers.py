@@ -226,3 +226,15 @@ def cited_by_json(listed: CitedByList) -> dict[str, Any]:
         "pages": listed.pages,
         "items": [plain(work) for work in listed.works],
     }
+
+
+def paper_api_json(page: PaperPage) -> dict[str, Any]:
+    """`/api/paper/<id>` (and `paperscope paper --format json`): the export (with a page of
+    references and of citing works), the similar works and the references count."""
+    body = paper_json(page)
+    body["similar"] = [
+        {"id": e.work_id, "title": e.title, "day": e.day.isoformat() if e.day else None}
+        for e in page.similar
+    ]
+    body["references_in_corpus"] = page.references_in_corpus
+    return body

@@ -4,14 +4,23 @@ feeds all call these, so they always show the same thing."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import TypeVar
 
+from sqlalchemy import Connection
+
+from paperscope.config import Settings
 from paperscope.errors import NotFoundError, PaperscopeError
+from paperscope.metrics.scopes import ScopeStats, scope_stats
 from paperscope.read.lists import DailyList, TrendingEntry, daily
 from paperscope.read.lists import latest_day as newest_day
 from paperscope.read.lists import trending as trending_list
+from paperscope.read.venues import Scope
 from paperscope.read.works import WorkSummary, load_works
+from paperscope.store import Store
+from paperscope.web import scopes
 from paperscope.web.authors import AuthorPage, author_page
 from paperscope.web.context import WebContext
 from paperscope.web.papers import PaperLists, PaperPage, paper_page
@@ -20,6 +29,7 @@ log = logging.getLogger("paperscope.web")
 SEARCH_MODES = ("hybrid", "keyword", "semantic", "rerank")
 PER_PAGE = 20
 SIMILAR_SHOWN = 8
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,12 +123,14 @@ def search_view(ctx: WebContext, params: SearchParams) -> SearchPage:
     )
 
 
-def _similar(ctx: WebContext, work_id: int) -> tuple[list[WorkSummary], str | None]:
+def _similar(
+    store: Store, settings: Settings, work_id: int
+) -> tuple[list[WorkSummary], str | None]:
     """Similar papers; a failure here leaves the rest of the paper page standing."""
     from paperscope.search import similar_works
 
     try:
-        hits = similar_works(ctx.store, work_id, ctx.settings, SIMILAR_SHOWN)
+        hits = similar_works(store, work_id, settings, SIMILAR_SHOWN)
     except NotFoundError:
         raise
     except PaperscopeError as error:
@@ -126,13 +138,20 @@ def _similar(ctx: WebContext, work_id: int) -> tuple[list[WorkSummary], str | No
     except Exception:
         log.exception("similar papers failed for work %s", work_id)
         return [], "Similar papers are not available right now."
-    with ctx.store.connect() as connection:
+    with store.connect() as connection:
         return load_works(connection, [h.work_id for h in hits]), None
 
 
 def paper_view(ctx: WebContext, work_id: int, lists: PaperLists | None = None) -> PaperPage:
-    similar, notice = _similar(ctx, work_id)
-    with ctx.store.connect() as connection:
+    return paper_data(ctx.store, ctx.settings, work_id, lists)
+
+
+def paper_data(
+    store: Store, settings: Settings, work_id: int, lists: PaperLists | None = None
+) -> PaperPage:
+    """The paper page's data (the page, its JSON and `paperscope paper` show it)."""
+    similar, notice = _similar(store, settings, work_id)
+    with store.connect() as connection:
         return paper_page(connection, work_id, similar, notice, lists)
 
 
@@ -153,3 +172,52 @@ def author_view(
             )
 
     return ctx.cache.get_or_compute(("author", person_id, name, key, sort, page), compute)
+
+
+# Venue and category pages (web/scopes.py): what a venue or category is, its stats and each
+# page of its papers are cached apart, so paging through the most cited works does not
+# recompute rising topics.
+
+
+def _cached(ctx: WebContext, key: tuple[object, ...], compute: Callable[[Connection], T]) -> T:
+    def run() -> T:
+        with ctx.store.connect() as connection:
+            return compute(connection)
+
+    return ctx.cache.get_or_compute(key, run)
+
+
+def _scope_page(
+    ctx: WebContext, scope: Scope, page: int, people_sort: str, months: int
+) -> tuple[ScopeStats, scopes.PaperList]:
+    stats = _cached(
+        ctx,
+        ("scope-stats", scope, people_sort, months),
+        lambda c: scope_stats(c, scope, people_sort=people_sort, months=months),
+    )
+    papers = _cached(
+        ctx,
+        ("scope-papers", scope, page),
+        lambda c: scopes.paper_list(c, scope, stats.works, page),
+    )
+    return stats, papers
+
+
+def venue_view(
+    ctx: WebContext, name: str, *, page: int = 1, people_sort: str = "papers", months: int = 12
+) -> scopes.VenuePage:
+    scopes.check_months(months)
+    key = scopes.key_of_venue(name)
+    venue = _cached(ctx, ("venue", key), lambda c: scopes.venue_of(c, name))
+    stats, papers = _scope_page(ctx, Scope("venue", key), page, people_sort, months)
+    return scopes.VenuePage(venue, stats, papers, scopes.explanations())
+
+
+def category_view(
+    ctx: WebContext, text: str, *, page: int = 1, people_sort: str = "papers", months: int = 12
+) -> scopes.CategoryPage:
+    scopes.check_months(months)
+    category = _cached(ctx, ("category", text), lambda c: scopes.category_of(c, text))
+    scope = Scope("category", category.category)
+    stats, papers = _scope_page(ctx, scope, page, people_sort, months)
+    return scopes.CategoryPage(category, stats, papers, scopes.explanations())
