@@ -53,8 +53,10 @@ class MergeReport:
         )
 
 
-def _with_places(spark: SparkSession, work: Path, batch_size: int) -> DataFrame:
-    """Records with `seq` and the ingest batch they would fall in."""
+def with_places(
+    spark: SparkSession, work: Path, table: str, batch_size: int = DEFAULT_BATCH_SIZE
+) -> DataFrame:
+    """Rows of a read table with `seq` and the ingest batch they would fall in."""
     from pyspark.sql import functions as F
 
     files = read_table(spark, work, "files").select("file_no", "results").collect()
@@ -63,7 +65,7 @@ def _with_places(spark: SparkSession, work: Path, batch_size: int) -> DataFrame:
         offsets.append((row.file_no, offset))
         offset += row.results
     places = spark.createDataFrame(offsets, "file_no int, offset long")
-    records = read_table(spark, work, "records").join(F.broadcast(places), "file_no")
+    records = read_table(spark, work, table).join(F.broadcast(places), "file_no")
     return records.withColumn(
         "seq", F.col("file_no").cast("long") * SEQ_SHIFT + F.col("index")
     ).withColumn("batch", F.floor((F.col("offset") + F.col("index")) / batch_size))
@@ -198,7 +200,7 @@ def run_merge(
     from pyspark.sql import functions as F
 
     scratch = work / "_scratch" / "merge"
-    all_records = _with_places(spark, work, batch_size)
+    all_records = with_places(spark, work, "records", batch_size)
     merged = read_table(spark, work, "merged_ids")
     records = _distinct_records(all_records, merged)
     write_table(records, scratch, "records")

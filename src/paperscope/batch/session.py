@@ -55,6 +55,7 @@ def get_session(
         builder = builder.master(master or DEFAULT_MASTER)
     settings = {
         "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
         "spark.driver.host": os.environ.get("SPARK_DRIVER_HOST", "127.0.0.1"),
         "spark.driver.bindAddress": os.environ.get("SPARK_DRIVER_BIND", "127.0.0.1"),
         "spark.sql.session.timeZone": "UTC",
