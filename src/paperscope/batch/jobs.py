@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -164,7 +165,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     spark = get_session(args.master)
     try:
         for stage in stages_for(args.stage, options):
-            print(run_stage(spark, stage, options), flush=True)
+            started = time.perf_counter()
+            summary = run_stage(spark, stage, options)
+            print(f"{summary}\n  [{stage} {time.perf_counter() - started:.1f}s]", flush=True)
     finally:
         spark.stop()
     return 0

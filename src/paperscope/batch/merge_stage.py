@@ -53,22 +53,56 @@ class MergeReport:
         )
 
 
+def write_units(
+    files: list[tuple[int, int, list[tuple[int, str]]]], batch_size: int
+) -> list[tuple[int, int, int, int]]:
+    """(file number, first result, last result, unit) of every run of results.
+
+    Ingest writes a batch of `batch_size` results format by format: each run of one format
+    inside a batch is one write, with its own view of what is stored. A record stored in an
+    earlier write is "known" (a newer version then overrides), and within one write the
+    works' own reference lists are stored before its citation records. `files`: (file
+    number, results, [(first result, format), ...]) in reading order.
+    """
+    out: list[tuple[int, int, int, int]] = []
+    unit, offset = -1, 0
+    last: tuple[int, str] | None = None
+    for file_no, results, formats in sorted(files):
+        runs = list(formats) or [(0, "")]
+        for k, (start, fmt) in enumerate(runs):
+            end = runs[k + 1][0] if k + 1 < len(runs) else results
+            position = start
+            while position < end:
+                batch = (offset + position) // batch_size
+                stop = min(end, (batch + 1) * batch_size - offset)
+                if last != (batch, fmt):
+                    unit += 1
+                    last = (batch, fmt)
+                out.append((file_no, position, stop - 1, unit))
+                position = stop
+        offset += results
+    return out
+
+
 def with_places(
     spark: SparkSession, work: Path, table: str, batch_size: int = DEFAULT_BATCH_SIZE
 ) -> DataFrame:
-    """Rows of a read table with `seq` and the ingest batch they would fall in."""
+    """Rows of a read table with `seq` and the ingest write (`batch`) they would fall in."""
     from pyspark.sql import functions as F
 
-    files = read_table(spark, work, "files").select("file_no", "results").collect()
-    offset, offsets = 0, []
-    for row in sorted(files, key=lambda r: r.file_no):
-        offsets.append((row.file_no, offset))
-        offset += row.results
-    places = spark.createDataFrame(offsets, "file_no int, offset long")
-    records = read_table(spark, work, table).join(F.broadcast(places), "file_no")
-    return records.withColumn(
-        "seq", F.col("file_no").cast("long") * SEQ_SHIFT + F.col("index")
-    ).withColumn("batch", F.floor((F.col("offset") + F.col("index")) / batch_size))
+    files = [
+        (r.file_no, r.results, [(int(f.start), str(f.format)) for f in (r.formats or [])])
+        for r in read_table(spark, work, "files").select("file_no", "results", "formats").collect()
+    ]
+    units = spark.createDataFrame(
+        write_units(files, batch_size), "u_file int, u_start int, u_end int, batch long"
+    )
+    rows = read_table(spark, work, table)
+    placed = rows.join(
+        F.broadcast(units),
+        (rows.file_no == units.u_file) & rows["index"].between(units.u_start, units.u_end),
+    ).drop("u_file", "u_start", "u_end")
+    return placed.withColumn("seq", F.col("file_no").cast("long") * SEQ_SHIFT + F.col("index"))
 
 
 def _distinct_records(records: DataFrame, merged: DataFrame) -> DataFrame:
@@ -194,6 +228,33 @@ def _first_with(records: DataFrame, column: str) -> DataFrame:
     return having.withColumn("n", F.row_number().over(first)).where("n = 1").drop("n")
 
 
+def _texts(spark: SparkSession, work: Path, placed: DataFrame, batch_size: int) -> DataFrame:
+    """(id, text_abstract, tldr): abstracts and TLDRs delivered apart from their works, each
+    applied, as ingest applies it, to the work that held its id when it was read (in its
+    write or an earlier one); the first one read wins."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    same = Window.partitionBy("format", "record_key", "digest").orderBy("seq")
+    texts = (
+        with_places(spark, work, "text_records", batch_size)
+        .withColumn("copy", F.row_number().over(same))
+        .where("copy = 1")
+    )
+    known = (
+        placed.select("work_id", "batch", F.explode("ids").alias("id"))
+        .groupBy("id.scheme", "id.value")
+        .agg(F.min("batch").alias("known_from"), F.min_by("work_id", "batch").alias("id"))
+    )
+    applied = texts.join(known, ["scheme", "value"]).where(F.col("known_from") <= F.col("batch"))
+    first = Window.partitionBy("id", "kind").orderBy("seq")
+    chosen = applied.withColumn("n", F.row_number().over(first)).where("n = 1")
+    return chosen.groupBy("id").agg(
+        F.max(F.when(F.col("kind") == "abstract", F.col("text"))).alias("text_abstract"),
+        F.max(F.when(F.col("kind") != "abstract", F.col("text"))).alias("tldr"),
+    )
+
+
 def run_merge(
     spark: SparkSession, work: Path, *, batch_size: int = DEFAULT_BATCH_SIZE
 ) -> MergeReport:
@@ -217,7 +278,15 @@ def run_merge(
     placed = records.join(labels, "seq").join(ids, "work_label")
     write_table(placed, scratch, "placed")
     placed = read_table(spark, scratch, "placed")
-    write_table(works.drop("work_label").withColumnRenamed("id", "id"), work, "works")
+    texts = _texts(spark, work, placed, batch_size)
+    write_table(
+        works.drop("work_label")
+        .join(texts, "id", "left")
+        .withColumn("abstract", F.coalesce("abstract", "text_abstract"))
+        .drop("text_abstract"),
+        work,
+        "works",
+    )
     write_table(placed.select("seq", "work_id", "format", "record_key"), work, "record_works")
     write_table(
         placed.select("work_id", "seq", F.explode("ids").alias("id"))

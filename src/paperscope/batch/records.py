@@ -40,7 +40,7 @@ CITATION_COLUMNS = (
 )  # fmt: skip
 TEXT_COLUMNS = ("file_no", "index", "format", "record_key", "digest", "scheme", "value", "text", "kind")
 BAD_COLUMNS = ("file_no", "index", "file", "position", "format", "field", "reason")
-FILE_COLUMNS = ("file_no", "name", "results", "authors", "skipped", "failed")
+FILE_COLUMNS = ("file_no", "name", "results", "authors", "skipped", "failed", "formats")
 
 Row = tuple[str, tuple[Any, ...]]
 """(kind, values): kind is `work`, `citation`, `text`, `bad` or `file`."""
@@ -49,11 +49,15 @@ Row = tuple[str, tuple[Any, ...]]
 def read_file(file_no: int, source: InputFile) -> Iterator[Row]:
     """Every row of one input (a file, or a folder read as ingest reads it)."""
     results = authors = 0
+    formats: list[tuple[int, str]] = []
+    """(first result number, format) of each run of results of one format."""
     skipped: list[str] = []
     failed: str | None = None
     try:
         for event in read_events([Path(source.path)], source.format_name):
             if isinstance(event, Results):
+                if not formats or formats[-1][1] != event.format_name:
+                    formats.append((results, event.format_name))
                 for result in event.results:
                     row = _row(file_no, results, event.name, event.format_name, result)
                     results += 1
@@ -67,7 +71,7 @@ def read_file(file_no: int, source: InputFile) -> Iterator[Row]:
                 failed = event.message
     except PaperscopeError as error:  # never raised by read_events; kept for safety
         failed = str(error)
-    yield "file", (file_no, source.path, results, authors, skipped, failed)
+    yield "file", (file_no, source.path, results, authors, skipped, failed, formats)
 
 
 def _row(file_no: int, index: int, name: str, fmt: str, result: Any) -> Row | None:

@@ -143,7 +143,7 @@ def bad_schema() -> StructType:
 
 
 def file_schema() -> StructType:
-    from pyspark.sql.types import ArrayType, IntegerType, StringType
+    from pyspark.sql.types import ArrayType, IntegerType, StringType, StructField, StructType
 
     from paperscope.batch.records import FILE_COLUMNS
 
@@ -154,5 +154,10 @@ def file_schema() -> StructType:
             "results": IntegerType(),
             "authors": IntegerType(),
             "skipped": ArrayType(StringType()),
+            "formats": ArrayType(
+                StructType(
+                    [StructField("start", IntegerType()), StructField("format", StringType())]
+                )
+            ),
         },
     )

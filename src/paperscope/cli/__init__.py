@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import sys
 
-from paperscope.cli import demo, harvest, ingest, notify, people, profiles, search, web
+from paperscope.cli import batch, demo, harvest, ingest, notify, people, profiles, search, web
 from paperscope.cli.app import app, errors
 from paperscope.errors import PaperscopeError
 
 __all__ = ["app", "main"]
 
-_COMMAND_MODULES = (ingest, profiles, search, people, web, notify, demo, harvest)
+_COMMAND_MODULES = (ingest, profiles, search, people, web, notify, demo, harvest, batch)
 
 
 def main() -> None:
