@@ -87,7 +87,9 @@ def cluster_run(inputs: list[Path], work: Path, state: Path) -> dict[str, float]
     return seconds
 
 
-def projection(spark_points: list[tuple[float, float]], exponent: float | None, cores: int) -> dict[str, Any]:
+def projection(
+    spark_points: list[tuple[float, float]], exponent: float | None, cores: int
+) -> dict[str, Any]:
     size, seconds = spark_points[-1]
     b = exponent if exponent is not None else 1.0
     b = max(b, 1.0)  # never project better than linear from a small, overhead-bound run
@@ -134,7 +136,9 @@ def main() -> int:
             row: dict[str, Any] = {"works": works, **counts, "load_before": os.getloadavg()}
             if works <= args.local_max:
                 started = time.perf_counter()
-                report = run_local(discover(inputs), f"sqlite:///{root / 'l.sqlite'}", root / "local", today=TODAY)
+                report = run_local(
+                    discover(inputs), f"sqlite:///{root / 'l.sqlite'}", root / "local", today=TODAY
+                )
                 row["local"] = {**{k: round(v, 2) for k, v in report.seconds.items()},
                                 "total": round(time.perf_counter() - started, 2)}  # fmt: skip
             seconds = spark_run(spark, inputs, root / "spark")
@@ -163,7 +167,11 @@ def main() -> int:
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
-    print(json.dumps({"exponents": exponents, "projection": summary["projection_full_openalex"]}, indent=1))
+    print(
+        json.dumps(
+            {"exponents": exponents, "projection": summary["projection_full_openalex"]}, indent=1
+        )
+    )
     return 0
 
 

@@ -59,7 +59,9 @@ def test_a_killed_worker_does_not_change_the_result(
     generate(tmp_path / "in", 200, files=6)
     inputs = [tmp_path / "in" / "openalex", tmp_path / "in" / "s2"]
     today = date(2026, 11, 1)
-    run_local(discover(inputs), f"sqlite:///{tmp_path / 'l.sqlite'}", tmp_path / "local", today=today)
+    run_local(
+        discover(inputs), f"sqlite:///{tmp_path / 'l.sqlite'}", tmp_path / "local", today=today
+    )
     command = [
         sys.executable, "-m", "paperscope.batch.jobs", "all", "--master", url,
         "--work", str(tmp_path / "spark"), "--today", today.isoformat(),

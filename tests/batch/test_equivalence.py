@@ -53,13 +53,17 @@ def inputs(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> list[Pat
     ]
     shared = Path(__file__).parents[3] / "shared" / "data" / "recordings"
     if (shared / "openalex-works" / "works.json").is_file():
-        paths.append(_openalex_from_recording(shared / "openalex-works" / "works.json", root / "oa"))
+        paths.append(
+            _openalex_from_recording(shared / "openalex-works" / "works.json", root / "oa")
+        )
         paths.append(shared / "semantic-scholar-datasets")
     return paths
 
 
 @pytest.fixture(scope="module")
-def runs(spark: Any, inputs: list[Path], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[str]]:
+def runs(
+    spark: Any, inputs: list[Path], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path, list[str]]:
     root = tmp_path_factory.mktemp("runs")
     local = root / "local"
     run_local(discover(inputs), f"sqlite:///{root / 'local.sqlite'}", local, today=TODAY)
@@ -85,7 +89,9 @@ def test_bad_lines_are_counted_with_file_and_position(
     bad = read_table(spark, work, "bad_records").collect()
     where = {(Path(r.file).name, r.position) for r in bad}
     assert ("part_000.gz", "line 76") in where or any(n == "part_000.gz" for n, _ in where)
-    assert ("papers-0.jsonl.gz", "line 31") in where or any(n == "papers-0.jsonl.gz" for n, _ in where)
+    assert ("papers-0.jsonl.gz", "line 31") in where or any(
+        n == "papers-0.jsonl.gz" for n, _ in where
+    )
     assert all(r.reason for r in bad)
     assert "malformed records" in lines[0]
 
@@ -98,5 +104,7 @@ def test_newer_partition_overrides_and_cross_source_twins_merge(
 
     ids = read_table(spark, work, "work_ids")
     twins = ids.groupBy("work_id").agg(F.collect_set("scheme").alias("schemes"))
-    merged = twins.where(F.array_contains("schemes", "corpusid") & F.array_contains("schemes", "openalex"))
+    merged = twins.where(
+        F.array_contains("schemes", "corpusid") & F.array_contains("schemes", "openalex")
+    )
     assert merged.count() > 0

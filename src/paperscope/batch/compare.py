@@ -60,7 +60,8 @@ def canonical(folder: Path) -> dict[str, list[str]]:
         members[int(r["person_id"])].append(place[int(r["authorship_id"])])
     person_key = {p: " ".join(sorted(m)) for p, m in members.items()}
     out["people"] = sorted(
-        f"{person_key[int(r['id'])]}\t{r['canonical_name']}" for r in _rows(folder, "people")
+        f"{person_key[int(r['id'])]}\t{r['canonical_name']}"
+        for r in _rows(folder, "people")
         if int(r["id"]) in person_key
     )
     out["work_citations"] = sorted(
@@ -88,7 +89,9 @@ def canonical(folder: Path) -> dict[str, list[str]]:
     return out
 
 
-def differences(left: dict[str, list[str]], right: dict[str, list[str]], limit: int = 5) -> list[str]:
+def differences(
+    left: dict[str, list[str]], right: dict[str, list[str]], limit: int = 5
+) -> list[str]:
     """What differs between two canonical forms (empty: they are equal)."""
     out = []
     for aspect in sorted(set(left) | set(right)):
@@ -96,5 +99,7 @@ def differences(left: dict[str, list[str]], right: dict[str, list[str]], limit: 
         if a != b:
             only_a = sorted(set(a) - set(b))[:limit]
             only_b = sorted(set(b) - set(a))[:limit]
-            out.append(f"{aspect}: {len(a)} vs {len(b)} rows; only left {only_a}; only right {only_b}")
+            out.append(
+                f"{aspect}: {len(a)} vs {len(b)} rows; only left {only_a}; only right {only_b}"
+            )
     return out

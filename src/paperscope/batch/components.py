@@ -42,7 +42,8 @@ def components(nodes: DataFrame, edges: DataFrame, scratch: Path | str) -> DataF
         smallest = labels.union(offered).groupBy("id").agg(F.min("label").alias("label"))
         parents = smallest.select(F.col("id").alias("pid"), F.col("label").alias("plabel"))
         jumped = smallest.join(parents, smallest.label == parents.pid, "left").select(
-            "id", F.least(F.col("label"), F.coalesce(F.col("plabel"), F.col("label"))).alias("label")
+            "id",
+            F.least(F.col("label"), F.coalesce(F.col("plabel"), F.col("label"))).alias("label"),
         )
         path = str(Path(scratch) / f"labels-{number % 2}")
         jumped.write.mode("overwrite").parquet(path)

@@ -43,7 +43,10 @@ def located_rules(spark: SparkSession, work: Path, database_url: str) -> Constra
     rows = (
         read_table(spark, work, "work_ids")
         .join(wanted, ["scheme", "value"])
-        .join(read_table(spark, work, "authorships").withColumnRenamed("id", "authorship_id"), "work_id")
+        .join(
+            read_table(spark, work, "authorships").withColumnRenamed("id", "authorship_id"),
+            "work_id",
+        )
         .select("scheme", "value", "authorship_id", "name_key", "position")
         .orderBy("authorship_id")
         .collect()

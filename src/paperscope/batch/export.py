@@ -64,18 +64,28 @@ def write_rows(folder: Path, name: str, schema: Any, rows: Iterable[Sequence[Any
         for row in rows:
             chunk.append(row)
             if len(chunk) >= _CHUNK:
-                writer.write_table(pa.Table.from_pylist([dict(zip(schema.names, r)) for r in chunk], schema))
+                writer.write_table(
+                    pa.Table.from_pylist(
+                        [dict(zip(schema.names, r, strict=True)) for r in chunk], schema
+                    )
+                )
                 count += len(chunk)
                 chunk = []
-        writer.write_table(pa.Table.from_pylist([dict(zip(schema.names, r)) for r in chunk], schema))
+        writer.write_table(
+            pa.Table.from_pylist([dict(zip(schema.names, r, strict=True)) for r in chunk], schema)
+        )
         count += len(chunk)
     (target / "_SUCCESS").touch()
     return count
 
 
 def _export_query(
-    connection: Connection, folder: Path, name: str, columns: Sequence[ColumnElement[Any]],
-    table: Table, order: Sequence[Any],
+    connection: Connection,
+    folder: Path,
+    name: str,
+    columns: Sequence[ColumnElement[Any]],
+    table: Table,
+    order: Sequence[Any],
 ) -> int:
     import pyarrow as pa
 
@@ -95,8 +105,14 @@ def export_store(store: Store, folder: Path) -> dict[str, int]:
         plain = {
             "works": (works, [works.c.id]),
             "work_ids": (work_ids, [work_ids.c.work_id, work_ids.c.scheme, work_ids.c.value]),
-            "work_categories": (work_categories, [work_categories.c.work_id, work_categories.c.position]),
-            "reported_citations": (reported_citations, [reported_citations.c.work_id, reported_citations.c.source]),
+            "work_categories": (
+                work_categories,
+                [work_categories.c.work_id, work_categories.c.position],
+            ),
+            "reported_citations": (
+                reported_citations,
+                [reported_citations.c.work_id, reported_citations.c.source],
+            ),
             "references": (references, [references.c.id]),
             "people": (people, [people.c.id]),
             "work_metrics": (work_metrics, [work_metrics.c.work_id]),
@@ -122,7 +138,11 @@ def _authorship_people(connection: Connection, folder: Path) -> int:
     import pyarrow as pa
 
     schema = pa.schema(
-        [("authorship_id", pa.int64()), ("person_id", pa.int64()), ("person_confidence", pa.float64())]
+        [
+            ("authorship_id", pa.int64()),
+            ("person_id", pa.int64()),
+            ("person_confidence", pa.float64()),
+        ]
     )
     rows = connection.execute(
         select(authorships.c.id, authorships.c.person_id, authorships.c.person_confidence)
@@ -160,4 +180,3 @@ def _work_citations(connection: Connection, folder: Path) -> int:
                m.citation_source).order_by(m.work_id)
     )  # fmt: skip
     return write_rows(folder, "work_citations", schema, (tuple(r) for r in rows))
-

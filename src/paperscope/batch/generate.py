@@ -17,20 +17,98 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-_GIVEN = (
-    "wei li anna maria john james david sara chen yu hao ming jun lei ahmed omar elena ivan "
-    "paul laura peter nina lucas emma noah mia leo hana yuki kenji"
-).split()
-_SURNAMES = (
-    "wang zhang liu chen smith jones garcia muller rossi silva kim park nguyen tanaka sato "
-    "ivanov novak kowalski johansson dubois martin brown taylor wilson lopez gonzalez singh "
-    "kumar ali hassan"
-).split()
-_WORDS = (
-    "learning neural graph language model retrieval citation author network sparse dense "
-    "attention transfer robust efficient scalable bayesian inference parsing translation "
-    "summarization embedding clustering ranking question answering"
-).split()
+_GIVEN = [
+    "wei",
+    "li",
+    "anna",
+    "maria",
+    "john",
+    "james",
+    "david",
+    "sara",
+    "chen",
+    "yu",
+    "hao",
+    "ming",
+    "jun",
+    "lei",
+    "ahmed",
+    "omar",
+    "elena",
+    "ivan",
+    "paul",
+    "laura",
+    "peter",
+    "nina",
+    "lucas",
+    "emma",
+    "noah",
+    "mia",
+    "leo",
+    "hana",
+    "yuki",
+    "kenji",
+]
+_SURNAMES = [
+    "wang",
+    "zhang",
+    "liu",
+    "chen",
+    "smith",
+    "jones",
+    "garcia",
+    "muller",
+    "rossi",
+    "silva",
+    "kim",
+    "park",
+    "nguyen",
+    "tanaka",
+    "sato",
+    "ivanov",
+    "novak",
+    "kowalski",
+    "johansson",
+    "dubois",
+    "martin",
+    "brown",
+    "taylor",
+    "wilson",
+    "lopez",
+    "gonzalez",
+    "singh",
+    "kumar",
+    "ali",
+    "hassan",
+]
+_WORDS = [
+    "learning",
+    "neural",
+    "graph",
+    "language",
+    "model",
+    "retrieval",
+    "citation",
+    "author",
+    "network",
+    "sparse",
+    "dense",
+    "attention",
+    "transfer",
+    "robust",
+    "efficient",
+    "scalable",
+    "bayesian",
+    "inference",
+    "parsing",
+    "translation",
+    "summarization",
+    "embedding",
+    "clustering",
+    "ranking",
+    "question",
+    "answering",
+]
 _FIELDS = ("Artificial Intelligence", "Information Systems", "Signal Processing", "Linguistics")
 
 
@@ -40,7 +118,9 @@ def _name(rng: random.Random, surnames: int) -> tuple[str, str]:
     return f"{given.title()} {surname.title()}", f"{given}-{surname}"
 
 
-def _work(i: int, rng: random.Random, works: int, authors: int, refs: int, surnames: int) -> dict[str, Any]:
+def _work(
+    i: int, rng: random.Random, works: int, authors: int, refs: int, surnames: int
+) -> dict[str, Any]:
     year = 2000 + i % 20
     title = f"{' '.join(rng.sample(_WORDS, 4)).title()} number {i}"
     people = [_name(rng, surnames) for _ in range(authors)]
@@ -56,7 +136,10 @@ def _work(i: int, rng: random.Random, works: int, authors: int, refs: int, surna
         "primary_location": {"source": {"display_name": f"Venue {i % 7}"}},
         "authorships": [
             {
-                "author": {"id": f"https://openalex.org/A{zlib.crc32(key.encode())}", "display_name": name},
+                "author": {
+                    "id": f"https://openalex.org/A{zlib.crc32(key.encode())}",
+                    "display_name": name,
+                },
                 "institutions": [{"display_name": f"University {rng.randrange(9)}"}],
                 "raw_author_name": name,
             }
@@ -91,7 +174,9 @@ def generate(
     """Write `root/openalex/data/works/...` and `root/s2/{papers,citations}`; returns counts."""
     rng = random.Random(seed)
     surnames = max(1, works // 40)
-    rows = [_work(i, rng, works, authors_per_work, references_per_work, surnames) for i in range(works)]
+    rows = [
+        _work(i, rng, works, authors_per_work, references_per_work, surnames) for i in range(works)
+    ]
     base = root / "openalex" / "data" / "works"
     per_file = max(1, -(-works // files))
     for number, start in enumerate(range(0, works, per_file)):
@@ -100,7 +185,11 @@ def generate(
             rows[start : start + per_file],
             '{"id": "https://openalex.org/W1", "title": ' if number == 0 else None,
         )
-    updated = [dict(r, cited_by_count=int(r["cited_by_count"]) + 7) for r in rows if rng.random() < updated_share]
+    updated = [
+        dict(r, cited_by_count=int(r["cited_by_count"]) + 7)
+        for r in rows
+        if rng.random() < updated_share
+    ]
     _write_jsonl(base / "updated_date=2026-02-01" / "part_000.gz", updated, None)
     twins = [r for r in rows if rng.random() < s2_share]
     papers = [
@@ -108,7 +197,10 @@ def generate(
             "corpusid": 5_000_000 + int(r["id"].rsplit("W", 1)[1]),
             "externalids": {"DOI": r["doi"].split("doi.org/", 1)[1], "CorpusId": None},
             "title": r["title"],
-            "authors": [{"authorId": str(100 + k), "name": a["raw_author_name"]} for k, a in enumerate(r["authorships"])],
+            "authors": [
+                {"authorId": str(100 + k), "name": a["raw_author_name"]}
+                for k, a in enumerate(r["authorships"])
+            ],
             "year": r["publication_year"],
             "citationcount": rng.randrange(60),
         }

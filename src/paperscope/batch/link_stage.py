@@ -23,7 +23,7 @@ from paperscope.batch.tables import read_table, write_table
 from paperscope.ingest.references import TITLE_SCHEME, split_title_year
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import Column, DataFrame, SparkSession
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +39,7 @@ class LinkReport:
         )
 
 
-def _split_key(column: str, part: int) -> object:
+def _split_key(column: str, part: int) -> Column:
     from pyspark.sql import functions as F
 
     return F.split(F.col(column), ":", 2).getItem(part)
@@ -54,15 +54,24 @@ def _edges(spark: SparkSession, work: Path, batch_size: int) -> DataFrame:
         record_works.select("seq", "work_id"), "seq"
     )
     listed = records.select(
-        "seq", "batch", F.lit(0).alias("kind"),
+        "seq",
+        "batch",
+        F.lit(0).alias("kind"),
         _split_key("record_key", 0).alias("citing_scheme"),
         _split_key("record_key", 1).alias("citing_value"),
-        F.explode("references").alias("ref"), F.col("work_id").alias("citing_work_id"),
+        F.explode("references").alias("ref"),
+        F.col("work_id").alias("citing_work_id"),
     ).select(
-        "seq", "batch", "kind", "citing_scheme", "citing_value",
-        F.col("ref.scheme").alias("cited_scheme"), F.col("ref.value").alias("cited_value"),
-        "citing_work_id", F.lit(None).cast("boolean").alias("is_influential"),
-    )  # fmt: skip
+        "seq",
+        "batch",
+        "kind",
+        "citing_scheme",
+        "citing_value",
+        F.col("ref.scheme").alias("cited_scheme"),
+        F.col("ref.value").alias("cited_value"),
+        "citing_work_id",
+        F.lit(None).cast("boolean").alias("is_influential"),
+    )
     same = Window.partitionBy("format", "record_key", "digest").orderBy("seq")
     cited = (
         with_places(spark, work, "citation_records", batch_size)
@@ -70,10 +79,16 @@ def _edges(spark: SparkSession, work: Path, batch_size: int) -> DataFrame:
         .withColumn("copy", F.row_number().over(same))
         .where("copy = 1")
         .select(
-            "seq", "batch", F.lit(1).alias("kind"), "citing_scheme", "citing_value",
-            "cited_scheme", "cited_value", F.lit(None).cast("long").alias("citing_work_id"),
+            "seq",
+            "batch",
+            F.lit(1).alias("kind"),
+            "citing_scheme",
+            "citing_value",
+            "cited_scheme",
+            "cited_value",
+            F.lit(None).cast("long").alias("citing_work_id"),
             "is_influential",
-        )  # fmt: skip
+        )
     )
     edge = ["citing_scheme", "citing_value", "cited_scheme", "cited_value"]
     first = Window.partitionBy(*edge).orderBy("batch", "kind", "seq")
@@ -131,9 +146,11 @@ def _link_titles(edges: DataFrame, works: DataFrame) -> DataFrame:
         _title_key_year,
         StructType([StructField("key", StringType()), StructField("year", IntegerType())]),
     )
-    pending = edges.where(
-        (F.col("cited_scheme") == TITLE_SCHEME) & F.col("cited_work_id").isNull()
-    ).withColumn("wanted", split("cited_value")).where(F.length("wanted.key") > 0)
+    pending = (
+        edges.where((F.col("cited_scheme") == TITLE_SCHEME) & F.col("cited_work_id").isNull())
+        .withColumn("wanted", split("cited_value"))
+        .where(F.length("wanted.key") > 0)
+    )
     known = works.select(
         F.col("title_key").alias("key"),
         F.col("id").alias("candidate"),
@@ -164,9 +181,15 @@ def run_references(
     linked = _link_ids(edges, read_table(spark, work, "work_ids"))
     linked = _link_titles(linked, read_table(spark, work, "works"))
     columns = [
-        "citing_scheme", "citing_value", "cited_scheme", "cited_value", "citing_work_id",
-        "cited_work_id", "is_influential", "by_title",
-    ]  # fmt: skip
+        "citing_scheme",
+        "citing_value",
+        "cited_scheme",
+        "cited_value",
+        "citing_work_id",
+        "cited_work_id",
+        "is_influential",
+        "by_title",
+    ]
     write_table(linked.select(*columns), work, "references")
     stored = read_table(spark, work, "references")
     both = stored.where(F.col("citing_work_id").isNotNull() & F.col("cited_work_id").isNotNull())

@@ -113,7 +113,9 @@ def _person_years(connection: object, work: Path) -> None:
     rows = [
         (person_id, year, count)
         for person_id in sorted(by_person)
-        for year, count in citations_by_year(citing_years(connection, sorted(by_person[person_id]))).items()
+        for year, count in citations_by_year(
+            citing_years(connection, sorted(by_person[person_id]))
+        ).items()
     ]
     schema = pa.schema([("person_id", pa.int64()), ("year", pa.int64()), ("citations", pa.int64())])
     write_rows(work, "person_citations_by_year", schema, rows)

@@ -125,9 +125,7 @@ def _id_components(records: DataFrame, scratch: Path) -> DataFrame:
     """(seq, component): records joined by shared identifiers."""
     from pyspark.sql import functions as F
 
-    ids = records.select("seq", F.explode("ids").alias("id")).select(
-        "seq", "id.scheme", "id.value"
-    )
+    ids = records.select("seq", F.explode("ids").alias("id")).select("seq", "id.scheme", "id.value")
     first = ids.groupBy("scheme", "value").agg(F.min("seq").alias("root"))
     edges = (
         ids.join(first, ["scheme", "value"])
@@ -174,15 +172,17 @@ def _title_components(records: DataFrame, idc: DataFrame, scratch: Path) -> Data
         .where("in_title > 1")
         .join(strong, "component", "left")
         .select(
-            "title_key", "seq", "component", "merge_keys", "year", "ids", "component_ids",
+            "title_key",
+            "seq",
+            "component",
+            "merge_keys",
+            "year",
+            "ids",
+            "component_ids",
             (F.size("authors") > 0).alias("has_authors"),
-        )  # fmt: skip
+        )
     )
-    joins = (
-        candidates.rdd.map(lambda row: (row.title_key, row))
-        .groupByKey()
-        .flatMap(_title_joins)
-    )
+    joins = candidates.rdd.map(lambda row: (row.title_key, row)).groupByKey().flatMap(_title_joins)
     edges = spark.createDataFrame(joins, "src long, dst long")
     nodes = idc.select(F.col("component").alias("id")).distinct()
     labels = components(nodes, edges, scratch / "titles")

@@ -69,9 +69,7 @@ class _Works:
         for seq, scheme, value in self.ids[self.find(work)]:
             if seq < record.seq and scheme in STRONG_SCHEMES:
                 stored.setdefault(scheme, set()).add(value)
-        return any(
-            scheme in stored and value not in stored[scheme] for scheme, value in record.ids
-        )
+        return any(scheme in stored and value not in stored[scheme] for scheme, value in record.ids)
 
 
 def title_matches(records: Iterable[TitleRecord]) -> list[tuple[int, int]]:

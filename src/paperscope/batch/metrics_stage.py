@@ -60,7 +60,9 @@ def percentile(value: str, cohort: list[str]) -> Column:
     group = Window.partitionBy(*[F.col(c) for c in cohort], known)
     ranked = group.orderBy(F.col(value))
     below = F.rank().over(ranked) - 1
-    ties = F.count(F.lit(1)).over(Window.partitionBy(*[F.col(c) for c in cohort], known, F.col(value)))
+    ties = F.count(F.lit(1)).over(
+        Window.partitionBy(*[F.col(c) for c in cohort], known, F.col(value))
+    )
     size = F.count(F.lit(1)).over(group)
     return F.when(known, F.lit(100.0) * (below + F.lit(0.5) * ties) / size)
 
@@ -76,15 +78,22 @@ def _work_frame(spark: SparkSession, work: Path) -> DataFrame:
     if has_table(work, "work_scores"):
         frame = frame.join(read_table(spark, work, "work_scores"), "work_id", "left")
     else:
-        frame = frame.withColumn("novelty", F.lit(None).cast("double")).withColumn(
-            "predicted_impact", F.lit(None).cast("double")
-        ).withColumn("encoder", F.lit(None).cast("string"))
+        frame = (
+            frame.withColumn("novelty", F.lit(None).cast("double"))
+            .withColumn("predicted_impact", F.lit(None).cast("double"))
+            .withColumn("encoder", F.lit(None).cast("string"))
+        )
     day = F.when(
         F.col("published").isNotNull(), F.datediff("published", F.lit("0001-01-01")) + 1
-    ).when(F.col("year").isNotNull(), F.datediff(F.make_date("year", F.lit(1), F.lit(1)), F.lit("0001-01-01")) + 1)
-    month = F.when(F.col("published").isNotNull(), F.date_format("published", "yyyy-MM")).when(
-        F.col("year").isNotNull(), F.lpad(F.col("year").cast("string"), 4, "0")
-    ).otherwise(F.lit(""))
+    ).when(
+        F.col("year").isNotNull(),
+        F.datediff(F.make_date("year", F.lit(1), F.lit(1)), F.lit("0001-01-01")) + 1,
+    )
+    month = (
+        F.when(F.col("published").isNotNull(), F.date_format("published", "yyyy-MM"))
+        .when(F.col("year").isNotNull(), F.lpad(F.col("year").cast("string"), 4, "0"))
+        .otherwise(F.lit(""))
+    )
     return (
         frame.withColumn("work_year", F.coalesce(F.col("year"), F.year("published")))
         .withColumn("day", day)
@@ -107,11 +116,22 @@ def _work_metrics(frame: DataFrame, today: date) -> DataFrame:
     middle = F.when(F.length("month") == 4, 181).otherwise(0)
     recent = F.coalesce(F.col("day") + middle, F.lit(-1)) > recent_cutoff(today)
     return scored.withColumn("recent", recent).select(
-        "work_id", F.col("in_corpus").alias("in_corpus_citations"),
-        F.col("reported").alias("reported_citations"), "citations", "citation_source",
-        "novelty", "novelty_pct", "predicted_impact", "ai_score", "citation_pct", "encoder",
-        F.lit(VERSION).alias("definition_version"), "work_year", "category", "recent",
-    )  # fmt: skip
+        "work_id",
+        F.col("in_corpus").alias("in_corpus_citations"),
+        F.col("reported").alias("reported_citations"),
+        "citations",
+        "citation_source",
+        "novelty",
+        "novelty_pct",
+        "predicted_impact",
+        "ai_score",
+        "citation_pct",
+        "encoder",
+        F.lit(VERSION).alias("definition_version"),
+        "work_year",
+        "category",
+        "recent",
+    )
 
 
 def _ordered_mean(value: str) -> Column:
@@ -119,7 +139,9 @@ def _ordered_mean(value: str) -> Column:
     from pyspark.sql import functions as F
 
     items = F.array_sort(
-        F.collect_list(F.when(F.col(value).isNotNull(), F.struct("work_id", F.col(value).alias("v"))))
+        F.collect_list(
+            F.when(F.col(value).isNotNull(), F.struct("work_id", F.col(value).alias("v")))
+        )
     )
     total = F.aggregate(items, F.lit(0.0), lambda acc, item: acc + item["v"])
     return F.when(F.size(items) > 0, total / F.size(items))
@@ -132,14 +154,19 @@ def _person_metrics(spark: SparkSession, work: Path, metrics: DataFrame) -> Data
     authorships = read_table(spark, work, "authorships").select(
         F.col("id").alias("authorship_id"), "work_id"
     )
-    people = read_table(spark, work, "people").select(F.col("id").alias("person_id"), "canonical_name")
+    people = read_table(spark, work, "people").select(
+        F.col("id").alias("person_id"), "canonical_name"
+    )
     links = read_table(spark, work, "authorship_people")
     rows = (
         links.join(authorships, "authorship_id")
         .select("person_id", "work_id")
         .distinct()
         .join(metrics, "work_id")
-        .withColumn("per_work_ai", F.when(F.col("recent"), F.col("ai_score")).otherwise(F.col("citation_pct")))
+        .withColumn(
+            "per_work_ai",
+            F.when(F.col("recent"), F.col("ai_score")).otherwise(F.col("citation_pct")),
+        )
     )
     by_citations = Window.partitionBy("person_id").orderBy(F.col("citations").desc(), "work_id")
     running = by_citations.rowsBetween(Window.unboundedPreceding, Window.currentRow)
@@ -164,7 +191,9 @@ def _person_metrics(spark: SparkSession, work: Path, metrics: DataFrame) -> Data
         F.sum("citations").alias("citations"),
         F.sum(F.when(F.col("citations") >= F.col("rank"), 1).otherwise(0)).alias("h_index"),
         F.sum(F.when(F.col("citations") >= I10_MIN_CITATIONS, 1).otherwise(0)).alias("i10_index"),
-        F.max(F.when(F.col("running") >= F.col("rank") * F.col("rank"), F.col("rank")).otherwise(0)).alias("g_index"),
+        F.max(
+            F.when(F.col("running") >= F.col("rank") * F.col("rank"), F.col("rank")).otherwise(0)
+        ).alias("g_index"),
         F.min("work_year").alias("first_year"),
         F.max("work_year").alias("last_year"),
         _ordered_mean("novelty_pct").alias("novelty_pct"),
@@ -175,11 +204,20 @@ def _person_metrics(spark: SparkSession, work: Path, metrics: DataFrame) -> Data
         .join(category, "person_id", "left")
         .select(
             F.concat(F.lit("person:"), F.col("person_id").cast("string")).alias("person_key"),
-            "person_id", F.col("canonical_name").alias("name"), "papers", "citations",
-            "h_index", "i10_index", "g_index", F.col("first_year").cast("int").alias("first_year"),
-            F.col("last_year").cast("int").alias("last_year"), "primary_category",
-            "novelty_pct", "ai_score", F.lit(VERSION).alias("definition_version"),
-        )  # fmt: skip
+            "person_id",
+            F.col("canonical_name").alias("name"),
+            "papers",
+            "citations",
+            "h_index",
+            "i10_index",
+            "g_index",
+            F.col("first_year").cast("int").alias("first_year"),
+            F.col("last_year").cast("int").alias("last_year"),
+            "primary_category",
+            "novelty_pct",
+            "ai_score",
+            F.lit(VERSION).alias("definition_version"),
+        )
     )
 
 
@@ -192,7 +230,9 @@ def run_metrics(spark: SparkSession, work: Path, *, today: date | None = None) -
     metrics = read_table(spark, work, "work_metrics")
     people = _person_metrics(spark, work, metrics)
     write_table(people, work, "person_metrics")
-    authorships = read_table(spark, work, "authorships").select(F.col("id").alias("authorship_id"), "work_id")
+    authorships = read_table(spark, work, "authorships").select(
+        F.col("id").alias("authorship_id"), "work_id"
+    )
     person_works = (
         read_table(spark, work, "authorship_people")
         .join(authorships, "authorship_id")

@@ -9,11 +9,12 @@ become rows of `bad_records` (file, position, field, reason) and the run goes on
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from paperscope.batch.records import read_file
+from paperscope.batch.records import Row, read_file
 from paperscope.batch.snapshot import InputFile, Snapshot
 from paperscope.batch.tables import (
     bad_schema,
@@ -60,6 +61,17 @@ def _rows(item: tuple[int, InputFile]) -> Any:
     return read_file(number, source)
 
 
+def _of_kind(kind: str) -> Callable[[Row], bool]:
+    def test(row: Row) -> bool:
+        return row[0] == kind
+
+    return test
+
+
+def _values(row: Row) -> tuple[Any, ...]:
+    return row[1]
+
+
 def run_read(
     spark: SparkSession, snapshot: Snapshot, work: Path, *, append: bool = False
 ) -> ReadReport:
@@ -81,7 +93,7 @@ def run_read(
         "files": ("file", file_schema()),
     }
     for table, (kind, schema) in schemas.items():
-        picked = rows.filter(lambda row, k=kind: row[0] == k).map(lambda row: row[1])
+        picked = rows.filter(_of_kind(kind)).map(_values)
         frame = spark.createDataFrame(picked, schema)
         write_table(frame, work, table, mode="append" if append else "overwrite")
     rows.unpersist()

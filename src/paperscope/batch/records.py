@@ -24,21 +24,71 @@ from paperscope.names import name_key
 from paperscope.sources.base import Malformed, Parsed
 
 WORK_COLUMNS = (
-    "file_no", "index", "file", "position", "format", "record_key", "digest", "ids",
-    "title", "title_key", "merge_key", "merge_keys", "abstract", "published", "updated",
-    "featured", "year", "venue", "primary_category", "categories", "author_count",
-    "authors_truncated", "code_badge", "upvotes", "keywords", "comments", "url",
-    "source_score", "reported_citations", "authors", "references",
-)  # fmt: skip
+    "file_no",
+    "index",
+    "file",
+    "position",
+    "format",
+    "record_key",
+    "digest",
+    "ids",
+    "title",
+    "title_key",
+    "merge_key",
+    "merge_keys",
+    "abstract",
+    "published",
+    "updated",
+    "featured",
+    "year",
+    "venue",
+    "primary_category",
+    "categories",
+    "author_count",
+    "authors_truncated",
+    "code_badge",
+    "upvotes",
+    "keywords",
+    "comments",
+    "url",
+    "source_score",
+    "reported_citations",
+    "authors",
+    "references",
+)
 AUTHOR_FIELDS = (
-    "position", "name", "name_key", "affiliation", "orcid", "source_scheme", "source_value",
+    "position",
+    "name",
+    "name_key",
+    "affiliation",
+    "orcid",
+    "source_scheme",
+    "source_value",
     "label",
-)  # fmt: skip
+)
 CITATION_COLUMNS = (
-    "file_no", "index", "format", "record_key", "digest", "citing_scheme", "citing_value",
-    "cited_scheme", "cited_value", "is_influential",
-)  # fmt: skip
-TEXT_COLUMNS = ("file_no", "index", "format", "record_key", "digest", "scheme", "value", "text", "kind")
+    "file_no",
+    "index",
+    "format",
+    "record_key",
+    "digest",
+    "citing_scheme",
+    "citing_value",
+    "cited_scheme",
+    "cited_value",
+    "is_influential",
+)
+TEXT_COLUMNS = (
+    "file_no",
+    "index",
+    "format",
+    "record_key",
+    "digest",
+    "scheme",
+    "value",
+    "text",
+    "kind",
+)
 BAD_COLUMNS = ("file_no", "index", "file", "position", "format", "field", "reason")
 FILE_COLUMNS = ("file_no", "name", "results", "authors", "skipped", "failed", "formats")
 
@@ -86,16 +136,30 @@ def _row(file_no: int, index: int, name: str, fmt: str, result: Any) -> Row | No
         key = f"{record.citing}>{record.cited}"
         cited = record.cited
         return "citation", (
-            file_no, index, fmt, key, digest, record.citing.scheme, record.citing.value,
-            cited.scheme if cited else None, cited.value if cited else None,
+            file_no,
+            index,
+            fmt,
+            key,
+            digest,
+            record.citing.scheme,
+            record.citing.value,
+            cited.scheme if cited else None,
+            cited.value if cited else None,
             record.is_influential,
-        )  # fmt: skip
+        )
     if isinstance(record, AbstractRecord):
         key = f"{record.kind}:{record.work}"
         return "text", (
-            file_no, index, fmt, key, digest, record.work.scheme, record.work.value,
-            record.text, record.kind,
-        )  # fmt: skip
+            file_no,
+            index,
+            fmt,
+            key,
+            digest,
+            record.work.scheme,
+            record.work.value,
+            record.text,
+            record.kind,
+        )
     assert isinstance(record, AuthorRecord)
     return None  # source author profiles are counted, not used (docs/scale.md)
 
@@ -107,10 +171,15 @@ def _work_values(
     row = work_row(work)
     authors = [
         (
-            number, a.name, name_key(a.name), a.affiliation, a.orcid,
+            number,
+            a.name,
+            name_key(a.name),
+            a.affiliation,
+            a.orcid,
             a.source_id.scheme if a.source_id else None,
-            a.source_id.value if a.source_id else None, a.label,
-        )  # fmt: skip
+            a.source_id.value if a.source_id else None,
+            a.label,
+        )
         for number, a in enumerate(record.authors, start=1)
     ]
     values = {
@@ -130,4 +199,3 @@ def _work_values(
         "references": [(e.scheme, e.value) for e in record.references],
     }
     return tuple(values[column] for column in WORK_COLUMNS)
-

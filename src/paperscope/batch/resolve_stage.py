@@ -8,7 +8,6 @@ Title embeddings are not used (`identity_topics = none`); docs/scale.md says why
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,7 +71,9 @@ def _blocks(keyed: DataFrame, rules: Constraints, scratch: Path) -> DataFrame:
     )
     number = keys.select(F.col("sub_key").alias("other"), F.col("key_no").alias("dst"))
     swap_edges = (
-        swaps.join(number, "other").join(keys, "sub_key").select(F.col("key_no").alias("src"), "dst")
+        swaps.join(number, "other")
+        .join(keys, "sub_key")
+        .select(F.col("key_no").alias("src"), "dst")
     )
     nodes = keys.select(F.col("key_no").alias("id"))
     named = components(nodes, swap_edges, scratch / "named")
@@ -87,13 +88,20 @@ def _blocks(keyed: DataFrame, rules: Constraints, scratch: Path) -> DataFrame:
         .join(named_of.withColumnRenamed("id", "b"), "b")
         .select("src", F.col("named_no").alias("dst"))
     )
-    joined = components(named.select(F.col("label").alias("id")).distinct(), must_edges, scratch / "must")
+    joined = components(
+        named.select(F.col("label").alias("id")).distinct(), must_edges, scratch / "must"
+    )
     names = keys.select(F.col("key_no").alias("no"), F.col("sub_key").alias("key_name"))
     return (
         keys.join(named.withColumnRenamed("id", "key_no"), "key_no")
         .join(joined.select(F.col("id").alias("label"), F.col("label").alias("block_no")), "label")
-        .join(names.withColumnRenamed("no", "label").withColumnRenamed("key_name", "named"), "label")
-        .join(names.withColumnRenamed("no", "block_no").withColumnRenamed("key_name", "block"), "block_no")
+        .join(
+            names.withColumnRenamed("no", "label").withColumnRenamed("key_name", "named"), "label"
+        )
+        .join(
+            names.withColumnRenamed("no", "block_no").withColumnRenamed("key_name", "block"),
+            "block_no",
+        )
         .select("sub_key", "named", "block")
     )
 
@@ -137,10 +145,17 @@ def _cluster(rules: Constraints) -> Any:
                 key = members[k].signature.key
                 out.append(
                     (
-                        key, block, part, number, draft.canonical_name, len(draft.members),
-                        draft.confidence, draft.note, confidence.get(key, 1.0),
+                        key,
+                        block,
+                        part,
+                        number,
+                        draft.canonical_name,
+                        len(draft.members),
+                        draft.confidence,
+                        draft.note,
+                        confidence.get(key, 1.0),
                     )
-                )  # fmt: skip
+                )
         columns = [c.split()[0] for c in _OUT.split(", ")]
         return pd.DataFrame(out, columns=columns)
 
@@ -157,8 +172,10 @@ def _signatures(spark: SparkSession, work: Path) -> DataFrame:
     names = authorships.groupBy("work_id").agg(
         F.collect_list(F.struct("position", "name")).alias("authors")
     )
-    categories = read_table(spark, work, "work_categories").groupBy("work_id").agg(
-        F.collect_list(F.struct("position", "category")).alias("categories")
+    categories = (
+        read_table(spark, work, "work_categories")
+        .groupBy("work_id")
+        .agg(F.collect_list(F.struct("position", "category")).alias("categories"))
     )
     cites = (
         read_table(spark, work, "references")
@@ -168,9 +185,15 @@ def _signatures(spark: SparkSession, work: Path) -> DataFrame:
     )
     return (
         authorships.select(
-            "id", "work_id", "position", "name", "affiliation", "orcid", "source_scheme",
+            "id",
+            "work_id",
+            "position",
+            "name",
+            "affiliation",
+            "orcid",
+            "source_scheme",
             "source_value",
-        )  # fmt: skip
+        )
         .join(works, "work_id")
         .join(names, "work_id")
         .join(categories, "work_id", "left")
@@ -206,13 +229,16 @@ def run_resolve(
     )
     people = numbered(drafts, ["block", "part", "draft"], "id")
     write_table(
-        people.select("id", "canonical_name", F.col("block").alias("block_key"), "size",
-                      "confidence", "note"),
+        people.select(
+            "id", "canonical_name", F.col("block").alias("block_key"), "size", "confidence", "note"
+        ),
         work,
         "people",
-    )  # fmt: skip
-    links = clustered.join(people.select("block", "part", "draft", F.col("id").alias("person_id")),
-                           ["block", "part", "draft"])  # fmt: skip
+    )
+    links = clustered.join(
+        people.select("block", "part", "draft", F.col("id").alias("person_id")),
+        ["block", "part", "draft"],
+    )
     write_table(
         links.select(F.col("id").alias("authorship_id"), "person_id", "person_confidence"),
         work,

@@ -1,4 +1,4 @@
-"""One SparkSession for the batch jobs: local mode, a standalone master, or what spark-submit set."""
+"""One SparkSession for the batch jobs: local mode, a standalone master, or spark-submit's."""
 
 from __future__ import annotations
 
@@ -72,4 +72,3 @@ def get_session(
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
-

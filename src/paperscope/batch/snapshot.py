@@ -91,7 +91,9 @@ def openalex_root(path: Path) -> Path | None:
     return None
 
 
-def _openalex(root: Path, since: str | None) -> tuple[list[InputFile], list[tuple[str, str]], list[str]]:
+def _openalex(
+    root: Path, since: str | None
+) -> tuple[list[InputFile], list[tuple[str, str]], list[str]]:
     works = root / "works"
     partitions = sorted(
         (match.group(1), p) for p in works.iterdir() if (match := _PARTITION.match(p.name))
@@ -169,4 +171,3 @@ def _s2_datasets(root: Path) -> list[InputFile]:
 
 def _is_readme(path: Path) -> bool:
     return path.name.lower().startswith(("readme", "license", "source")) or path.suffix == ".md"
-

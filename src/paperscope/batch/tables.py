@@ -79,9 +79,14 @@ def work_record_schema() -> StructType:
         + [
             StructField(name, StringType())
             for name in (
-                "name", "name_key", "affiliation", "orcid", "source_scheme", "source_value",
+                "name",
+                "name_key",
+                "affiliation",
+                "orcid",
+                "source_scheme",
+                "source_value",
                 "label",
-            )  # fmt: skip
+            )
         ]
     )
     types: dict[str, Any] = {

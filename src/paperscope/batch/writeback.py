@@ -79,9 +79,7 @@ def _copier(
         target = _staging(run_id, table, partition)
         with psycopg.connect(url) as connection, connection.cursor() as cursor:
             cursor.execute(f'DROP TABLE IF EXISTS "{target}"')
-            cursor.execute(
-                f'CREATE UNLOGGED TABLE "{target}" (LIKE "{_staging(run_id, table)}")'
-            )
+            cursor.execute(f'CREATE UNLOGGED TABLE "{target}" (LIKE "{_staging(run_id, table)}")')
             with cursor.copy(f'COPY "{target}" ({column_list}) FROM STDIN') as stream:
                 for row in rows:
                     values = list(row)
@@ -172,7 +170,8 @@ def _columns(connection: Any, table: str) -> list[str]:
 def _parts(connection: Any, run_id: str, name: str) -> list[str]:
     prefix = _staging(run_id, name) + "_p"
     rows = connection.execute(
-        "SELECT tablename FROM pg_tables WHERE tablename LIKE %s", (prefix.replace("_", r"\_") + "%",)
+        "SELECT tablename FROM pg_tables WHERE tablename LIKE %s",
+        (prefix.replace("_", r"\_") + "%",),
     ).fetchall()
     return sorted(r[0] for r in rows if r[0][len(prefix) :].isdigit())
 
@@ -205,7 +204,12 @@ def _swap(
             )
             rows[name] = result.rowcount
         if "authorship_people" in names:
-            source = _union(connection, run_id, "authorship_people", ["authorship_id", "person_id", "person_confidence"])
+            source = _union(
+                connection,
+                run_id,
+                "authorship_people",
+                ["authorship_id", "person_id", "person_confidence"],
+            )
             result = connection.execute(
                 "UPDATE authorships SET person_id = s.person_id, "
                 f"person_confidence = s.person_confidence FROM ({source}) AS s "
@@ -218,10 +222,14 @@ def _swap(
                 f'COALESCE((SELECT max(id) FROM "{table}"), 0) + 1, false)'
             )
         if mode == "corpus":
-            connection.execute("INSERT INTO search_pending (work_id) SELECT id FROM works ON CONFLICT DO NOTHING")
+            connection.execute(
+                "INSERT INTO search_pending (work_id) SELECT id FROM works ON CONFLICT DO NOTHING"
+            )
         for key, value in (("definition_version", VERSION), ("batch_run", run_id)):
             connection.execute("DELETE FROM metrics_state WHERE key = %s", (key,))
-            connection.execute("INSERT INTO metrics_state (key, value) VALUES (%s, %s)", (key, value))
+            connection.execute(
+                "INSERT INTO metrics_state (key, value) VALUES (%s, %s)", (key, value)
+            )
     return rows
 
 

@@ -25,7 +25,9 @@ STAGE_HELP = "read, merge, references, citations, resolve, metrics, write, or al
 def run(
     stage: Annotated[str, typer.Argument(help=STAGE_HELP)],
     work: Annotated[Path, typer.Option("--work", help="Folder of the run's Parquet tables.")],
-    engine: Annotated[str, typer.Option("--engine", help="spark or local (one machine).")] = "spark",
+    engine: Annotated[
+        str, typer.Option("--engine", help="spark or local (one machine).")
+    ] = "spark",
     master: Annotated[
         str | None, typer.Option("--master", help="Spark master URL (default local[2]).")
     ] = None,
