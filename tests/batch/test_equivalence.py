@@ -108,3 +108,65 @@ def test_newer_partition_overrides_and_cross_source_twins_merge(
         F.array_contains("schemes", "corpusid") & F.array_contains("schemes", "openalex")
     )
     assert merged.count() > 0
+
+
+def _count(url: str, table: str) -> int:
+    import psycopg
+
+    from paperscope.batch.writeback import libpq_url
+
+    with psycopg.connect(libpq_url(url)) as connection:
+        row = connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+@pytest.mark.postgres
+def test_write_back_is_all_or_nothing_and_the_app_serves_it(
+    spark: Any, runs: tuple[Path, Path, list[str]], pg_server: Any, tmp_path: Path
+) -> None:
+    from fastapi.testclient import TestClient
+    from pyspark.sql import functions as F
+
+    from paperscope.batch.tables import write_table
+    from paperscope.batch.writeback import staging_tables, write_back
+    from paperscope.config import Settings
+    from paperscope.store import Store
+    from paperscope.web.app import create_app
+
+    _, work, _ = runs
+    url = pg_server.new_database(f"batch_{tmp_path.name[-12:].lower()}")
+    Store.open(url).close()  # the schema, as `paperscope` migrates it
+    tables = ("works", "work_ids", "authorships", "people", "references", "person_metrics")
+    expected = {t: read_table(spark, work, t).count() for t in tables}
+    write_back(spark, work, url, "t1")
+    assert {t: _count(url, t) for t in tables} == expected
+    assert list(staging_tables(url, "t1")) == []
+    write_back(spark, work, url, "t1")  # the same run again: the same tables
+    assert {t: _count(url, t) for t in tables} == expected
+    # A run that fails while copying (a person without a name breaks NOT NULL) changes nothing.
+    broken = tmp_path / "broken"
+    for name in ("works", "work_ids", "work_categories", "authorships", "reported_citations",
+                 "references", "authorship_people", "work_metrics", "person_metrics"):  # fmt: skip
+        (broken / name).symlink_to(work / name, target_is_directory=True)
+    people = read_table(spark, work, "people").withColumn("canonical_name", F.lit(None))
+    write_table(people, broken, "people")
+    with pytest.raises(Exception, match=r"null value|canonical_name|NotNull"):
+        write_back(spark, broken, url, "t2")
+    assert {t: _count(url, t) for t in tables} == expected
+    # The web app serves what was written: a profile's numbers are the batch's numbers.
+    top = read_table(spark, work, "person_metrics").orderBy(F.desc("h_index"), "person_id").first()
+    store = Store.open(url)
+    try:
+        settings = Settings(data_dir=tmp_path / "data", database_url=url)
+        client = TestClient(create_app(settings, store), base_url="http://paperscope.test")
+        page = client.get(f"/api/author/{top.person_id}")
+        assert page.status_code == 200, page.text
+        header = page.json()["profile"]["header"]
+        assert (header["h_index"], header["papers"]) == (top.h_index, top.papers)
+        years = read_table(spark, work, "person_citations_by_year")
+        mine = years.where(F.col("person_id") == top.person_id).collect()
+        served = {int(y): int(c) for y, c in page.json()["profile"]["citations_per_year"]}
+        assert served == {int(r.year): int(r.citations) for r in mine}
+    finally:
+        store.close()
