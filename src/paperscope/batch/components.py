@@ -35,6 +35,8 @@ def components(nodes: DataFrame, edges: DataFrame, scratch: Path | str) -> DataF
     both.write.mode("overwrite").parquet(both_path)
     both = spark.read.parquet(both_path)
     labels = nodes.select("id").distinct().withColumn("label", F.col("id"))
+    if both.limit(1).count() == 0:  # nothing joins: every node is its own component
+        return labels
     for number in range(MAX_ROUNDS):
         offered = both.join(labels, both.src == labels.id).select(
             both.dst.alias("id"), labels.label

@@ -191,13 +191,18 @@ def run_references(
         "by_title",
     ]
     write_table(linked.select(*columns), work, "references")
-    stored = read_table(spark, work, "references")
-    both = stored.where(F.col("citing_work_id").isNotNull() & F.col("cited_work_id").isNotNull())
-    return LinkReport(
-        edges=stored.count(),
-        linked=both.count(),
-        by_title=stored.where("by_title").count(),
+    both = F.col("citing_work_id").isNotNull() & F.col("cited_work_id").isNotNull()
+    counts = (
+        read_table(spark, work, "references")
+        .agg(
+            F.count(F.lit(1)),
+            F.sum(F.when(both, 1).otherwise(0)),
+            F.sum(F.when(F.col("by_title"), 1).otherwise(0)),
+        )
+        .first()
     )
+    n_edges, n_linked, n_title = (int(v or 0) for v in (counts or (0, 0, 0)))
+    return LinkReport(edges=n_edges, linked=n_linked, by_title=n_title)
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,9 +272,14 @@ def run_citations(spark: SparkSession, work: Path) -> CitationReport:
         .agg(F.count(F.lit(1)).alias("citations"))
     )
     write_table(by_year, work, "citations_by_year")
-    stored = read_table(spark, work, "work_citations")
-    return CitationReport(
-        works=stored.count(),
-        edges=pairs.count(),
-        cited_works=stored.where("in_corpus > 0").count(),
+    totals = (
+        read_table(spark, work, "work_citations")
+        .agg(
+            F.count(F.lit(1)),
+            F.sum("in_corpus"),
+            F.sum(F.when(F.col("in_corpus") > 0, 1).otherwise(0)),
+        )
+        .first()
     )
+    n_works, n_edges, n_cited = (int(v or 0) for v in (totals or (0, 0, 0)))
+    return CitationReport(works=n_works, edges=n_edges, cited_works=n_cited)

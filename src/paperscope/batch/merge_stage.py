@@ -40,16 +40,15 @@ the stored fields only when it arrives in a later batch than the first version."
 @dataclass(frozen=True, slots=True)
 class MergeReport:
     records: int
-    duplicates: int
-    merged_away: int
+    skipped: int
+    """Records read before with the same content, and records of ids OpenAlex merged away."""
     works: int
     authorships: int
 
     def summary(self) -> str:
         return (
-            f"merge: {self.records} work records ({self.duplicates} repeated, "
-            f"{self.merged_away} merged away by OpenAlex) -> {self.works} works, "
-            f"{self.authorships} authorships"
+            f"merge: {self.records} work records ({self.skipped} repeated or merged away by "
+            f"OpenAlex) -> {self.works} works, {self.authorships} authorships"
         )
 
 
@@ -112,13 +111,9 @@ def _distinct_records(records: DataFrame, merged: DataFrame) -> DataFrame:
     same = Window.partitionBy("format", "record_key", "digest").orderBy("seq")
     first = records.withColumn("copy", F.row_number().over(same)).where("copy = 1").drop("copy")
     gone = merged.select(F.concat(F.lit("openalex:"), F.col("old")).alias("record_key"))
-    kept = first.join(F.broadcast(gone) if _small(merged) else gone, "record_key", "left_anti")
+    kept = first.join(gone, "record_key", "left_anti")
     key_batch = Window.partitionBy("format", "record_key")
     return kept.withColumn("override", F.col("batch") > F.min("batch").over(key_batch))
-
-
-def _small(frame: DataFrame) -> bool:
-    return frame.limit(100_001).count() <= 100_000
 
 
 def _id_components(records: DataFrame, scratch: Path) -> DataFrame:
@@ -312,13 +307,12 @@ def run_merge(
         .agg(F.max_by("reported_citations", "seq").alias("count"))
     )
     write_table(reported, work, "reported_citations")
-    total = all_records.count()
-    distinct = all_records.select("format", "record_key", "digest").distinct().count()
+    files = read_table(spark, work, "files").agg(F.sum("works")).first()
+    total = int(files[0] or 0) if files else 0
     kept = records.count()
     return MergeReport(
         records=total,
-        duplicates=total - distinct,
-        merged_away=distinct - kept,
+        skipped=total - kept,
         works=works.count(),
         authorships=read_table(spark, work, "authorships").count(),
     )

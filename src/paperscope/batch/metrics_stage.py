@@ -249,10 +249,6 @@ def run_metrics(spark: SparkSession, work: Path, *, today: date | None = None) -
         .agg(F.count(F.lit(1)).alias("citations"))
     )
     write_table(per_year, work, "person_citations_by_year")
-    stored = read_table(spark, work, "person_metrics")
-    top = stored.agg(F.max("h_index")).first()
-    return MetricsReport(
-        works=metrics.count(),
-        people=stored.count(),
-        max_h=int(top[0]) if top and top[0] is not None else 0,
-    )
+    top = read_table(spark, work, "person_metrics").agg(F.count(F.lit(1)), F.max("h_index")).first()
+    people_, max_h = (int(v or 0) for v in (top or (0, 0)))
+    return MetricsReport(works=metrics.count(), people=people_, max_h=max_h)

@@ -103,19 +103,18 @@ def run_read(
     )
     write_table(merged, work, "merged_ids", mode="append" if append else "overwrite")
     _write_state(work, snapshot, append)
-    read = spark.read
-    bad = read.parquet(table_path(work, "bad_records"))
+    bad = spark.read.parquet(table_path(work, "bad_records"))
     examples = [
         f"{r.file} {r.position}: {r.field or '-'}: {r.reason}"
         for r in bad.orderBy("file_no", "index").limit(20).collect()
     ]
-    files = read.parquet(table_path(work, "files")).orderBy("file_no").collect()
+    files = spark.read.parquet(table_path(work, "files")).orderBy("file_no").collect()
     return ReadReport(
         files=len(files),
-        records=read.parquet(table_path(work, "records")).count(),
-        citations=read.parquet(table_path(work, "citation_records")).count(),
-        texts=read.parquet(table_path(work, "text_records")).count(),
-        bad=bad.count(),
+        records=sum(f.works for f in files),
+        citations=sum(f.citations for f in files),
+        texts=sum(f.texts for f in files),
+        bad=sum(f.bad for f in files),
         bad_examples=tuple(examples),
         skipped=tuple(s for f in files for s in (f.skipped or [])),
         failed=tuple(f"{f.name}: {f.failed}" for f in files if f.failed),

@@ -90,7 +90,19 @@ TEXT_COLUMNS = (
     "kind",
 )
 BAD_COLUMNS = ("file_no", "index", "file", "position", "format", "field", "reason")
-FILE_COLUMNS = ("file_no", "name", "results", "authors", "skipped", "failed", "formats")
+FILE_COLUMNS = (
+    "file_no",
+    "name",
+    "results",
+    "authors",
+    "skipped",
+    "failed",
+    "formats",
+    "works",
+    "citations",
+    "texts",
+    "bad",
+)
 
 Row = tuple[str, tuple[Any, ...]]
 """(kind, values): kind is `work`, `citation`, `text`, `bad` or `file`."""
@@ -99,6 +111,7 @@ Row = tuple[str, tuple[Any, ...]]
 def read_file(file_no: int, source: InputFile) -> Iterator[Row]:
     """Every row of one input (a file, or a folder read as ingest reads it)."""
     results = authors = 0
+    kinds = {"work": 0, "citation": 0, "text": 0, "bad": 0}
     formats: list[tuple[int, str]] = []
     """(first result number, format) of each run of results of one format."""
     skipped: list[str] = []
@@ -114,6 +127,7 @@ def read_file(file_no: int, source: InputFile) -> Iterator[Row]:
                     if row is None:
                         authors += 1
                     else:
+                        kinds[row[0]] += 1
                         yield row
             elif isinstance(event, FileSkipped):
                 skipped.append(f"{event.name}: {event.reason}")
@@ -121,7 +135,8 @@ def read_file(file_no: int, source: InputFile) -> Iterator[Row]:
                 failed = event.message
     except PaperscopeError as error:  # never raised by read_events; kept for safety
         failed = str(error)
-    yield "file", (file_no, source.path, results, authors, skipped, failed, formats)
+    counts = (kinds["work"], kinds["citation"], kinds["text"], kinds["bad"])
+    yield "file", (file_no, source.path, results, authors, skipped, failed, formats, *counts)
 
 
 def _row(file_no: int, index: int, name: str, fmt: str, result: Any) -> Row | None:

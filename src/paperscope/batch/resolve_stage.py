@@ -122,12 +122,14 @@ def _parts(members: DataFrame, max_block: int) -> DataFrame:
     )
 
 
-def _cluster(rules: Constraints) -> Any:
+def _cluster(rules: Constraints, model: Any) -> Any:
+    """The per-block UDF; `model` is a broadcast of the pairwise model fitted once on the
+    driver (fitting it in every Python worker would cost seconds each)."""
+
     def cluster(frame: pd.DataFrame) -> pd.DataFrame:
         import pandas as pd
 
         from paperscope.identity.assign import cluster_block
-        from paperscope.identity.model import default_model
 
         rows = member_order(frame.to_dict("records"))
         members = [signature(row) for row in rows]
@@ -136,7 +138,7 @@ def _cluster(rules: Constraints) -> Any:
             frozenset(p for p in rules.must if p[0] in ids and p[1] in ids),
             frozenset(p for p in rules.cannot if p[0] in ids and p[1] in ids),
         )
-        drafts = cluster_block(members, local, default_model(), True, None)
+        drafts = cluster_block(members, local, model.value, True, None)
         block, part = str(rows[0]["block"]), int(rows[0]["part"])
         out: list[tuple[Any, ...]] = []
         for number, draft in enumerate(drafts):
@@ -218,7 +220,10 @@ def run_resolve(
     members = _parts(keyed.join(blocks, "sub_key"), max_block)
     write_table(members, scratch, "members")
     members = read_table(spark, scratch, "members")
-    clustered = members.groupBy("block", "part").applyInPandas(_cluster(rules), _OUT)
+    from paperscope.identity.model import default_model
+
+    model = spark.sparkContext.broadcast(default_model())
+    clustered = members.groupBy("block", "part").applyInPandas(_cluster(rules, model), _OUT)
     write_table(clustered, scratch, "clustered")
     clustered = read_table(spark, scratch, "clustered")
     drafts = clustered.groupBy("block", "part", "draft").agg(
@@ -245,11 +250,17 @@ def run_resolve(
         "authorship_people",
     )
     sizes = members.groupBy("block", "part").count()
-    largest = sizes.agg(F.max("count")).first()
+    totals = sizes.agg(
+        F.sum("count"),
+        F.countDistinct("block"),
+        F.countDistinct(F.when(F.col("part") > 0, F.col("block"))),
+        F.max("count"),
+    ).first()
+    n_members, n_blocks, n_split, largest = (int(v or 0) for v in (totals or (0, 0, 0, 0)))
     return ResolveReport(
-        authorships=members.count(),
-        blocks=members.select("block").distinct().count(),
-        split_blocks=members.where("part > 0").select("block").distinct().count(),
-        largest_part=int(largest[0]) if largest and largest[0] is not None else 0,
+        authorships=n_members,
+        blocks=n_blocks,
+        split_blocks=n_split,
+        largest_part=largest,
         people=read_table(spark, work, "people").count(),
     )

@@ -158,6 +158,10 @@ def file_schema() -> StructType:
             "file_no": IntegerType(),
             "results": IntegerType(),
             "authors": IntegerType(),
+            "works": IntegerType(),
+            "citations": IntegerType(),
+            "texts": IntegerType(),
+            "bad": IntegerType(),
             "skipped": ArrayType(StringType()),
             "formats": ArrayType(
                 StructType(
