@@ -15,8 +15,6 @@ command=${1:-}
 DIR=${3:-${2:-var/spark-cluster}}
 [ "$command" = "kill-worker" ] && DIR=${3:-var/spark-cluster}
 PYTHON=${PYTHON:-$(command -v python3)}
-SPARK_HOME=${SPARK_HOME:-$("$PYTHON" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')}
-export SPARK_HOME
 
 free_port() {
     "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -33,6 +31,8 @@ wait_for_log() {  # file pattern seconds
 }
 
 start() {
+    SPARK_HOME=${SPARK_HOME:-$("$PYTHON" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')}
+    export SPARK_HOME
     mkdir -p "$DIR"
     local port ui
     port=$(free_port)

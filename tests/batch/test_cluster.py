@@ -76,7 +76,8 @@ def test_a_killed_worker_does_not_change_the_result(
         if line.startswith("merge:") and not killed:
             # The references stage is starting on both workers: take one away.
             time.sleep(1.0)
-            subprocess.run(["bash", str(SCRIPT), "kill-worker", "1", str(state)], check=True)
+            kill = ["bash", str(SCRIPT), "kill-worker", "1", str(state)]
+            subprocess.run(kill, env=_env(), check=True)
             killed = True
     assert job.wait(timeout=1800) == 0, "".join(lines)
     assert killed

@@ -170,3 +170,115 @@ def test_write_back_is_all_or_nothing_and_the_app_serves_it(
         assert served == {int(r.year): int(r.citations) for r in mine}
     finally:
         store.close()
+
+
+def test_spark_over_a_store_export_gives_the_stores_scores(
+    spark: Any, runs: tuple[Path, Path, list[str]], tmp_path: Path
+) -> None:
+    """A store scored on one machine (novelty and predicted impact from the hashing encoder),
+    exported to Parquet and run through citations, resolve and metrics on Spark: the same
+    people, counts, h-index, citation, novelty and AI-score percentiles."""
+    import shutil
+
+    from paperscope.batch.export import export_store
+    from paperscope.batch.local import person_years
+    from paperscope.metrics.scoring import run_score
+    from paperscope.store import Store
+
+    local, _, _ = runs
+    shutil.copy(local.parent / "local.sqlite", tmp_path / "scored.sqlite")
+    store = Store.open(f"sqlite:///{tmp_path / 'scored.sqlite'}")
+    try:
+        with store.transaction() as connection:
+            run_score(connection, full=True, today=TODAY, embedding_model="hashing")
+        export_store(store, tmp_path / "export")
+        with store.engine.connect() as connection:
+            person_years(connection, tmp_path / "export")
+    finally:
+        store.close()
+    options = BatchOptions(work=tmp_path / "spark", inputs=(tmp_path / "export",), today=TODAY)
+    stages = stages_for("all", options)
+    assert stages == ["read", "citations", "resolve", "metrics"]
+    for stage in stages:
+        run_stage(spark, stage, options)
+    exported, computed = canonical(tmp_path / "export"), canonical(tmp_path / "spark")
+    assert differences(exported, computed) == []
+    assert any(line.split("\t")[2] != "-" for line in computed["work_metrics"])  # novelty %
+
+
+def test_window_function_metrics_equal_the_definitions(spark: Any, tmp_path: Path) -> None:
+    """h/i10/g-index, papers and citations from Spark's window functions equal
+    `metrics.indices` on random people (ties, zeros, one-work people), and the citation
+    percentiles equal `metrics.novelty.cohort_percentiles`."""
+    import math
+    import random
+
+    import numpy as np
+
+    from paperscope.batch.metrics_stage import run_metrics
+    from paperscope.batch.tables import write_table
+    from paperscope.metrics.indices import g_index, h_index, i10_index
+    from paperscope.metrics.novelty import cohort_percentiles
+
+    rng = random.Random(7)
+    works = [(w, 2000 + w % 5, f"cat{w % 3}") for w in range(1, 401)]
+    cites = {w: min(int(rng.paretovariate(1.2)) - 1, 300) for w, _, _ in works}
+    write_table(
+        spark.createDataFrame(
+            [(w, y, None, c) for w, y, c in works],
+            "id long, year int, published date, primary_category string",
+        ),
+        tmp_path,
+        "works",
+    )
+    write_table(
+        spark.createDataFrame(
+            [(w, cites[w], None, cites[w], "corpus") for w, _, _ in works],
+            "work_id long, in_corpus long, reported long, citations long, citation_source string",
+        ),
+        tmp_path,
+        "work_citations",
+    )
+    owned = {p: sorted(rng.sample(range(1, 401), rng.randint(1, 30))) for p in range(1, 61)}
+    pairs = [(p, w) for p, ws in owned.items() for w in ws]
+    write_table(
+        spark.createDataFrame(
+            [(n, w) for n, (_, w) in enumerate(pairs, 1)], "id long, work_id long"
+        ),
+        tmp_path,
+        "authorships",
+    )
+    write_table(
+        spark.createDataFrame(
+            [(n, p, 1.0) for n, (p, _) in enumerate(pairs, 1)],
+            "authorship_id long, person_id long, person_confidence double",
+        ),
+        tmp_path,
+        "authorship_people",
+    )
+    write_table(
+        spark.createDataFrame([(p, f"P {p}") for p in owned], "id long, canonical_name string"),
+        tmp_path,
+        "people",
+    )
+    write_table(
+        spark.createDataFrame([], "citing_work_id long, cited_work_id long"),
+        tmp_path,
+        "references",
+    )
+    run_metrics(spark, tmp_path, today=TODAY)
+    got = {r.person_id: r for r in read_table(spark, tmp_path, "person_metrics").collect()}
+    for person, ws in owned.items():
+        counts = [cites[w] for w in ws]
+        row = got[person]
+        assert (row.papers, row.citations) == (len(ws), sum(counts))
+        assert (row.h_index, row.i10_index, row.g_index) == (
+            h_index(counts),
+            i10_index(counts),
+            g_index(counts),
+        )
+    values = np.array([math.log1p(cites[w]) for w, _, _ in works])
+    cohorts = np.array([f"{y:04d}|{c}" for _, y, c in works], dtype=object)
+    expected = cohort_percentiles(values, cohorts)
+    pct = {r.work_id: r.citation_pct for r in read_table(spark, tmp_path, "work_metrics").collect()}
+    assert [pct[w] for w, _, _ in works] == expected.tolist()

@@ -62,7 +62,7 @@ def run_local(
         started = time.perf_counter()
         counts = export_store(store, work)
         with store.engine.connect() as connection:
-            _person_years(connection, work)
+            person_years(connection, work)
         report.seconds["export"] = time.perf_counter() - started
         report.works = counts["works"]
         report.people = counts["people"]
@@ -97,7 +97,7 @@ def _score_setwise(connection: object, today: date) -> None:
     run_score(connection, full=False, today=today)
 
 
-def _person_years(connection: object, work: Path) -> None:
+def person_years(connection: object, work: Path) -> None:
     """Citations per year of every person, as the profile computes them."""
     import pyarrow as pa
     from sqlalchemy import Connection
