@@ -121,6 +121,19 @@ def _count(url: str, table: str) -> int:
     return int(row[0])
 
 
+def _linked(url: str) -> int:
+    import psycopg
+
+    from paperscope.batch.writeback import libpq_url
+
+    with psycopg.connect(libpq_url(url)) as connection:
+        row = connection.execute(
+            "SELECT count(*) FROM authorships WHERE person_id IS NOT NULL"
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
 @pytest.mark.postgres
 def test_write_back_is_all_or_nothing_and_the_app_serves_it(
     spark: Any, runs: tuple[Path, Path, list[str]], pg_server: Any, tmp_path: Path
@@ -154,6 +167,11 @@ def test_write_back_is_all_or_nothing_and_the_app_serves_it(
     with pytest.raises(Exception, match=r"null value|canonical_name|NotNull"):
         write_back(spark, broken, url, "t2")
     assert {t: _count(url, t) for t in tables} == expected
+    # Results mode (a run over a store's export): only people and metrics are replaced.
+    linked = _count(url, "authorships")
+    write_back(spark, work, url, "t3", mode="results")
+    assert {t: _count(url, t) for t in tables} == expected
+    assert _linked(url) == linked
     # The web app serves what was written: a profile's numbers are the batch's numbers.
     top = read_table(spark, work, "person_metrics").orderBy(F.desc("h_index"), "person_id").first()
     store = Store.open(url)

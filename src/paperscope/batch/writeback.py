@@ -137,12 +137,10 @@ def write_back(
     frames = _frames(spark, work, mode)
     with psycopg.connect(url, autocommit=True) as connection:
         live = {name: _columns(connection, _live(name)) for name in frames}
+        live["authorship_people"] = ["authorship_id", "person_id", "person_confidence"]
         for name in frames:
             connection.execute(f'DROP TABLE IF EXISTS "{_staging(run_id, name)}"')
-            connection.execute(
-                f'CREATE UNLOGGED TABLE "{_staging(run_id, name)}" '
-                f'(LIKE "{_live(name)}" INCLUDING DEFAULTS)'
-            )
+            connection.execute(_staging_ddl(name, run_id))
     for name, frame in frames.items():
         columns = [c for c in live[name] if c in frame.columns]
         frame.select(*columns).foreachPartition(_copier(url, run_id, name, columns))
@@ -152,8 +150,23 @@ def write_back(
     return WriteReport(run_id, rows)
 
 
+_OWN_STAGING = {
+    "authorship_people": "authorship_id bigint, person_id bigint, person_confidence float8"
+}
+"""Staging tables that are not shaped like a live table (results mode's person links)."""
+
+
 def _live(name: str) -> str:
     return "authorships" if name == "authorship_people" else name
+
+
+def _staging_ddl(name: str, run_id: str) -> str:
+    if name in _OWN_STAGING:
+        return f'CREATE UNLOGGED TABLE "{_staging(run_id, name)}" ({_OWN_STAGING[name]})'
+    return (
+        f'CREATE UNLOGGED TABLE "{_staging(run_id, name)}" '
+        f'(LIKE "{_live(name)}" INCLUDING DEFAULTS)'
+    )
 
 
 def _columns(connection: Any, table: str) -> list[str]:
