@@ -49,6 +49,7 @@ bench: install
 	$(BIN)/python bench/search_speed.py
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/spark.py --cluster
+	$(BIN)/python bench/neighbourhood.py --shared $(SHARED)/..
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

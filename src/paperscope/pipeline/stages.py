@@ -132,6 +132,7 @@ def ingest(run: Run) -> StageResult:
     """Read files into the store, link references, then index the queued works' text."""
     from paperscope.ingest import ingest_paths
     from paperscope.search.keyword import refresh_keyword_index
+    from paperscope.sources.base import Limits
 
     paths = list(run.options.paths) if run.harvested is None else run.harvested
     if not paths:
@@ -143,6 +144,7 @@ def ingest(run: Run) -> StageResult:
         strict=run.options.strict,
         batch_size=run.settings.ingest_batch_size,
         progress=run.progress,
+        limits=Limits(run.settings.max_record_bytes, run.settings.max_document_bytes),
     )
     refresh_keyword_index(run.store)
     line = (
