@@ -3,7 +3,8 @@
 One run of each engine over the same inputs: the hand-made samples of tests/data (AAN,
 OpenAlex, Semantic Scholar bulk), a generated snapshot in the OpenAlex layout (two date
 partitions, newer versions, works repeated in an S2 shard) and, when ../shared is there,
-the OpenAlex and Semantic Scholar recordings laid out as snapshots. Compared: the merged
+the OpenAlex and Semantic Scholar recordings laid out as snapshots and the first 1,000
+papers of the real AAN with their citation edges. Compared: the merged
 works, authorships, references, people, citation counts, percentiles, person metrics
 (h/i10/g-index ...) and citations per year.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,28 @@ from paperscope.batch.snapshot import discover
 from paperscope.batch.tables import read_table
 
 TODAY = date(2026, 11, 1)
+
+
+AAN_SLICE = 1000
+"""Papers of the real AAN (../shared) taken in file order: whole venues and years, so name
+blocks, shared surnames and citation edges are real, at a cost the suite can carry."""
+
+
+def _aan_slice(aan: Path, root: Path, papers: int = AAN_SLICE) -> Path:
+    """The first `papers` entries of the real AAN metadata and the edges they cite from
+    (bytes kept as they are: the file has cp1252 bytes the reader decodes)."""
+    entries = aan.joinpath("acl-metadata.txt").read_bytes().split(b"\n\n")
+    kept = [entry for entry in entries if entry.strip()][:papers]
+    ids = {entry.split(b"}", 1)[0].split(b"{", 1)[1] for entry in kept}
+    edges = [
+        line
+        for line in aan.joinpath("acl.txt").read_bytes().splitlines()
+        if re.split(rb"\s*(?:,|==>)\s*", line.strip(), maxsplit=1)[0] in ids
+    ]
+    root.mkdir(parents=True)
+    root.joinpath("acl-metadata.txt").write_bytes(b"\n\n".join(kept) + b"\n")
+    root.joinpath("acl.txt").write_bytes(b"\n".join(edges) + b"\n")
+    return root
 
 
 def _openalex_from_recording(recording: Path, root: Path) -> Path:
@@ -57,6 +81,9 @@ def inputs(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> list[Pat
             _openalex_from_recording(shared / "openalex-works" / "works.json", root / "oa")
         )
         paths.append(shared / "semantic-scholar-datasets")
+    aan = shared.parent / "aan"
+    if (aan / "acl-metadata.txt").is_file():
+        paths.append(_aan_slice(aan, root / "aan-real"))
     return paths
 
 
@@ -159,6 +186,7 @@ def test_write_back_is_all_or_nothing_and_the_app_serves_it(
     assert {t: _count(url, t) for t in tables} == expected
     # A run that fails while copying (a person without a name breaks NOT NULL) changes nothing.
     broken = tmp_path / "broken"
+    broken.mkdir()
     for name in ("works", "work_ids", "work_categories", "authorships", "reported_citations",
                  "references", "authorship_people", "work_metrics", "person_metrics"):  # fmt: skip
         (broken / name).symlink_to(work / name, target_is_directory=True)
@@ -199,7 +227,7 @@ def test_spark_over_a_store_export_gives_the_stores_scores(
     import shutil
 
     from paperscope.batch.export import export_store
-    from paperscope.batch.local import person_years
+    from paperscope.batch.local import person_years, work_years
     from paperscope.metrics.scoring import run_score
     from paperscope.store import Store
 
@@ -211,6 +239,7 @@ def test_spark_over_a_store_export_gives_the_stores_scores(
             run_score(connection, full=True, today=TODAY, embedding_model="hashing")
         export_store(store, tmp_path / "export")
         with store.engine.connect() as connection:
+            work_years(connection, tmp_path / "export")
             person_years(connection, tmp_path / "export")
     finally:
         store.close()
@@ -300,3 +329,35 @@ def test_window_function_metrics_equal_the_definitions(spark: Any, tmp_path: Pat
     expected = cohort_percentiles(values, cohorts)
     pct = {r.work_id: r.citation_pct for r in read_table(spark, tmp_path, "work_metrics").collect()}
     assert [pct[w] for w, _, _ in works] == expected.tolist()
+
+
+def test_compare_command_says_equal_and_names_a_difference(
+    runs: tuple[Path, Path, list[str]], tmp_path: Path
+) -> None:
+    """`paperscope batch compare` on the two engines' runs, then on a copy of the Spark run
+    where one person's h-index is off by one."""
+    import subprocess
+    import sys
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    local, work, _ = runs
+    command = [sys.executable, "-m", "paperscope", "batch", "compare"]
+    same = subprocess.run([*command, str(local), str(work)], capture_output=True, text=True)
+    assert same.returncode == 0, same.stdout + same.stderr
+    assert "equal" in same.stdout
+    changed = tmp_path / "changed"
+    changed.mkdir()
+    for table in work.iterdir():
+        if table.is_dir() and table.name != "person_metrics":
+            (changed / table.name).symlink_to(table, target_is_directory=True)
+    metrics = pq.read_table(str(work / "person_metrics"), partitioning=None)
+    h = metrics.column("h_index").to_pylist()
+    h[0] += 1
+    metrics = metrics.set_column(metrics.schema.get_field_index("h_index"), "h_index", pa.array(h))
+    (changed / "person_metrics").mkdir()
+    pq.write_table(metrics, str(changed / "person_metrics" / "part-0.parquet"))
+    differ = subprocess.run([*command, str(local), str(changed)], capture_output=True, text=True)
+    assert differ.returncode == 1
+    assert differ.stdout.startswith("person_metrics:")

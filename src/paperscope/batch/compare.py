@@ -55,6 +55,10 @@ def canonical(folder: Path) -> dict[str, list[str]]:
                    work_key.get(r["cited_work_id"], "-") if r["cited_work_id"] else "-"])
         for r in _rows(folder, "references")
     )  # fmt: skip
+    out["citations_by_year"] = sorted(
+        f"{work_key[int(r['work_id'])]}\t{r['year']}\t{r['citations']}"
+        for r in _rows(folder, "citations_by_year")
+    )
     members: dict[int, list[str]] = defaultdict(list)
     for r in _rows(folder, "authorship_people"):
         members[int(r["person_id"])].append(place[int(r["authorship_id"])])

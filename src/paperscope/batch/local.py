@@ -62,6 +62,7 @@ def run_local(
         started = time.perf_counter()
         counts = export_store(store, work)
         with store.engine.connect() as connection:
+            work_years(connection, work)
             person_years(connection, work)
         report.seconds["export"] = time.perf_counter() - started
         report.works = counts["works"]
@@ -95,6 +96,29 @@ def _score_setwise(connection: object, today: date) -> None:
     connection.execute(delete(metrics_state).where(metrics_state.c.key == "definition_version"))
     connection.execute(insert(metrics_state).values(key="definition_version", value=VERSION))
     run_score(connection, full=False, today=today)
+
+
+def work_years(connection: object, work: Path) -> None:
+    """Citations per year of every cited work, as the paper page counts them."""
+    import pyarrow as pa
+    from sqlalchemy import Connection
+
+    from paperscope.store.schema import references
+
+    assert isinstance(connection, Connection)
+    cited = connection.execute(
+        select(references.c.cited_work_id)
+        .where(references.c.cited_work_id.is_not(None))
+        .distinct()
+        .order_by(references.c.cited_work_id)
+    ).scalars()
+    rows = [
+        (work_id, year, count)
+        for work_id in list(cited)
+        for year, count in citations_by_year(citing_years(connection, [work_id])).items()
+    ]
+    schema = pa.schema([("work_id", pa.int64()), ("year", pa.int64()), ("citations", pa.int64())])
+    write_rows(work, "citations_by_year", schema, rows)
 
 
 def person_years(connection: object, work: Path) -> None:
