@@ -101,8 +101,18 @@ def projection(points: list[tuple[float, float]], exponent: float | None, cores:
     """The full OpenAlex snapshot from the measured per-authorship cost, with assumptions."""
     size, seconds = sorted(points)[-1]
     per_row = marginal(points)
+    basis = (
+        "the marginal cost per authorship between the two largest sizes (the fixed per-job "
+        "cost of Spark cancels); the fitted exponent over all sizes is below 1 because that "
+        "fixed cost dominates small runs, so it is reported, not used"
+    )
     if per_row is None or per_row <= 0:
-        per_row = seconds / size  # no usable slope: the whole time counted as per-row cost
+        per_row = seconds / size
+        basis = (
+            "the whole time of the largest run divided by its authorships (fewer than two "
+            "sizes measured, so no slope): Spark's fixed per-job cost is included, so the "
+            "projection is a loose upper bound, not a sizing"
+        )
     # Sort-based shuffles grow as n log n: the per-row cost at the full size is the measured
     # one times log(N) / log(n).
     growth = math.log(FULL["authorships"]) / math.log(size)
@@ -116,17 +126,14 @@ def projection(points: list[tuple[float, float]], exponent: float | None, cores:
         "from_authorships": size,
         "measured_seconds": round(seconds, 1),
         "fitted_exponent": None if exponent is None else round(exponent, 3),
-        "seconds_per_authorship_marginal": per_row,
+        "seconds_per_authorship": per_row,
         "log_growth_factor": round(growth, 2),
         "core_hours": round(core_seconds / 3600, 1),
         **hours,
         "assumptions": [
             "cost grows with authorships; generated works have 3 authorships and 5 references "
             "each, OpenAlex about 2.7 and 6, so reference edges scale with authorships too",
-            "the per-authorship cost is the marginal one between the two largest sizes (the "
-            "fixed per-job cost of Spark cancels); the fitted exponent over all sizes is "
-            "below 1 because that fixed cost dominates small runs, so it is reported, not "
-            "used",
+            f"the per-authorship cost is {basis}",
             f"sort-based shuffles make the per-row cost grow as log n: x{growth:.2f} from "
             f"{int(size):,} to 1.3e9 authorships",
             f"the measured run used {cores} cores (local[{cores}]); the work spreads over N "
@@ -155,8 +162,11 @@ def summarise(results: list[dict[str, Any]]) -> dict[str, Any]:
             for name in names
         }
     spark_points = [(r["authorships"], r["spark_local"]["total"]) for r in results]
+    sizes = len({r["authorships"] for r in results})
+    note = "" if sizes >= 3 else f"only {sizes} size(s) measured: no exponent, see the projection"
     return {
         "machine": {"cores": os.cpu_count(), "note": "2 cores shared with other sessions"},
+        "note": note,
         "sizes": results,
         "exponents": exponents,
         "stage_exponents": stages,
