@@ -104,7 +104,7 @@ def acm_benchmarks(args: argparse.Namespace, report: dict[str, Any]) -> None:
     keyword_queries = [q for q in (short_query(t) for t in titles) if q]
     print(f"ACM-CR: {len(titles)} query titles")
     index = index_module.open_index(store, args.workdir, MODEL)
-    print(f"  index: {index.size} vectors, {'HNSW' if index.hnsw is not None else 'exact'}")
+    print(f"  index: {index.size} vectors, {index.kind}")
 
     texts = [work_text(r[1], r[2]) for r in rows]
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -212,7 +212,7 @@ def synthetic(args: argparse.Namespace, report: dict[str, Any]) -> None:
     index = faiss_index.VectorIndex("synthetic", ids, [], matrix, np.ones(n, dtype=bool))
     faiss.omp_set_num_threads(2)
     started = time.perf_counter()
-    index._build_hnsw()
+    index.build_ann()
     build = time.perf_counter() - started
     queries = list(matrix[rng.integers(0, n, 200)] + 0.1 * rng.normal(size=(200, dim)))
     queries = [np.ascontiguousarray(q / np.linalg.norm(q), dtype=np.float32) for q in queries]

@@ -1,4 +1,4 @@
-"""The vector index: exact and HNSW search, persistence, incremental updates, staleness."""
+"""The vector index: exact and IVF search, persistence, incremental updates, staleness."""
 
 from __future__ import annotations
 
@@ -85,23 +85,54 @@ def test_filtered_search_is_exact_among_allowed_ids() -> None:
     assert len(found) == 3
 
 
-@pytest.mark.parametrize("n", [300])
-def test_hnsw_recall_against_exact(monkeypatch: pytest.MonkeyPatch, n: int) -> None:
-    """Above the threshold the index is HNSW; its top 10 agree with exact search."""
-    monkeypatch.setattr(faiss_index, "HNSW_THRESHOLD", 100)
-    rng = np.random.default_rng(3)
-    matrix = rng.normal(size=(n, 16)).astype(np.float32)
-    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
-    ids = np.arange(n, dtype=np.int64)
-    index = VectorIndex("t", ids, ["h"] * n, matrix, np.ones(n, dtype=bool))
-    index._build_hnsw()
-    assert index.hnsw is not None
+def clustered(n: int, dim: int, seed: int) -> np.ndarray:
+    """Unit vectors around 40 centres, as real embeddings are clustered."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(40, dim))
+    matrix = centres[rng.integers(0, 40, n)] + 0.7 * rng.normal(size=(n, dim))
+    return (matrix / np.linalg.norm(matrix, axis=1, keepdims=True)).astype(np.float32)
+
+
+def overlap_with_exact(index: VectorIndex, queries: np.ndarray) -> float:
     overlap = []
-    for q in matrix[:30]:
+    for q in queries:
         exact = {w for w, _ in index._exact(q, 10, None)}
         approx = {w for w, _ in index.search(q, 10)}
         overlap.append(len(exact & approx) / 10)
-    assert np.mean(overlap) >= 0.95
+    return float(np.mean(overlap))
+
+
+def test_ivf_recall_against_exact_and_after_adding_without_rebuild(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Above the threshold the index is IVF-Flat; its top 10 agree with exact search, and
+    still do after 20% more vectors are appended to the trained lists (no retraining)."""
+    monkeypatch.setattr(faiss_index, "ANN_THRESHOLD", 100)
+    matrix = clustered(3000, 24, 3)
+    ids = np.arange(3000, dtype=np.int64)
+    index = VectorIndex("t", ids[:2500], ["h"] * 2500, matrix[:2500], np.ones(2500, dtype=bool))
+    index.build_ann()
+    assert index.kind == "IVF-Flat" and index.trained_size == 2500
+    trained = index.ann
+    assert overlap_with_exact(index, matrix[:40]) >= 0.95
+    index._append(ids[2500:], matrix[2500:], ["h"] * 500)
+    assert index.ann is trained and index.ann.ntotal == 3000  # appended, not rebuilt
+    assert overlap_with_exact(index, matrix[2500:2540]) >= 0.95
+    assert index.search(matrix[2999], 1)[0][0] == 2999
+
+
+def test_ivf_never_returns_a_tombstoned_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(faiss_index, "ANN_THRESHOLD", 100)
+    matrix = clustered(500, 16, 4)
+    ids = np.arange(500, dtype=np.int64)
+    index = VectorIndex("t", ids, ["h"] * 500, matrix, np.ones(500, dtype=bool))
+    index.build_ann()
+    assert index.search(matrix[7], 1)[0][0] == 7
+    index.alive[7] = False
+    index._row_of.pop(7)
+    index._remove_rows(np.array([7]))
+    assert 7 not in {w for w, _ in index.search(matrix[7], 10)}
+    assert len(index.search(matrix[7], 10)) == 10
 
 
 def test_index_dir_is_beside_an_sqlite_database(sample_store: Store, tmp_path: Path) -> None:

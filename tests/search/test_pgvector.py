@@ -82,7 +82,7 @@ def test_semantic_search_matches_the_exact_index(pg16_store: Store, settings: Se
     index = open_index(pg16_store, settings.data_dir, "hashing")
     exact = _exact(pg16_store)
     assert isinstance(index, PgVectorIndex) and index.size == exact.size == 212
-    assert index.hnsw is not None and index.dim == exact.dim
+    assert index.kind == "pgvector HNSW" and index.dim == exact.dim
     for text_ in ("graph neural networks for molecules", "speech translation", "cloud cache"):
         request = SearchRequest(text_, "semantic", per_page=10)
         hits = search(pg16_store, request, settings).hits

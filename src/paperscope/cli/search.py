@@ -126,16 +126,20 @@ def similar(
 def enrich(
     model: Annotated[
         str | None,
-        typer.Option("--model", help="minilm, model2vec or hashing; default from settings."),
+        typer.Option(
+            "--model",
+            help="minilm, tokenlearn (trained on the corpus first), minilm-onnx, minilm-int8, "
+            "model2vec or hashing; default from settings.",
+        ),
     ] = None,
     batch_size: Annotated[int, typer.Option("--batch-size", help="Texts per batch.")] = 32,
     database: DatabaseOption = None,
 ) -> None:
     """Embed new or changed works and update the vector index (the keyword index is kept by
     `paperscope ingest`). Safe to interrupt and rerun: only what is missing or stale is
-    computed.
+    computed. Off a terminal, a progress line with the ETA every 30 s.
 
-    Example: paperscope enrich --model model2vec
+    Example: paperscope enrich --model tokenlearn
     """
     from paperscope.cli.progress import progress_bar
     from paperscope.pipeline.runner import run_stage

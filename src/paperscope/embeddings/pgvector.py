@@ -124,13 +124,16 @@ class PgVectorIndex(VectorIndex):
         super().__init__(model, empty.ids, [], empty.matrix, empty.alive)
         self.store = store
         self.table = table_name(model)
-        self.hnsw = f"{self.table}_hnsw"  # not None: the CLI reports an HNSW index
         self._dim = 0
         self._ids: set[int] = set()
 
     @property
     def size(self) -> int:
         return len(self._ids)
+
+    @property
+    def kind(self) -> str:
+        return "pgvector HNSW"
 
     @property
     def dim(self) -> int:

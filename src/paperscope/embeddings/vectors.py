@@ -9,6 +9,7 @@ the next run continues. Every write bumps the model's generation in ``search_sta
 from __future__ import annotations
 
 import hashlib
+import random
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +18,7 @@ import numpy.typing as npt
 from sqlalchemy import Connection, delete, insert, select, update
 
 from paperscope.embeddings.encoders import Encoder, Matrix, text_hash, work_text
+from paperscope.embeddings.static import TRAIN_TEXTS, TokenlearnEncoder
 from paperscope.progress import SILENT, Progress
 from paperscope.store import Store
 from paperscope.store.ids import in_list
@@ -107,10 +109,44 @@ def store_vectors(
     bump_generation(connection, model)
 
 
+def training_sample(store: Store, limit: int, seed: int = 15) -> list[str]:
+    """The texts of ``limit`` works in a seeded random order: works with an abstract first,
+    then the others, so a smaller ``limit`` always draws a prefix of the same draw."""
+    with store.connect() as connection:
+        rows = connection.execute(
+            select(works.c.id, works.c.abstract.is_not(None)).order_by(works.c.id)
+        ).all()
+        order = random.Random(seed)
+        with_abstract = [work_id for work_id, has in rows if has]
+        without = [work_id for work_id, has in rows if not has]
+        order.shuffle(with_abstract)
+        order.shuffle(without)
+        picked = (with_abstract + without)[:limit]
+        found = connection.execute(
+            select(works.c.id, works.c.title, works.c.abstract).where(in_list(works.c.id, picked))
+        ).all()
+    text_of = {work_id: work_text(title or "", abstract) for work_id, title, abstract in found}
+    return [text_of[work_id] for work_id in picked if work_id in text_of]
+
+
+def prepare_encoder(
+    store: Store, encoder: Encoder, progress: Progress = SILENT, train_texts: int = TRAIN_TEXTS
+) -> None:
+    """Train an encoder that learns from the corpus (``tokenlearn``) if it is not yet, on
+    ``train_texts`` works at most."""
+    if isinstance(encoder, TokenlearnEncoder) and not encoder.trained:
+        progress.note(f"training the {encoder.name} encoder on {train_texts:,} works at most")
+        encoder.train(training_sample(store, train_texts), progress)
+
+
 def embed_works(
     store: Store, encoder: Encoder, progress: Progress = SILENT, batch_size: int = 32
 ) -> int:
-    """Embed every work whose vector is missing or stale; return how many were embedded."""
+    """Embed every work whose vector is missing or stale; return how many were embedded.
+
+    An encoder that learns from the corpus is trained first (``prepare_encoder``).
+    """
+    prepare_encoder(store, encoder, progress)
     todo = stale_works(store, encoder)
     version = encoder.version
     progress.start(f"embedding ({encoder.name})", len(todo))

@@ -193,8 +193,7 @@ def enrich(run: Run) -> StageResult:
         run.store, encoder, progress=run.progress, batch_size=run.options.batch_size
     )
     index = open_index(run.store, run.settings.data_dir, model)
-    kind = "HNSW" if getattr(index, "hnsw", None) is not None else "exact"
-    report = EnrichReport(model, embedded, index.size, kind)
+    report = EnrichReport(model, embedded, index.size, index.kind)
     line = f"enrich: {embedded} embedded ({model}), vector index {index.size}"
     return StageResult("enrich", line, report)
 
@@ -237,7 +236,15 @@ def notify(run: Run) -> StageResult:
     )
     counts = ", ".join(
         f"{state} {report.count(state)}"
-        for state in ("sent", "nothing-new", "cancelled", "uncertain", "skipped", "failed")
+        for state in (
+            "sent",
+            "nothing-new",
+            "cancelled",
+            "uncertain",
+            "skipped",
+            "failed",
+            "refused",
+        )
     )
     line = f"{run.options.period} digests: planned {report.planned}; {counts}"
     return StageResult("notify", line, report)

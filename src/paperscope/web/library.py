@@ -14,7 +14,7 @@ from paperscope.accounts.clock import utcnow
 from paperscope.web.bibtex import bibtex
 from paperscope.web.dependencies import CheckedForm, Context, CurrentUser, SignedIn, in_transaction
 from paperscope.web.papers import paper_page
-from paperscope.web.params import form_int, form_text, local_path
+from paperscope.web.params import form_int, form_text, local_path, parse_text
 from paperscope.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -24,7 +24,7 @@ router = APIRouter(include_in_schema=False)
 def library_page(request: Request, ctx: Context, user: CurrentUser) -> Response:
     if user is None:
         return RedirectResponse("/signin", status_code=303)
-    tag = request.query_params.get("tag") or None
+    tag = parse_text(request.query_params.get("tag"), "tag") or None
     with ctx.store.connect() as connection:
         saved = library.items(connection, user.id, tag)
         tags = library.all_tags(connection, user.id)
@@ -64,7 +64,7 @@ async def upvote(ctx: Context, user: SignedIn, form: CheckedForm) -> Response:
 
 @router.get("/library/export.bib", response_class=PlainTextResponse)
 def library_export(request: Request, ctx: Context, user: SignedIn) -> Response:
-    tag = request.query_params.get("tag") or None
+    tag = parse_text(request.query_params.get("tag"), "tag") or None
     with ctx.store.connect() as connection:
         saved = library.items(connection, user.id, tag)
         text = "\n".join(bibtex(paper_page(connection, i.work_id, [], None)) for i in saved)

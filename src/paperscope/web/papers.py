@@ -24,6 +24,7 @@ from paperscope.read.references import (
 )
 from paperscope.read.works import WorkSummary, load_works
 from paperscope.store.schema import reported_citations, work_categories, work_ids, works
+from paperscope.untrusted import safe_url
 from paperscope.web.jsonable import plain
 from paperscope.web.params import MAX_PAGE, parse_choice, parse_int
 
@@ -155,7 +156,7 @@ def paper_page(
     return PaperPage(
         work=found[0],
         categories=categories or ((row.primary_category,) if row.primary_category else ()),
-        url=row.url,
+        url=safe_url(row.url),  # only an http(s) source page is shown (or exported)
         identifiers=_identifiers(connection, work_id),
         citations_reported=reported,
         references_in_corpus=cited.resolved,
