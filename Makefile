@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	# The CPU build of torch first: anything that pulls an unpinned torch would fetch CUDA.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,spark]'
 	touch $(STAMP)
 
 system-deps:
@@ -48,6 +48,7 @@ bench: install
 	$(BIN)/python bench/search_quality.py --csfcube $(SHARED)/csfcube --acm-cr $(SHARED)/acm-cr
 	$(BIN)/python bench/search_speed.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/spark.py --cluster
 	$(BIN)/python bench/neighbourhood.py --shared $(SHARED)/..
 	$(BIN)/python bench/experts.py --aan $(SHARED)/aan --acm-cr $(SHARED)/acm-cr --acm-n 200
 	$(BIN)/python bench/explore_pages.py --shared $(SHARED)/..

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# System packages the test suite needs: a PostgreSQL server (Debian's) for the store tests
-# and Chromium for the browser tests (with --bench: wrk for bench/web.py).
+# System packages the test suite needs: a PostgreSQL server (Debian's) for the store tests,
+# Chromium for the browser tests and Java 17 for the Spark batch stages (PySpark 4 runs on a
+# JVM >= 17; with --bench: wrk for bench/web.py).
 # Idempotent: installs only what is missing.
 set -euo pipefail
 
@@ -11,6 +12,12 @@ have_postgres() {
 missing=()
 have_postgres || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+java_major() {
+    java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n 1
+}
+if ! command -v java >/dev/null 2>&1 || [ "$(java_major)" -lt 17 ]; then
+    missing+=(openjdk-17-jre-headless)
+fi
 # `--bench`: also the HTTP load generator bench/web.py drives.
 if [ "${1:-}" = "--bench" ]; then
     command -v wrk >/dev/null 2>&1 || missing+=(wrk)

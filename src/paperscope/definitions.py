@@ -12,6 +12,10 @@ VERSION = "2026.11.1"
 RECENT_YEARS = 2
 """Works younger than this (in years) show an AI score; older works have citations instead."""
 DOCS = "docs/metrics.md"
+I10_MIN_CITATIONS = 10
+"""The i10-index counts works with at least this many citations."""
+PERCENTILE_DECIMALS = 6
+"""Stored scores and percentiles are rounded to this many decimals."""
 
 EXPLANATIONS = MappingProxyType(
     {

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 
 from paperscope.cli import (
+    batch,
     demo,
     experts,
     harvest,
@@ -24,7 +25,19 @@ from paperscope.errors import PaperscopeError
 
 __all__ = ["app", "main"]
 
-_COMMAND_MODULES = (ingest, profiles, search, papers, people, experts, web, notify, demo, harvest)
+_COMMAND_MODULES = (
+    ingest,
+    profiles,
+    search,
+    papers,
+    people,
+    experts,
+    web,
+    notify,
+    demo,
+    harvest,
+    batch,
+)
 
 
 def main() -> None:

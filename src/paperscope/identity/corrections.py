@@ -9,7 +9,7 @@ order they were made; a later one overrides an earlier one it contradicts.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -173,6 +173,14 @@ def constraints(connection: Connection) -> Constraints:
     """Every correction as pairs of today's authorship ids, later corrections winning."""
     corrections = load_corrections(connection)
     located = locate(connection, (k for c in corrections for side in c.sides for k in side))
+    return constraints_from(corrections, located)
+
+
+def constraints_from(
+    corrections: Sequence[Correction], located: Mapping[MemberKey, int]
+) -> Constraints:
+    """The corrections (in the order made) as pairs of the authorship ids their members were
+    located at (the batch stages locate them in their own tables)."""
     must: set[tuple[int, int]] = set()
     cannot: set[tuple[int, int]] = set()
     for correction in corrections:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from paperscope.definitions import I10_MIN_CITATIONS
+
 IntArray = npt.NDArray[np.int64]
 
 
@@ -37,7 +39,8 @@ def grouped_indices(person: IntArray, citations: IntArray, people: int) -> Group
     rank = np.arange(person.size, dtype=np.int64) - starts[person] + 1
     totals = np.bincount(person, weights=citations, minlength=people).astype(np.int64)
     h_index = np.bincount(person, weights=citations >= rank, minlength=people).astype(np.int64)
-    i10 = np.bincount(person, weights=citations >= 10, minlength=people).astype(np.int64)
+    at_least = citations >= I10_MIN_CITATIONS
+    i10 = np.bincount(person, weights=at_least, minlength=people).astype(np.int64)
     running = np.cumsum(citations) - np.concatenate(([0], np.cumsum(totals)))[person]
     g_rank = np.where(running >= rank * rank, rank, 0)
     g_index = np.zeros(people, dtype=np.int64)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from paperscope.definitions import I10_MIN_CITATIONS
+
 
 def h_index(citations: Iterable[int]) -> int:
     """The largest h such that h works have at least h citations each."""
@@ -12,8 +14,8 @@ def h_index(citations: Iterable[int]) -> int:
 
 
 def i10_index(citations: Iterable[int]) -> int:
-    """Works with at least 10 citations."""
-    return sum(1 for count in citations if count >= 10)
+    """Works with at least 10 citations (`definitions.I10_MIN_CITATIONS`)."""
+    return sum(1 for count in citations if count >= I10_MIN_CITATIONS)
 
 
 def g_index(citations: Iterable[int]) -> int:
