@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install system-deps test lint demo bench clean
+.PHONY: install system-deps test lint demo bench clean scale-check
 
 install: $(STAMP)
 
@@ -33,6 +33,11 @@ lint: install
 
 test: install system-deps lint
 	$(BIN)/pytest -n 2 --dist loadfile
+
+# Checks with separate processes that `make test` leaves out: the batch jobs on a standalone
+# Spark cluster (a master and two workers on loopback) with a worker killed mid-run.
+scale-check: install system-deps
+	$(BIN)/pytest -m scale tests/batch/test_cluster.py
 
 demo: install
 	$(BIN)/paperscope demo --serve --port 8000

@@ -1,7 +1,9 @@
 """The batch jobs on a real Spark standalone cluster (a master and two workers on loopback,
 separate processes, started by scripts/spark-cluster.sh), with one worker killed mid-run:
 the lost tasks are retried on the other worker and the result is still the single-machine
-result."""
+result.
+
+A scale check, not part of `make test` (which runs Spark in local mode): `make scale-check`."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from paperscope.batch.snapshot import discover
 
 ROOT = Path(__file__).parents[2]
 SCRIPT = ROOT / "scripts" / "spark-cluster.sh"
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.scale]
 
 
 def _env() -> dict[str, str]:
