@@ -52,6 +52,7 @@ bench: install
 	$(BIN)/python bench/disambiguation.py --train $(SHARED)/aminer-na/dev
 	$(BIN)/python bench/search_quality.py --csfcube $(SHARED)/csfcube --acm-cr $(SHARED)/acm-cr
 	$(BIN)/python bench/search_speed.py
+	$(BIN)/python bench/embed_speed.py --acm-cr $(SHARED)/acm-cr
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/spark.py --cluster
 	$(BIN)/python bench/neighbourhood.py --shared $(SHARED)/..
