@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -39,6 +38,7 @@ from typing import BinaryIO
 
 from paperscope.domain import AuthorName, AuthorRecord, ExternalId, WorkRecord
 from paperscope.sources.base import Format, Malformed, Parsed, ParseResult
+from paperscope.sources.citation_ids import title_slug
 from paperscope.sources.reading import peek, read_text_lines
 
 ID_SCHEME = "listing"
@@ -172,12 +172,6 @@ def _collapse(text: str) -> str:
     return " ".join(text.split())
 
 
-def _slug(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return re.sub(r"[\W_]+", "-", bare.casefold()).strip("-")[:200]
-
-
 def _count(text: str) -> int:
     text = text.replace(",", "")
     if text[-1:] in ("k", "K"):
@@ -265,7 +259,7 @@ def _profile_entry(
     names, truncated = _split_authors(authors_text)
     profile.papers.append(
         WorkRecord(
-            ids=(ExternalId(ID_SCHEME, _slug(title)),),
+            ids=(ExternalId(ID_SCHEME, title_slug(title)),),
             title=title,
             abstract=_collapse(" ".join(_joined(b) for b in abstract_blocks)) or None,
             authors=tuple(AuthorName(name) for name in names),
@@ -318,7 +312,7 @@ def _profile_record(profile: _Profile) -> Iterator[ParseResult]:
     metrics = _header_metrics(header[1:])
     yield Parsed(
         AuthorRecord(
-            ids=(ExternalId(ID_SCHEME, _slug(name)),),
+            ids=(ExternalId(ID_SCHEME, title_slug(name)),),
             name=_collapse(name),
             primary_category=_primary_category(header[1:]),
             reported_h_index=_int_metric(metrics.get("reported_h_index")),
@@ -506,7 +500,7 @@ def _feed_record(
         else:
             organisation = part
     record = WorkRecord(
-        ids=(ExternalId(ID_SCHEME, _slug(entry.title)),),
+        ids=(ExternalId(ID_SCHEME, title_slug(entry.title)),),
         title=entry.title,
         abstract=_collapse(" ".join(entry.abstract)) or None,
         author_count=author_count,

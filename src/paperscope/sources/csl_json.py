@@ -1,0 +1,224 @@
+"""CSL-JSON files (Zotero's "CSL JSON" export, citation.js, pandoc), streamed: one WorkRecord
+per item of the top-level array.
+
+`ijson` yields one item at a time, so memory holds one item however long the file. Fields
+used (the CSL 1.0 data schema):
+
+    title                  author[].family / given / literal / suffix / particles
+    issued.date-parts      (else issued.raw / literal)   DOI   URL   abstract
+    container-title        (else event-title, collection-title)    keyword ("a, b")
+    number / note          an `arXiv:...` id, as Zotero writes preprints
+
+An item that is not an object, has no title or a field of the wrong type is Malformed
+(naming the field) and the next item is read; broken JSON syntax ends the file with one
+Malformed at the item where it broke, since nothing after it can be trusted.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterator
+from datetime import date
+from typing import Any, BinaryIO, cast
+
+import ijson
+
+from paperscope.domain import AuthorName, WorkRecord
+from paperscope.sources.base import Format, Malformed, Parsed, ParseResult
+from paperscope.sources.citation_ids import (
+    arxiv_from_doi,
+    arxiv_mentioned,
+    normal_doi,
+    work_ids,
+)
+
+MAX_RAW_CHARS = 20_000
+_YEAR = re.compile(r"(?<!\d)(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
+_NAME_PARTS = ("given", "dropping-particle", "non-dropping-particle", "family", "suffix")
+
+
+class _ItemError(Exception):
+    def __init__(self, field: str | None, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+
+def _position(number: int, item: Any) -> str:
+    key = item.get("id") if isinstance(item, dict) else None
+    if isinstance(key, (str, int)) and not isinstance(key, bool):
+        return f"item {number} (id {str(key)[:100]})"
+    return f"item {number}"
+
+
+def _raw(item: Any) -> str:
+    return json.dumps(item, ensure_ascii=False, default=str)[:MAX_RAW_CHARS]
+
+
+def _first_byte(stream: BinaryIO) -> bytes:
+    """The first byte that is not whitespace or a byte-order mark (the stream is peeked)."""
+    head = stream.peek(64)  # type: ignore[attr-defined]
+    return bytes(head).removeprefix(b"\xef\xbb\xbf").lstrip()[:1]
+
+
+def parse(stream: BinaryIO) -> Iterator[ParseResult]:
+    if not hasattr(stream, "peek"):
+        stream = cast(BinaryIO, io.BufferedReader(cast(Any, stream)))
+    first = _first_byte(stream)
+    if first not in (b"[", b"{"):
+        reason = "a CSL-JSON file is a JSON array of items: it starts with '['"
+        yield Malformed("item 1", None, reason, "")
+        return
+    number = 0
+    try:
+        for item in ijson.items(stream, "item" if first == b"[" else "", use_float=True):
+            number += 1
+            yield _result(number, item)
+    except (ijson.JSONError, UnicodeDecodeError, ValueError) as error:
+        reason = f"broken JSON, nothing after it was read: {str(error)[:200]}"
+        yield Malformed(f"item {number + 1}", None, reason, "")
+
+
+def _result(number: int, item: Any) -> ParseResult:
+    position = _position(number, item)
+    try:
+        if not isinstance(item, dict):
+            raise _ItemError(None, f"an item must be an object, not {type(item).__name__}")
+        return Parsed(work_record(item), position, _raw(item))
+    except _ItemError as error:
+        return Malformed(position, error.field, error.reason, _raw(item))
+
+
+def _text(item: dict[str, Any], name: str) -> str | None:
+    value = item.get(name)
+    if value is None:
+        return None
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        value = value[0] if value else None  # some writers give container-title as a list
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise _ItemError(name, f"expected text, found {type(value).__name__}")
+    return " ".join(value.split()) or None
+
+
+def _name(person: Any) -> str | None:
+    if not isinstance(person, dict):
+        raise _ItemError("author", "each author must be an object (family, given or literal)")
+    literal = _text(person, "literal")
+    if literal:
+        return literal
+    parts = [_text(person, part) for part in _NAME_PARTS]
+    return " ".join(part for part in parts if part) or None
+
+
+def _authors(item: dict[str, Any]) -> tuple[AuthorName, ...]:
+    people = item.get("author")
+    if people is None:
+        return ()
+    if not isinstance(people, list):
+        raise _ItemError("author", "expected a list of names")
+    names = [_name(person) for person in people]
+    return tuple(AuthorName(name) for name in dict.fromkeys(names) if name)
+
+
+def _number(value: Any, field: str) -> int | None:
+    if isinstance(value, bool):
+        raise _ItemError(field, "a date part must be a number")
+    if isinstance(value, (int, float)):
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    if isinstance(value, str) and not value.strip():
+        return None
+    raise _ItemError(field, f"a date part must be a number, not {str(value)[:20]!r}")
+
+
+def _dates(item: dict[str, Any]) -> tuple[int | None, date | None]:
+    issued = item.get("issued")
+    if issued is None:
+        return None, None
+    if not isinstance(issued, dict):
+        raise _ItemError("issued", "expected an object with date-parts")
+    parts = issued.get("date-parts")
+    if parts is not None:
+        if not isinstance(parts, list) or not parts or not isinstance(parts[0], list):
+            raise _ItemError("issued", "date-parts must be a list of [year, month, day] lists")
+        numbers = [_number(value, "issued") for value in parts[0][:3]]
+    else:
+        text = _text(issued, "raw") or _text(issued, "literal")
+        found = _YEAR.search(text) if text else None
+        numbers = [int(g) if g else None for g in found.groups()] if found else []
+    year = numbers[0] if numbers else None
+    if year is None or not 1000 <= year <= 2999:
+        return (None, None) if year is None else _bad_year(year)
+    month = numbers[1] if len(numbers) > 1 else None
+    day = numbers[2] if len(numbers) > 2 else None
+    try:
+        return year, date(year, month, day or 1) if month else None
+    except ValueError:
+        return year, None
+
+
+def _bad_year(year: int) -> tuple[int | None, date | None]:
+    raise _ItemError("issued", f"unreadable year {year}")
+
+
+def _keywords(item: dict[str, Any]) -> tuple[str, ...]:
+    text = _text(item, "keyword")
+    if not text:
+        return ()
+    words = (" ".join(word.split()) for word in re.split(r"[,;]", text))
+    return tuple(dict.fromkeys(word for word in words if word))
+
+
+def work_record(item: dict[str, Any]) -> WorkRecord:
+    """The record for one CSL-JSON item."""
+    title = _text(item, "title")
+    if title is None:
+        raise _ItemError("title", "missing title")
+    year, published = _dates(item)
+    doi = normal_doi(_text(item, "DOI"))
+    url = _text(item, "URL")
+    notes = [_text(item, "number"), _text(item, "note"), _text(item, "archive_location")]
+    arxiv = arxiv_from_doi(doi) or arxiv_mentioned([url, *notes])
+    venue = (
+        _text(item, "container-title")
+        or _text(item, "event-title")
+        or _text(item, "collection-title")
+    )
+    return WorkRecord(
+        ids=work_ids(doi, arxiv, title),
+        title=title,
+        abstract=_text(item, "abstract"),
+        authors=_authors(item),
+        published=published,
+        year=year,
+        venue=venue,
+        keywords=_keywords(item),
+        url=url if url and url.startswith(("http://", "https://")) else None,
+    )
+
+
+_CSL_KEYS = (b'"issued"', b'"DOI"', b'"container-title"', b'"family"', b'"citation-key"')
+
+
+def sniff(head: bytes, filename: str) -> bool:
+    """A JSON array whose first item is an object with a `type` and CSL's own keys (`issued`,
+    `DOI`, `container-title`, `family`, `citation-key`)."""
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if not text.startswith(b"[") or not text[1:].lstrip().startswith(b"{"):
+        return False
+    return b'"type"' in text and b'"title"' in text and any(k in text for k in _CSL_KEYS)
+
+
+FORMATS = (
+    Format(
+        name="csl-json",
+        description="CSL-JSON arrays (Zotero, citation.js, pandoc exports)",
+        sniff=sniff,
+        parse=parse,
+    ),
+)

@@ -1,0 +1,228 @@
+"""RIS files (Zotero, Mendeley, JabRef, EndNote exports), streamed: one WorkRecord per record.
+
+The file is cut into records here, line by line (a record runs from `TY  - ` to `ER  - `),
+so that memory holds one record and every record knows its line; `rispy` reads each one
+(what the tags mean, continuation lines, list tags). The tags used:
+
+    TI, T1               title            AU, A1   authors ("Last, First[, Suffix]")
+    PY, Y1, DA           year and date    DO       DOI
+    JO, JF, T2, C3, J2   venue            AB, N2   abstract       KW   keywords
+    UR                   URLs (an arXiv one gives the arXiv id, as do an arXiv DO and N1)
+
+A record without a title, with an unreadable year, with no `ER` before the next `TY` or
+the end of the file, or over `MAX_RECORD_CHARS`, is Malformed with its line; the rest go on.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, BinaryIO
+
+from rispy import RisParser
+
+from paperscope.domain import AuthorName, WorkRecord
+from paperscope.sources.base import Format, Malformed, Parsed, ParseResult
+from paperscope.sources.citation_ids import (
+    arxiv_from_doi,
+    arxiv_mentioned,
+    normal_doi,
+    work_ids,
+)
+
+MAX_RECORD_CHARS = 1 << 20
+
+_TAG_LINE = re.compile(r"^([A-Z][A-Z0-9])  -(?: |$)")
+_DATE = re.compile(r"(\d{4})(?:[/-](\d{1,2})?)?(?:[/-](\d{1,2})?)?")
+_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
+_PARSER = RisParser()
+
+
+class _RecordError(Exception):
+    def __init__(self, field: str | None, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+
+@dataclass(slots=True)
+class _Record:
+    number: int
+    line: int
+    lines: list[str] = field(default_factory=list)
+    chars: int = 0
+    overflow: bool = False
+    """Longer than MAX_RECORD_CHARS: its lines are dropped until its end."""
+
+    @property
+    def position(self) -> str:
+        return f"record {self.number} (line {self.line})"
+
+    @property
+    def raw(self) -> str:
+        return "\n".join(self.lines)
+
+
+def _stray(first_line: int, lines: list[str]) -> Malformed:
+    reason = "text outside a record (a record starts with 'TY  - ' and ends with 'ER  - ')"
+    return Malformed(f"line {first_line}", None, reason, "\n".join(lines)[:2000])
+
+
+def parse(stream: BinaryIO) -> Iterator[ParseResult]:
+    reader = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace")
+    record: _Record | None = None
+    records, stray_from = 0, 0
+    stray: list[str] = []
+    try:
+        for number, raw_line in enumerate(reader, 1):
+            line = raw_line.rstrip("\r\n")
+            tag = _TAG_LINE.match(line)
+            name = tag.group(1) if tag else None
+            if name == "TY":
+                if stray:
+                    yield _stray(stray_from, stray)
+                    stray = []
+                if record is not None:
+                    yield _unterminated(record, f"the next record starts at line {number}")
+                records += 1
+                record = _Record(records, number, [line], len(line))
+            elif record is None:
+                if line.strip() and len(stray) < 20:
+                    stray_from = stray_from if stray else number
+                    stray.append(line)
+            elif name == "ER":
+                yield _too_long(record) if record.overflow else _result(record)
+                record = None
+            elif record.overflow or record.chars + len(line) > MAX_RECORD_CHARS:
+                record.overflow = True
+            else:
+                record.lines.append(line)
+                record.chars += len(line) + 1
+        if stray:
+            yield _stray(stray_from, stray)
+        if record is not None:
+            yield _unterminated(record, "the file ends inside it")
+    finally:
+        reader.detach()
+
+
+def _unterminated(record: _Record, where: str) -> Malformed:
+    return Malformed(record.position, "ER", f"the record has no end tag ER: {where}", record.raw)
+
+
+def _too_long(record: _Record) -> Malformed:
+    reason = f"the record is longer than {MAX_RECORD_CHARS} characters: skipped to its end"
+    return Malformed(record.position, None, reason, record.raw[:2000])
+
+
+def _result(record: _Record) -> ParseResult:
+    try:
+        [entry] = _PARSER.parse_lines(iter([*record.lines, "ER  - "]))
+        return Parsed(work_record(entry), record.position, record.raw)
+    except _RecordError as error:
+        return Malformed(record.position, error.field, error.reason, record.raw)
+
+
+def _one(entry: dict[str, Any], *names: str) -> str | None:
+    """The first of these fields that has text (a repeated single tag keeps its first)."""
+    for name in names:
+        value = entry.get(name)
+        if isinstance(value, list):
+            value = next((v for v in value if isinstance(v, str) and v.strip()), None)
+        if isinstance(value, str) and value.strip():
+            return " ".join(value.split())
+    return None
+
+
+def _many(entry: dict[str, Any], *names: str) -> list[str]:
+    values: list[str] = []
+    for name in names:
+        value = entry.get(name)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and item.strip():
+                values.append(" ".join(item.split()))
+    return values
+
+
+def display_name(raw: str) -> str:
+    """`Vaswani, Ashish` -> `Ashish Vaswani`; `Smith, John, Jr.` -> `John Smith Jr.`."""
+    parts = [part.strip() for part in raw.split(",")]
+    if len(parts) == 2 and parts[1]:
+        return f"{parts[1]} {parts[0]}"
+    if len(parts) == 3 and parts[2].lower() in _SUFFIXES:
+        return f"{parts[1]} {parts[0]} {parts[2]}"
+    if len(parts) == 3:
+        return f"{parts[2]} {parts[0]} {parts[1]}"
+    return " ".join(part for part in parts if part)
+
+
+def _dates(entry: dict[str, Any]) -> tuple[int | None, date | None]:
+    """Year from PY / Y1 (else DA); the date from DA (else PY) when it has a month."""
+    year_text = _one(entry, "year", "publication_year")
+    date_text = _one(entry, "date")
+    year_match = _DATE.search(year_text) if year_text else None
+    if year_text and year_match is None:
+        raise _RecordError("PY", f"unreadable year {year_text[:40]!r}")
+    date_match = _DATE.search(date_text) if date_text else None
+    full = date_match if date_match and date_match.group(2) else year_match
+    year_of = year_match or date_match
+    year = int(year_of.group(1)) if year_of else None
+    if full is None or not full.group(2):
+        return year, None
+    try:
+        day = int(full.group(3)) if full.group(3) else 1
+        return year, date(int(full.group(1)), int(full.group(2)), day)
+    except ValueError:
+        return year, None
+
+
+def work_record(entry: dict[str, Any]) -> WorkRecord:
+    """The record for one RIS entry as `rispy` reads it (its field names)."""
+    title = _one(entry, "title", "primary_title")
+    if title is None:
+        raise _RecordError("TI", "missing title (TI or T1)")
+    year, published = _dates(entry)
+    doi = normal_doi(_one(entry, "doi"))
+    urls = [url for text in _many(entry, "urls") for url in text.split()]
+    arxiv = arxiv_from_doi(doi) or arxiv_mentioned([*urls, *_many(entry, "notes", "note")])
+    authors = [display_name(name) for name in _many(entry, "authors", "first_authors")]
+    return WorkRecord(
+        ids=work_ids(doi, arxiv, title),
+        title=title,
+        abstract=_one(entry, "abstract", "notes_abstract"),
+        authors=tuple(AuthorName(name) for name in dict.fromkeys(authors) if name),
+        published=published,
+        year=year,
+        venue=_one(
+            entry,
+            "journal_name",
+            "alternate_title3",
+            "secondary_title",
+            "custom3",
+            "alternate_title1",
+            "alternate_title2",
+        ),
+        keywords=tuple(dict.fromkeys(_many(entry, "keywords"))),
+        url=next((url for url in urls if url.startswith(("http://", "https://"))), None),
+    )
+
+
+_SNIFF = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*TY  - ")
+
+
+def sniff(head: bytes, filename: str) -> bool:
+    """The first line that is not blank is a `TY  - ` tag."""
+    return _SNIFF.match(head) is not None
+
+
+FORMATS = (
+    Format(
+        name="ris",
+        description="RIS reference files (Zotero, Mendeley, JabRef, EndNote exports)",
+        sniff=sniff,
+        parse=parse,
+    ),
+)
