@@ -1,37 +1,268 @@
-"""A user's library: saved works with tags, and local upvotes.
+"""A user's library: saved works with tags (shown as folders), a note and read state; items
+imported from a reference manager that match no stored work yet; local upvotes.
 
-Every function takes the acting user's id and only ever reads or writes that user's rows.
-Local upvotes count with the sources' `works.upvotes` wherever upvotes are shown (the read
-model adds them).
+Every function takes the acting user's id and only ever reads or writes that user's rows: an
+item of another user is "not found", exactly like an item that does not exist. Local upvotes
+count with the sources' `works.upvotes` wherever upvotes are shown (the read model adds them).
+
+An item is a saved work (`LibraryItem`, ref `w<work id>`) or an imported item still waiting
+for its work (`UnmatchedItem`, ref `u<item id>`); both take tags, a note and read state. What
+an imported file said about an item (`ImportedRecord`) is kept with it: an export gives it
+back first, the stored work filling what it lacks (docs/library.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
+from paperscope.domain import WorkRecord
 from paperscope.errors import NotFoundError, QueryError
+from paperscope.ingest.keys import title_key
+from paperscope.names import fold
 from paperscope.read.works import WorkSummary, load_works
-from paperscope.store.accounts_schema import library_items, library_tags, user_upvotes
-from paperscope.store.schema import works
+from paperscope.search.query import parse_query
+from paperscope.store.accounts_schema import (
+    library_items,
+    library_tags,
+    library_unmatched,
+    library_unmatched_tags,
+    user_upvotes,
+)
+from paperscope.store.ids import in_list
+from paperscope.store.schema import authorships, works
 
 MAX_TAGS = 20
 MAX_TAG_CHARS = 64
+MAX_NOTE_CHARS = 10_000
+MAX_SEARCH_CHARS = 200
+PAGE_SIZE = 50
+STATES = ("all", "unread", "read", "unmatched")
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_LIMITS = {"title": 1000, "venue": 500, "abstract": 20_000, "url": 2000, "name": 300}
+_MAX_AUTHORS = 500
+_MAX_KEYWORDS = 50
+
+
+# --- records ---------------------------------------------------------------------------------
+
+
+def _clean(text: str | None, limit: int) -> str | None:
+    """Untrusted text made storable: control characters and lone surrogates dropped (no
+    NUL reaches PostgreSQL), whitespace collapsed, at most `limit` characters."""
+    if not text:
+        return None
+    cleaned = " ".join(_CONTROL.sub(" ", text).split())
+    return cleaned[:limit] or None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedRecord:
+    """What a reference manager's file said about one item (stored as JSON)."""
+
+    title: str
+    authors: tuple[str, ...] = ()
+    year: int | None = None
+    published: date | None = None
+    venue: str | None = None
+    abstract: str | None = None
+    doi: str | None = None
+    arxiv: str | None = None
+    url: str | None = None
+    keywords: tuple[str, ...] = ()
+
+    @property
+    def title_key(self) -> str:
+        return title_key(self.title)
+
+    @property
+    def item_key(self) -> str:
+        """What makes two imported items the same: DOI, else arXiv id, else title + year."""
+        if self.doi:
+            return f"doi:{self.doi}"
+        if self.arxiv:
+            return f"arxiv:{self.arxiv}"
+        return f"title:{self.title_key}|{self.year or ''}"
+
+    def to_json(self) -> str:
+        body: dict[str, Any] = {"title": self.title}
+        for name in ("year", "venue", "abstract", "doi", "arxiv", "url"):
+            if getattr(self, name) is not None:
+                body[name] = getattr(self, name)
+        if self.published:
+            body["published"] = self.published.isoformat()
+        if self.authors:
+            body["authors"] = list(self.authors)
+        if self.keywords:
+            body["keywords"] = list(self.keywords)
+        return json.dumps(body, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> ImportedRecord:
+        body = json.loads(text)
+        published = body.get("published")
+        return cls(
+            title=body["title"],
+            authors=tuple(body.get("authors", ())),
+            year=body.get("year"),
+            published=date.fromisoformat(published) if published else None,
+            venue=body.get("venue"),
+            abstract=body.get("abstract"),
+            doi=body.get("doi"),
+            arxiv=body.get("arxiv"),
+            url=body.get("url"),
+            keywords=tuple(body.get("keywords", ())),
+        )
+
+    @classmethod
+    def from_work_record(cls, record: WorkRecord) -> ImportedRecord | None:
+        """The fields kept of a parsed record, cleaned and bounded; None without a title."""
+        title = _clean(record.title, _LIMITS["title"])
+        if title is None:
+            return None
+        ids = {i.scheme: i.value for i in record.ids}
+        authors = (_clean(a.name, _LIMITS["name"]) for a in record.authors[:_MAX_AUTHORS])
+        keywords = (_clean(k, MAX_TAG_CHARS * 4) for k in record.keywords[:_MAX_KEYWORDS])
+        url = _clean(record.url, _LIMITS["url"])
+        doi, arxiv = _clean(ids.get("doi"), 300), _clean(ids.get("arxiv"), 60)
+        return cls(
+            title=title,
+            authors=tuple(a for a in authors if a),
+            year=record.year or (record.published.year if record.published else None),
+            published=record.published,
+            venue=_clean(record.venue, _LIMITS["venue"]),
+            abstract=_clean(record.abstract, _LIMITS["abstract"]),
+            doi=doi.lower() if doi else None,
+            arxiv=arxiv,
+            url=url if url and url.startswith(("http://", "https://")) else None,
+            keywords=tuple(k for k in keywords if k),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRef:
+    """One library item in a form or a URL: `w12` (saved work 12) or `u3` (unmatched item 3)."""
+
+    kind: Literal["work", "unmatched"]
+    id: int
+
+    def __str__(self) -> str:
+        return f"{self.kind[0]}{self.id}"
+
+    @classmethod
+    def parse(cls, text: str) -> ItemRef:
+        if len(text) < 2 or len(text) > 13 or text[0] not in "wu" or not text[1:].isdigit():
+            raise QueryError("item must be w<work id> or u<item id>")
+        return cls("work" if text[0] == "w" else "unmatched", int(text[1:]))
 
 
 @dataclass(frozen=True, slots=True)
 class LibraryItem:
+    """A saved work."""
+
     work: WorkSummary
     tags: tuple[str, ...]
     added_at: datetime
+    note: str | None = None
+    read_at: datetime | None = None
+    imported: ImportedRecord | None = None
+    """What the imported file said about it, if it came from an import."""
 
     @property
     def work_id(self) -> int:
         return self.work.work_id
+
+    @property
+    def ref(self) -> ItemRef:
+        return ItemRef("work", self.work.work_id)
+
+    @property
+    def read(self) -> bool:
+        return self.read_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class UnmatchedItem:
+    """An imported item that matches no stored work (yet)."""
+
+    item_id: int
+    record: ImportedRecord
+    tags: tuple[str, ...]
+    added_at: datetime
+    note: str | None = None
+    read_at: datetime | None = None
+
+    @property
+    def ref(self) -> ItemRef:
+        return ItemRef("unmatched", self.item_id)
+
+    @property
+    def read(self) -> bool:
+        return self.read_at is not None
+
+
+Entry = LibraryItem | UnmatchedItem
+
+
+@dataclass(frozen=True, slots=True)
+class TagCount:
+    tag: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryFilter:
+    """What the library page shows: a tag (folder), a search, a state, a page."""
+
+    tag: str | None = None
+    text: str | None = None
+    state: str = "all"
+    page: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryCounts:
+    all: int
+    unread: int
+    unmatched: int
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryPage:
+    entries: tuple[Entry, ...]
+    total: int
+    """Items matching the filter (all pages)."""
+    page: int
+    pages: int
+    tags: tuple[TagCount, ...]
+    counts: LibraryCounts
+    filter: LibraryFilter = field(default_factory=LibraryFilter)
+
+
+# --- checking what users type ----------------------------------------------------------------
 
 
 def parse_tags(text: str) -> list[str]:
@@ -41,13 +272,41 @@ def parse_tags(text: str) -> list[str]:
         tag = " ".join(part.split())
         if not tag:
             continue
-        if len(tag) > MAX_TAG_CHARS or not tag.isprintable():
+        if not is_tag(tag):
             raise QueryError(f"a tag must be printable and at most {MAX_TAG_CHARS} characters")
         if tag not in tags:
             tags.append(tag)
     if len(tags) > MAX_TAGS:
         raise QueryError(f"at most {MAX_TAGS} tags per paper")
     return tags
+
+
+def is_tag(text: str) -> bool:
+    return 0 < len(text) <= MAX_TAG_CHARS and text.isprintable() and "," not in text
+
+
+def clean_note(text: str) -> str | None:
+    """A note as stored: plain text, trimmed, at most MAX_NOTE_CHARS; None when empty."""
+    if "\x00" in text:
+        raise QueryError("the note contains a NUL character")
+    note = _CONTROL.sub("", text.replace("\r\n", "\n")).strip()
+    if len(note) > MAX_NOTE_CHARS:
+        raise QueryError(f"a note holds at most {MAX_NOTE_CHARS} characters (got {len(note)})")
+    return note or None
+
+
+def check_filter(tag: str | None, text: str | None, state: str, page: int) -> LibraryFilter:
+    if state not in STATES:
+        raise QueryError(f"state must be one of {', '.join(STATES)}, not {state[:20]!r}")
+    if tag is not None and not is_tag(tag):
+        raise QueryError(f"a tag must be printable and at most {MAX_TAG_CHARS} characters")
+    text = (text or "").strip() or None
+    if text is not None:
+        parse_query(text, limit=MAX_SEARCH_CHARS)  # raises a clear QueryError
+    return LibraryFilter(tag, text, state, max(page, 1))
+
+
+# --- saved works ----------------------------------------------------------------------------
 
 
 def _require_work(connection: Connection, work_id: int) -> None:
@@ -58,7 +317,7 @@ def _require_work(connection: Connection, work_id: int) -> None:
 def save(
     connection: Connection, user_id: int, work_id: int, tags: Iterable[str], now: datetime
 ) -> None:
-    """Save a work (again) with exactly these tags."""
+    """Save a work (again) with exactly these tags (its note and read state stay)."""
     _require_work(connection, work_id)
     try:
         with connection.begin_nested():
@@ -67,60 +326,343 @@ def save(
             )
     except IntegrityError:
         pass  # already saved: only the tags change
-    connection.execute(
-        delete(library_tags).where(
-            library_tags.c.user_id == user_id, library_tags.c.work_id == work_id
-        )
-    )
-    rows = [{"user_id": user_id, "work_id": work_id, "tag": tag} for tag in tags]
-    if rows:
-        connection.execute(insert(library_tags), rows)
+    _replace_tags(connection, user_id, ItemRef("work", work_id), list(tags))
 
 
 def remove(connection: Connection, user_id: int, work_id: int) -> None:
-    connection.execute(
-        delete(library_tags).where(
-            library_tags.c.user_id == user_id, library_tags.c.work_id == work_id
-        )
-    )
-    connection.execute(
-        delete(library_items).where(
-            library_items.c.user_id == user_id, library_items.c.work_id == work_id
-        )
-    )
+    remove_item(connection, user_id, ItemRef("work", work_id))
 
 
-def items(connection: Connection, user_id: int, tag: str | None = None) -> list[LibraryItem]:
-    query = (
-        select(library_items.c.work_id, library_items.c.added_at)
-        .where(library_items.c.user_id == user_id)
-        .order_by(library_items.c.added_at.desc(), library_items.c.work_id)
-    )
-    if tag:
-        query = query.where(
-            library_items.c.work_id.in_(
-                select(library_tags.c.work_id).where(
-                    library_tags.c.user_id == user_id, library_tags.c.tag == tag
-                )
+def remove_item(connection: Connection, user_id: int, ref: ItemRef) -> None:
+    """Take an item out of the library (its tags and note go with it)."""
+    if ref.kind == "work":
+        connection.execute(
+            delete(library_tags).where(
+                library_tags.c.user_id == user_id, library_tags.c.work_id == ref.id
             )
         )
-    rows = connection.execute(query).all()
-    tags: dict[int, list[str]] = {}
-    for work_id, name in connection.execute(
-        select(library_tags.c.work_id, library_tags.c.tag)
-        .where(library_tags.c.user_id == user_id)
-        .order_by(library_tags.c.tag)
-    ):
-        tags.setdefault(work_id, []).append(name)
-    saved = {w.work_id: w for w in load_works(connection, [r.work_id for r in rows])}
+        connection.execute(
+            delete(library_items).where(
+                library_items.c.user_id == user_id, library_items.c.work_id == ref.id
+            )
+        )
+        return
+    connection.execute(
+        delete(library_unmatched_tags).where(
+            library_unmatched_tags.c.user_id == user_id,
+            library_unmatched_tags.c.item_id == ref.id,
+        )
+    )
+    connection.execute(
+        delete(library_unmatched).where(
+            library_unmatched.c.user_id == user_id, library_unmatched.c.id == ref.id
+        )
+    )
+
+
+def _item_condition(user_id: int, ref: ItemRef) -> tuple[Any, ColumnElement[bool]]:
+    if ref.kind == "work":
+        return library_items, and_(
+            library_items.c.user_id == user_id, library_items.c.work_id == ref.id
+        )
+    return library_unmatched, and_(
+        library_unmatched.c.user_id == user_id, library_unmatched.c.id == ref.id
+    )
+
+
+def _not_found(ref: ItemRef) -> NotFoundError:
+    return NotFoundError(f"there is no item {ref} in your library")
+
+
+def _changed(connection: Connection, user_id: int, ref: ItemRef, **values: Any) -> None:
+    """Update the user's item, or NotFoundError when the user has no such item."""
+    table, condition = _item_condition(user_id, ref)
+    if connection.execute(update(table).where(condition).values(**values)).rowcount == 0:
+        raise _not_found(ref)
+
+
+def set_note(connection: Connection, user_id: int, ref: ItemRef, text: str) -> None:
+    _changed(connection, user_id, ref, note=clean_note(text))
+
+
+def set_read(connection: Connection, user_id: int, ref: ItemRef, read: bool, now: datetime) -> None:
+    _changed(connection, user_id, ref, read_at=now if read else None)
+
+
+def set_tags(connection: Connection, user_id: int, ref: ItemRef, tags: Sequence[str]) -> None:
+    """Give an item exactly these tags."""
+    table, condition = _item_condition(user_id, ref)
+    if connection.execute(select(func.count()).select_from(table).where(condition)).scalar() == 0:
+        raise _not_found(ref)
+    _replace_tags(connection, user_id, ref, list(tags))
+
+
+def _tag_table(ref: ItemRef) -> tuple[Any, dict[str, int]]:
+    if ref.kind == "work":
+        return library_tags, {"work_id": ref.id}
+    return library_unmatched_tags, {"item_id": ref.id}
+
+
+def _replace_tags(connection: Connection, user_id: int, ref: ItemRef, tags: list[str]) -> None:
+    table, key = _tag_table(ref)
+    ((column, value),) = key.items()
+    connection.execute(delete(table).where(table.c.user_id == user_id, table.c[column] == value))
+    if tags:
+        connection.execute(insert(table), [{"user_id": user_id, **key, "tag": t} for t in tags])
+
+
+def add_tags(connection: Connection, user_id: int, ref: ItemRef, tags: Sequence[str]) -> None:
+    """Add tags an item does not have yet, up to MAX_TAGS in all (an import merges this way)."""
+    table, key = _tag_table(ref)
+    ((column, value),) = key.items()
+    present = set(
+        connection.execute(
+            select(table.c.tag).where(table.c.user_id == user_id, table.c[column] == value)
+        ).scalars()
+    )
+    room = MAX_TAGS - len(present)
+    new = [tag for tag in dict.fromkeys(tags) if tag not in present][: max(room, 0)]
+    if new:
+        connection.execute(insert(table), [{"user_id": user_id, **key, "tag": t} for t in new])
+
+
+# --- reading the library ----------------------------------------------------------------------
+
+
+def _tags_of(
+    connection: Connection, user_id: int, ref_kind: str, ids: Sequence[int]
+) -> dict[int, list[str]]:
+    table = library_tags if ref_kind == "work" else library_unmatched_tags
+    column = table.c.work_id if ref_kind == "work" else table.c.item_id
+    found: dict[int, list[str]] = {}
+    query = (
+        select(column, table.c.tag)
+        .where(table.c.user_id == user_id, in_list(column, ids))
+        .order_by(table.c.tag)
+    )
+    for item, tag in connection.execute(query):
+        found.setdefault(item, []).append(tag)
+    return found
+
+
+def _saved(connection: Connection, user_id: int, work_ids: Sequence[int]) -> list[LibraryItem]:
+    rows = connection.execute(
+        select(library_items).where(
+            library_items.c.user_id == user_id, in_list(library_items.c.work_id, work_ids)
+        )
+    ).all()
+    by_work = {row.work_id: row for row in rows}
+    tags = _tags_of(connection, user_id, "work", work_ids)
+    summaries = {w.work_id: w for w in load_works(connection, work_ids, authors_limit=None)}
     return [
-        LibraryItem(saved[r.work_id], tuple(tags.get(r.work_id, ())), r.added_at)
-        for r in rows
-        if r.work_id in saved
+        LibraryItem(
+            summaries[work_id],
+            tuple(tags.get(work_id, ())),
+            by_work[work_id].added_at,
+            by_work[work_id].note,
+            by_work[work_id].read_at,
+            ImportedRecord.from_json(by_work[work_id].imported)
+            if by_work[work_id].imported
+            else None,
+        )
+        for work_id in work_ids
+        if work_id in by_work and work_id in summaries
     ]
 
 
+def _unmatched(
+    connection: Connection, user_id: int, item_ids: Sequence[int]
+) -> list[UnmatchedItem]:
+    rows = connection.execute(
+        select(library_unmatched).where(
+            library_unmatched.c.user_id == user_id, in_list(library_unmatched.c.id, item_ids)
+        )
+    ).all()
+    by_id = {row.id: row for row in rows}
+    tags = _tags_of(connection, user_id, "unmatched", item_ids)
+    return [
+        UnmatchedItem(
+            item_id,
+            ImportedRecord.from_json(by_id[item_id].record),
+            tuple(tags.get(item_id, ())),
+            by_id[item_id].added_at,
+            by_id[item_id].note,
+            by_id[item_id].read_at,
+        )
+        for item_id in item_ids
+        if item_id in by_id
+    ]
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _contains(column: Any, text: str) -> ColumnElement[bool]:
+    return func.lower(column).like(_like(text.lower()), escape="\\")
+
+
+def _search_terms(text: str | None) -> list[str]:
+    if not text:
+        return []
+    return [" ".join(term.words) for term in parse_query(text, limit=MAX_SEARCH_CHARS).terms]
+
+
+def _saved_query(user_id: int, wanted: LibraryFilter) -> Select[Any]:
+    conditions: list[ColumnElement[bool]] = [library_items.c.user_id == user_id]
+    if wanted.tag:
+        conditions.append(
+            exists().where(
+                library_tags.c.user_id == user_id,
+                library_tags.c.work_id == library_items.c.work_id,
+                library_tags.c.tag == wanted.tag,
+            )
+        )
+    if wanted.state == "unmatched":
+        conditions.append(false())
+    elif wanted.state in ("read", "unread"):
+        read = library_items.c.read_at.is_not(None)
+        conditions.append(read if wanted.state == "read" else ~read)
+    for term in _search_terms(wanted.text):
+        folded = _like(fold(term))
+        conditions.append(
+            or_(
+                works.c.title_key.like(folded, escape="\\"),
+                _contains(works.c.abstract, term),
+                _contains(library_items.c.note, term),
+                exists().where(
+                    authorships.c.work_id == library_items.c.work_id,
+                    authorships.c.name_key.like(folded, escape="\\"),
+                ),
+                exists().where(
+                    library_tags.c.user_id == user_id,
+                    library_tags.c.work_id == library_items.c.work_id,
+                    _contains(library_tags.c.tag, term),
+                ),
+            )
+        )
+    return (
+        select(
+            literal("work").label("kind"),
+            library_items.c.work_id.label("id"),
+            library_items.c.added_at.label("added_at"),
+        )
+        .select_from(library_items.join(works, works.c.id == library_items.c.work_id))
+        .where(and_(*conditions))
+    )
+
+
+def _unmatched_query(user_id: int, wanted: LibraryFilter) -> Select[Any]:
+    conditions: list[ColumnElement[bool]] = [library_unmatched.c.user_id == user_id]
+    if wanted.tag:
+        conditions.append(
+            exists().where(
+                library_unmatched_tags.c.user_id == user_id,
+                library_unmatched_tags.c.item_id == library_unmatched.c.id,
+                library_unmatched_tags.c.tag == wanted.tag,
+            )
+        )
+    if wanted.state in ("read", "unread"):
+        read = library_unmatched.c.read_at.is_not(None)
+        conditions.append(read if wanted.state == "read" else ~read)
+    for term in _search_terms(wanted.text):
+        conditions.append(
+            or_(
+                library_unmatched.c.title_key.like(_like(fold(term)), escape="\\"),
+                _contains(library_unmatched.c.record, term),
+                _contains(library_unmatched.c.note, term),
+                exists().where(
+                    library_unmatched_tags.c.item_id == library_unmatched.c.id,
+                    _contains(library_unmatched_tags.c.tag, term),
+                ),
+            )
+        )
+    return select(
+        literal("unmatched").label("kind"),
+        library_unmatched.c.id.label("id"),
+        library_unmatched.c.added_at.label("added_at"),
+    ).where(and_(*conditions))
+
+
+def _entries(connection: Connection, user_id: int, rows: Sequence[Any]) -> list[Entry]:
+    saved_ids = [row.id for row in rows if row.kind == "work"]
+    unmatched_ids = [row.id for row in rows if row.kind == "unmatched"]
+    found: dict[tuple[str, int], Entry] = {}
+    for item in _saved(connection, user_id, saved_ids):
+        found["work", item.work_id] = item
+    for other in _unmatched(connection, user_id, unmatched_ids):
+        found["unmatched", other.item_id] = other
+    return [found[row.kind, row.id] for row in rows if (row.kind, row.id) in found]
+
+
+def library_page(connection: Connection, user_id: int, wanted: LibraryFilter) -> LibraryPage:
+    """One page of the user's items (newest first) with the folder counts."""
+    both = union_all(_saved_query(user_id, wanted), _unmatched_query(user_id, wanted)).subquery()
+    total = int(connection.execute(select(func.count()).select_from(both)).scalar_one())
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(wanted.page, pages)
+    rows = connection.execute(
+        select(both.c.kind, both.c.id)
+        .order_by(both.c.added_at.desc(), both.c.kind, both.c.id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return LibraryPage(
+        entries=tuple(_entries(connection, user_id, rows)),
+        total=total,
+        page=page,
+        pages=pages,
+        tags=tuple(tag_counts(connection, user_id)),
+        counts=counts(connection, user_id),
+        filter=wanted,
+    )
+
+
+def entries(connection: Connection, user_id: int, tag: str | None = None) -> list[Entry]:
+    """Every item of the library (or of one tag), newest first: what an export writes."""
+    wanted = LibraryFilter(tag=tag)
+    both = union_all(_saved_query(user_id, wanted), _unmatched_query(user_id, wanted)).subquery()
+    rows = connection.execute(
+        select(both.c.kind, both.c.id).order_by(both.c.added_at.desc(), both.c.kind, both.c.id)
+    ).all()
+    return _entries(connection, user_id, rows)
+
+
+def items(connection: Connection, user_id: int, tag: str | None = None) -> list[LibraryItem]:
+    """The saved works (or those of one tag), newest first."""
+    return [e for e in entries(connection, user_id, tag) if isinstance(e, LibraryItem)]
+
+
+def tag_counts(connection: Connection, user_id: int) -> list[TagCount]:
+    """Every tag of the user's items and how many items carry it, by tag."""
+    totals: dict[str, int] = {}
+    for table in (library_tags, library_unmatched_tags):
+        query = (
+            select(table.c.tag, func.count())
+            .where(table.c.user_id == user_id)
+            .group_by(table.c.tag)
+        )
+        for tag, count in connection.execute(query):
+            totals[tag] = totals.get(tag, 0) + int(count)
+    return [TagCount(tag, totals[tag]) for tag in sorted(totals, key=str.casefold)]
+
+
+def counts(connection: Connection, user_id: int) -> LibraryCounts:
+    def count(table: Any, *conditions: ColumnElement[bool]) -> int:
+        query = select(func.count()).select_from(table).where(table.c.user_id == user_id)
+        return int(connection.execute(query.where(*conditions)).scalar_one())
+
+    unmatched = count(library_unmatched)
+    saved = count(library_items)
+    unread = count(library_items, library_items.c.read_at.is_(None)) + count(
+        library_unmatched, library_unmatched.c.read_at.is_(None)
+    )
+    return LibraryCounts(all=saved + unmatched, unread=unread, unmatched=unmatched)
+
+
 def all_tags(connection: Connection, user_id: int) -> list[str]:
+    """The tags of saved works (what a personal digest can follow)."""
     return list(
         connection.execute(
             select(library_tags.c.tag)
@@ -129,6 +671,9 @@ def all_tags(connection: Connection, user_id: int) -> list[str]:
             .order_by(library_tags.c.tag)
         ).scalars()
     )
+
+
+# --- upvotes -------------------------------------------------------------------------------
 
 
 def toggle_upvote(connection: Connection, user_id: int, work_id: int, now: datetime) -> bool:

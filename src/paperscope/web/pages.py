@@ -5,9 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
+from paperscope.errors import NotFoundError
+from paperscope.export.formats import FORMATS
+from paperscope.export.formats import render as render_export
+from paperscope.export.works import load_items
 from paperscope.metrics.profile import SORTS
 from paperscope.web import views
-from paperscope.web.bibtex import bibtex
 from paperscope.web.charts import bar_chart_svg
 from paperscope.web.context import context_of
 from paperscope.web.papers import paper_json
@@ -61,9 +64,12 @@ def search_page(request: Request) -> HTMLResponse:
 
 @router.get("/paper/{work_id}.bib", response_class=PlainTextResponse)
 def paper_bibtex(request: Request, work_id: int) -> Response:
-    page = views.paper_view(context_of(request), work_id)
+    with context_of(request).store.connect() as connection:
+        items = load_items(connection, [work_id])
+    if not items:
+        raise NotFoundError(f"there is no paper {work_id}")
     return Response(
-        bibtex(page),
+        render_export(FORMATS["bibtex"], items),
         media_type="application/x-bibtex; charset=utf-8",
         headers={"content-disposition": f'inline; filename="paper-{work_id}.bib"'},
     )

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from paperscope.errors import NotFoundError
-from paperscope.read.works import WorkSummary, load_works
-from paperscope.store.schema import references, reported_citations, work_categories, work_ids, works
+from paperscope.read.works import WorkDetails, WorkSummary, load_details, load_works
+from paperscope.store.schema import references, reported_citations
 
 CITING_SHOWN = 20
 
@@ -49,15 +49,10 @@ _ID_URLS = {
 }
 
 
-def _identifiers(connection: Connection, work_id: int) -> tuple[Identifier, ...]:
-    rows = connection.execute(
-        select(work_ids.c.scheme, work_ids.c.value)
-        .where(work_ids.c.work_id == work_id)
-        .order_by(work_ids.c.scheme, work_ids.c.value)
-    )
+def _identifiers(details: WorkDetails) -> tuple[Identifier, ...]:
     return tuple(
         Identifier(scheme, value, _ID_URLS[scheme].format(value) if scheme in _ID_URLS else None)
-        for scheme, value in rows
+        for scheme, value in details.identifiers
     )
 
 
@@ -84,16 +79,7 @@ def paper_page(
     found = load_works(connection, [work_id], authors_limit=None)
     if not found:
         raise NotFoundError(f"there is no paper {work_id}")
-    row = connection.execute(
-        select(works.c.url, works.c.primary_category).where(works.c.id == work_id)
-    ).one()
-    categories = tuple(
-        connection.execute(
-            select(work_categories.c.category)
-            .where(work_categories.c.work_id == work_id)
-            .order_by(work_categories.c.position)
-        ).scalars()
-    )
+    details = load_details(connection, [work_id])[work_id]
     reported = {
         source: count
         for source, count in connection.execute(
@@ -111,9 +97,9 @@ def paper_page(
     cited_by.sort(key=lambda e: (e.day or date.min, e.work_id), reverse=True)
     return PaperPage(
         work=found[0],
-        categories=categories or ((row.primary_category,) if row.primary_category else ()),
-        url=row.url,
-        identifiers=_identifiers(connection, work_id),
+        categories=details.categories,
+        url=details.url,
+        identifiers=_identifiers(details),
         citations_reported=reported,
         references_in_corpus=outgoing,
         cited_by=tuple(cited_by[:CITING_SHOWN]),
