@@ -100,6 +100,8 @@ def test_names() -> None:
 
 def test_sniff_and_detection(data_dir: Path) -> None:
     assert sniff(b"\xef\xbb\xbf\r\nTY  - JOUR\r\n", "x.txt")
+    assert sniff(b"Provider: EndNote\n\nTY  - JOUR\n", "export.txt")
     assert not sniff(b"Title: TY  - JOUR", "x.ris")
+    assert not sniff(b"a\nb\nc\nd\ne\nf\ng\nTY  - JOUR\n", "notes.txt")
     head = (data_dir / "library" / "zotero.ris").read_bytes()[:65536]
     assert detect_format(head, "export.txt") is FORMATS[0]

@@ -79,6 +79,12 @@ def _clean(text: str | None, limit: int) -> str | None:
     return cleaned[:limit] or None
 
 
+def _identifier(value: str | None, limit: int) -> str | None:
+    """An identifier kept whole or not at all (a cut DOI would name another paper)."""
+    cleaned = _clean(value, limit + 1)
+    return cleaned if cleaned and len(cleaned) <= limit and " " not in cleaned else None
+
+
 @dataclass(frozen=True, slots=True)
 class ImportedRecord:
     """What a reference manager's file said about one item (stored as JSON)."""
@@ -147,7 +153,7 @@ class ImportedRecord:
         authors = (_clean(a.name, _LIMITS["name"]) for a in record.authors[:_MAX_AUTHORS])
         keywords = (_clean(k, MAX_TAG_CHARS * 4) for k in record.keywords[:_MAX_KEYWORDS])
         url = _clean(record.url, _LIMITS["url"])
-        doi, arxiv = _clean(ids.get("doi"), 300), _clean(ids.get("arxiv"), 60)
+        doi, arxiv = _identifier(ids.get("doi"), 300), _identifier(ids.get("arxiv"), 60)
         return cls(
             title=title,
             authors=tuple(a for a in authors if a),
@@ -531,6 +537,7 @@ def _saved_query(user_id: int, wanted: LibraryFilter) -> Select[Any]:
                 works.c.title_key.like(folded, escape="\\"),
                 _contains(works.c.abstract, term),
                 _contains(library_items.c.note, term),
+                _contains(library_items.c.imported, term),
                 exists().where(
                     authorships.c.work_id == library_items.c.work_id,
                     authorships.c.name_key.like(folded, escape="\\"),

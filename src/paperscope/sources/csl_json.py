@@ -206,10 +206,10 @@ _CSL_KEYS = (b'"issued"', b'"DOI"', b'"container-title"', b'"family"', b'"citati
 
 
 def sniff(head: bytes, filename: str) -> bool:
-    """A JSON array whose first item is an object with a `type` and CSL's own keys (`issued`,
-    `DOI`, `container-title`, `family`, `citation-key`)."""
+    """A JSON array whose items have a `type`, a `title` and CSL's own keys (`issued`, `DOI`,
+    `container-title`, `family`, `citation-key`)."""
     text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
-    if not text.startswith(b"[") or not text[1:].lstrip().startswith(b"{"):
+    if not text.startswith(b"["):
         return False
     return b'"type"' in text and b'"title"' in text and any(k in text for k in _CSL_KEYS)
 

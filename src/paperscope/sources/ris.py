@@ -210,12 +210,19 @@ def work_record(entry: dict[str, Any]) -> WorkRecord:
     )
 
 
-_SNIFF = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*TY  - ")
+_SNIFF_TY = re.compile(rb"^TY  - ", re.MULTILINE)
+_SNIFF_LINES = 6
 
 
 def sniff(head: bytes, filename: str) -> bool:
-    """The first line that is not blank is a `TY  - ` tag."""
-    return _SNIFF.match(head) is not None
+    """A `TY  - ` tag starts one of the first few lines that are not blank (some exporters
+    write a header line first); a `.ris` name accepts one anywhere in the head."""
+    text = head.removeprefix(b"\xef\xbb\xbf")
+    if filename.lower().endswith(".ris"):
+        return _SNIFF_TY.search(text) is not None
+    lines = [line.strip(b" \t\r") for line in text.split(b"\n", 64)[:64]]
+    first = [line for line in lines if line][:_SNIFF_LINES]
+    return any(line.startswith(b"TY  - ") for line in first)
 
 
 FORMATS = (
