@@ -125,7 +125,7 @@ def _library_format(head: bytes, filename: str, format_name: str | None) -> Form
         return format_named(format_name)
     found = detect_format(head, filename)
     if found is None or found.name not in LIBRARY_FORMATS:
-        what = f"a {found.name} file" if found else "not a format paperscope knows"
+        what = f"in the {found.name} format" if found else "not in a format paperscope knows"
         raise QueryError(
             f"{filename or 'the file'} is {what}: export your library as BibTeX, RIS or "
             "CSL-JSON (Zotero, Mendeley and JabRef all can)"

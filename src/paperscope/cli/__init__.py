@@ -7,13 +7,35 @@ from __future__ import annotations
 
 import sys
 
-from paperscope.cli import demo, harvest, ingest, notify, people, profiles, search, web
+from paperscope.cli import (
+    demo,
+    export,
+    harvest,
+    ingest,
+    library,
+    notify,
+    people,
+    profiles,
+    search,
+    web,
+)
 from paperscope.cli.app import app, errors
 from paperscope.errors import PaperscopeError
 
 __all__ = ["app", "main"]
 
-_COMMAND_MODULES = (ingest, profiles, search, people, web, notify, demo, harvest)
+_COMMAND_MODULES = (
+    ingest,
+    profiles,
+    search,
+    people,
+    web,
+    notify,
+    library,
+    export,
+    demo,
+    harvest,
+)
 
 
 def main() -> None:

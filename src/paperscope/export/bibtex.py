@@ -79,7 +79,7 @@ def entry(item: ExportItem, key: str) -> str:
     if item.year:
         fields.append(("year", str(item.year)))
     if item.published and item.published.year == item.year:
-        fields.append(("month", _MONTHS[item.published.month - 1]))
+        fields.append(("month", _MONTHS[item.published.month - 1]))  # a macro: unbraced
     if item.venue:
         field = {"inproceedings": "booktitle", "article": "journal"}.get(kind, "howpublished")
         fields.append((field, escape_bibtex(item.venue)))
@@ -97,7 +97,10 @@ def entry(item: ExportItem, key: str) -> str:
         fields.append(("keywords", ", ".join(escape_bibtex(tag) for tag in item.tags)))
     if item.note:
         fields.append(("annote", escape_bibtex(item.note)))
-    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    body = ",\n".join(
+        f"  {name} = {value}" if name == "month" else f"  {name} = {{{value}}}"
+        for name, value in fields
+    )
     return f"@{kind}{{{key},\n{body}\n}}\n"
 
 

@@ -19,6 +19,7 @@ from paperscope.search.filters import SearchFilters, filter_conditions
 from paperscope.search.keyword import matching_ids
 from paperscope.search.query import parse_query
 from paperscope.store import Store
+from paperscope.store.ids import in_list
 from paperscope.store.schema import works
 
 PAGE_SIZE = 1000
@@ -35,16 +36,17 @@ class Selection:
 
 
 def resolve_ids(connection: Connection, refs: Sequence[str]) -> tuple[list[int], list[str]]:
-    """Work ids of `123` or `scheme:value` references, and the references not found."""
-    found: list[int] = []
-    unknown: list[str] = []
-    for ref in refs:
-        work_id = work_id_for(connection, ref)
-        if work_id is None:
-            unknown.append(ref)
-        else:
-            found.append(work_id)
-    return found, unknown
+    """Work ids of `123` or `scheme:value` references, and the references naming no work."""
+    candidates = {ref: work_id_for(connection, ref) for ref in refs}
+    wanted = [work_id for work_id in candidates.values() if work_id is not None]
+    stored = set(
+        connection.execute(select(works.c.id).where(in_list(works.c.id, wanted))).scalars()
+    )
+    found = [
+        work_id for work_id in candidates.values() if work_id is not None and work_id in stored
+    ]
+    unknown = [ref for ref, work_id in candidates.items() if work_id not in stored]
+    return list(dict.fromkeys(found)), unknown
 
 
 def _next_ids(connection: Connection, selection: Selection, after: int, limit: int) -> list[int]:
