@@ -26,9 +26,9 @@ from paperscope.export.formats import FORMATS
 from paperscope.export.library import library_export
 from paperscope.export.works import Selection, export_works
 from paperscope.ingest import ingest_paths
-from paperscope.search.keyword import refresh_keyword_index
 from paperscope.pipeline.runner import run_stage
 from paperscope.pipeline.stages import RunOptions
+from paperscope.search.keyword import refresh_keyword_index
 from paperscope.store import Store
 from paperscope.store.accounts_schema import library_items, library_unmatched
 
