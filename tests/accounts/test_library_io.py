@@ -17,7 +17,7 @@ from citeproc.source.json import CiteProcJSON
 from library_helpers import LIBRARY, SAMPLES, kept, user, with_catalogue
 from sqlalchemy import func, select
 
-from paperscope.accounts import library
+from paperscope.accounts import library, library_pages
 from paperscope.accounts.clock import utcnow
 from paperscope.accounts.library_import import ImportReport, import_library
 from paperscope.config import Settings
@@ -69,19 +69,19 @@ def test_import_matches_by_doi_arxiv_then_title_and_keeps_the_rest(
     assert (report.unmatched, report.already, report.unreadable) == (3, 0, 0)
     assert report.problems == ()
     with catalogue.connect() as connection:
-        page = library.library_page(connection, ada, library.LibraryFilter())
+        page = library_pages.library_page(connection, ada, library_pages.LibraryFilter())
         saved = {e.work.title for e in page.entries if isinstance(e, library.LibraryItem)}
         waiting = {e.record.title for e in page.entries if isinstance(e, library.UnmatchedItem)}
         tags = {t.tag: t.count for t in page.tags}
     assert saved == {TITLES["attention"], TITLES["keyphrase"], TITLES["bert"]}
     assert TITLES["resnet"] in waiting and len(waiting) == 3
-    assert page.counts == library.LibraryCounts(all=6, unread=6, unmatched=3)
+    assert page.counts == library_pages.LibraryCounts(all=6, unread=6, unmatched=3)
     assert tags["Computer Science - Machine Learning"] == 1 and tags["games"] == 1
     again = _import(catalogue, ada, SAMPLES[format_name], tag="zotero")
     assert again.already == 6 and again.unmatched == 0 and sum(again.matched.values()) == 0
     with catalogue.connect() as connection:
-        assert library.counts(connection, ada).all == 6  # nothing duplicated
-        assert {t.tag: t.count for t in library.tag_counts(connection, ada)}["zotero"] == 6
+        assert library_pages.counts(connection, ada).all == 6  # nothing duplicated
+        assert {t.tag: t.count for t in library_pages.tag_counts(connection, ada)}["zotero"] == 6
 
 
 @pytest.mark.parametrize("source", sorted(SAMPLES))
@@ -155,7 +155,7 @@ def test_hostile_fields_are_cleaned_and_bounded(catalogue: Store) -> None:
         report = import_library(connection, ada, io.BytesIO(data), "x.json", utcnow())
     assert report.unmatched == 1
     with catalogue.connect() as connection:
-        [entry] = library.entries(connection, ada)
+        [entry] = library_pages.entries(connection, ada)
     assert isinstance(entry, library.UnmatchedItem)
     assert "\x00" not in entry.record.title and len(entry.record.title) == 1000
     assert entry.record.title.startswith("Nul and bell <script>")
@@ -168,7 +168,7 @@ def test_a_later_ingest_matches_what_an_import_kept(catalogue: Store, tmp_path: 
     with catalogue.transaction() as connection:
         [resnet] = [
             e
-            for e in library.entries(connection, ada)
+            for e in library_pages.entries(connection, ada)
             if isinstance(e, library.UnmatchedItem) and e.record.title == TITLES["resnet"]
         ]
         library.set_note(connection, ada, resnet.ref, "Read section 3 again.")
@@ -179,12 +179,12 @@ def test_a_later_ingest_matches_what_an_import_kept(catalogue: Store, tmp_path: 
     with catalogue.connect() as connection:
         [moved] = [
             e
-            for e in library.entries(connection, ada)
+            for e in library_pages.entries(connection, ada)
             if isinstance(e, library.LibraryItem) and e.work.title == TITLES["resnet"]
         ]
         assert moved.note == "Read section 3 again." and moved.read
         assert moved.tags == ("vision",) and moved.imported is not None
-        assert library.counts(connection, ada).unmatched == 2
+        assert library_pages.counts(connection, ada).unmatched == 2
         assert connection.execute(select(func.count()).select_from(library_unmatched)).scalar() == 2
 
 
@@ -192,7 +192,7 @@ def test_notes_read_state_tags_search_and_isolation(catalogue: Store) -> None:
     ada, bob = user(catalogue, "ada@example.org"), user(catalogue, "bob@example.org")
     _import(catalogue, ada, "zotero.json")
     with catalogue.transaction() as connection:
-        entries = {e.ref: e for e in library.entries(connection, ada)}
+        entries = {e.ref: e for e in library_pages.entries(connection, ada)}
         bert = next(r for r, e in entries.items() if r.kind == "work" and "BERT" in e.work.title)  # type: ignore[union-attr]
         go = next(r for r, e in entries.items() if r.kind == "unmatched" and "Go" in e.record.title)  # type: ignore[union-attr]
         library.set_note(connection, ada, bert, "Masked LM <b>pretraining</b>; compare with GPT.")
@@ -210,7 +210,9 @@ def test_notes_read_state_tags_search_and_isolation(catalogue: Store) -> None:
     with catalogue.connect() as connection:
 
         def titles(**wanted: object) -> list[str]:
-            page = library.library_page(connection, ada, library.LibraryFilter(**wanted))  # type: ignore[arg-type]
+            page = library_pages.library_page(
+                connection, ada, library_pages.LibraryFilter(**wanted)
+            )  # type: ignore[arg-type]
             return sorted(
                 e.work.title if isinstance(e, library.LibraryItem) else e.record.title
                 for e in page.entries
@@ -227,13 +229,13 @@ def test_notes_read_state_tags_search_and_isolation(catalogue: Store) -> None:
         assert titles(state="read") == [TITLES["bert"]]
         assert len(titles(state="unmatched")) == 3
         assert titles(text="zzzz") == []
-        assert library.entries(connection, bob) == []
-        assert library.counts(connection, ada).all == 6
+        assert library_pages.entries(connection, bob) == []
+        assert library_pages.counts(connection, ada).all == 6
         assert connection.execute(select(func.count()).select_from(library_items)).scalar() == 3
     with pytest.raises(QueryError):
-        library.check_filter(None, "x" * 300, "all", 1)
+        library_pages.check_filter(None, "x" * 300, "all", 1)
     with pytest.raises(QueryError):
-        library.check_filter(None, None, "everything", 1)
+        library_pages.check_filter(None, None, "everything", 1)
     with pytest.raises(QueryError):
         library.clean_note("x" * (library.MAX_NOTE_CHARS + 1))
 

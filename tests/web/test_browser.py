@@ -139,7 +139,6 @@ def test_library_import_folders_notes_and_export(page: Any, served: tuple[str, W
     """A Zotero RIS export imported through the form, the report, the tag folders, marking
     read, a note, and the RIS download that gives back every item."""
     from accounts.library_helpers import LIBRARY, kept
-
     from paperscope.accounts.clock import utcnow
     from paperscope.accounts.users import start_session, user_for_email
     from paperscope.ingest import ingest_paths

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
-from paperscope.accounts.library import LibraryItem, entries
+from paperscope.accounts.library import LibraryItem
+from paperscope.accounts.library_pages import entries
 from paperscope.export.formats import LIBRARY_EXPORT_FORMATS, export_format, render
 from paperscope.export.items import ExportItem, from_entry
 from paperscope.read.works import load_details

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse,
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 
-from paperscope.accounts import library
+from paperscope.accounts import library, library_pages
 from paperscope.accounts.clock import utcnow
 from paperscope.accounts.library_import import LIBRARY_FORMATS, import_library
 from paperscope.errors import QueryError
@@ -64,14 +64,14 @@ def library_page(request: Request, ctx: Context, user: CurrentUser) -> Response:
     if user is None:
         return RedirectResponse("/signin", status_code=303)
     query = request.query_params
-    wanted = library.check_filter(
+    wanted = library_pages.check_filter(
         tag=parse_text(query.get("tag"), "tag") or None,
         text=parse_text(query.get("q"), "q") or None,
         state=query.get("state") or "all",
         page=parse_int(query.get("page"), "page", default=1, low=1, high=100_000),
     )
     with ctx.store.connect() as connection:
-        page = library.library_page(connection, user.id, wanted)
+        page = library_pages.library_page(connection, user.id, wanted)
         upvoted = library.upvoted(connection, user.id)
     return render(
         request,
