@@ -22,12 +22,12 @@ from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from paperscope.accounts.library import (
+    MAX_TAG_CHARS,
     MAX_TAGS,
     ImportedRecord,
     ItemRef,
     add_tags,
     is_tag,
-    parse_tags,
 )
 from paperscope.domain import WorkRecord
 from paperscope.errors import QueryError
@@ -302,7 +302,9 @@ def import_library(
     `tag` files every item under that tag (a folder); `keyword_tags` also turns the file's
     keywords (Zotero's tags) into tags. Raises QueryError for a file of another format.
     """
-    folder = parse_tags(tag)[0] if tag and parse_tags(tag) else None
+    folder = " ".join(tag.split()) if tag else None
+    if folder and not is_tag(folder):
+        raise QueryError(f"a tag is at most {MAX_TAG_CHARS} printable characters, without commas")
     head, stream = peek(stream)
     fmt = _library_format(head, filename, format_name)
     tally = _Tally(fmt.name)

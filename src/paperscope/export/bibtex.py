@@ -34,10 +34,18 @@ _VERBATIM_UNSAFE = re.compile(r"[\s{}\\%\x00-\x1f\x7f]")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
+_ESCAPES = str.maketrans(_SPECIAL)
+_NEEDS_CLEANING = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]|\s\s")
+
+
 def escape_bibtex(text: str) -> str:
-    clean = _CONTROL.sub("", unicodedata.normalize("NFC", text))
-    clean = " ".join(clean.split())
-    return "".join(_SPECIAL.get(ch, ch) for ch in clean)
+    """Text as a BibTeX field value: control characters dropped, whitespace collapsed, NFC,
+    LaTeX's special characters escaped."""
+    if _NEEDS_CLEANING.search(text):
+        text = " ".join(_CONTROL.sub("", text).split())
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return text.strip().translate(_ESCAPES)
 
 
 def _verbatim(text: str) -> str:
