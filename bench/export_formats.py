@@ -108,10 +108,17 @@ def fidelity(store: Store, folder: Path) -> dict[str, dict[str, int]]:
             field: sum(1 for a, b in zip(wanted, back, strict=False) if a[i] == b[i])
             for i, field in enumerate(("title", "authors", "year", "doi"))
         }
-        found[name] = {"works": len(wanted), "read_back": len(back), "unreadable": unreadable,
-                       "all_four_equal": same, **{f"{k}_equal": v for k, v in fields.items()}}
-        print(f"  {name:8} read back {len(back):,}/{len(wanted):,}; all four equal {same:,}; "
-              + ", ".join(f"{k} {v:,}" for k, v in fields.items()))
+        found[name] = {
+            "works": len(wanted),
+            "read_back": len(back),
+            "unreadable": unreadable,
+            "all_four_equal": same,
+            **{f"{k}_equal": v for k, v in fields.items()},
+        }
+        print(
+            f"  {name:8} read back {len(back):,}/{len(wanted):,}; all four equal {same:,}; "
+            + ", ".join(f"{k} {v:,}" for k, v in fields.items())
+        )
     return found
 
 

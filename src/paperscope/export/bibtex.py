@@ -31,6 +31,7 @@ _SPECIAL = {
 }
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _VERBATIM_UNSAFE = re.compile(r"[\s{}\\%\x00-\x1f\x7f]")
+_SPLITS_NAME = re.compile(r",|(?:^|\s)and(?:\s|$)", re.IGNORECASE)
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
 
@@ -51,6 +52,13 @@ def escape_bibtex(text: str) -> str:
 def _verbatim(text: str) -> str:
     """A DOI, URL or eprint as it is, less what would break the entry (spaces, braces)."""
     return _VERBATIM_UNSAFE.sub("", text)
+
+
+def bibtex_name(name: str) -> str:
+    """A name for the `author` field; braced whole when BibTeX would take it apart (an `and`
+    inside it, a comma), so it reads back as it was printed."""
+    escaped = escape_bibtex(name)
+    return f"{{{escaped}}}" if _SPLITS_NAME.search(escaped) else escaped
 
 
 def base_key(item: ExportItem) -> str:
@@ -79,7 +87,7 @@ class Keys:
 def entry(item: ExportItem, key: str) -> str:
     kind = item.kind
     fields: list[tuple[str, str]] = [("title", "{" + escape_bibtex(item.title) + "}")]
-    names = [escape_bibtex(name) for name in item.authors]
+    names = [bibtex_name(name) for name in item.authors]
     if names:
         fields.append(
             ("author", " and ".join([*names, *(["others"] if item.more_authors else [])]))

@@ -121,7 +121,7 @@ def _authors(item: dict[str, Any]) -> tuple[AuthorName, ...]:
     if not isinstance(people, list):
         raise _ItemError("author", "expected a list of names")
     names = [_name(person) for person in people]
-    return tuple(AuthorName(name) for name in dict.fromkeys(names) if name)
+    return tuple(AuthorName(name) for name in names if name)  # two authors may share a name
 
 
 def _number(value: Any, field: str) -> int | None:

@@ -193,7 +193,7 @@ def work_record(entry: dict[str, Any]) -> WorkRecord:
         ids=work_ids(doi, arxiv, title),
         title=title,
         abstract=_one(entry, "abstract", "notes_abstract"),
-        authors=tuple(AuthorName(name) for name in dict.fromkeys(authors) if name),
+        authors=tuple(AuthorName(name) for name in authors if name),
         published=published,
         year=year,
         venue=_one(
