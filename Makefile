@@ -48,6 +48,7 @@ bench: install
 	$(BIN)/python bench/search_quality.py --csfcube $(SHARED)/csfcube --acm-cr $(SHARED)/acm-cr
 	$(BIN)/python bench/search_speed.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/neighbourhood.py --shared $(SHARED)/..
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

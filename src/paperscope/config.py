@@ -18,6 +18,23 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; default: an SQLite file `paperscope.db` in data_dir.",
     )
     ingest_batch_size: int = Field(default=5000, ge=1, le=100_000)
+    max_record_bytes: int = Field(
+        default=8 << 20,
+        ge=1024,
+        description=(
+            "The largest record ingest reads (a JSON line or array element, a BibTeX entry, "
+            "an XML entry, a text block); a larger one is quarantined with an excerpt."
+        ),
+    )
+    max_document_bytes: int = Field(
+        default=64 << 20,
+        ge=1024,
+        description=(
+            "The largest API-response document ingest reads (a JSON or XML response, a YAML "
+            "cassette and the bodies in it), after decompression; the rest of a larger one "
+            "is quarantined. JSON Lines, BibTeX and text dumps have no such limit."
+        ),
+    )
     contact_email: str | None = Field(
         default=None,
         description="Named in the harvest User-Agent and sent as OpenAlex `mailto` (polite pool).",

@@ -12,7 +12,7 @@ import pytest
 from paperscope.domain import ExternalId, WorkRecord
 from paperscope.sources.arxiv_atom import parse, sniff, total_results
 from paperscope.sources.arxiv_ids import arxiv_id, year_from_id
-from paperscope.sources.base import Malformed, Parsed, ParseResult
+from paperscope.sources.base import Empty, Malformed, Parsed, ParseResult
 from paperscope.sources.detect import detect_format
 from paperscope.sources.reading import SNIFF_BYTES
 from streams import CountingStream
@@ -97,7 +97,7 @@ def test_error_feed_yields_one_malformed_with_the_message(samples: Path) -> None
 
 
 def test_empty_feed_yields_nothing(samples: Path) -> None:
-    assert _results(samples / "empty-2016-style.xml") == []
+    assert _results(samples / "empty-2016-style.xml") == [Empty("the feed lists no entries")]
     assert total_results((samples / "empty-2016-style.xml").read_bytes()) == 0
 
 
@@ -262,7 +262,7 @@ def test_2026_empty_responses_yield_nothing(recordings: Path) -> None:
         "id_0808.05394_s0_m100_7b0c7d0a7cdd.json",
     ):
         path = recordings / "2026-json-wrapped" / name
-        assert _results(path) == []
+        assert _results(path) == [Empty("the feed lists no entries")]
         assert total_results(path.read_bytes()) == 0
 
 

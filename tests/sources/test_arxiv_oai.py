@@ -10,7 +10,7 @@ import pytest
 
 from paperscope.domain import ExternalId, WorkRecord
 from paperscope.sources.arxiv_oai import parse, resumption_token, sniff
-from paperscope.sources.base import Malformed, Parsed, ParseResult
+from paperscope.sources.base import Empty, Malformed, Parsed, ParseResult
 from paperscope.sources.detect import detect_format
 from paperscope.sources.reading import SNIFF_BYTES
 
@@ -147,7 +147,7 @@ def test_oai_error_is_malformed_but_no_records_match_is_empty(samples: Path) -> 
     assert isinstance(error, Malformed)
     assert error.field == "error"
     assert error.reason.startswith("OAI-PMH error badResumptionToken: The value of the")
-    assert _results(samples / "error-norecordsmatch.xml") == []
+    assert [type(r) for r in _results(samples / "error-norecordsmatch.xml")] == [Empty]
 
 
 def test_truncated_response_keeps_complete_records(samples: Path) -> None:

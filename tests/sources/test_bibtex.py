@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from paperscope.domain import ExternalId, WorkRecord
 from paperscope.sources import bibtex
-from paperscope.sources.base import Malformed, Parsed, ParseResult
+from paperscope.sources.base import Empty, Malformed, Parsed, ParseResult
 from paperscope.sources.bibtex import FORMATS, parse, sniff
 from paperscope.sources.detect import detect_format
 from paperscope.sources.reading import SNIFF_BYTES, open_members, peek
@@ -283,7 +283,7 @@ _BIB_LIKE = st.text(alphabet='@{}(),=#"% \n\tabtiley0123\\-', max_size=300)
 @given(st.one_of(st.binary(max_size=300), _BIB_LIKE.map(lambda text: text.encode())))
 def test_never_raises_on_arbitrary_input(data: bytes) -> None:
     for result in parse(io.BytesIO(data)):
-        assert isinstance(result, Parsed | Malformed)
+        assert isinstance(result, Parsed | Malformed | Empty)
 
 
 @settings(max_examples=200, deadline=None)

@@ -110,7 +110,7 @@ def test_single_paper_endpoint(samples: Path) -> None:
 def test_document_that_is_not_json() -> None:
     results = list(parse(io.BytesIO(b'[{"paper": {"id": "2401.00001", ')))
     assert len(results) == 1 and isinstance(results[0], Malformed)
-    assert results[0].position == "document" and "not valid JSON" in results[0].reason
+    assert results[0].position == "document" and "invalid JSON" in results[0].reason
 
 
 def test_versioned_and_non_arxiv_ids() -> None:

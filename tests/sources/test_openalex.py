@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from paperscope.domain import ExternalId, WorkRecord
-from paperscope.sources.base import Malformed, Parsed, ParseResult
+from paperscope.sources.base import DEFAULT_LIMITS, Malformed, Parsed, ParseResult
 from paperscope.sources.detect import detect_format
-from paperscope.sources.openalex import json_documents, parse, sniff
+from paperscope.sources.json_stream import JsonItem, json_records
+from paperscope.sources.openalex import PAGE_KEYS, parse, sniff
 from paperscope.sources.reading import SNIFF_BYTES, open_members
 from streams import CountingStream
 
@@ -176,8 +177,9 @@ def test_jsonl_is_streamed_not_read_whole() -> None:
         ("\n\n", []),
     ],
 )
-def test_json_documents_tells_documents_from_json_lines(text: str, expected: list[str]) -> None:
-    positions = [position for position, _ in json_documents(io.BytesIO(text.encode()))]
+def test_json_records_tells_documents_from_json_lines(text: str, expected: list[str]) -> None:
+    pieces = json_records(io.BytesIO(text.encode()), DEFAULT_LIMITS, PAGE_KEYS)
+    positions = [p.where for p in pieces if not isinstance(p, JsonItem) or p.key is None]
     assert positions == expected
 
 

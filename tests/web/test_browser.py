@@ -186,3 +186,50 @@ def test_library_import_folders_notes_and_export(page: Any, served: tuple[str, W
         assert kept("ris", exported) == kept("ris", (LIBRARY / "zotero.ris").read_bytes())
     finally:
         page.context.clear_cookies()
+
+
+def test_paper_lists_and_neighbourhood_graph(page: Any, served: tuple[str, WebCorpus]) -> None:
+    base, corpus = served
+    old = corpus.work["synthetic-old-1"]  # cited by old-2, old-3, old-4 and day-1
+    page.goto(f"{base}/paper/{old}?cited_per_page=2")
+    cited = page.locator("section.cited-by")
+    assert cited.locator("article.entry").count() == 2
+    assert "page 1 of 2" in cited.inner_text()
+    cited.locator("a[rel=next]").click()
+    page.wait_for_load_state()
+    assert "cited_page=2" in page.url and "cited_per_page=2" in page.url
+    assert page.locator("section.cited-by article.entry").count() == 2
+    page.locator("section.cited-by nav.sort a", has_text="most cited").click()
+    page.wait_for_load_state()
+    assert "cited_sort=citations" in page.url
+    first = page.locator("section.cited-by article.entry h2.title").first.inner_text()
+    assert first == "TinyReptile: TinyML with Federated Meta-Learning"  # 7 reported citations
+    page.goto(f"{base}/paper/{corpus.work['synthetic-old-4']}")
+    references = page.locator("section.references ol.reference-list li")
+    assert references.count() == 3
+    page.locator("section.explore a", has_text="See the works around this paper").click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/paper/{corpus.work['synthetic-old-4']}/neighbourhood")
+    graph = page.locator("figure.graph-box svg")
+    assert graph.is_visible()
+    nodes = graph.locator("a")
+    assert nodes.count() >= 4
+    assert page.locator("section.related li").count() == nodes.count() - 1
+    _shot(page, "neighbourhood")
+    body = page.request.get(page.url.replace("/paper/", "/api/paper/")).json()
+    # click the node drawn farthest from any other (nothing overlaps it), as a reader would
+    points = [(body["centre_x"], body["centre_y"]), *((n["x"], n["y"]) for n in body["neighbours"])]
+
+    def room(node: dict[str, Any]) -> float:
+        return min(
+            (node["x"] - x) ** 2 + (node["y"] - y) ** 2
+            for x, y in points
+            if (x, y) != (node["x"], node["y"])
+        )
+
+    far = max(body["neighbours"], key=room)
+    href = f"/paper/{far['work']['work_id']}"
+    graph.locator(f'a[href="{href}"] circle').click()
+    page.wait_for_load_state()
+    assert page.url.endswith(href)
+    assert page.locator("h1").inner_text() == far["work"]["title"]

@@ -118,3 +118,4 @@ def test_openapi_lists_every_page_api(web_client: TestClient) -> None:
     for path in ("/api/daily", "/api/trending", "/api/search", "/api/paper/{work_id}"):
         assert path in paths
     assert "/api/author/{person_id}" in paths and "/api/author" in paths
+    assert "/api/paper/{work_id}/neighbourhood" in paths

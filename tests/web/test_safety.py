@@ -144,6 +144,8 @@ def test_head_answers_like_get_without_a_body(web_client: TestClient, path: str)
 
 def test_pages_have_no_inline_script(web_client: TestClient, web_corpus: WebCorpus) -> None:
     paths = ["/", "/trending", "/search?q=TinyML", f"/author/{web_corpus.haoyu}", "/about"]
+    hostile = web_corpus.work["synthetic-day-4"]
+    paths += [f"/paper/{hostile}", f"/paper/{hostile}/neighbourhood"]
     for path in paths:
         html = web_client.get(path).text
         assert "<script" not in html and " onclick=" not in html and "style=" not in html

@@ -2,38 +2,81 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
+
 from paperscope.errors import MalformedRecordError, PaperscopeError, UnknownFormatError
 from paperscope.ingest.counts import IngestCounts
-from paperscope.ingest.reader import Failed, FileSkipped, FileStarted, Results, read_events
+from paperscope.ingest.reader import (
+    Failed,
+    FileDone,
+    FileSkipped,
+    FileStarted,
+    Results,
+    read_events,
+)
 from paperscope.ingest.references import resolve_references
 from paperscope.ingest.writer import BatchWriter, FileResult
 from paperscope.progress import SILENT, Progress
-from paperscope.sources.base import Format, Malformed, ParseResult
+from paperscope.sources.base import (
+    DEFAULT_LIMITS,
+    Empty,
+    Format,
+    Limits,
+    Malformed,
+    Parsed,
+    ParseResult,
+    excerpt,
+)
 from paperscope.sources.detect import all_formats, format_named
 from paperscope.store import Store
+
+BATCH_CHARS = 64 << 20
+"""A batch is written once it holds this much raw text, however few records that is."""
+
+# What a database says about one row it cannot store (too long for a column, out of an
+# integer's range, NUL or a lone surrogate in text); a lost connection is not one of these.
+_REFUSED = (StatementError, ValueError, OverflowError)
+
+
+def new_run_id() -> str:
+    """A sortable id of one ingest run: its UTC start time and a random suffix."""
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(2)}"
+
+
+Group = tuple[Format, list[FileResult]]
 
 
 class _BatchBuffer:
     """Collects parsed records, possibly from several files, and writes them in batches.
 
     One batch is one transaction. Batches cross file boundaries so that an archive of many
-    small files (ACM-CR's 904 BibTeX files) is not committed file by file.
+    small files (ACM-CR's 904 BibTeX files) is not committed file by file. A batch the
+    database refuses is split in halves until the record it refuses is found; that record is
+    quarantined with the database's reason and the others are written.
     """
 
-    def __init__(self, store: Store, *, strict: bool, batch_size: int, progress: Progress) -> None:
+    def __init__(
+        self, store: Store, *, strict: bool, batch_size: int, progress: Progress, run: str
+    ) -> None:
         self.store = store
         self.strict = strict
         self.batch_size = batch_size
         self.progress = progress
-        self.groups: list[tuple[Format, list[FileResult]]] = []
+        self.run = run
+        self.groups: list[Group] = []
         self.size = 0
-        self.counts = IngestCounts()
+        self.chars = 0
+        self.counts = IngestCounts(run=run)
 
     def add(self, file_name: str, fmt: Format, result: ParseResult) -> None:
+        if isinstance(result, Empty):
+            return
         if self.strict and isinstance(result, Malformed):
             self.flush()
             raise MalformedRecordError(file_name, result.position, result.field, result.reason)
@@ -41,18 +84,58 @@ class _BatchBuffer:
             self.groups.append((fmt, []))
         self.groups[-1][1].append((file_name, result))
         self.size += 1
-        if self.size >= self.batch_size:
+        self.chars += len(result.raw)
+        if self.size >= self.batch_size or self.chars >= BATCH_CHARS:
             self.flush()
 
     def flush(self) -> None:
         """Write what has been collected, in one transaction."""
         if not self.size:
             return
-        with self.store.transaction() as connection:
-            for fmt, results in self.groups:
-                self.counts.add(BatchWriter(connection, fmt.name).write(results))
-        self.progress.advance(self.size)
-        self.groups, self.size = [], 0
+        groups, size = self.groups, self.size
+        self.groups, self.size, self.chars = [], 0, 0
+        self._write(groups)
+        self.progress.advance(size)
+
+    def _write(self, groups: list[Group]) -> None:
+        try:
+            counts = IngestCounts()
+            with self.store.transaction() as connection:
+                for fmt, results in groups:
+                    counts.add(BatchWriter(connection, fmt.name, self.run).write(results))
+        except (OperationalError, InterfaceError):
+            raise
+        except _REFUSED as error:
+            self._split(groups, error)
+            return
+        self.counts.add(counts)
+
+    def _split(self, groups: list[Group], error: Exception) -> None:
+        flat = [(fmt, item) for fmt, results in groups for item in results]
+        if len(flat) == 1:
+            fmt, (file, result) = flat[0]
+            if isinstance(result, Parsed):
+                self._write([(fmt, [(file, _refused(result, error))])])
+            return  # a quarantine row is made storable; one still refused cannot be kept
+        middle = len(flat) // 2
+        for half in (flat[:middle], flat[middle:]):
+            self._write(_regroup(half))
+
+
+def _regroup(items: list[tuple[Format, FileResult]]) -> list[Group]:
+    groups: list[Group] = []
+    for fmt, item in items:
+        if not groups or groups[-1][0] != fmt:
+            groups.append((fmt, []))
+        groups[-1][1].append(item)
+    return groups
+
+
+def _refused(parsed: Parsed, error: Exception) -> Malformed:
+    cause = getattr(error, "orig", None) or error
+    message = " ".join(str(cause).split())
+    reason = f"the database refused the record: {type(cause).__name__}: {excerpt(message, 500)}"
+    return Malformed(parsed.position, None, reason, parsed.raw)
 
 
 def ingest_stream(
@@ -64,10 +147,13 @@ def ingest_stream(
     strict: bool = False,
     batch_size: int = 5000,
     progress: Progress = SILENT,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> IngestCounts:
     """Parse one stream and write it in batches, each batch one transaction."""
-    buffer = _BatchBuffer(store, strict=strict, batch_size=batch_size, progress=progress)
-    for result in fmt.parse(stream):
+    buffer = _BatchBuffer(
+        store, strict=strict, batch_size=batch_size, progress=progress, run=new_run_id()
+    )
+    for result in fmt.parse(stream, limits):
         buffer.add(file_name, fmt, result)
     buffer.flush()
     _link(store, buffer.counts)
@@ -90,23 +176,29 @@ def ingest_paths(
     strict: bool = False,
     batch_size: int = 5000,
     progress: Progress = SILENT,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> IngestCounts:
     """Ingest files, folders and archives. A file named explicitly must be recognised;
-    unrecognised files inside a folder or archive (READMEs, licences) are skipped and counted."""
+    unrecognised files inside a folder or archive (READMEs, licences) are skipped and counted.
+    Every quarantine row this run writes carries its id (`counts.run`)."""
     for path in paths:
         if not path.exists():
             raise PaperscopeError(f"{path}: no such file or folder")
     if format_name:
         format_named(format_name)  # an unknown name fails here, before any work
-    buffer = _BatchBuffer(store, strict=strict, batch_size=batch_size, progress=progress)
+    buffer = _BatchBuffer(
+        store, strict=strict, batch_size=batch_size, progress=progress, run=new_run_id()
+    )
     formats = {f.name: f for f in all_formats()}
-    for event in read_events(paths, format_name):
+    for event in read_events(paths, format_name, limits):
         if isinstance(event, Results):
             fmt = formats[event.format_name]
             for result in event.results:
                 buffer.add(event.name, fmt, result)
         elif isinstance(event, FileStarted):
             progress.start(f"{event.format_name}: {Path(event.name).name}")
+        elif isinstance(event, FileDone):
+            _file_done(event, buffer.counts, progress)
         elif isinstance(event, FileSkipped):
             buffer.counts.skipped_files += 1
             progress.note(f"skipped {event.name}: {event.reason}")
@@ -116,6 +208,19 @@ def ingest_paths(
     buffer.flush()
     _link(store, buffer.counts)
     return buffer.counts
+
+
+def _file_done(event: FileDone, counts: IngestCounts, progress: Progress) -> None:
+    if event.note:
+        counts.encoding_notes.append(f"{event.name}: {event.note}")
+        progress.note(f"{event.name}: {event.note}")
+    if event.records:
+        return
+    if event.empty is not None:
+        counts.empty_files.append(f"{event.name}: {event.empty}")
+    else:
+        counts.files_without_records.append(event.name)
+        progress.note(f"{event.name}: no records (see paperscope quarantine --file)")
 
 
 def _link(store: Store, counts: IngestCounts) -> None:

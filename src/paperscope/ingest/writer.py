@@ -7,7 +7,9 @@ key and content hash) and skips them. That is what makes ingest idempotent and r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
@@ -17,7 +19,7 @@ from paperscope.ingest.items import Item, item_for
 from paperscope.ingest.keys import content_hash, keyed
 from paperscope.ingest.resolution import WorkResolver, load_index
 from paperscope.ingest.workplan import WorkPlan
-from paperscope.sources.base import Malformed, Parsed, ParseResult
+from paperscope.sources.base import EXCERPT_CHARS, Malformed, Parsed, ParseResult, excerpt
 from paperscope.store.ids import in_list
 from paperscope.store.schema import (
     quarantine,
@@ -52,12 +54,39 @@ FileResult = tuple[str, ParseResult]
 """A parse result and the file it came from."""
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+"""NUL (PostgreSQL refuses it in text) and lone surrogates (no UTF-8 for them)."""
+MAX_POSITION_CHARS = 500
+MAX_REASON_CHARS = 2000
+
+
+def storable(text: str, limit: int) -> str:
+    """`text` bounded to about `limit` characters, with what no database can store replaced."""
+    return _UNSTORABLE.sub("\ufffd", excerpt(text, limit))
+
+
+def quarantine_row(format_name: str, file: str, malformed: Malformed, run: str) -> dict[str, Any]:
+    """The quarantine row of a malformed record: every text bounded (the raw text to an
+    excerpt of `EXCERPT_CHARS`), whatever the parser handed over."""
+    return {
+        "format": format_name[:32],
+        "file": storable(file, 4 * MAX_POSITION_CHARS),
+        "position": storable(malformed.position, MAX_POSITION_CHARS),
+        "field": storable(malformed.field, 100)[:128] if malformed.field else None,
+        "reason": storable(malformed.reason, MAX_REASON_CHARS),
+        "content_hash": content_hash(malformed.raw),
+        "raw": storable(malformed.raw, EXCERPT_CHARS),
+        "run": run,
+    }
+
+
 class BatchWriter:
     """Writes batches of records of one format (from any number of files)."""
 
-    def __init__(self, connection: Connection, format_name: str) -> None:
+    def __init__(self, connection: Connection, format_name: str, run: str = "") -> None:
         self.connection = connection
         self.format_name = format_name
+        self.run = run
 
     def write(self, results: Sequence[FileResult]) -> IngestCounts:
         counts = IngestCounts(read=len(results))
@@ -78,19 +107,11 @@ class BatchWriter:
         return counts
 
     def _quarantine(self, malformed: Sequence[tuple[str, Malformed]], counts: IngestCounts) -> None:
-        rows = [
-            {
-                "format": self.format_name,
-                "file": file,
-                "position": m.position,
-                "field": m.field,
-                "reason": m.reason,
-                "content_hash": content_hash(m.raw),
-                "raw": m.raw,
-            }
-            for file, m in malformed
-        ]
-        insert_ignore(self.connection, quarantine, rows, ["file", "position", "content_hash"])
+        keys = ["file", "position", "content_hash"]
+        rows = [quarantine_row(self.format_name, file, m, self.run) for file, m in malformed]
+        unique = list({tuple(row[key] for key in keys): row for row in rows}.values())
+        # A record quarantined again (a rerun) is kept once, under the latest run.
+        upsert(self.connection, quarantine, unique, keys, ["run", "reason", "field", "raw"])
         counts.quarantined += len(rows)
 
     def _new_items(

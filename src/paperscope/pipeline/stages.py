@@ -134,6 +134,7 @@ def ingest(run: Run) -> StageResult:
     from paperscope.accounts.library_import import rematch
     from paperscope.ingest import ingest_paths
     from paperscope.search.keyword import refresh_keyword_index
+    from paperscope.sources.base import Limits
 
     paths = list(run.options.paths) if run.harvested is None else run.harvested
     if not paths:
@@ -145,6 +146,7 @@ def ingest(run: Run) -> StageResult:
         strict=run.options.strict,
         batch_size=run.settings.ingest_batch_size,
         progress=run.progress,
+        limits=Limits(run.settings.max_record_bytes, run.settings.max_document_bytes),
     )
     refresh_keyword_index(run.store)
     line = (

@@ -13,15 +13,25 @@ AAN ids are ACL Anthology ids, so every paper carries both `aan:` and `acl:` ide
 
 from __future__ import annotations
 
-import codecs
 import html
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from paperscope.domain import AuthorName, CitationRecord, ExternalId, WorkRecord
-from paperscope.sources.base import Format, Malformed, Parsed, ParseResult
-from paperscope.sources.reading import read_text_lines
+from paperscope.sources.base import (
+    DEFAULT_LIMITS,
+    Format,
+    Limits,
+    Malformed,
+    Parsed,
+    ParseResult,
+    excerpt,
+    failure,
+    over_cap,
+)
+from paperscope.sources.reading import CP1252_FALLBACK, LongLine, bounded_lines
 
 _ACL_ID = r"[A-Za-z]\d{2}-\d{4}[a-z]?"
 _EDGE_LINE = re.compile(r"^\s*(\S+)\s*(?:,|==>)\s*(\S+)\s*$")
@@ -36,29 +46,12 @@ _NAME_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
 # Entities the file misspells; html.unescape leaves them alone.
 _ENTITY_TYPOS = {"&slig;": "ß"}
 _SNIFF_EDGE_LINES = 200
-# Bytes cp1252 leaves undefined; they are decoded as Latin-1 control characters instead.
-_CP1252_HOLES = frozenset({0x81, 0x8D, 0x8F, 0x90, 0x9D})
-
-
-def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
-    # Decode only the offending bytes as cp1252 so a line mixing valid UTF-8 ("It’s") with
-    # stray cp1252 bytes keeps its UTF-8 characters.
-    if not isinstance(error, UnicodeDecodeError):
-        raise error
-    bad = error.object[error.start : error.end]
-    text = "".join(
-        bytes([byte]).decode("cp1252", errors="strict") if byte not in _CP1252_HOLES else chr(byte)
-        for byte in bad
-    )
-    return text, error.end
-
-
-codecs.register_error("paperscope-aan-cp1252", _cp1252_fallback)
+_MAX_EDGE_CHARS = 1000  # two ids and a separator; longer is not an edge line
 
 
 def decode_line(raw: bytes) -> str:
     """UTF-8 where the bytes are valid UTF-8, cp1252 for the bytes that are not."""
-    return raw.decode("utf-8", errors="paperscope-aan-cp1252")
+    return raw.decode("utf-8", errors=CP1252_FALLBACK)
 
 
 def unescape_entities(text: str) -> str:
@@ -142,22 +135,41 @@ def parse_authors(field: str) -> tuple[AuthorName, ...]:
     return tuple(authors)
 
 
-def _metadata_blocks(stream: BinaryIO) -> Iterator[tuple[int, list[str]]]:
-    """Yield (first line number, decoded lines) for each blank-line separated block."""
-    block: list[str] = []
-    first_line = 0
-    for number, raw in enumerate(stream, start=1):
-        line = decode_line(raw).rstrip("\r\n")
-        if not line.strip():
-            if block:
-                yield first_line, block
-                block = []
+@dataclass(slots=True)
+class _Block:
+    first_line: int
+    lines: list[str] = field(default_factory=list)
+    size: int = 0
+    """Characters so far; past the record cap only an excerpt is kept."""
+
+    def add(self, text: str, size: int, cap: int) -> None:
+        over = self.size > cap
+        self.size += size
+        if over:
+            return
+        self.lines.append(text)
+        if self.size > cap:
+            self.lines = [excerpt("\n".join(self.lines))]
+
+
+def _metadata_blocks(stream: BinaryIO, limits: Limits) -> Iterator[_Block]:
+    """Each blank-line separated block, its lines decoded (cp1252 for bytes not UTF-8)."""
+    block: _Block | None = None
+    for line in bounded_lines(stream, limits.record_bytes):
+        if isinstance(line, LongLine):
+            block = block or _Block(line.number)
+            block.add(line.excerpt, line.size, limits.record_bytes)
             continue
-        if not block:
-            first_line = number
-        block.append(line)
-    if block:
-        yield first_line, block
+        if not line.text.strip():
+            if block is not None:
+                yield block
+                block = None
+            continue
+        if block is None:
+            block = _Block(line.number)
+        block.add(line.text, len(line.text) + 1, limits.record_bytes)
+    if block is not None:
+        yield block
 
 
 def _block_fields(lines: Iterable[str]) -> tuple[dict[str, str], str | None]:
@@ -170,11 +182,14 @@ def _block_fields(lines: Iterable[str]) -> tuple[dict[str, str], str | None]:
     return fields, None
 
 
-def _metadata_record(first_line: int, lines: list[str]) -> ParseResult:
-    raw = "\n".join(lines)
-    fields, problem = _block_fields(lines)
+def _metadata_record(block: _Block, limits: Limits) -> ParseResult:
+    raw = "\n".join(block.lines)
+    if block.size > limits.record_bytes:
+        reason = over_cap("the block", block.size, limits.record_bytes)
+        return Malformed(f"line {block.first_line}", None, reason, raw)
+    fields, problem = _block_fields(block.lines)
     paper_id = (fields.get("id") or "").strip()
-    position = f"line {first_line}" + (f" (id {paper_id})" if paper_id else "")
+    position = f"line {block.first_line}" + (f" (id {excerpt(paper_id, 100)})" if paper_id else "")
     if problem is not None:
         return Malformed(position, None, problem, raw)
     if not paper_id:
@@ -183,8 +198,10 @@ def _metadata_record(first_line: int, lines: list[str]) -> ParseResult:
     if title is None:
         return Malformed(position, "title", "missing or empty title", raw)
     year_text = fields.get("year", "").strip()
-    if year_text and not year_text.isdigit():
-        return Malformed(position, "year", f"year {year_text!r} is not a number", raw)
+    if year_text and not (year_text.isascii() and year_text.isdigit()):
+        return Malformed(position, "year", f"year {excerpt(year_text, 100)!r} is not a number", raw)
+    if len(year_text) > 4:
+        return Malformed(position, "year", f"year {excerpt(year_text, 100)!r} is not a year", raw)
     record = WorkRecord(
         ids=(ExternalId("aan", paper_id), ExternalId("acl", paper_id)),
         title=title,
@@ -195,9 +212,13 @@ def _metadata_record(first_line: int, lines: list[str]) -> ParseResult:
     return Parsed(record, position, raw)
 
 
-def parse_metadata(stream: BinaryIO) -> Iterator[ParseResult]:
-    for first_line, lines in _metadata_blocks(stream):
-        yield _metadata_record(first_line, lines)
+def parse_metadata(stream: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[ParseResult]:
+    for block in _metadata_blocks(stream, limits):
+        try:
+            yield _metadata_record(block, limits)
+        except Exception as error:  # one record's failure must not end the file
+            raw = excerpt("\n".join(block.lines))
+            yield Malformed(f"line {block.first_line}", None, failure(error), raw)
 
 
 # ---------------------------------------------------------------- citations
@@ -215,19 +236,20 @@ def _sniff_citations(head: bytes, filename: str) -> bool:
     return matching >= 0.8 * len(lines)
 
 
-def parse_citations(stream: BinaryIO) -> Iterator[ParseResult]:
-    for number, line in enumerate(read_text_lines(stream), start=1):
-        text = line.rstrip("\r\n")
-        if not text.strip():
+def parse_citations(stream: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[ParseResult]:
+    for line in bounded_lines(stream, limits.record_bytes, skip_blank=True):
+        position = f"line {line.number}"
+        if isinstance(line, LongLine):
+            reason = over_cap("the line", line.size, limits.record_bytes)
+            yield Malformed(position, None, reason, line.excerpt)
             continue
-        position = f"line {number}"
-        match = _EDGE_LINE.match(text)
-        if match is None:
-            yield Malformed(position, None, "expected `citing_id , cited_id`", text)
+        match = _EDGE_LINE.match(line.text)
+        if match is None or len(line.text) > _MAX_EDGE_CHARS:
+            yield Malformed(position, None, "expected `citing_id , cited_id`", excerpt(line.text))
             continue
         citing, cited = match.groups()
         edge = CitationRecord(citing=ExternalId("aan", citing), cited=ExternalId("aan", cited))
-        yield Parsed(edge, position, text)
+        yield Parsed(edge, position, line.text)
 
 
 FORMATS = (

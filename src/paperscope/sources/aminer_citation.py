@@ -22,8 +22,19 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from paperscope.domain import AuthorName, ExternalId, WorkRecord
-from paperscope.sources.base import Format, Malformed, Parsed, ParseResult
-from paperscope.sources.reading import peek, read_text_lines
+from paperscope.sources.base import (
+    DEFAULT_LIMITS,
+    Format,
+    Limits,
+    Malformed,
+    Parsed,
+    ParseResult,
+    excerpt,
+    failure,
+    over_cap,
+)
+from paperscope.sources.json_stream import load_json
+from paperscope.sources.reading import LongLine, bounded_lines, peek
 
 # Longest first: `#citation` must not be read as `#c` + "itation".
 _TEXT_TAGS = ("#index", "#arnetid", "#citation", "#year", "#conf", "#*", "#@", "#o", "#t")
@@ -86,7 +97,7 @@ def _sniff_json(head: bytes) -> bool:
         return b'"n_citation"' in first_line
     try:
         obj = json.loads(first_line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     if not isinstance(obj, dict) or "id" not in obj or "title" not in obj:
         return False
@@ -186,27 +197,32 @@ def _json_record(obj: dict[str, Any]) -> WorkRecord:
     )
 
 
-def _parse_json_line(number: int, line: str) -> ParseResult:
+def _parse_json_line(number: int, line: str, limits: Limits) -> ParseResult:
     position = f"line {number}"
     try:
-        obj = json.loads(line)
+        obj = load_json(line, limits.max_depth)
     except ValueError as error:
         return Malformed(position, None, f"not valid JSON: {error}", line)
     if not isinstance(obj, dict):
         return Malformed(position, None, "line is not a JSON object", line)
     if obj.get("id") is not None:
-        position = f"line {number} (id {obj['id']})"
+        position = f"line {number} (id {excerpt(str(obj['id']), 100)})"
     try:
         return Parsed(_json_record(obj), position, line)
     except _BadField as problem:
         return Malformed(position, problem.field_name, problem.reason, line)
 
 
-def _parse_json_lines(stream: BinaryIO) -> Iterator[ParseResult]:
-    for number, raw_line in enumerate(read_text_lines(stream), start=1):
-        line = raw_line.strip()
-        if line:
-            yield _parse_json_line(number, line)
+def _parse_json_lines(stream: BinaryIO, limits: Limits) -> Iterator[ParseResult]:
+    for line in bounded_lines(stream, limits.record_bytes, skip_blank=True):
+        if isinstance(line, LongLine):
+            reason = over_cap("the line", line.size, limits.record_bytes)
+            yield Malformed(f"line {line.number}", None, reason, line.excerpt)
+            continue
+        try:
+            yield _parse_json_line(line.number, line.text.strip(), limits)
+        except Exception as error:  # one record's failure must not end the file
+            yield Malformed(f"line {line.number}", None, failure(error), excerpt(line.text))
 
 
 # ---------------------------------------------------------------- tagged text
@@ -219,6 +235,9 @@ class _TextRecord:
     values: dict[str, list[str]] = field(default_factory=dict)
     last_tag: str | None = None
 
+    size: int = 0
+    """Characters so far; past the record cap the lines are no longer kept."""
+
     def add(self, tag: str, value: str) -> None:
         self.values.setdefault(tag, []).append(value)
         self.last_tag = tag
@@ -226,7 +245,19 @@ class _TextRecord:
     def continue_last(self, text: str) -> None:
         """A line without a tag continues the previous field (abstracts wrap in some dumps)."""
         if self.last_tag is not None:
-            self.values[self.last_tag][-1] += " " + text
+            values = self.values[self.last_tag]
+            values[-1] = f"{values[-1]} {text}"
+
+    def keep(self, line: str, limits: Limits) -> bool:
+        """Count `line` in; False (and nothing kept) once the record is over the cap."""
+        self.size += len(line) + 1
+        if self.size > limits.record_bytes:
+            if self.values:
+                self.values.clear()
+                self.lines[:] = [excerpt("\n".join(self.lines))]
+            return False
+        self.lines.append(line)
+        return True
 
     def first(self, tag: str) -> str | None:
         return _clean(self.values.get(tag, [None])[0])
@@ -278,45 +309,59 @@ def _text_work(record: _TextRecord) -> WorkRecord:
     )
 
 
-def _finish_text_record(record: _TextRecord) -> ParseResult:
+def _finish_text_record(record: _TextRecord, limits: Limits) -> ParseResult:
     raw = "\n".join(record.lines)
+    if record.size > limits.record_bytes:
+        reason = over_cap("the record", record.size, limits.record_bytes)
+        return Malformed(f"line {record.line}", None, reason, raw)
     paper_id = record.first("#index")
-    position = f"line {record.line}" + (f" (id {paper_id})" if paper_id else "")
+    position = f"line {record.line}" + (f" (id {excerpt(paper_id, 100)})" if paper_id else "")
     try:
         return Parsed(_text_work(record), position, raw)
     except _BadField as problem:
         return Malformed(position, problem.field_name, problem.reason, raw)
+    except Exception as error:  # one record's failure must not end the file
+        return Malformed(position, None, failure(error), excerpt(raw))
 
 
-def _parse_tagged_text(stream: BinaryIO) -> Iterator[ParseResult]:
+def _parse_tagged_text(stream: BinaryIO, limits: Limits) -> Iterator[ParseResult]:
     record: _TextRecord | None = None
     seen_record = False
-    for number, raw_line in enumerate(read_text_lines(stream), start=1):
-        line = raw_line.rstrip("\r\n")
-        if not line.strip():
+    for line in bounded_lines(stream, limits.record_bytes):
+        number = line.number
+        if isinstance(line, LongLine):
             if record is not None:
-                yield _finish_text_record(record)
+                record.size += line.size
+                record.keep("", limits)
+            else:
+                reason = over_cap("the line", line.size, limits.record_bytes)
+                yield Malformed(f"line {number}", None, reason, line.excerpt)
+            continue
+        text = line.text
+        if not text.strip():
+            if record is not None:
+                yield _finish_text_record(record, limits)
                 record = None
             continue
-        tagged = _split_tag(line)
+        tagged = _split_tag(text)
         if tagged is None:
             if record is not None:
-                record.lines.append(line)
-                record.continue_last(line.strip())
-            elif seen_record or not line.strip().isdigit():  # a leading count line is fine
-                yield Malformed(f"line {number}", None, "text outside a record", line)
+                if record.keep(text, limits):
+                    record.continue_last(text.strip())
+            elif seen_record or not text.strip().isdigit():  # a leading count line is fine
+                yield Malformed(f"line {number}", None, "text outside a record", text)
             continue
         tag, value = tagged
         # Dumps without blank lines between records: a second title starts a new record.
         if record is not None and tag == "#*" and "#*" in record.values:
-            yield _finish_text_record(record)
+            yield _finish_text_record(record, limits)
             record = None
         if record is None:
             record, seen_record = _TextRecord(number), True
-        record.lines.append(line)
-        record.add(tag, value)
+        if record.keep(text, limits):
+            record.add(tag, value)
     if record is not None:
-        yield _finish_text_record(record)
+        yield _finish_text_record(record, limits)
 
 
 # ---------------------------------------------------------------- format
@@ -326,12 +371,12 @@ def _sniff(head: bytes, filename: str) -> bool:
     return _TEXT_HEAD.match(head) is not None or _sniff_json(head)
 
 
-def parse(stream: BinaryIO) -> Iterator[ParseResult]:
+def parse(stream: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[ParseResult]:
     head, replay = peek(stream)
     if _TEXT_HEAD.match(head) is not None:
-        yield from _parse_tagged_text(replay)
+        yield from _parse_tagged_text(replay, limits)
     else:
-        yield from _parse_json_lines(replay)
+        yield from _parse_json_lines(replay, limits)
 
 
 FORMATS = (

@@ -17,15 +17,26 @@ import difflib
 import html
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from lxml import etree
 
 from paperscope.domain import AuthorName, ExternalId, WorkRecord
-from paperscope.sources.base import Format, Malformed, Parsed, ParseResult
-from paperscope.sources.reading import read_text_lines
+from paperscope.sources.base import (
+    DEFAULT_LIMITS,
+    Empty,
+    Format,
+    Limits,
+    Malformed,
+    Parsed,
+    ParseResult,
+    excerpt,
+    failure,
+    over_cap,
+)
+from paperscope.sources.reading import LongLine, bounded_lines
 
 _OPEN = "<publication>"
 _CLOSE = "</publication>"
@@ -73,52 +84,109 @@ def _clean(text: str | None) -> str | None:
     return None if not collapsed or collapsed.lower() == "null" else collapsed
 
 
-def _pieces(stream: BinaryIO) -> Iterator[str | _Chunk | Malformed]:
-    """Yield the header text (once, first), then every publication as a chunk or Malformed."""
-    buffer = ""
-    buffer_line = 1  # the line `buffer` starts on
-    number = 0
-    header_done = False
-    for line in read_text_lines(stream):
-        buffer += line
-        if not header_done:
-            start = buffer.find(_OPEN)
-            if start < 0:
-                continue
-            yield buffer[:start]
-            header_done = True
-        while (taken := _take_publication(buffer, number + 1, buffer_line)) is not None:
-            cut, piece = taken
-            number += 1
-            buffer_line += buffer.count("\n", 0, cut)
-            buffer = buffer[cut:]
-            yield piece
-    if not header_done:
-        yield buffer
-    elif (start := buffer.find(_OPEN)) >= 0:
-        start_line = buffer_line + buffer.count("\n", 0, start)
-        yield _unclosed(number + 1, start_line, buffer[start:], "the file ends inside it")
+class _Cutter:
+    """Cuts the file's text into its header and publications, a line at a time.
 
-
-def _take_publication(
-    buffer: str, number: int, buffer_line: int
-) -> tuple[int, _Chunk | Malformed] | None:
-    """The first complete publication in `buffer` and where it ends, or None if there is none yet.
-
-    A publication whose closing tag never comes before the next one opens is Malformed.
+    Each line is searched once (a publication's text is never searched again), and a
+    publication longer than the record cap is reported and skipped to its closing tag.
     """
-    start = buffer.find(_OPEN)
-    if start < 0:
-        return None
-    end = buffer.find(_CLOSE, start)
-    reopen = buffer.find(_OPEN, start + len(_OPEN))
-    line = buffer_line + buffer.count("\n", 0, start)
-    if reopen >= 0 and (end < 0 or reopen < end):
-        return reopen, _unclosed(number, line, buffer[start:reopen], "the next one opens first")
-    if end < 0:
-        return None
-    cut = end + len(_CLOSE)
-    return cut, _Chunk(number, line, buffer[start:cut])
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.header: list[str] = []
+        self.header_size = 0
+        self.header_done = False
+        self.publication: list[str] | None = None
+        self.size = 0
+        self.start_line = 0
+        self.number = 0
+        self.skipping = False
+
+    def line(self, number: int, text: str) -> Generator[str | _Chunk | Malformed, None, None]:
+        if self.skipping:
+            close, reopen = text.find(_CLOSE), text.find(_OPEN)
+            if close < 0 and reopen < 0:
+                return
+            self.skipping = False
+            if close >= 0 and not 0 <= reopen < close:
+                text = text[close + len(_CLOSE) :]
+            else:
+                text = text[reopen:]
+        while text:
+            if self.publication is None:
+                start = text.find(_OPEN)
+                if start < 0:
+                    self._add_header(text)
+                    return
+                self._add_header(text[:start])
+                if not self.header_done:
+                    self.header_done = True
+                    yield "".join(self.header)
+                self.publication, self.size, self.start_line = [], 0, number
+                text = text[start:]
+            text = yield from self._publication_text(text)
+
+    def _publication_text(self, text: str) -> Generator[_Chunk | Malformed, None, str]:
+        """Add `text` to the open publication; returns what follows its end, if it ended."""
+        assert self.publication is not None
+        offset = len(_OPEN) if not self.publication and text.startswith(_OPEN) else 0
+        close, reopen = text.find(_CLOSE, offset), text.find(_OPEN, offset)
+        if reopen >= 0 and (close < 0 or reopen < close):
+            self.number += 1
+            piece = "".join(self.publication) + text[:reopen]
+            yield _unclosed(self.number, self.start_line, piece, "the next one opens first")
+            self.publication = None
+            return text[reopen:]
+        if close >= 0:
+            end = close + len(_CLOSE)
+            self.number += 1
+            piece = "".join(self.publication) + text[:end]
+            self.publication = None
+            yield _Chunk(self.number, self.start_line, piece)
+            return text[end:]
+        self.publication.append(text)
+        self.size += len(text)
+        if self.size > self.limits.record_bytes:
+            yield self.over_cap(self.size, "".join(self.publication))
+        return ""
+
+    def over_cap(self, size: int, text: str) -> Malformed:
+        """The open (or opening) publication is too long: report it, skip to its end."""
+        self.number += 1
+        position = f"publication {self.number} (line {self.start_line})"
+        reason = over_cap("the publication", size, self.limits.record_bytes)
+        self.publication, self.skipping = None, True
+        return Malformed(position, None, reason, excerpt(text))
+
+    def long_line(self, number: int, size: int, head: str) -> Iterator[Malformed]:
+        if self.publication is not None:
+            yield self.over_cap(self.size + size, "".join(self.publication) + head)
+        elif _OPEN in head:
+            self.start_line = number
+            yield self.over_cap(size, head)
+
+    def _add_header(self, text: str) -> None:
+        if not self.header_done and self.header_size <= self.limits.record_bytes:
+            self.header.append(text)
+            self.header_size += len(text)
+
+    def end(self) -> Iterator[str | Malformed]:
+        if not self.header_done:
+            yield "".join(self.header)
+        elif self.publication is not None:
+            piece = "".join(self.publication)
+            yield _unclosed(self.number + 1, self.start_line, piece, "the file ends inside it")
+
+
+def _pieces(stream: BinaryIO, limits: Limits) -> Iterator[str | _Chunk | Malformed]:
+    """Yield the header text (once, first), then every publication as a chunk or Malformed."""
+    cutter = _Cutter(limits)
+    for line in bounded_lines(stream, limits.record_bytes):
+        if isinstance(line, LongLine):
+            yield from cutter.long_line(line.number, line.size, line.excerpt)
+        else:
+            yield from cutter.line(line.number, line.text + "\n")
+    yield from cutter.end()
 
 
 def _unclosed(number: int, line: int, text: str, why: str) -> Malformed:
@@ -224,15 +292,24 @@ def _publication(chunk: _Chunk, full_name: str | None) -> ParseResult:
     return Parsed(record, position, chunk.text)
 
 
-def parse(stream: BinaryIO) -> Iterator[ParseResult]:
+def parse(stream: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[ParseResult]:
     full_name: str | None = None
-    for piece in _pieces(stream):
+    publications = 0
+    for piece in _pieces(stream, limits):
         if isinstance(piece, str):
             full_name = _full_name(piece)
-        elif isinstance(piece, Malformed):
+            continue
+        publications += 1
+        if isinstance(piece, Malformed):
             yield piece
-        else:
+            continue
+        try:
             yield _publication(piece, full_name)
+        except Exception as error:  # one record's failure must not end the file
+            position = f"publication {piece.number} (line {piece.line})"
+            yield Malformed(position, None, failure(error), excerpt(piece.text))
+    if not publications:
+        yield Empty("the person has no <publication>")
 
 
 FORMATS = (

@@ -26,10 +26,22 @@ from paperscope.sources.arxiv_ids import (
     doi_ids,
     finished_elements,
     iso_date,
+    too_large,
     year_from_id,
 )
-from paperscope.sources.base import Format, Malformed, Parsed, ParseResult
-from paperscope.sources.reading import peek
+from paperscope.sources.base import (
+    DEFAULT_LIMITS,
+    Empty,
+    Format,
+    Limits,
+    Malformed,
+    Parsed,
+    ParseResult,
+    excerpt,
+    failure,
+    over_cap,
+)
+from paperscope.sources.reading import TooLarge, peek, read_capped
 
 ATOM = "http://www.w3.org/2005/Atom"
 ARXIV = "http://arxiv.org/schemas/atom"
@@ -56,28 +68,47 @@ def total_results(document: bytes) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def parse(stream: BinaryIO) -> Iterator[ParseResult]:
+def parse(stream: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[ParseResult]:
+    found = False
+    for result in _results(stream, limits):
+        found = True
+        yield result
+    if not found:
+        yield Empty("the feed lists no entries")
+
+
+def _results(stream: BinaryIO, limits: Limits) -> Iterator[ParseResult]:
     head, stream = peek(stream)
     if head.lstrip()[:1] != b"{":
-        yield from _parse_feed(stream)
+        yield from _parse_feed(stream, limits)
         return
-    wrapper, problem = _load_wrapper(stream.read())
+    try:
+        data = read_capped(stream, limits.document_bytes)
+    except TooLarge:
+        reason = over_cap("the response", limits.document_bytes + 1, limits.document_bytes, DOC)
+        yield Malformed("response", None, reason, head.decode("utf-8", "replace")[:2000])
+        return
+    wrapper, problem = _load_wrapper(data)
+    del data
     if wrapper is None:
         yield Malformed("response", "body", problem, head.decode("utf-8", "replace")[:2000])
         return
     body = _body_bytes(wrapper["body"])
     status = wrapper.get("status_code")
     if isinstance(status, int) and status >= 400:
-        yield _http_error(status, body)
+        yield _http_error(status, body, limits)
         return
-    yield from _parse_feed(io.BytesIO(body))
+    yield from _parse_feed(io.BytesIO(body), limits)
+
+
+DOC = "PAPERSCOPE_MAX_DOCUMENT_BYTES"
 
 
 def _load_wrapper(data: bytes) -> tuple[dict[str, Any] | None, str]:
     try:
         wrapper = json.loads(data)
-    except ValueError as error:
-        return None, f"invalid JSON wrapper: {error}"
+    except (ValueError, RecursionError) as error:
+        return None, f"invalid JSON wrapper: {failure(error)}"
     if not isinstance(wrapper, dict) or not isinstance(wrapper.get("body"), str):
         return None, "JSON wrapper has no string 'body'"
     return wrapper, ""
@@ -97,31 +128,36 @@ def _body_bytes(body: str) -> bytes:
     return raw
 
 
-def _http_error(status: int, body: bytes) -> Malformed:
-    message = _error_message(body)
-    reason = f"arXiv API error (HTTP {status})" + (f": {message}" if message else "")
-    return Malformed("response", "feed", reason, body.decode("utf-8", "replace")[:2000])
+def _http_error(status: int, body: bytes, limits: Limits) -> Malformed:
+    message = _error_message(body, limits)
+    reason = f"arXiv API error (HTTP {status})" + (f": {excerpt(message, 500)}" if message else "")
+    return Malformed("response", "feed", reason, body[:2000].decode("utf-8", "replace"))
 
 
-def _error_message(body: bytes) -> str | None:
+def _error_message(body: bytes, limits: Limits) -> str | None:
     """The message of the error entry in an error feed, if the body is such a feed."""
     try:
-        for entry in finished_elements(io.BytesIO(body), (_ENTRY,)):
+        for entry in finished_elements(io.BytesIO(body), (_ENTRY,), limits):
             if _ERROR_ID_MARK in (_text(entry, f"{{{ATOM}}}id") or ""):
                 return _text(entry, f"{{{ATOM}}}summary")
-    except etree.XMLSyntaxError:
+    except (etree.XMLSyntaxError, TooLarge):
         return None
     return None
 
 
-def _parse_feed(stream: BinaryIO) -> Iterator[ParseResult]:
+def _parse_feed(stream: BinaryIO, limits: Limits) -> Iterator[ParseResult]:
     number = 0
     try:
-        for entry in finished_elements(stream, (_ENTRY,)):
+        for entry in finished_elements(stream, (_ENTRY,), limits):
             number += 1
-            yield _entry_result(entry, number)
+            try:
+                yield _entry_result(entry, number)
+            except Exception as error:  # one record's failure must not end the file
+                yield Malformed(f"entry {number}", None, failure(error), "")
     except etree.XMLSyntaxError as error:
         yield Malformed(f"after entry {number}", "xml", f"broken XML: {error}", "")
+    except TooLarge as over:
+        yield Malformed(f"after entry {number}", "xml", too_large(over, limits), "")
 
 
 def _text(element: etree._Element, path: str) -> str | None:

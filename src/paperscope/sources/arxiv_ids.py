@@ -7,6 +7,7 @@ also share `finished_elements`, their memory-bounded way of streaming records.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -17,7 +18,9 @@ from typing import BinaryIO
 from lxml import etree
 
 from paperscope.domain import AuthorName, ExternalId
+from paperscope.sources.base import DEFAULT_LIMITS, Limits, over_cap
 from paperscope.sources.latex import decode_latex
+from paperscope.sources.reading import TooLarge
 
 _NEW_STYLE_ID = re.compile(r"\d{4}\.\d{4,5}")
 # Old-style ids may carry a subject class (`math.GT/0309136`); arXiv's canonical form drops it.
@@ -30,19 +33,65 @@ _VERSION_SUFFIX = re.compile(r"v\d+$")
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
 
 
-def finished_elements(stream: BinaryIO, tags: tuple[str, ...]) -> Iterator[etree._Element]:
+class _Meter(io.RawIOBase):
+    """Counts what the XML parser reads; raises TooLarge when the text since the last record
+    boundary passes the record cap, or the document passes its cap."""
+
+    def __init__(self, stream: BinaryIO, limits: Limits) -> None:
+        self._stream = stream
+        self._limits = limits
+        self.consumed = 0
+        self.mark = 0
+        self.over_document = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self._stream.read(min(len(buffer), 64 * 1024))
+        self.consumed += len(data)
+        if self.consumed > self._limits.document_bytes:
+            self.over_document = True
+            raise TooLarge(self._limits.document_bytes)
+        if self.consumed - self.mark > self._limits.record_bytes + 64 * 1024:
+            raise TooLarge(self._limits.record_bytes)
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def finished_elements(
+    stream: BinaryIO, tags: tuple[str, ...], limits: Limits = DEFAULT_LIMITS
+) -> Iterator[etree._Element]:
     """Each complete element with one of `tags`, freed (with its finished siblings) once used.
 
-    Raises `etree.XMLSyntaxError` where the document breaks. Entities stay unresolved so that a
-    document cannot make the parser read local files.
+    Raises `etree.XMLSyntaxError` where the document breaks, and `TooLarge` where one record
+    (or the text between two) passes `limits.record_bytes` or the document passes
+    `limits.document_bytes`: the elements before it have been yielded. Entities stay
+    unresolved so that a document cannot make the parser read local files; libxml2's own
+    limits (no huge text nodes, bounded depth) stay on.
     """
-    events = etree.iterparse(stream, events=("end",), tag=tags, resolve_entities=False)
-    for _event, element in events:
+    meter = _Meter(stream, limits)
+    events = etree.iterparse(
+        meter, events=("start", "end"), tag=tags, resolve_entities=False, huge_tree=False
+    )
+    for event, element in events:
+        meter.mark = meter.consumed
+        if event == "start":
+            continue
         yield element
         element.clear()
         parent = element.getparent()
         while parent is not None and element.getprevious() is not None:
             del parent[0]
+
+
+def too_large(over: TooLarge, limits: Limits) -> str:
+    """The reason given when `finished_elements` stopped at a cap."""
+    if over.cap == limits.document_bytes:
+        what = over_cap("the document", over.cap + 1, over.cap, "PAPERSCOPE_MAX_DOCUMENT_BYTES")
+    else:
+        what = over_cap("the next record", over.cap + 1, over.cap)
+    return f"{what}; the rest is not read"
 
 
 def clean_text(text: str | None) -> str | None:

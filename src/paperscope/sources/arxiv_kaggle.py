@@ -8,7 +8,6 @@ affiliations); the TeX `authors` line is the fallback, and also fills in affilia
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import date
 from typing import Any, BinaryIO
@@ -27,8 +26,19 @@ from paperscope.sources.arxiv_ids import (
     split_categories,
     year_from_id,
 )
-from paperscope.sources.base import Format, Malformed, Parsed, ParseResult
-from paperscope.sources.reading import read_text_lines
+from paperscope.sources.base import (
+    DEFAULT_LIMITS,
+    Format,
+    Limits,
+    Malformed,
+    Parsed,
+    ParseResult,
+    excerpt,
+    failure,
+    over_cap,
+)
+from paperscope.sources.json_stream import load_json
+from paperscope.sources.reading import LongLine, bounded_lines
 
 _SNAPSHOT_KEYS = (b'"id"', b'"versions"', b'"update_date"', b'"categories"')
 
@@ -39,17 +49,23 @@ def sniff(head: bytes, filename: str) -> bool:
     return first_line.startswith(b"{") and all(key in first_line for key in _SNAPSHOT_KEYS)
 
 
-def parse(stream: BinaryIO) -> Iterator[ParseResult]:
-    for number, line in enumerate(read_text_lines(stream), start=1):
-        text = line.rstrip("\r\n")
-        if text.strip():
-            yield _line_result(text, number)
+def parse(stream: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[ParseResult]:
+    for line in bounded_lines(stream, limits.record_bytes, skip_blank=True):
+        position = f"line {line.number}"
+        if isinstance(line, LongLine):
+            reason = over_cap("the line", line.size, limits.record_bytes)
+            yield Malformed(position, None, reason, line.excerpt)
+            continue
+        try:
+            yield _line_result(line.text, line.number, limits)
+        except Exception as error:  # one record's failure must not end the file
+            yield Malformed(position, None, failure(error), excerpt(line.text))
 
 
-def _line_result(text: str, number: int) -> ParseResult:
+def _line_result(text: str, number: int, limits: Limits) -> ParseResult:
     position = f"line {number}"
     try:
-        record = json.loads(text)
+        record = load_json(text, limits.max_depth)
     except ValueError as error:
         return Malformed(position, None, f"invalid JSON: {error}", text)
     if not isinstance(record, dict):
@@ -57,12 +73,16 @@ def _line_result(text: str, number: int) -> ParseResult:
     raw_id = record.get("id")
     key = arxiv_id(raw_id) if isinstance(raw_id, str) else None
     if key is None:
-        return Malformed(position, "id", f"missing or not an arXiv id: {raw_id!r}", text)
+        return Malformed(position, "id", f"missing or not an arXiv id: {_shown(raw_id)}", text)
     position = f"line {number} ({key})"
     title = _string(record, "title")
     if title is None:
         return Malformed(position, "title", "missing or empty title", text)
     return Parsed(_work(record, key, title), position, text)
+
+
+def _shown(value: object) -> str:
+    return excerpt(repr(value), 200)
 
 
 def _string(record: dict[str, Any], field: str) -> str | None:

@@ -30,9 +30,20 @@ from paperscope.sources.arxiv_ids import (
     parse_author_line,
     rfc2822_date,
     split_categories,
+    too_large,
     year_from_id,
 )
-from paperscope.sources.base import Format, Malformed, Parsed, ParseResult
+from paperscope.sources.base import (
+    DEFAULT_LIMITS,
+    Empty,
+    Format,
+    Limits,
+    Malformed,
+    Parsed,
+    ParseResult,
+    failure,
+)
+from paperscope.sources.reading import TooLarge
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
 ARXIV_FORMAT = "http://arxiv.org/OAI/arXiv/"
@@ -67,21 +78,35 @@ def resumption_token(document: bytes | str) -> str | None:
     return unescape(token.decode("utf-8").strip(), {"&quot;": '"', "&apos;": "'"})
 
 
-def parse(stream: BinaryIO) -> Iterator[ParseResult]:
+def parse(stream: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[ParseResult]:
     number = 0
+    found = False
     try:
-        for element in finished_elements(stream, (_RECORD, _ERROR)):
+        for element in finished_elements(stream, (_RECORD, _ERROR), limits):
+            result: ParseResult | None
             if element.tag == _ERROR:
-                error = _error_result(element)
-                if error is not None:
-                    yield error
-                continue
-            number += 1
-            result = _record_result(element, number)
+                result = _error_result(element)
+            else:
+                number += 1
+                result = _guarded(element, number)
             if result is not None:
+                found = True
                 yield result
     except etree.XMLSyntaxError as error:
+        found = True
         yield Malformed(f"after record {number}", "xml", f"broken XML: {error}", "")
+    except TooLarge as over:
+        found = True
+        yield Malformed(f"after record {number}", "xml", too_large(over, limits), "")
+    if not found:
+        yield Empty("no records (noRecordsMatch, or deleted records only)")
+
+
+def _guarded(element: etree._Element, number: int) -> ParseResult | None:
+    try:
+        return _record_result(element, number)
+    except Exception as error:  # one record's failure must not end the file
+        return Malformed(f"record {number}", None, failure(error), "")
 
 
 def _raw(element: etree._Element) -> str:

@@ -24,12 +24,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from paperscope.sources.base import Format, Malformed, Parsed, ParseResult
+from paperscope.sources.base import (
+    DEFAULT_LIMITS,
+    Empty,
+    Format,
+    Limits,
+    Malformed,
+    Parsed,
+    ParseResult,
+    excerpt,
+    failure,
+    over_cap,
+)
 from paperscope.sources.bibtex_fields import work_record
 from paperscope.sources.bibtex_scan import EntryError, entry_fields, field_value, fields_until_close
 
 _CHUNK_CHARS = 1 << 20
-_MAX_SEGMENT_CHARS = 32 << 20
 _HEADER_LOOKAHEAD = 256
 _MAX_RECENT = 5_000
 _MAX_PARENTS = 20_000
@@ -85,11 +95,21 @@ class _FileState:
     pending_count: int = 0
 
 
-def _segments(stream: BinaryIO) -> Iterator[tuple[str, int]]:
+@dataclass(frozen=True, slots=True)
+class _Oversized:
+    """A segment longer than the record cap: skipped to the next line-start entry."""
+
+    line: int
+    size: int
+    excerpt: str
+
+
+def _segments(stream: BinaryIO, limits: Limits) -> Iterator[tuple[str | _Oversized, int]]:
     """Text from one line-start `@type{` to the next (trailing blank lines dropped), with the
-    line number it starts on."""
+    line number it starts on; a segment over the record cap comes as `_Oversized`."""
     reader = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace")
     buffer, line, search = "", 1, 1
+    over: _Oversized | None = None  # the segment being skipped
     try:
         while chunk := reader.read(_CHUNK_CHARS):
             buffer += chunk
@@ -103,18 +123,28 @@ def _segments(stream: BinaryIO) -> Iterator[tuple[str, int]]:
                 stop = found
                 while stop > cut and buffer[stop - 1] in " \t\r\n":
                     stop -= 1
-                yield buffer[cut:stop], line
+                if over is not None:
+                    yield _Oversized(over.line, over.size + stop, over.excerpt), over.line
+                    over = None
+                else:
+                    yield buffer[cut:stop], line
                 line += buffer.count("\n", cut, found + 1)
                 cut = search = found + 1
             else:
                 search = max(cut + 1, len(buffer) - 1)
-            if cut == 0 and len(buffer) > _MAX_SEGMENT_CHARS:
-                yield buffer, line
-                line += buffer.count("\n")
-                cut = search = len(buffer)
+            if cut == 0 and len(buffer) > limits.record_bytes:
+                # Too long for one entry: keep only its excerpt and look for the next one.
+                keep = len(buffer) - _HEADER_LOOKAHEAD
+                if over is None:
+                    over = _Oversized(line, 0, excerpt(buffer))
+                over = _Oversized(over.line, over.size + keep, over.excerpt)
+                line += buffer.count("\n", 0, keep)
+                cut, search = keep, max(search, keep)
             buffer = buffer[cut:]
             search -= cut
-        if buffer:
+        if over is not None:
+            yield _Oversized(over.line, over.size + len(buffer), over.excerpt), over.line
+        elif buffer:
             yield buffer.rstrip(), line
     finally:
         reader.detach()
@@ -234,15 +264,37 @@ def _result(entry: _Entry) -> ParseResult:
         entry.pin_line()
         position = _position(entry.number, entry.key, entry.line)
         return Malformed(position, error.field, reason, entry.raw)
+    except Exception as error:  # one entry's failure must not end the file
+        entry.pin_line()
+        position = _position(entry.number, entry.key, entry.line)
+        return Malformed(position, None, failure(error), excerpt(entry.raw))
     return Parsed(record, _position(entry.number, entry.key), entry.raw)
 
 
-def parse(stream: BinaryIO) -> Iterator[ParseResult]:
+def parse(stream: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[ParseResult]:
     state = _FileState()
-    for segment, first_line in _segments(stream):
-        yield from _parse_segment(segment, first_line, state)
+    found = False
+    for segment, first_line in _segments(stream, limits):
+        if isinstance(segment, _Oversized):
+            state.entries += 1
+            reason = over_cap("the entry", segment.size, limits.record_bytes)
+            position = _position(state.entries, "", segment.line)
+            found = True
+            yield Malformed(position, None, reason, segment.excerpt)
+            continue
+        try:
+            for result in _parse_segment(segment, first_line, state):
+                found = True
+                yield result
+        except Exception as error:  # one segment's failure must not end the file
+            found = True
+            position = f"entry {state.entries} (line {first_line})"
+            yield Malformed(position, None, failure(error), excerpt(segment))
     while state.pending:
+        found = True
         yield from _release_oldest(state)
+    if not found:
+        yield Empty("no entries (only @string, @preamble, @comment or text between entries)")
 
 
 _SNIFF_ENTRY = re.compile(

@@ -48,6 +48,13 @@ def format_named(name: str) -> Format:
 def detect_format(head: bytes, filename: str) -> Format | None:
     """The first format whose sniffer accepts `head`, or None."""
     for fmt in all_formats():
-        if fmt.sniff(head, filename):
+        if _accepts(fmt, head, filename):
             return fmt
     return None
+
+
+def _accepts(fmt: Format, head: bytes, filename: str) -> bool:
+    try:
+        return fmt.sniff(head, filename)
+    except Exception:  # a hostile head (JSON nested too deeply) is simply not this format
+        return False

@@ -20,7 +20,18 @@ from typing import Any, BinaryIO
 
 from paperscope.domain import AbstractRecord, AuthorName, CodeLink, ExternalId, WorkRecord
 from paperscope.sources.arxiv_ids import arxiv_id, iso_date
-from paperscope.sources.base import Format, Malformed, Parsed, ParseResult
+from paperscope.sources.base import (
+    DEFAULT_LIMITS,
+    Empty,
+    Format,
+    Limits,
+    Malformed,
+    Parsed,
+    ParseResult,
+    excerpt,
+    failure,
+)
+from paperscope.sources.json_stream import JsonProblem, json_records
 
 PAPER_URL = "https://huggingface.co/papers/{}"
 _EMPTY_LIST = re.compile(rb"\A\s*\[\s*\]\s*\Z")
@@ -111,17 +122,29 @@ def _entry_results(index: int, entry: object) -> Iterator[ParseResult]:
         yield Parsed(AbstractRecord(work.key, ai_summary, kind="ai_summary"), position, raw)
 
 
-def parse(stream: BinaryIO) -> Iterator[ParseResult]:
-    # One API response is small; it is loaded whole.
-    text = stream.read().decode("utf-8", errors="replace")
+def parse(stream: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[ParseResult]:
+    # A daily list streams entry by entry (`json_stream`); a single paper is one record.
+    entries = 0
+    for piece in json_records(stream, limits):
+        if isinstance(piece, JsonProblem):
+            position = f"entry {piece.index + 1}" if piece.index is not None else "document"
+            yield Malformed(position, None, piece.reason, piece.excerpt)
+            entries += 1
+        elif piece.key is not None:
+            entries += 1
+            yield from _guarded(piece.index + 1 if piece.index is not None else 1, piece.value)
+        elif not piece.split and piece.value != []:
+            entries += 1
+            yield from _guarded(1, piece.value)
+    if not entries:
+        yield Empty("a day without papers")
+
+
+def _guarded(index: int, entry: object) -> Iterator[ParseResult]:
     try:
-        document = json.loads(text)
-    except ValueError as error:
-        yield Malformed("document", None, f"not valid JSON: {error}", text[:2000])
-        return
-    entries = document if isinstance(document, list) else [document]
-    for index, entry in enumerate(entries, start=1):
         yield from _entry_results(index, entry)
+    except Exception as error:  # one record's failure must not end the file
+        yield Malformed(f"entry {index}", None, failure(error), excerpt(repr(entry)))
 
 
 FORMATS = (

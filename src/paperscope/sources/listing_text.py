@@ -37,9 +37,20 @@ from datetime import date
 from typing import BinaryIO
 
 from paperscope.domain import AuthorName, AuthorRecord, ExternalId, WorkRecord
-from paperscope.sources.base import Format, Malformed, Parsed, ParseResult
+from paperscope.sources.base import (
+    DEFAULT_LIMITS,
+    Empty,
+    Format,
+    Limits,
+    Malformed,
+    Parsed,
+    ParseResult,
+    excerpt,
+    failure,
+    over_cap,
+)
 from paperscope.sources.citation_ids import title_slug
-from paperscope.sources.reading import peek, read_text_lines
+from paperscope.sources.reading import Line, LongLine, bounded_lines, peek
 
 ID_SCHEME = "listing"
 ORGANISATION_NOTE = "organisation: "
@@ -82,20 +93,34 @@ _SNIFF_LINES = 400
 
 
 def parse_listing(
-    stream: BinaryIO, reference_year: int | None = None, *, today: date | None = None
+    stream: BinaryIO,
+    reference_year: int | None = None,
+    *,
+    today: date | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Iterator[ParseResult]:
-    """Parse a listing page; `reference_year` is the year of dates printed without one."""
+    """Parse a listing page; `reference_year` is the year of dates printed without one.
+
+    A page is text a person could read: a profile (one record with its papers) or a feed
+    entry past `limits.record_bytes` is quarantined, and lines past it are cut to an excerpt.
+    """
     head, replay = peek(stream)
     calendar = _Calendar(reference_year, today or date.today())
-    lines = _numbered_lines(read_text_lines(replay))
+    lines = _numbered_lines(bounded_lines(replay, limits.record_bytes))
+    found = False
     if _is_profile(_head_lines(head)):
-        yield from _parse_profile(lines, calendar)
+        results = _parse_profile(lines, calendar, limits)
     else:
-        yield from _parse_feed(lines, calendar)
+        results = _parse_feed(lines, calendar, limits)
+    for result in results:
+        found = True
+        yield result
+    if not found:
+        yield Empty("a page without entries")
 
 
-def _parse(stream: BinaryIO) -> Iterator[ParseResult]:
-    return parse_listing(stream)
+def _parse(stream: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[ParseResult]:
+    return parse_listing(stream, limits=limits)
 
 
 def sniff(head: bytes, filename: str) -> bool:
@@ -137,9 +162,10 @@ class _Line:
     text: str
 
 
-def _numbered_lines(texts: Iterator[str]) -> Iterator[_Line]:
-    for number, text in enumerate(texts, start=1):
-        yield _Line(number, text.rstrip("\r\n").replace("\ufeff", ""))
+def _numbered_lines(lines: Iterator[Line | LongLine]) -> Iterator[_Line]:
+    for line in lines:
+        text = line.excerpt if isinstance(line, LongLine) else line.text
+        yield _Line(line.number, text.replace("\ufeff", ""))
 
 
 def _head_lines(head: bytes) -> list[str]:
@@ -179,15 +205,20 @@ def _count(text: str) -> int:
     return round(float(text))
 
 
-def _blocks(lines: Iterator[_Line]) -> Iterator[list[_Line]]:
-    """Runs of non-blank lines."""
+def _blocks(lines: Iterator[_Line], cap: int = 1 << 62) -> Iterator[list[_Line]]:
+    """Runs of non-blank lines (a run longer than `cap` characters is cut)."""
     current: list[_Line] = []
+    size = 0
     for line in lines:
         if line.text.strip():
             current.append(line)
+            size += len(line.text)
+            if size > cap:
+                yield current
+                current, size = [], 0
         elif current:
             yield current
-            current = []
+            current, size = [], 0
     if current:
         yield current
 
@@ -210,30 +241,67 @@ def _notes(*notes: str | None) -> str | None:
 
 @dataclass
 class _Profile:
+    limits: Limits
     header: list[_Line] = field(default_factory=list)
     entries: int = 0
     papers: list[WorkRecord] = field(default_factory=list)
     raw: list[str] = field(default_factory=list)
+    size: int = 0
+    """Characters of the page so far: the profile is one record, so past the record cap
+    nothing more is kept and it is quarantined."""
+
+    @property
+    def over(self) -> bool:
+        return self.size > self.limits.record_bytes
+
+    def keep(self, text: str) -> None:
+        self.size += len(text) + 1
+        if self.over:
+            if self.papers or len(self.raw) > 1:
+                self.raw = [excerpt("\n".join(self.raw))]
+                self.papers.clear()
+        else:
+            self.raw.append(text)
 
 
-def _parse_profile(lines: Iterator[_Line], calendar: _Calendar) -> Iterator[ParseResult]:
-    profile = _Profile()
+def _parse_profile(
+    lines: Iterator[_Line], calendar: _Calendar, limits: Limits
+) -> Iterator[ParseResult]:
+    profile = _Profile(limits)
     entry: list[_Line] = []
     for line in lines:
-        profile.raw.append(line.text)
+        profile.keep(line.text)
         text = line.text.strip()
         # The title right under a meta line is a title even if it reads like a meta line.
         if _PROFILE_META.fullmatch(text) and len(entry) != 1:
             if entry:
-                yield from _profile_entry(entry, calendar, profile)
+                yield from _guarded_entry(entry, calendar, profile)
             entry = [line]
         elif entry:
-            entry.append(line)
-        elif text and not _CHROME.fullmatch(text):
+            if not profile.over:
+                entry.append(line)
+        elif text and not _CHROME.fullmatch(text) and not profile.over:
             profile.header.append(line)
     if entry:
+        yield from _guarded_entry(entry, calendar, profile)
+    if profile.over:
+        reason = over_cap("the profile page", profile.size, limits.record_bytes)
+        yield Malformed("line 1 (profile header)", None, reason, "\n".join(profile.raw))
+        return
+    try:
+        yield from _profile_record(profile)
+    except Exception as error:  # a hostile header must not end the file
+        yield Malformed("line 1 (profile header)", None, failure(error), "\n".join(profile.raw))
+
+
+def _guarded_entry(
+    entry: list[_Line], calendar: _Calendar, profile: _Profile
+) -> Iterator[Malformed]:
+    try:
         yield from _profile_entry(entry, calendar, profile)
-    yield from _profile_record(profile)
+    except Exception as error:  # one entry's failure must not end the file
+        raw = excerpt("\n".join(line.text for line in entry))
+        yield Malformed(f"line {entry[0].number}", None, failure(error), raw)
 
 
 def _profile_entry(
@@ -257,6 +325,8 @@ def _profile_entry(
     authors_text = _joined(blocks[1]) if len(blocks) > 1 and _looks_like_authors(blocks[1]) else ""
     abstract_blocks = blocks[2:] if authors_text else blocks[1:]
     names, truncated = _split_authors(authors_text)
+    if profile.over:
+        return
     profile.papers.append(
         WorkRecord(
             ids=(ExternalId(ID_SCHEME, title_slug(title)),),
@@ -364,11 +434,23 @@ class _FeedEntry:
     day: str | None
     abstract: list[str] = field(default_factory=list)
     raw: list[str] = field(default_factory=list)
+    size: int = 0
+
+    def add(self, texts: list[str], abstract: str | None, cap: int) -> None:
+        """More of the entry; past `cap` characters only the size is counted."""
+        self.size += sum(len(text) + 1 for text in texts)
+        if self.size <= cap:
+            self.raw.extend(texts)
+            if abstract is not None:
+                self.abstract.append(abstract)
+        elif len(self.raw) > 1 or self.abstract:
+            self.raw, self.abstract = [excerpt("\n".join(self.raw))], []
 
 
 @dataclass
 class _FeedState:
     calendar: _Calendar
+    limits: Limits
     day: str | None = None
     entry: _FeedEntry | None = None
     seen_entry: bool = False
@@ -376,16 +458,18 @@ class _FeedState:
     the first one are page chrome."""
 
 
-def _parse_feed(lines: Iterator[_Line], calendar: _Calendar) -> Iterator[ParseResult]:
-    state = _FeedState(calendar)
-    blocks = _blocks(lines)
+def _parse_feed(
+    lines: Iterator[_Line], calendar: _Calendar, limits: Limits
+) -> Iterator[ParseResult]:
+    state = _FeedState(calendar, limits)
+    blocks = _blocks(lines, limits.record_bytes)
     block = next(blocks, None)
     while block is not None:
         following = next(blocks, None)
         yield from _feed_block(block, following, state)
         block = following
-    if state.entry is not None and state.entry.abstract:
-        yield _feed_record(state.entry, state.calendar, None)
+    if state.entry is not None and (state.entry.abstract or _over(state.entry, state)):
+        yield _feed_record(state.entry, state, None)
     # A lone line after the last entry is page chrome (a footer), not a paper.
 
 
@@ -398,8 +482,8 @@ def _feed_block(
             position = f"line {block[0].number}"
             yield Malformed(position, "title", "entry details with no title before them", text)
         else:
-            state.entry.raw.extend(line.text for line in block)
-            yield _feed_record(state.entry, state.calendar, block)
+            state.entry.add([line.text for line in block], None, state.limits.record_bytes)
+            yield _feed_record(state.entry, state, block)
             state.entry = None
             state.seen_entry = True
         return
@@ -410,19 +494,19 @@ def _feed_block(
         return
     entry = state.entry
     if entry is not None and _continues_entry(entry, block, following):
-        entry.abstract.append(text)
-        entry.raw.extend(["", *(line.text for line in block)])
+        entry.add(["", *(line.text for line in block)], text, state.limits.record_bytes)
         return
     if entry is not None:
         yield from _finish_without_details(entry, state)
-    state.entry = _FeedEntry(block[0].number, text, state.day, raw=[line.text for line in block])
+    state.entry = _FeedEntry(block[0].number, excerpt(text, _TITLE_MAX_CHARS * 4), state.day)
+    state.entry.add([line.text for line in block], None, state.limits.record_bytes)
 
 
 def _finish_without_details(entry: _FeedEntry, state: _FeedState) -> Iterator[ParseResult]:
     """An entry the page printed without an author count and date (seen on real pages)."""
-    if entry.abstract:
+    if entry.abstract or _over(entry, state):
         state.seen_entry = True
-        yield _feed_record(entry, state.calendar, None)
+        yield _feed_record(entry, state, None)
     elif state.seen_entry:
         reason = "a lone line between entries, with neither abstract nor author count and date"
         yield Malformed(f"line {entry.start}", "abstract", reason, "\n".join(entry.raw))
@@ -475,11 +559,29 @@ def _is_details(block: list[_Line]) -> bool:
     return False
 
 
-def _feed_record(
-    entry: _FeedEntry, calendar: _Calendar, details: list[_Line] | None
-) -> ParseResult:
+def _over(entry: _FeedEntry, state: _FeedState) -> bool:
+    return entry.size > state.limits.record_bytes
+
+
+def _feed_record(entry: _FeedEntry, state: _FeedState, details: list[_Line] | None) -> ParseResult:
     position = f"line {entry.start}" + (f" (listed under {entry.day})" if entry.day else "")
     raw = "\n".join(entry.raw)
+    if _over(entry, state):
+        reason = over_cap("the entry", entry.size, state.limits.record_bytes)
+        return Malformed(position, None, reason, raw)
+    try:
+        return _feed_work(entry, state.calendar, details, position, raw)
+    except Exception as error:  # one entry's failure must not end the file
+        return Malformed(position, None, failure(error), excerpt(raw))
+
+
+def _feed_work(
+    entry: _FeedEntry,
+    calendar: _Calendar,
+    details: list[_Line] | None,
+    position: str,
+    raw: str,
+) -> ParseResult:
     author_count: int | None = None
     organisation: str | None = None
     published: date | None = None

@@ -15,8 +15,9 @@ Mapping choices worth knowing:
   grain). Works from before topics existed fall back to level 0-1 `concepts`, by score.
 - venue: `primary_location.source.display_name` (old schema: `host_venue.display_name`).
 
-JSON Lines (a snapshot, or one response page per line) are read line by line; a pretty-printed
-response is read whole (see `json_documents`, which the S2 API format shares).
+JSON Lines (a snapshot, or one response page per line) are read line by line, a pretty-printed
+response work by work (`json_stream.json_records`, which the S2 API and Hugging Face formats
+share); a work larger than `Limits.record_bytes` is quarantined with an excerpt.
 """
 
 from __future__ import annotations
@@ -29,8 +30,19 @@ from typing import Any, BinaryIO
 
 from paperscope.domain import AuthorName, ExternalId, WorkRecord
 from paperscope.sources.arxiv_ids import arxiv_id, clean_text, doi_ids
-from paperscope.sources.base import Format, Malformed, Parsed, ParseResult
-from paperscope.sources.reading import read_text_lines
+from paperscope.sources.base import (
+    DEFAULT_LIMITS,
+    EXCERPT_CHARS,
+    Empty,
+    Format,
+    Limits,
+    Malformed,
+    Parsed,
+    ParseResult,
+    excerpt,
+    failure,
+)
+from paperscope.sources.json_stream import JsonProblem, json_records
 
 _SNIFF_WORK_ID = re.compile(rb'"id"\s*:\s*"https://openalex\.org/W\d+"')
 _OPENALEX_ID = re.compile(r"^(?:https?://openalex\.org/)?([WA]\d+)$", re.IGNORECASE)
@@ -53,62 +65,47 @@ def sniff(head: bytes, filename: str) -> bool:
     return start.startswith(b"{") and _SNIFF_WORK_ID.search(head) is not None
 
 
-def parse(stream: BinaryIO) -> Iterator[ParseResult]:
-    for position, text in json_documents(stream):
-        yield from _document_results(text, position)
+PAGE_KEYS = frozenset({"results"})
 
 
-def json_documents(stream: BinaryIO) -> Iterator[tuple[str, str]]:
-    """(position, text) of each JSON value in a saved API response file.
+def parse(stream: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[ParseResult]:
+    found = False
+    for result in _results(stream, limits):
+        found = True
+        yield result
+    if not found:
+        yield Empty("an empty results page")
 
-    JSON Lines (a snapshot, one response per line) stream line by line. A pretty-printed
-    document (one API response) is read whole: it is told by a first line that is a lone `{`
-    or `[`, or by first and second lines that are neither of them a JSON value on its own
-    (a JSON Lines file with a broken first line still has a whole value on its second).
-    """
-    lines = enumerate(read_text_lines(stream), 1)
-    first = _next_filled(lines)
-    if first is None:
+
+def _results(stream: BinaryIO, limits: Limits) -> Iterator[ParseResult]:
+    for piece in json_records(stream, limits, PAGE_KEYS):
+        if isinstance(piece, JsonProblem):
+            where = piece.where if piece.index is None else f"{piece.where}, result {piece.index}"
+            yield Malformed(where, None, piece.reason, piece.excerpt)
+        elif piece.key is not None:  # a work of a results page (or of a top-level list)
+            yield _guarded(piece.value, f"{piece.where}, result {piece.index}")
+        elif not piece.split:
+            yield from _document_results(piece.value, piece.where, piece.text)
+
+
+def _document_results(document: object, where: str, text: str) -> Iterator[ParseResult]:
+    """A value that was not a results page: one work, an empty page, or not OpenAlex."""
+    raw = text.rstrip("\r\n") or json.dumps(document, ensure_ascii=False)
+    if isinstance(document, dict) and document.get("results") == []:
         return
-    if not _is_json(first[1]):
-        second = None if first[1].strip() in ("{", "[") else _next_filled(lines)
-        if second is None or not _is_json(second[1]):
-            before = first[1] + (second[1] if second else "")
-            yield "document", before + "".join(line for _, line in lines)
-            return
-        yield f"line {first[0]}", first[1]
-        first = second
-    yield f"line {first[0]}", first[1]
-    for number, line in lines:
-        if line.strip():
-            yield f"line {number}", line
-
-
-def _next_filled(lines: Iterator[tuple[int, str]]) -> tuple[int, str] | None:
-    return next(((number, line) for number, line in lines if line.strip()), None)
-
-
-def _is_json(text: str) -> bool:
-    try:
-        json.loads(text)
-    except json.JSONDecodeError:
-        return False
-    return True
-
-
-def _document_results(text: str, where: str) -> Iterator[ParseResult]:
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        yield Malformed(where, None, f"invalid JSON: {error}", text)
-        return
-    if isinstance(document, dict) and isinstance(document.get("results"), list):
-        for index, work in enumerate(document["results"]):
-            yield _work_result(work, f"{where}, result {index}")
-    elif isinstance(document, dict) and "results" not in document:
-        yield _work_result(document, where, raw=text.rstrip("\r\n"))
+    if isinstance(document, dict) and "results" not in document:
+        yield _guarded(document, where, raw=raw)
     else:
-        yield Malformed(where, "results", "expected a work object or a results page", text)
+        yield Malformed(where, "results", "expected a work object or a results page", excerpt(raw))
+
+
+def _guarded(work: object, where: str, raw: str | None = None) -> ParseResult:
+    """`_work_result`, with whatever it raises on a hostile value quarantined with the work."""
+    try:
+        return _work_result(work, where, raw)
+    except Exception as error:  # one record's failure must not end the file
+        text = raw if raw is not None else repr(work)[: EXCERPT_CHARS * 2]
+        return Malformed(where, None, failure(error), excerpt(text))
 
 
 def _work_result(work: object, where: str, raw: str | None = None) -> ParseResult:

@@ -10,7 +10,9 @@ hold no paper metadata and yield nothing. An API error body (`{"error": ...}`,
 API's message. Cassettes are YAML (PyYAML); both vcrpy layouts are read (`body.string` with
 `status.code`, and `content` with `status_code`). A JSON file is one pretty-printed response,
 read whole, or JSON Lines of responses (a one-line response file is the one-line case of that),
-as `openalex.json_documents` tells them apart.
+as `json_stream.json_records` tells them apart; each is read a record at a time, and a
+cassette (read whole, up to `Limits.document_bytes`) has its bodies read the same way, a
+gzipped `!!binary` body inflated as it is read, never past the document cap.
 
 Citations: a paper's nested `citations` yield a WorkRecord per citing paper (when it has a
 title) and a CitationRecord `citing -> this paper`. Its nested `references` become
@@ -28,19 +30,31 @@ datasets and lives in `s2_bulk`.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
 
 from paperscope.domain import CitationRecord, ExternalId, WorkRecord
-from paperscope.sources.base import Format, Malformed, Parsed, ParseResult
-from paperscope.sources.openalex import json_documents
-from paperscope.sources.reading import peek
+from paperscope.sources.base import (
+    DEFAULT_LIMITS,
+    Empty,
+    Format,
+    Limits,
+    Malformed,
+    Parsed,
+    ParseResult,
+    excerpt,
+    failure,
+    over_cap,
+)
+from paperscope.sources.json_stream import JsonProblem, json_records
+from paperscope.sources.reading import Capped, TooLarge, peek, read_capped
 from paperscope.sources.s2_bulk import (
     FieldError,
     Fields,
@@ -91,56 +105,124 @@ def sniff(head: bytes, filename: str) -> bool:
     )
 
 
-def parse(stream: BinaryIO) -> Iterator[ParseResult]:
+PAGE_KEYS = frozenset({"data", "recommendedPapers"})
+_NOTHING = "the response holds no papers or authors (an empty page, ids not found, datasets)"
+_ERROR_HEAD_BYTES = 64 * 1024
+
+
+def parse(stream: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[ParseResult]:
     head, replay = peek(stream)
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"interactions:"):
-        yield from _cassette_results(replay)
+        results = _cassette_results(replay, limits)
     else:
-        yield from _json_results(replay)
+        results = _json_results(replay, limits, None)
+    found = False
+    for result in results:
+        found = True
+        yield result
+    if not found:
+        yield Empty(_NOTHING)
 
 
-def _json_results(stream: BinaryIO) -> Iterator[ParseResult]:
-    for position, text in json_documents(stream):
-        yield from _text_results(text, _Where(position))
+def _json_results(stream: BinaryIO, limits: Limits, at: _Where | None) -> Iterator[ParseResult]:
+    """The records of a JSON file (`at` None: positions are its lines) or of a cassette body."""
+    for piece in json_records(stream, limits, PAGE_KEYS):
+        base = at or _Where(piece.where)
+        where = _part(base, piece.key, piece.index)
+        if isinstance(piece, JsonProblem):
+            yield Malformed(where.position, piece.key or None, piece.reason, piece.excerpt)
+        elif piece.key is not None:
+            if piece.value is not None:  # null marks an id the API did not find
+                yield from _guarded(piece.value, where)
+        elif not piece.split:
+            raw = piece.text or _raw(piece.value)
+            try:
+                yield from _response_results(piece.value, where, raw)
+            except Exception as error:  # one record's failure must not end the file
+                yield Malformed(where.position, None, failure(error), excerpt(raw))
 
 
-def _text_results(text: str, where: _Where) -> Iterator[ParseResult]:
+def _guarded(item: object, where: _Where) -> Iterator[ParseResult]:
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        yield Malformed(where.position, None, f"invalid JSON: {error}", text)
-        return
-    yield from _response_results(document, where, text)
+        yield from _item_results(item, where)
+    except Exception as error:  # one record's failure must not end the file
+        yield Malformed(where.position, None, failure(error), excerpt(repr(item)))
 
 
-def _cassette_results(stream: BinaryIO) -> Iterator[ParseResult]:
+@dataclass(slots=True)
+class _Budget:
+    """Bytes of response bodies a cassette may still make paperscope read (aliases in YAML
+    can name one huge body many times)."""
+
+    remaining: int
+
+
+def _cassette_results(stream: BinaryIO, limits: Limits) -> Iterator[ParseResult]:
     try:
-        cassette = yaml.load(stream, Loader=_YAML_LOADER)  # a safe loader: no object tags
-    except yaml.YAMLError as error:
-        yield Malformed("cassette", None, f"invalid YAML: {error}", "")
+        text = read_capped(stream, limits.document_bytes)
+    except TooLarge:
+        what = over_cap(
+            "the cassette", limits.document_bytes + 1, limits.document_bytes, _DOCUMENT_SETTING
+        )
+        yield Malformed("cassette", None, what, "")
         return
+    try:
+        cassette = yaml.load(text, Loader=_YAML_LOADER)  # a safe loader: no object tags
+    except Exception as error:  # YAMLError, or RecursionError from deep nesting
+        yield Malformed("cassette", None, f"invalid YAML: {excerpt(str(error), 500)}", "")
+        return
+    del text
     interactions = cassette.get("interactions") if isinstance(cassette, dict) else None
     if not isinstance(interactions, list):
         yield Malformed("cassette", "interactions", "expected a list of interactions", "")
         return
+    budget = _Budget(_BODIES_PER_CASSETTE * limits.document_bytes)
     for number, interaction in enumerate(interactions, 1):
-        yield from _interaction_results(_mapping(interaction), number)
+        try:
+            yield from _interaction_results(_mapping(interaction), number, limits, budget)
+        except TooLarge:
+            cap = _BODIES_PER_CASSETTE * limits.document_bytes
+            reason = over_cap("the cassette's bodies", cap + 1, cap, _DOCUMENT_SETTING)
+            yield Malformed(
+                f"interaction {number}", "response", f"{reason}; the rest is not read", ""
+            )
+            return
+        except Exception as error:  # one interaction's failure must not end the cassette
+            yield Malformed(f"interaction {number}", None, failure(error), "")
 
 
-def _interaction_results(interaction: Mapping[str, Any], number: int) -> Iterator[ParseResult]:
+_DOCUMENT_SETTING = "PAPERSCOPE_MAX_DOCUMENT_BYTES"
+_BODIES_PER_CASSETTE = 4
+"""Each body is a document (capped as one); all of a cassette's together may be this many."""
+
+
+def _interaction_results(
+    interaction: Mapping[str, Any], number: int, limits: Limits, budget: _Budget
+) -> Iterator[ParseResult]:
     request, response = _mapping(interaction.get("request")), _mapping(interaction.get("response"))
-    uri = urlsplit(str(request.get("uri") or ""))
+    uri = urlsplit(_string(request.get("uri"))[:8192])
     path = unquote(uri.path)
-    method = str(request.get("method") or "GET")
+    method = _string(request.get("method"))[:16] or "GET"
     where = _Where(
-        f"interaction {number} ({method} {path})", _linked_paper(path), _asks_for_titles(uri.query)
+        f"interaction {number} ({method} {excerpt(path, 300)})",
+        _linked_paper(path),
+        _asks_for_titles(uri.query),
     )
-    status, body = _status(response), _body(response)
-    if status is None or status >= 400:
-        code = f"HTTP {status}" if status is not None else "no HTTP status"
-        yield Malformed(where.position, "response", f"{code}: {_error_message(body)}", body)
-    elif "/datasets/" not in path:
-        yield from _text_results(body, where)
+    status = _status(response)
+    body = _body(response, budget)
+    try:
+        if status is None or status >= 400:
+            code = f"HTTP {status}" if status is not None else "no HTTP status"
+            head = body.read(_ERROR_HEAD_BYTES).decode("utf-8", "replace")
+            yield Malformed(where.position, "response", f"{code}: {_error_message(head)}", head)
+        elif "/datasets/" not in path:
+            yield from _json_results(body, limits, where)
+    finally:
+        budget.remaining -= body.raw.consumed  # type: ignore[attr-defined]
+
+
+def _string(value: object) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _asks_for_titles(query: str) -> bool:
@@ -161,26 +243,33 @@ def _list(value: object) -> list[Any]:
 
 def _status(response: Mapping[str, Any]) -> int | None:
     code = _mapping(response.get("status")).get("code", response.get("status_code"))
-    return code if isinstance(code, int) else None
+    return code if isinstance(code, int) and not isinstance(code, bool) else None
 
 
-def _body(response: Mapping[str, Any]) -> str:
+def _body(response: Mapping[str, Any], budget: _Budget) -> io.BufferedReader:
+    """The body as a byte stream, inflated as it is read when vcrpy kept it gzipped as
+    `!!binary`; reading past the cassette's budget raises TooLarge."""
     body = _mapping(response.get("body")).get("string", response.get("content"))
-    if isinstance(body, bytes):  # vcrpy keeps undecoded bodies as !!binary, maybe gzipped
-        body = gzip.decompress(body) if body.startswith(b"\x1f\x8b") else body
-        return body.decode("utf-8", errors="replace")
-    return body if isinstance(body, str) else ""
+    if isinstance(body, str):
+        data: BinaryIO = io.BytesIO(body.encode("utf-8", "replace"))
+    elif isinstance(body, bytes):
+        data = io.BytesIO(body)
+        if body.startswith(b"\x1f\x8b"):
+            data = cast(BinaryIO, gzip.GzipFile(fileobj=data, mode="rb"))
+    else:
+        data = io.BytesIO(b"")
+    return io.BufferedReader(Capped(data, max(budget.remaining, 0)), 256 * 1024)
 
 
 def _error_message(body: str) -> str:
     try:
         document = json.loads(body)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):
         return " ".join(body.split())[:300] or "(empty body)"
     message = (
         document.get("error") or document.get("message") if isinstance(document, dict) else None
     )
-    return str(message) if message else " ".join(body.split())[:300]
+    return excerpt(str(message), 300) if message else " ".join(body.split())[:300]
 
 
 def _linked_paper(path: str) -> ExternalId | None:
@@ -256,6 +345,12 @@ def _item_results(item: object, where: _Where) -> Iterator[ParseResult]:
 
 def _raw(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def _part(where: _Where, key: str | None, index: int | None) -> _Where:
+    if index is None:
+        return where
+    return where.at(f"item {index}" if not key else f"{key}[{index}]")
 
 
 def _paper_results(paper: Mapping[str, Any], where: _Where) -> Iterator[ParseResult]:

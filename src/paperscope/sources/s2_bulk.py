@@ -19,7 +19,6 @@ case-insensitively, `work_record` and `author_record` build the domain records.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Mapping
 from datetime import date
@@ -35,8 +34,20 @@ from paperscope.domain import (
     WorkRecord,
 )
 from paperscope.sources.arxiv_ids import arxiv_id, clean_text, doi_ids
-from paperscope.sources.base import Format, Malformed, Parsed, ParseResult
-from paperscope.sources.reading import read_text_lines
+from paperscope.sources.base import (
+    DEFAULT_LIMITS,
+    Empty,
+    Format,
+    Limits,
+    Malformed,
+    Parsed,
+    ParseResult,
+    excerpt,
+    failure,
+    over_cap,
+)
+from paperscope.sources.json_stream import load_json
+from paperscope.sources.reading import LongLine, bounded_lines
 
 _SNIFF_KEYS = re.compile(rb'"(?:corpusid|citingcorpusid|authorid|alternate_issns)"\s*:')
 # Graph API objects share some keys (`alternate_issns` in a venue) but always carry these.
@@ -295,26 +306,39 @@ def sniff(head: bytes, filename: str) -> bool:
     )
 
 
-def parse(stream: BinaryIO) -> Iterator[ParseResult]:
-    for number, line in enumerate(read_text_lines(stream), 1):
-        if not line.strip():
-            continue
-        position = f"line {number}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as error:
-            yield Malformed(position, None, f"invalid JSON: {error}", line)
-            continue
-        if not isinstance(obj, dict):
-            yield Malformed(position, None, "expected a JSON object", line)
-            continue
-        try:
-            record = _dataset_record(Fields(obj))
-        except FieldError as error:
-            yield Malformed(position, error.field, error.reason, line)
-            continue
-        if record is not None:
-            yield Parsed(record, position, line.rstrip("\r\n"))
+def parse(stream: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[ParseResult]:
+    found = skipped = False
+    for line in bounded_lines(stream, limits.record_bytes, skip_blank=True):
+        position = f"line {line.number}"
+        if isinstance(line, LongLine):
+            reason = over_cap("the line", line.size, limits.record_bytes)
+            result: ParseResult | None = Malformed(position, None, reason, line.excerpt)
+        else:
+            try:
+                result = _line_result(line.text, position, limits)
+            except Exception as error:  # one record's failure must not end the file
+                result = Malformed(position, None, failure(error), excerpt(line.text))
+        if result is None:
+            skipped = True
+        else:
+            found = True
+            yield result
+    if skipped and not found:
+        yield Empty("only lines without paper metadata (embeddings, paper ids, empty texts, ...)")
+
+
+def _line_result(line: str, position: str, limits: Limits) -> ParseResult | None:
+    try:
+        obj = load_json(line, limits.max_depth)
+    except ValueError as error:
+        return Malformed(position, None, f"invalid JSON: {error}", line)
+    if not isinstance(obj, dict):
+        return Malformed(position, None, "expected a JSON object", line)
+    try:
+        record = _dataset_record(Fields(obj))
+    except FieldError as error:
+        return Malformed(position, error.field, error.reason, line)
+    return None if record is None else Parsed(record, position, line)
 
 
 def _dataset_record(line: Fields) -> Record | None:

@@ -7,20 +7,30 @@ and the web app marks every page of a database that holds any.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import date
 from typing import BinaryIO
 
 from paperscope.domain import AuthorName, CitationRecord, CodeLink, ExternalId, WorkRecord
-from paperscope.sources.base import Format, Malformed, Parsed, ParseResult
+from paperscope.sources.base import (
+    DEFAULT_LIMITS,
+    Format,
+    Limits,
+    Malformed,
+    Parsed,
+    ParseResult,
+    failure,
+    over_cap,
+)
+from paperscope.sources.json_stream import load_json
+from paperscope.sources.reading import LongLine, bounded_lines
 
 FORMAT_NAME = "synthetic-demo"
 SCHEME = "listing"
 
 
-def _records(line: str) -> Iterator[WorkRecord | CitationRecord]:
-    data = json.loads(line)
+def _records(line: str, limits: Limits) -> Iterator[WorkRecord | CitationRecord]:
+    data = load_json(line, limits.max_depth)
     own = ExternalId(SCHEME, data["id"])
     yield WorkRecord(
         ids=(own,),
@@ -46,16 +56,19 @@ def _records(line: str) -> Iterator[WorkRecord | CitationRecord]:
     )
 
 
-def _parse(stream: BinaryIO) -> Iterator[ParseResult]:
-    for number, raw in enumerate(stream, start=1):
-        line = raw.decode("utf-8", "surrogateescape").strip()
-        if not line:
+def _parse(stream: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[ParseResult]:
+    for line in bounded_lines(stream, limits.record_bytes, skip_blank=True):
+        position = f"line {line.number}"
+        if isinstance(line, LongLine):
+            reason = over_cap("the line", line.size, limits.record_bytes)
+            yield Malformed(position, None, reason, line.excerpt)
             continue
+        text = line.text.strip()
         try:
-            for record in _records(line):
-                yield Parsed(record, f"line {number}", line)
-        except (ValueError, KeyError, TypeError) as error:
-            yield Malformed(f"line {number}", None, f"not a synthetic record: {error}", line)
+            for record in _records(text, limits):
+                yield Parsed(record, position, text)
+        except Exception as error:  # ValueError, KeyError, TypeError, or anything hostile
+            yield Malformed(position, None, f"not a synthetic record: {failure(error)}", text)
 
 
 def _sniff(head: bytes, filename: str) -> bool:

@@ -210,5 +210,9 @@ quarantine = Table(
     Column("reason", Text, nullable=False),
     Column("content_hash", String(32), nullable=False),
     Column("raw", Text, nullable=False),
+    # Added by migration 0007_quarantine_runs: the latest ingest run that quarantined the
+    # record (`paperscope quarantine --run`); NULL for rows from before it.
+    Column("run", String(32)),
     UniqueConstraint("file", "position", "content_hash", name="uq_quarantine_record"),
+    Index("ix_quarantine_run", "run"),
 )

@@ -12,8 +12,9 @@ from paperscope.web import views
 from paperscope.web.authors import AuthorPage
 from paperscope.web.context import context_of
 from paperscope.web.jsonable import plain
+from paperscope.web.neighbourhood import NeighbourhoodPage, neighbourhood_view, parse_limit
 from paperscope.web.pages import search_params
-from paperscope.web.papers import paper_json
+from paperscope.web.papers import paper_json, paper_lists
 from paperscope.web.params import parse_choice, parse_day, parse_int, parse_text
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -46,17 +47,40 @@ def api_search(
     return views.search_view(context_of(request), search_params(request))
 
 
-@router.get("/paper/{work_id}", summary="One paper: authors, ids, code, citations")
-def api_paper(request: Request, work_id: int) -> dict[str, Any]:
-    page = views.paper_view(context_of(request), work_id)
+@router.get(
+    "/paper/{work_id}",
+    summary="One paper: authors, ids, code, citations, a page of its references and of the "
+    "works citing it (newest or most cited first)",
+)
+def api_paper(
+    request: Request,
+    work_id: int,
+    refs_page: str | None = None,
+    refs_per_page: str | None = None,
+    cited_page: str | None = None,
+    cited_per_page: str | None = None,
+    cited_sort: str | None = None,
+) -> dict[str, Any]:
+    lists = paper_lists(request.query_params)
+    page = views.paper_view(context_of(request), work_id, lists)
     body = paper_json(page)
     body["similar"] = [
         {"id": e.work_id, "title": e.title, "day": e.day.isoformat() if e.day else None}
         for e in page.similar
     ]
-    body["cited_by"] = [{"id": e.work_id, "title": e.title} for e in page.cited_by]
     body["references_in_corpus"] = page.references_in_corpus
     return body
+
+
+@router.get(
+    "/paper/{work_id}/neighbourhood",
+    summary="A paper's citation neighbourhood: related works by co-citation, coupling, text "
+    "and direct citation, each with its signals; prior and derivative works; graph layout",
+    response_model=NeighbourhoodPage,
+)
+def api_paper_neighbourhood(request: Request, work_id: int, limit: str | None = None) -> Any:
+    page, _ = neighbourhood_view(context_of(request), work_id, parse_limit(limit))
+    return plain(page)
 
 
 def _author(

@@ -13,7 +13,8 @@ from paperscope.metrics.profile import SORTS
 from paperscope.web import views
 from paperscope.web.charts import bar_chart_svg
 from paperscope.web.context import context_of
-from paperscope.web.papers import paper_json
+from paperscope.web.neighbourhood import neighbourhood_view, parse_limit
+from paperscope.web.papers import paper_json, paper_lists
 from paperscope.web.params import (
     parse_choice,
     parse_day,
@@ -77,7 +78,7 @@ def paper_bibtex(request: Request, work_id: int) -> Response:
 
 @router.get("/paper/{work_id}.json")
 def paper_export(request: Request, work_id: int) -> JSONResponse:
-    page = views.paper_view(context_of(request), work_id)
+    page = views.paper_view(context_of(request), work_id, paper_lists(request.query_params))
     return JSONResponse(
         paper_json(page),
         headers={"content-disposition": f'inline; filename="paper-{work_id}.json"'},
@@ -86,8 +87,15 @@ def paper_export(request: Request, work_id: int) -> JSONResponse:
 
 @router.get("/paper/{work_id}", response_class=HTMLResponse)
 def paper_page(request: Request, work_id: int) -> HTMLResponse:
-    page = views.paper_view(context_of(request), work_id)
+    page = views.paper_view(context_of(request), work_id, paper_lists(request.query_params))
     return render(request, "paper.html", page=page, active=None)
+
+
+@router.get("/paper/{work_id}/neighbourhood", response_class=HTMLResponse)
+def paper_neighbourhood(request: Request, work_id: int) -> HTMLResponse:
+    limit = parse_limit(request.query_params.get("limit"))
+    page, graph = neighbourhood_view(context_of(request), work_id, limit)
+    return render(request, "neighbourhood.html", page=page, graph=graph, active=None)
 
 
 def _author(request: Request, person_id: int | None) -> HTMLResponse:

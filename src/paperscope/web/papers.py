@@ -1,19 +1,68 @@
-"""The paper page's data: one work with its authors, ids, code, citations and similar works."""
+"""The paper page's data: one work with its authors, ids, code, citations, its reference list
+and the works citing it (a page of each), and similar works."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from paperscope.errors import NotFoundError
+from paperscope.read.references import (
+    CITED_BY_PER_PAGE,
+    CITED_SORTS,
+    MAX_PER_PAGE,
+    REFERENCES_PER_PAGE,
+    CitedByList,
+    ReferenceList,
+    cited_by_list,
+    identifier_url,
+    reference_list,
+)
 from paperscope.read.works import WorkDetails, WorkSummary, load_details, load_works
-from paperscope.store.schema import references, reported_citations
+from paperscope.store.schema import reported_citations
+from paperscope.web.jsonable import plain
+from paperscope.web.params import MAX_PAGE, parse_choice, parse_int
 
-CITING_SHOWN = 20
+
+@dataclass(frozen=True, slots=True)
+class PaperLists:
+    """Which page of the reference list and of the cited-by list to show, and its order."""
+
+    refs_page: int = 1
+    refs_per_page: int = REFERENCES_PER_PAGE
+    cited_page: int = 1
+    cited_per_page: int = CITED_BY_PER_PAGE
+    cited_sort: str = "newest"
+
+
+def paper_lists(query: Mapping[str, str]) -> PaperLists:
+    """The paper page's list parameters (`refs_page`, `cited_page`, `cited_sort`, and the
+    page sizes `refs_per_page`, `cited_per_page`, at most `MAX_PER_PAGE`); 400 when bad."""
+    return PaperLists(
+        refs_page=parse_int(query.get("refs_page"), "refs_page", default=1, low=1, high=MAX_PAGE),
+        refs_per_page=parse_int(
+            query.get("refs_per_page"),
+            "refs_per_page",
+            default=REFERENCES_PER_PAGE,
+            low=1,
+            high=MAX_PER_PAGE,
+        ),
+        cited_page=parse_int(
+            query.get("cited_page"), "cited_page", default=1, low=1, high=MAX_PAGE
+        ),
+        cited_per_page=parse_int(
+            query.get("cited_per_page"),
+            "cited_per_page",
+            default=CITED_BY_PER_PAGE,
+            low=1,
+            high=MAX_PER_PAGE,
+        ),
+        cited_sort=parse_choice(query.get("cited_sort"), "cited_sort", CITED_SORTS),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,40 +83,37 @@ class PaperPage:
     citations_reported: dict[str, int]
     """Each source's own count (the work's `reported_citations` is the largest)."""
     references_in_corpus: int
-    cited_by: tuple[WorkSummary, ...]
+    references: ReferenceList
+    cited_by: CitedByList
     similar: tuple[WorkSummary, ...]
     similar_notice: str | None
 
-
-_ID_URLS = {
-    "arxiv": "https://arxiv.org/abs/{}",
-    "doi": "https://doi.org/{}",
-    "openalex": "https://openalex.org/{}",
-    "s2": "https://www.semanticscholar.org/paper/{}",
-    "acl": "https://aclanthology.org/{}",
-    "hf": "https://huggingface.co/papers/{}",
-}
+    def lists_url(
+        self,
+        *,
+        refs_page: int | None = None,
+        cited_page: int | None = None,
+        cited_sort: str | None = None,
+        anchor: str = "",
+    ) -> str:
+        """This page with other list pages or order (page sizes kept when not the default)."""
+        query: dict[str, str | int] = {
+            "refs_page": refs_page or self.references.page,
+            "cited_page": cited_page or self.cited_by.page,
+            "cited_sort": cited_sort or self.cited_by.sort,
+        }
+        if self.references.per_page != REFERENCES_PER_PAGE:
+            query["refs_per_page"] = self.references.per_page
+        if self.cited_by.per_page != CITED_BY_PER_PAGE:
+            query["cited_per_page"] = self.cited_by.per_page
+        return f"/paper/{self.work.work_id}?{urlencode(query)}" + (f"#{anchor}" if anchor else "")
 
 
 def _identifiers(details: WorkDetails) -> tuple[Identifier, ...]:
     return tuple(
-        Identifier(scheme, value, _ID_URLS[scheme].format(value) if scheme in _ID_URLS else None)
+        Identifier(scheme, value, identifier_url(scheme, value))
         for scheme, value in details.identifiers
     )
-
-
-def _citing_ids(connection: Connection, work_id: int) -> list[int]:
-    """Works stored here that cite this one (itself excluded, as every count excludes it)."""
-    query = (
-        select(references.c.citing_work_id)
-        .where(
-            references.c.cited_work_id == work_id,
-            references.c.citing_work_id.is_not(None),
-            references.c.citing_work_id != work_id,
-        )
-        .distinct()
-    )
-    return list(connection.execute(query).scalars())
 
 
 def paper_page(
@@ -75,7 +121,10 @@ def paper_page(
     work_id: int,
     similar: Sequence[WorkSummary],
     similar_notice: str | None,
+    lists: PaperLists | None = None,
 ) -> PaperPage:
+    """The page of `work_id` (NotFoundError if unknown; QueryError for a page out of range)."""
+    lists = lists or PaperLists()
     found = load_works(connection, [work_id], authors_limit=None)
     if not found:
         raise NotFoundError(f"there is no paper {work_id}")
@@ -88,21 +137,19 @@ def paper_page(
             )
         )
     }
-    outgoing = connection.execute(
-        select(func.count(func.distinct(references.c.cited_work_id))).where(
-            references.c.citing_work_id == work_id, references.c.cited_work_id.is_not(None)
-        )
-    ).scalar_one()
-    cited_by = load_works(connection, _citing_ids(connection, work_id))
-    cited_by.sort(key=lambda e: (e.day or date.min, e.work_id), reverse=True)
+    cited = reference_list(connection, work_id, lists.refs_page, lists.refs_per_page)
+    citing = cited_by_list(
+        connection, work_id, lists.cited_sort, lists.cited_page, lists.cited_per_page
+    )
     return PaperPage(
         work=found[0],
         categories=details.categories,
         url=details.url,
         identifiers=_identifiers(details),
         citations_reported=reported,
-        references_in_corpus=outgoing,
-        cited_by=tuple(cited_by[:CITING_SHOWN]),
+        references_in_corpus=cited.resolved,
+        references=cited,
+        cited_by=citing,
         similar=tuple(similar),
         similar_notice=similar_notice,
     )
@@ -131,4 +178,39 @@ def paper_json(page: PaperPage) -> dict[str, Any]:
             "reported": page.citations_reported,
             "used": work.citations,
         },
+        "references": references_json(page.references),
+        "cited_by": cited_by_json(page.cited_by),
+    }
+
+
+def references_json(listed: ReferenceList) -> dict[str, Any]:
+    """One page of the reference list with its totals; `work` is null when unresolved."""
+    return {
+        "total": listed.total,
+        "resolved": listed.resolved,
+        "page": listed.page,
+        "per_page": listed.per_page,
+        "pages": listed.pages,
+        "items": [
+            {
+                "position": ref.position,
+                "work": plain(ref.work) if ref.work else None,
+                "scheme": ref.scheme,
+                "value": ref.value,
+                "cited_as": ref.cited_as,
+                "url": ref.url,
+            }
+            for ref in listed.references
+        ],
+    }
+
+
+def cited_by_json(listed: CitedByList) -> dict[str, Any]:
+    return {
+        "total": listed.total,
+        "sort": listed.sort,
+        "page": listed.page,
+        "per_page": listed.per_page,
+        "pages": listed.pages,
+        "items": [plain(work) for work in listed.works],
     }

@@ -14,7 +14,7 @@ from paperscope.read.lists import trending as trending_list
 from paperscope.read.works import WorkSummary, load_works
 from paperscope.web.authors import AuthorPage, author_page
 from paperscope.web.context import WebContext
-from paperscope.web.papers import PaperPage, paper_page
+from paperscope.web.papers import PaperLists, PaperPage, paper_page
 
 log = logging.getLogger("paperscope.web")
 SEARCH_MODES = ("hybrid", "keyword", "semantic", "rerank")
@@ -130,10 +130,10 @@ def _similar(ctx: WebContext, work_id: int) -> tuple[list[WorkSummary], str | No
         return load_works(connection, [h.work_id for h in hits]), None
 
 
-def paper_view(ctx: WebContext, work_id: int) -> PaperPage:
+def paper_view(ctx: WebContext, work_id: int, lists: PaperLists | None = None) -> PaperPage:
     similar, notice = _similar(ctx, work_id)
     with ctx.store.connect() as connection:
-        return paper_page(connection, work_id, similar, notice)
+        return paper_page(connection, work_id, similar, notice, lists)
 
 
 def author_view(

@@ -1,8 +1,8 @@
 """Library: a note, read state and the imported file's fields per saved work; imported items
 that match no stored work yet, with their tags.
 
-Revision ID: 0007_library
-Revises: 0006_name_key_bytewise
+Revision ID: 0008_library
+Revises: 0007_quarantine_runs
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_library"
-down_revision = "0006_name_key_bytewise"
+revision = "0008_library"
+down_revision = "0007_quarantine_runs"
 branch_labels = None
 depends_on = None
 
