@@ -4,13 +4,18 @@ Zotero export of the library tests."""
 from __future__ import annotations
 
 import io
+import json
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from paperscope.domain import ExternalId, WorkRecord
-from paperscope.sources.base import Malformed, Parsed, ParseResult
+from paperscope.sources.base import Empty, Limits, Malformed, Parsed, ParseResult
 from paperscope.sources.csl_json import FORMATS, parse, sniff
 from paperscope.sources.detect import detect_format
+from paperscope.sources.reading import utf8_stream
 
 
 def _parse(path: Path) -> list[ParseResult]:
@@ -84,3 +89,50 @@ def test_sniff_and_detection(data_dir: Path) -> None:
     assert detect_format(head, "My Library.json") is FORMATS[0]
     assert not sniff(b'[{"paper": {"id": "2401.00001", "title": "x"}}]', "daily.json")
     assert not sniff(b'{"type": "article", "title": "x", "DOI": "10.1/x"}', "x.json")
+
+
+def test_an_item_over_the_cap_is_reported_with_an_excerpt_and_the_rest_read() -> None:
+    big = {"type": "article", "title": "Big", "abstract": "x" * 10_000}
+    items = [{"type": "article", "title": "Before"}, big, {"type": "book", "title": "After"}]
+    data = json.dumps(items).encode()
+    results = list(parse(io.BytesIO(data), Limits(record_bytes=4096)))
+    bad = [r for r in results if isinstance(r, Malformed)]
+    assert [(r.position, "size cap" in r.reason) for r in bad] == [("item 2", True)]
+    assert len(bad[0].raw) <= 4096
+    assert [r.title for r in _records(results)] == ["Before", "After"]
+
+
+def test_a_file_cut_short_keeps_the_items_before_the_break() -> None:
+    data = b'[{"type": "book", "title": "Kept"}, {"type": "book", "title": "Cut'
+    results = list(parse(io.BytesIO(data)))
+    assert [r.title for r in _records(results)] == ["Kept"]
+    [bad] = [r for r in results if isinstance(r, Malformed)]
+    assert bad.position == "item 2" and bad.reason.startswith("broken JSON, nothing after it")
+
+
+def test_an_empty_array_is_empty_and_an_exception_is_one_items_problem(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    [empty] = list(parse(io.BytesIO(b" [ ] ")))
+    assert isinstance(empty, Empty)
+    from paperscope.sources import csl_json
+
+    real = csl_json.work_record
+
+    def fragile(item: dict[str, Any]) -> WorkRecord:
+        if item.get("title") == "One":
+            raise RuntimeError("boom")
+        return real(item)
+
+    monkeypatch.setattr(csl_json, "work_record", fragile)
+    results = list(parse(io.BytesIO(b'[{"title": "One"}, {"title": "Two"}]')))
+    assert isinstance(results[0], Malformed) and results[0].reason == "RuntimeError: boom"
+    assert [r.title for r in _records(results)] == ["Two"]
+
+
+def test_encodings_through_the_shared_reader() -> None:
+    items = '[{"type": "book", "title": "Über naïve “quotes”", "author": [{"family": "Müller"}]}]'
+    for data in (items.encode("utf-8-sig"), items.encode("utf-16"), items.encode("cp1252")):
+        stream, _ = utf8_stream(io.BytesIO(data))
+        [record] = _records(list(parse(stream)))
+        assert record.title == "Über naïve “quotes”" and record.authors[0].name == "Müller"

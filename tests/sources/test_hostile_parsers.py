@@ -149,7 +149,11 @@ def test_a_record_over_the_cap_is_quarantined_with_an_excerpt(fmt: Format) -> No
 
 
 @settings(max_examples=200, deadline=None)
-@given(lines=st.lists(st.text(alphabet=st.characters(blacklist_characters="\r\n")), max_size=30))
+@given(
+    lines=st.lists(
+        st.text(alphabet=st.characters(blacklist_characters="\r\n", codec="utf-8")), max_size=30
+    )
+)
 def test_bounded_lines_are_the_lines(lines: list[str]) -> None:
     data = "\n".join(lines).encode()
     cap = 64

@@ -6,11 +6,15 @@ from __future__ import annotations
 import io
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from paperscope.domain import ExternalId, WorkRecord
-from paperscope.sources.base import Malformed, Parsed, ParseResult
+from paperscope.sources.base import Limits, Malformed, Parsed, ParseResult
 from paperscope.sources.detect import detect_format
-from paperscope.sources.ris import FORMATS, MAX_RECORD_CHARS, display_name, parse, sniff
+from paperscope.sources.reading import utf8_stream
+from paperscope.sources.ris import FORMATS, display_name, parse, sniff
 
 
 def _parse(path: Path) -> list[ParseResult]:
@@ -65,12 +69,72 @@ def test_malformed_records_are_reported_and_the_rest_goes_on(data_dir: Path) -> 
     assert good.ids == (ExternalId("doi", "10.5555/good.after.bad"),)
 
 
-def test_an_overlong_record_is_skipped_to_its_end() -> None:
-    huge = "AB  - " + "x" * (MAX_RECORD_CHARS + 10)
-    text = f"TY  - JOUR\nTI  - Huge\n{huge}\nER  - \nTY  - JOUR\nTI  - Small One\nER  - \n"
-    results = list(parse(io.BytesIO(text.encode())))
-    assert isinstance(results[0], Malformed) and "longer than" in results[0].reason
+SMALL = Limits(record_bytes=4096)
+
+
+def test_an_overlong_record_is_skipped_to_its_end_with_an_excerpt() -> None:
+    lines = "\n".join(f"N1  - note {n} " + "x" * 100 for n in range(200))  # no line over the cap
+    text = f"TY  - JOUR\nTI  - Huge\n{lines}\nER  - \nTY  - JOUR\nTI  - Small One\nER  - \n"
+    results = list(parse(io.BytesIO(text.encode()), SMALL))
+    huge = results[0]
+    assert isinstance(huge, Malformed) and huge.position == "record 1 (line 1)"
+    assert "size cap" in huge.reason and "skipped to its end" in huge.reason
+    assert len(huge.raw) < 5000 and huge.raw.startswith("TY  - JOUR\nTI  - Huge")
     assert [r.title for r in _records(results)] == ["Small One"]
+
+
+def test_an_overlong_line_is_bounded_inside_and_outside_a_record() -> None:
+    long = "x" * 10_000
+    text = (
+        f"{long}\nTY  - JOUR\nTI  - Long Abstract\nAB  - {long}\nER  - \n"
+        "TY  - JOUR\nTI  - Ok\nER  - \n"
+    )
+    results = list(parse(io.BytesIO(text.encode()), SMALL))
+    bad = [r for r in results if isinstance(r, Malformed)]
+    assert [(r.position, "size cap" in r.reason) for r in bad] == [
+        ("line 1", True),
+        ("record 1 (line 2)", True),
+    ]
+    assert all(len(r.raw) <= 4200 for r in bad)
+    assert [r.title for r in _records(results)] == ["Ok"]
+
+
+def test_encodings_through_the_shared_reader() -> None:
+    """A BOM, UTF-16 and cp1252 bytes: the same record, read through `Utf8Stream` as ingest
+    and the library import read every file."""
+    text = "TY  - JOUR\r\nTI  - Über naïve “quotes”\r\nAU  - Müller, Jörg\r\nER  - \r\n"
+    for data in (
+        text.encode("utf-8-sig"),
+        text.encode("utf-16"),
+        text.encode("utf-16-le"),
+        text.encode("cp1252"),
+    ):
+        stream, _ = utf8_stream(io.BytesIO(data))
+        [record] = _records(list(parse(stream)))
+        assert record.title == "Über naïve “quotes”", data[:8]
+        assert [a.name for a in record.authors] == ["Jörg Müller"]
+    [bom_only] = _records(list(parse(io.BytesIO(text.encode("utf-8-sig")))))  # parse alone too
+    assert bom_only.title == "Über naïve “quotes”"
+
+
+def test_an_exception_reading_one_record_is_that_records_problem(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from paperscope.sources import ris
+
+    real = ris.work_record
+
+    def fragile(entry: dict[str, Any]) -> WorkRecord:
+        if entry.get("title") == "One":
+            raise RuntimeError("boom")
+        return real(entry)
+
+    monkeypatch.setattr(ris, "work_record", fragile)
+    text = b"TY  - JOUR\nTI  - One\nER  - \nTY  - JOUR\nTI  - Two\nER  - \n"
+    results = list(parse(io.BytesIO(text)))
+    assert isinstance(results[0], Malformed) and results[0].reason == "RuntimeError: boom"
+    assert results[0].position == "record 1 (line 1)"
+    assert [r.title for r in _records(results)] == ["Two"]
 
 
 def test_records_without_ids_are_keyed_by_their_title(data_dir: Path) -> None:

@@ -1,8 +1,10 @@
 """CSL-JSON files (Zotero's "CSL JSON" export, citation.js, pandoc), streamed: one WorkRecord
 per item of the top-level array.
 
-`ijson` yields one item at a time, so memory holds one item however long the file. Fields
-used (the CSL 1.0 data schema):
+The shared bounded reader (`json_stream.json_items`) gives one item at a time, so memory
+holds one item (at most `Limits.record_bytes`; a longer one is Malformed with an excerpt)
+however long the file; the text comes UTF-8 from `reading.Utf8Stream` (BOM, UTF-16,
+cp1252). Fields used (the CSL 1.0 data schema):
 
     title                  author[].family / given / literal / suffix / particles
     issued.date-parts      (else issued.raw / literal)   DOI   URL   abstract
@@ -10,31 +12,39 @@ used (the CSL 1.0 data schema):
     number / note          an `arXiv:...` id, as Zotero writes preprints
 
 An item that is not an object, has no title or a field of the wrong type is Malformed
-(naming the field) and the next item is read; broken JSON syntax ends the file with one
-Malformed at the item where it broke, since nothing after it can be trusted.
+(naming the field) and the next item is read; an exception while reading one item is that
+item's Malformed. Broken JSON syntax ends the file with one Malformed at the item where it
+broke (the items before it are kept), since nothing after it can be trusted.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from collections.abc import Iterator
 from datetime import date
-from typing import Any, BinaryIO, cast
-
-import ijson
+from typing import Any, BinaryIO
 
 from paperscope.domain import AuthorName, WorkRecord
-from paperscope.sources.base import Format, Malformed, Parsed, ParseResult
+from paperscope.sources.base import (
+    DEFAULT_LIMITS,
+    Empty,
+    Format,
+    Limits,
+    Malformed,
+    Parsed,
+    ParseResult,
+    excerpt,
+    failure,
+)
 from paperscope.sources.citation_ids import (
     arxiv_from_doi,
     arxiv_mentioned,
     normal_doi,
     work_ids,
 )
+from paperscope.sources.json_stream import JsonProblem, json_items
 
-MAX_RAW_CHARS = 20_000
 _YEAR = re.compile(r"(?<!\d)(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
 _NAME_PARTS = ("given", "dropping-particle", "non-dropping-particle", "family", "suffix")
 
@@ -54,31 +64,53 @@ def _position(number: int, item: Any) -> str:
 
 
 def _raw(item: Any) -> str:
-    return json.dumps(item, ensure_ascii=False, default=str)[:MAX_RAW_CHARS]
+    return json.dumps(item, ensure_ascii=False, default=str)
 
 
-def _first_byte(stream: BinaryIO) -> bytes:
-    """The first byte that is not whitespace or a byte-order mark (the stream is peeked)."""
-    head = stream.peek(64)  # type: ignore[attr-defined]
-    return bytes(head).removeprefix(b"\xef\xbb\xbf").lstrip()[:1]
+def parse(stream: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[ParseResult]:
+    """The items of a CSL-JSON array (or one item object), each read on its own within
+    `limits.record_bytes` by the shared bounded reader (`json_stream`)."""
+    seen = 0  # items met so far, read or not
+    pending: JsonProblem | None = None  # an unreadable item: the break itself if one follows
+    for piece in json_items(stream, limits, keep_before_break=True):
+        if isinstance(piece, JsonProblem):
+            if piece.fatal:
+                yield _broken(pending or piece, seen if pending else seen + 1)
+                pending = None
+                continue
+            if pending is not None:
+                yield _unreadable(pending, seen)
+            seen += 1
+            pending = piece
+            continue
+        if pending is not None:
+            yield _unreadable(pending, seen)
+            pending = None
+        if piece.key == "":
+            seen += 1
+            yield _guarded(seen, piece.value)
+        elif piece.key is None and not piece.split:
+            if piece.value == []:
+                yield Empty("an empty CSL-JSON array")
+            elif isinstance(piece.value, dict):
+                seen += 1
+                yield _guarded(seen, piece.value)
+            else:
+                seen += 1
+                reason = "a CSL-JSON file is a JSON array of items: it starts with '['"
+                yield Malformed(f"item {seen}", None, reason, excerpt(piece.text))
+    if pending is not None:
+        yield _unreadable(pending, seen)
 
 
-def parse(stream: BinaryIO) -> Iterator[ParseResult]:
-    if not hasattr(stream, "peek"):
-        stream = cast(BinaryIO, io.BufferedReader(cast(Any, stream)))
-    first = _first_byte(stream)
-    if first not in (b"[", b"{"):
-        reason = "a CSL-JSON file is a JSON array of items: it starts with '['"
-        yield Malformed("item 1", None, reason, "")
-        return
-    number = 0
-    try:
-        for item in ijson.items(stream, "item" if first == b"[" else "", use_float=True):
-            number += 1
-            yield _result(number, item)
-    except (ijson.JSONError, UnicodeDecodeError, ValueError) as error:
-        reason = f"broken JSON, nothing after it was read: {str(error)[:200]}"
-        yield Malformed(f"item {number + 1}", None, reason, "")
+def _unreadable(problem: JsonProblem, number: int) -> Malformed:
+    return Malformed(f"item {number}", None, problem.reason, problem.excerpt)
+
+
+def _broken(problem: JsonProblem, number: int) -> Malformed:
+    """Where the JSON broke: nothing after it can be read."""
+    reason = f"broken JSON, nothing after it was read: {problem.reason}"
+    return Malformed(f"item {number}", None, reason, problem.excerpt)
 
 
 def _result(number: int, item: Any) -> ParseResult:
@@ -88,7 +120,14 @@ def _result(number: int, item: Any) -> ParseResult:
             raise _ItemError(None, f"an item must be an object, not {type(item).__name__}")
         return Parsed(work_record(item), position, _raw(item))
     except _ItemError as error:
-        return Malformed(position, error.field, error.reason, _raw(item))
+        return Malformed(position, error.field, error.reason, excerpt(_raw(item)))
+
+
+def _guarded(number: int, item: Any) -> ParseResult:
+    try:
+        return _result(number, item)
+    except Exception as error:  # one item's failure must not end the file
+        return Malformed(f"item {number}", None, failure(error), excerpt(repr(item)))
 
 
 def _text(item: dict[str, Any], name: str) -> str | None:

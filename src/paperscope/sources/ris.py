@@ -1,8 +1,10 @@
 """RIS files (Zotero, Mendeley, JabRef, EndNote exports), streamed: one WorkRecord per record.
 
-The file is cut into records here, line by line (a record runs from `TY  - ` to `ER  - `),
-so that memory holds one record and every record knows its line; `rispy` reads each one
-(what the tags mean, continuation lines, list tags). The tags used:
+The file is cut into records here, line by line with the shared bounded reader (a record
+runs from `TY  - ` to `ER  - `), so that memory holds one record (at most
+`Limits.record_bytes`) and every record knows its line; `rispy` reads each one (what the
+tags mean, continuation lines, list tags). The text comes UTF-8 from `reading.Utf8Stream`
+(BOM, UTF-16); stray bytes that are not UTF-8 are read as cp1252. The tags used:
 
     TI, T1               title            AU, A1   authors ("Last, First[, Suffix]")
     PY, Y1, DA           year and date    DO       DOI
@@ -10,12 +12,12 @@ so that memory holds one record and every record knows its line; `rispy` reads e
     UR                   URLs (an arXiv one gives the arXiv id, as do an arXiv DO and N1)
 
 A record without a title, with an unreadable year, with no `ER` before the next `TY` or
-the end of the file, or over `MAX_RECORD_CHARS`, is Malformed with its line; the rest go on.
+the end of the file, over the record cap, or that makes `rispy` raise, is Malformed with its
+line; the rest go on.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,15 +27,25 @@ from typing import Any, BinaryIO
 from rispy import RisParser
 
 from paperscope.domain import AuthorName, WorkRecord
-from paperscope.sources.base import Format, Malformed, Parsed, ParseResult
+from paperscope.sources.base import (
+    DEFAULT_LIMITS,
+    EXCERPT_CHARS,
+    Format,
+    Limits,
+    Malformed,
+    Parsed,
+    ParseResult,
+    excerpt,
+    failure,
+    over_cap,
+)
 from paperscope.sources.citation_ids import (
     arxiv_from_doi,
     arxiv_mentioned,
     normal_doi,
     work_ids,
 )
-
-MAX_RECORD_CHARS = 1 << 20
+from paperscope.sources.reading import LongLine, bounded_lines
 
 _TAG_LINE = re.compile(r"^([A-Z][A-Z0-9])  -(?: |$)")
 _DATE = re.compile(r"(\d{4})(?:[/-](\d{1,2})?)?(?:[/-](\d{1,2})?)?")
@@ -53,9 +65,8 @@ class _Record:
     number: int
     line: int
     lines: list[str] = field(default_factory=list)
-    chars: int = 0
-    overflow: bool = False
-    """Longer than MAX_RECORD_CHARS: its lines are dropped until its end."""
+    size: int = 0
+    """Characters so far; past the record cap the lines are no longer kept."""
 
     @property
     def position(self) -> str:
@@ -65,65 +76,97 @@ class _Record:
     def raw(self) -> str:
         return "\n".join(self.lines)
 
+    def keep(self, line: str, limits: Limits) -> None:
+        """Count `line` in; past the cap only an excerpt of what came before is kept."""
+        over = self.size > limits.record_bytes
+        self.size += len(line) + 1
+        if over:
+            return
+        if self.size > limits.record_bytes:
+            self.lines[:] = [excerpt(self.raw)]
+            return
+        self.lines.append(line)
 
-def _stray(first_line: int, lines: list[str]) -> Malformed:
-    reason = "text outside a record (a record starts with 'TY  - ' and ends with 'ER  - ')"
-    return Malformed(f"line {first_line}", None, reason, "\n".join(lines)[:2000])
+
+@dataclass(slots=True)
+class _Stray:
+    """Lines outside any record, reported once per run of them (an excerpt)."""
+
+    line: int = 0
+    text: list[str] = field(default_factory=list)
+    size: int = 0
+
+    def add(self, number: int, line: str) -> None:
+        if not self.text:
+            self.line = number
+        if self.size < EXCERPT_CHARS:
+            self.text.append(line[:EXCERPT_CHARS])
+        self.size += len(line)
+
+    def flush(self) -> Iterator[Malformed]:
+        if self.text:
+            reason = "text outside a record (a record starts with 'TY  - ' and ends with 'ER  - ')"
+            yield Malformed(f"line {self.line}", None, reason, excerpt("\n".join(self.text)))
+            self.text, self.size = [], 0
 
 
-def parse(stream: BinaryIO) -> Iterator[ParseResult]:
-    reader = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace")
+def parse(stream: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[ParseResult]:
+    """Records cut line by line with the shared bounded reader (a line or a record over
+    `limits.record_bytes` is Malformed with an excerpt), each read by `rispy`."""
     record: _Record | None = None
-    records, stray_from = 0, 0
-    stray: list[str] = []
-    try:
-        for number, raw_line in enumerate(reader, 1):
-            line = raw_line.rstrip("\r\n")
-            tag = _TAG_LINE.match(line)
-            name = tag.group(1) if tag else None
-            if name == "TY":
-                if stray:
-                    yield _stray(stray_from, stray)
-                    stray = []
-                if record is not None:
-                    yield _unterminated(record, f"the next record starts at line {number}")
-                records += 1
-                record = _Record(records, number, [line], len(line))
-            elif record is None:
-                if line.strip() and len(stray) < 20:
-                    stray_from = stray_from if stray else number
-                    stray.append(line)
-            elif name == "ER":
-                yield _too_long(record) if record.overflow else _result(record)
-                record = None
-            elif record.overflow or record.chars + len(line) > MAX_RECORD_CHARS:
-                record.overflow = True
+    records = 0
+    stray = _Stray()
+    for line in bounded_lines(stream, limits.record_bytes):
+        number = line.number
+        if isinstance(line, LongLine):
+            if record is not None:
+                record.size += line.size
+                record.keep("", limits)
             else:
-                record.lines.append(line)
-                record.chars += len(line) + 1
-        if stray:
-            yield _stray(stray_from, stray)
-        if record is not None:
-            yield _unterminated(record, "the file ends inside it")
-    finally:
-        reader.detach()
+                yield from stray.flush()
+                reason = over_cap("the line", line.size, limits.record_bytes)
+                yield Malformed(f"line {number}", None, reason, line.excerpt)
+            continue
+        text = line.text.removeprefix("\ufeff") if number == 1 else line.text
+        tag = _TAG_LINE.match(text)
+        name = tag.group(1) if tag else None
+        if name == "TY":
+            yield from stray.flush()
+            if record is not None:
+                yield _unterminated(record, f"the next record starts at line {number}", limits)
+            records += 1
+            record = _Record(records, number, [text], len(text) + 1)
+        elif record is None:
+            if text.strip():
+                stray.add(number, text)
+        elif name == "ER":
+            yield _result(record, limits)
+            record = None
+        else:
+            record.keep(text, limits)
+    yield from stray.flush()
+    if record is not None:
+        yield _unterminated(record, "the file ends inside it", limits)
 
 
-def _unterminated(record: _Record, where: str) -> Malformed:
-    return Malformed(record.position, "ER", f"the record has no end tag ER: {where}", record.raw)
+def _unterminated(record: _Record, where: str, limits: Limits) -> Malformed:
+    reason = f"the record has no end tag ER: {where}"
+    if record.size > limits.record_bytes:
+        reason += "; " + over_cap("it", record.size, limits.record_bytes)
+    return Malformed(record.position, "ER", reason, excerpt(record.raw))
 
 
-def _too_long(record: _Record) -> Malformed:
-    reason = f"the record is longer than {MAX_RECORD_CHARS} characters: skipped to its end"
-    return Malformed(record.position, None, reason, record.raw[:2000])
-
-
-def _result(record: _Record) -> ParseResult:
+def _result(record: _Record, limits: Limits) -> ParseResult:
+    if record.size > limits.record_bytes:
+        reason = over_cap("the record", record.size, limits.record_bytes)
+        return Malformed(record.position, None, f"{reason}: skipped to its end", record.raw)
     try:
         [entry] = _PARSER.parse_lines(iter([*record.lines, "ER  - "]))
         return Parsed(work_record(entry), record.position, record.raw)
     except _RecordError as error:
         return Malformed(record.position, error.field, error.reason, record.raw)
+    except Exception as error:  # one record's failure must not end the file
+        return Malformed(record.position, None, failure(error), excerpt(record.raw))
 
 
 def _one(entry: dict[str, Any], *names: str) -> str | None:
