@@ -14,6 +14,9 @@ import pytest
 from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle
 from citeproc import formatter as citeproc_formatter
 from citeproc.source.json import CiteProcJSON
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from library_helpers import LIBRARY, SAMPLES, kept, user, with_catalogue
 from sqlalchemy import func, select
 
@@ -256,3 +259,73 @@ def test_an_export_written_page_by_page_is_the_export_in_one_page(catalogue: Sto
     export_works(catalogue, Selection(author="vaswani"), FORMATS["jsonl"], author, size=1)
     [row] = [json.loads(line) for line in author.getvalue().splitlines()]
     assert row["identifiers"] == {"arxiv": "1706.03762"} and row["categories"] == ["cs.CL"]
+
+
+def test_a_file_in_another_encoding_is_read_as_ingest_reads_it(catalogue: Store) -> None:
+    """A UTF-16 RIS (EndNote on Windows) and a cp1252 BibTeX: read through the shared
+    reader, the items kept with their accents, and the report says how they were decoded."""
+    ada = user(catalogue, "ada@example.org")
+    ris = (
+        "TY  - JOUR\r\nTI  - Über naïve “quotes”\r\nAU  - Müller, Jörg\r\nPY  - 2019\r\nER  - \r\n"
+    )
+    bib = "@article{k, title = {Café résumé – ‘quoted’}, author = {Françoise, René}, year = 2020}\n"
+    titles = []
+    for name, data, note in (
+        ("endnote.ris", ris.encode("utf-16"), "UTF-16"),
+        ("old.bib", bib.encode("cp1252"), "cp1252"),
+    ):
+        with catalogue.transaction() as connection:
+            report = import_library(connection, ada, io.BytesIO(data), name, utcnow())
+        assert report.unmatched == 1 and report.unreadable == 0, report
+        assert report.encoding is not None and note in report.encoding
+        assert note in report.summary
+    with catalogue.connect() as connection:
+        titles = sorted(e.record.title for e in library_pages.entries(connection, ada))  # type: ignore[union-attr]
+    assert titles == ["Café résumé – ‘quoted’", "Über naïve “quotes”"]
+
+
+_PIECES = [
+    b"\x00",
+    b"\xff\xfe",
+    b"\xef\xbb\xbf",
+    b"\n",
+    b"ER  - \n",
+    b"TY  - JOUR\n",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b'"',
+    b"@article{",
+    b"\\u0000",
+    b"\\ud800",
+    b"PY  - 99999999999\n",
+    b'"issued": {"date-parts": [[99999999999]]}',
+    b"year = {99999999999},",
+    b"x" * 3000,
+]
+
+
+@hypothesis_settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_a_mangled_library_file_is_reported_never_raised(
+    catalogue: Store, data: st.DataObject
+) -> None:
+    """Any bytes made from the Zotero samples: the import reports what it could not read, or
+    refuses a file it does not recognise (QueryError, a 400 on the web); nothing else escapes,
+    and the database takes every item it keeps (both databases)."""
+    name = data.draw(st.sampled_from(sorted(SAMPLES.values())))
+    payload = bytearray((LIBRARY / name).read_bytes())
+    for _ in range(data.draw(st.integers(1, 6))):
+        at = data.draw(st.integers(0, len(payload)))
+        if data.draw(st.booleans()):
+            payload[at:at] = data.draw(st.sampled_from(_PIECES))
+        else:
+            del payload[at : at + data.draw(st.integers(1, 300))]
+    ada = user(catalogue, "ada@example.org")
+    try:
+        with catalogue.transaction() as connection:
+            report = import_library(connection, ada, io.BytesIO(bytes(payload)), name, utcnow())
+    except QueryError:
+        return
+    assert report.read + report.unreadable >= 1 or not payload.strip()

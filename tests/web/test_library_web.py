@@ -108,6 +108,10 @@ def test_uploads_are_checked_capped_and_never_a_server_error(
         answer = _upload(web, name, junk)
         assert answer.status_code == 400, name  # type: ignore[attr-defined]
         assert "export your library as BibTeX, RIS or CSL-JSON" in answer.text  # type: ignore[attr-defined]
+    utf16 = _upload(web, "endnote.ris", data.decode("utf-8").encode("utf-16"))
+    assert utf16.status_code == 200  # type: ignore[attr-defined]
+    assert "The file was not plain UTF-8: read as UTF-16-LE (with a BOM)." in utf16.text  # type: ignore[attr-defined]
+    assert "Unreadable</th><td>0<" in utf16.text  # type: ignore[attr-defined]
     truncated = _upload(web, "cut.bib", data.replace(b"ER  - ", b"", 1)[:900] + b"\xff\xfe")
     assert truncated.status_code == 200  # type: ignore[attr-defined]
     hostile = (

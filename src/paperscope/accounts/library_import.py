@@ -32,9 +32,9 @@ from paperscope.accounts.library import (
 from paperscope.domain import WorkRecord
 from paperscope.errors import QueryError
 from paperscope.ingest.keys import MIN_MERGE_TITLE_CHARS
-from paperscope.sources.base import Format, Malformed, Parsed
+from paperscope.sources.base import DEFAULT_LIMITS, Empty, Format, Limits, Malformed, Parsed
 from paperscope.sources.detect import detect_format, format_named
-from paperscope.sources.reading import peek
+from paperscope.sources.reading import peek, utf8_stream
 from paperscope.store.accounts_schema import (
     library_items,
     library_unmatched,
@@ -72,6 +72,8 @@ class ImportReport:
     unreadable: int
     problems: tuple[Problem, ...]
     """The unreadable items (the first MAX_PROBLEMS_LISTED)."""
+    encoding: str | None = None
+    """How the file was decoded when it was not plain UTF-8 (UTF-16, cp1252 bytes)."""
 
     @property
     def read(self) -> int:
@@ -80,10 +82,11 @@ class ImportReport:
     @property
     def summary(self) -> str:
         matched = ", ".join(f"{self.matched[kind]} by {kind}" for kind in MATCH_KINDS)
+        decoded = f"; {self.encoding}" if self.encoding else ""
         return (
             f"{self.format}: {self.read} items read; matched {matched}; "
             f"{self.unmatched} kept unmatched; {self.already} already in the library; "
-            f"{self.unreadable} unreadable"
+            f"{self.unreadable} unreadable{decoded}"
         )
 
 
@@ -95,6 +98,7 @@ class _Tally:
     already: int = 0
     unreadable: int = 0
     problems: list[Problem] = field(default_factory=list)
+    encoding: str | None = None
 
     def problem(self, position: str, field_name: str | None, reason: str) -> None:
         self.unreadable += 1
@@ -109,6 +113,7 @@ class _Tally:
             self.already,
             self.unreadable,
             tuple(self.problems),
+            self.encoding,
         )
 
 
@@ -143,10 +148,15 @@ def _tags_for(record: ImportedRecord, folder: str | None, keyword_tags: bool) ->
 
 
 def _items(
-    fmt: Format, stream: BinaryIO, tally: _Tally, folder: str | None, keyword_tags: bool
+    fmt: Format,
+    stream: BinaryIO,
+    limits: Limits,
+    tally: _Tally,
+    folder: str | None,
+    keyword_tags: bool,
 ) -> Iterator[_Item]:
     """The readable items of the file; the rest go to the tally's problems."""
-    results = fmt.parse(stream)
+    results = fmt.parse(stream, limits)
     position = "the start of the file"
     while True:
         try:
@@ -159,6 +169,8 @@ def _items(
             return
         if isinstance(result, Malformed):
             tally.problem(result.position, result.field, result.reason)
+            continue
+        if isinstance(result, Empty):
             continue
         position = f"after {result.position}"
         record = result.record if isinstance(result, Parsed) else None
@@ -296,19 +308,23 @@ def import_library(
     format_name: str | None = None,
     tag: str | None = None,
     keyword_tags: bool = True,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> ImportReport:
     """Read a BibTeX, RIS or CSL-JSON library into the user's library; what it did.
 
-    `tag` files every item under that tag (a folder); `keyword_tags` also turns the file's
-    keywords (Zotero's tags) into tags. Raises QueryError for a file of another format.
+    The file is read as ingest reads one (`reading.Utf8Stream`: a BOM, UTF-16, cp1252 bytes)
+    and parsed within `limits`. `tag` files every item under that tag (a folder);
+    `keyword_tags` also turns the file's keywords (Zotero's tags) into tags. Raises
+    QueryError for a file of another format.
     """
     folder = " ".join(tag.split()) if tag else None
     if folder and not is_tag(folder):
         raise QueryError(f"a tag is at most {MAX_TAG_CHARS} printable characters, without commas")
-    head, stream = peek(stream)
+    text, transcoder = utf8_stream(stream)
+    head, text = peek(text)
     fmt = _library_format(head, filename, format_name)
     tally = _Tally(fmt.name)
-    for batch in _batches(_items(fmt, stream, tally, folder, keyword_tags)):
+    for batch in _batches(_items(fmt, text, limits, tally, folder, keyword_tags)):
         matches = find_works(connection, [item.record for item in batch])
         for item, match in zip(batch, matches, strict=True):
             if match is None:
@@ -318,6 +334,7 @@ def import_library(
                 new = _keep_matched(connection, user_id, match[0], item, now)
                 tally.matched[match[1]] += new
             tally.already += not new
+    tally.encoding = transcoder.note()
     return tally.report()
 
 

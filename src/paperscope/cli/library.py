@@ -52,7 +52,11 @@ def library_import(
     from paperscope.accounts.clock import utcnow
     from paperscope.accounts.library_import import import_library
     from paperscope.accounts.users import normalise_email, user_for_email
+    from paperscope.config import Settings
+    from paperscope.sources.base import Limits
 
+    settings = Settings()
+    limits = Limits(settings.max_record_bytes, settings.max_document_bytes)
     if not file.is_file():
         raise NotFoundError(f"no file {file}")
     email = normalise_email(user)
@@ -67,6 +71,7 @@ def library_import(
             format_name=format,
             tag=tag,
             keyword_tags=keyword_tags,
+            limits=limits,
         )
     console.print(f"{file}: {report.summary}", markup=False, highlight=False, soft_wrap=True)
     for problem in report.problems:

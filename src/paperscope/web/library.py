@@ -23,6 +23,7 @@ from paperscope.accounts.library_import import LIBRARY_FORMATS, import_library
 from paperscope.errors import QueryError
 from paperscope.export.formats import FORMATS
 from paperscope.export.library import library_export
+from paperscope.sources.base import Limits
 from paperscope.web.dependencies import CheckedForm, Context, CurrentUser, SignedIn, in_transaction
 from paperscope.web.params import form_int, form_text, local_path, parse_int, parse_text
 from paperscope.web.rendering import render
@@ -145,10 +146,18 @@ async def library_import(
     tag = form_text(form, "tag").strip() or None
     keyword_tags = form_text(form, "keyword_tags") == "1"
     filename = upload.filename[:200]
+    limits = Limits(ctx.settings.max_record_bytes, ctx.settings.max_document_bytes)
     report = await in_transaction(
         ctx.store,
         lambda c: import_library(
-            c, user.id, io.BytesIO(data), filename, utcnow(), tag=tag, keyword_tags=keyword_tags
+            c,
+            user.id,
+            io.BytesIO(data),
+            filename,
+            utcnow(),
+            tag=tag,
+            keyword_tags=keyword_tags,
+            limits=limits,
         ),
     )
     return render(
