@@ -214,8 +214,8 @@ def csl_json_bomb(folder: Path, size: int) -> Hostile:
     head = f'[{first},\n {{"id": "bomb", "type": "book", "title": "bomb", "abstract": "'.encode()
     last = json.dumps({"id": "c", "type": "book", "title": "An item after the bomb"})
     _gzip_stream(path, head, b"ham ", size, f'"}},\n {last}]\n'.encode())
-    # The bomb passes the document cap too: the item after it is not read.
-    return Hostile("a CSL-JSON item of hundreds of MB", path, "csl-json", 1, "size cap")
+    # Read item by item, the array has no document cap: the item after the bomb is read.
+    return Hostile("a CSL-JSON item of hundreds of MB", path, "csl-json", 2, "size cap")
 
 
 def utf16_ris_file(folder: Path) -> Hostile:

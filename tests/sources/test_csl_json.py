@@ -136,3 +136,14 @@ def test_encodings_through_the_shared_reader() -> None:
         stream, _ = utf8_stream(io.BytesIO(data))
         [record] = _records(list(parse(stream)))
         assert record.title == "Über naïve “quotes”" and record.authors[0].name == "Müller"
+
+
+def test_a_library_larger_than_the_document_cap_is_read_to_its_end() -> None:
+    """An export of 113k works is ~150 MB: read item by item, every item is kept (the
+    document cap is for what must be read whole)."""
+    items = [{"type": "book", "title": f"Item {n}", "abstract": "a" * 200} for n in range(2000)]
+    data = json.dumps(items).encode()
+    limits = Limits(record_bytes=4096, document_bytes=64 * 1024)
+    assert len(data) > 5 * limits.document_bytes
+    records = _records(list(parse(io.BytesIO(data), limits)))
+    assert len(records) == 2000 and records[-1].title == "Item 1999"

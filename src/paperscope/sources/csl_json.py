@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterator
 from datetime import date
 from typing import Any, BinaryIO
@@ -72,7 +73,10 @@ def parse(stream: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[ParseRe
     `limits.record_bytes` by the shared bounded reader (`json_stream`)."""
     seen = 0  # items met so far, read or not
     pending: JsonProblem | None = None  # an unreadable item: the break itself if one follows
-    for piece in json_items(stream, limits, keep_before_break=True):
+    # The array is read item by item, never whole: like JSON Lines, the document cap (for what
+    # must be read whole) does not apply to it; each item keeps the record cap.
+    items_only = Limits(limits.record_bytes, sys.maxsize, limits.max_depth)
+    for piece in json_items(stream, items_only, keep_before_break=True):
         if isinstance(piece, JsonProblem):
             if piece.fatal:
                 yield _broken(pending or piece, seen if pending else seen + 1)
