@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from paperscope.untrusted import safe_url
+
+MAX_BASE_URL = 500
+
+
+def proxy_list(value: str) -> list[str]:
+    """The entries of a comma-separated `trusted_proxies` setting."""
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 class Settings(BaseSettings):
@@ -68,10 +78,22 @@ class Settings(BaseSettings):
     )
     base_url: str = Field(
         default="http://127.0.0.1:8000",
-        description="Public address of the web app, used in emailed links.",
+        description=(
+            "Public address of the web app (an http or https URL), used in emailed links; "
+            "https also turns on Secure cookies and HSTS."
+        ),
     )
     host: str = Field(default="127.0.0.1", description="Where `paperscope serve` listens.")
     port: int = Field(default=8000, ge=1, le=65535)
+    trusted_proxies: str = Field(
+        default="",
+        description=(
+            "Comma-separated addresses or networks (`127.0.0.1,10.0.0.0/8`) of the reverse "
+            "proxies in front of the web app: only a request from one of them may set the "
+            "client address (X-Forwarded-For, which the per-client rate limits count) and the "
+            "scheme (X-Forwarded-Proto). Default: none, the connecting address is the client."
+        ),
+    )
     secret_key: str | None = Field(
         default=None,
         description="Signs sessions and emailed links; default: a random key kept in data_dir.",
@@ -82,6 +104,29 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     mail_from: str = Field(default="paperscope <digest@localhost>")
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url_is_http(cls, value: str) -> str:
+        if safe_url(value) is None:
+            raise ValueError(f"base_url must be an http(s) URL, not {value!r}")
+        if len(value) > MAX_BASE_URL:  # emailed links must fit one mail header line
+            raise ValueError(f"base_url is longer than {MAX_BASE_URL} characters")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for item in proxy_list(value):
+            if item == "*":
+                continue
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"trusted_proxies holds {item!r}, which is not an IP address or network"
+                ) from None
+        return value
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -154,6 +154,44 @@ def test_code_links_for_keeps_own_links_it_cannot_normalise() -> None:
     assert code_links_for(record) == (CodeLink("https://lab.example.org/tool", "githubRepo"),)
 
 
+HOSTILE_OWN_LINKS = (
+    "javascript:alert(document.cookie)",
+    "JavaScript:alert(1)//github.com/a/b",
+    " javascript:alert(1)",
+    "java\tscript:alert(1)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    "vbscript:msgbox(1)",
+    "file:///etc/passwd",
+    "//evil.example/x",
+    "/relative/path",
+    "ftp://example.org/code",
+    "https://",
+)
+
+
+@pytest.mark.parametrize("url", HOSTILE_OWN_LINKS)
+def test_code_links_for_drops_own_links_that_are_not_http(url: str) -> None:
+    record = WorkRecord(
+        ids=(ExternalId("hf", "2401.00001"),),
+        title="T",
+        code_links=(CodeLink(url, "githubRepo"), CodeLink("https://github.com/a/b", "githubRepo")),
+    )
+    assert code_links_for(record) == (CodeLink("https://github.com/a/b", "githubRepo"),)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "our code is at https://example.com:99999/x",
+        "code: https://example.com:abc/x",
+        "code at https://[::1/x and more",
+        "code: javascript:alert(1) and data:text/html,<b>x</b>",
+    ],
+)
+def test_broken_urls_in_text_are_no_links_and_no_errors(text: str) -> None:
+    assert _urls(text) == []
+
+
 def test_code_links_for_a_record_without_links() -> None:
     assert code_links_for(WorkRecord(ids=(ExternalId("doi", "10.1/x"),), title="Plain")) == ()
 

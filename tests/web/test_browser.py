@@ -8,13 +8,16 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hostile_links import plant_hostile_links, write_hostile_sources
 from web_corpus import WebCorpus, build_corpus
 
 from paperscope.web.app import create_app
+from stages import ingest
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -37,13 +40,11 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, WebCorpus]]:
-    """The app over the hand-written corpus (SQLite), served by uvicorn in a thread."""
+@contextmanager
+def _serve(corpus: WebCorpus) -> Iterator[str]:
+    """The app over `corpus`, served by uvicorn in a thread; yields its base URL."""
     import uvicorn
 
-    data_dir = tmp_path_factory.mktemp("browser")
-    corpus = build_corpus(f"sqlite:///{data_dir / 'web.db'}", data_dir)
     port = _free_port()
     config = uvicorn.Config(
         create_app(corpus.settings, corpus.store), host="127.0.0.1", port=port, log_level="warning"
@@ -55,9 +56,34 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, WebC
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
     assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", corpus
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, WebCorpus]]:
+    """The app over the hand-written corpus (SQLite), served by uvicorn in a thread."""
+    data_dir = tmp_path_factory.mktemp("browser")
+    corpus = build_corpus(f"sqlite:///{data_dir / 'web.db'}", data_dir)
+    with _serve(corpus) as base:
+        yield base, corpus
+    corpus.store.close()
+
+
+@pytest.fixture(scope="module")
+def served_hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, WebCorpus]]:
+    """The same, plus sources that send hostile links and an old database's hostile rows."""
+    data_dir = tmp_path_factory.mktemp("browser-hostile")
+    corpus = build_corpus(f"sqlite:///{data_dir / 'web.db'}", data_dir)
+    for path in write_hostile_sources(data_dir):
+        ingest(corpus.store, path)
+    keys = ("synthetic-day-1", "synthetic-day-2", "synthetic-old-1")
+    plant_hostile_links(corpus.store, [corpus.work[key] for key in keys])
+    with _serve(corpus) as base:
+        yield base, corpus
     corpus.store.close()
 
 
@@ -186,6 +212,42 @@ def test_library_import_folders_notes_and_export(page: Any, served: tuple[str, W
         assert kept("ris", exported) == kept("ris", (LIBRARY / "zotero.ris").read_bytes())
     finally:
         page.context.clear_cookies()
+
+
+# Every link the live DOM offers, as the browser resolved it (`a.href` is absolute).
+_DOM_LINKS = """() => Array.from(
+    document.querySelectorAll('a[href], area[href], [src], form[action]')
+).map(el => el.href || el.src || el.action)"""
+
+
+_TITLES = "h2.title a"
+
+
+def test_no_anchor_runs_script_or_data(page: Any, served_hostile: tuple[str, WebCorpus]) -> None:
+    base, corpus = served_hostile
+    paths = [
+        "/?date=2024-03-05",
+        "/?date=2024-01-08",
+        "/trending",
+        "/search?q=links",
+        f"/author/{corpus.haoyu}",
+        *(f"/paper/{corpus.work[key]}" for key in ("synthetic-day-1", "synthetic-day-2")),
+    ]
+    for listing in ("/?date=2024-01-08", "/search?q=links", "/search?q=language"):
+        page.goto(base + listing)
+        paths += page.eval_on_selector_all(_TITLES, "els => els.map(e => e.getAttribute('href'))")
+    checked = 0
+    for path in paths:
+        page.goto(base + path)
+        links: list[str] = page.evaluate(_DOM_LINKS)
+        assert links, path
+        bad = [link for link in links if not link.lower().startswith(("http://", "https://"))]
+        assert bad == [], (path, bad)
+        checked += len(links)
+    assert len(paths) >= 10 and checked > 100
+    page.goto(f"{base}/paper/{corpus.work['synthetic-day-1']}")
+    assert page.locator("ul.code-links a").inner_text() == "https://github.com/example/alpha"
+    _shot(page, "hostile-links")
 
 
 def test_paper_lists_and_neighbourhood_graph(page: Any, served: tuple[str, WebCorpus]) -> None:

@@ -46,11 +46,20 @@ def new_signed_token(secret: bytes, purpose: str) -> str:
     return f"{raw}.{mac(secret, purpose, raw)}"
 
 
+def same_mac(given: str, expected: str) -> bool:
+    """Whether `given` (untrusted text: a token, a form field) is `expected`, in constant
+    time. Compared as bytes: `hmac.compare_digest` raises TypeError on a str holding a
+    non-ASCII character, which a visitor can send."""
+    return hmac.compare_digest(
+        given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    )
+
+
 def signature_ok(secret: bytes, purpose: str, token: str) -> bool:
     raw, dot, signature = token.partition(".")
     if not dot or not raw or len(token) > 200:
         return False
-    return hmac.compare_digest(signature, mac(secret, purpose, raw))
+    return same_mac(signature, mac(secret, purpose, raw))
 
 
 def token_hash(token: str) -> str:

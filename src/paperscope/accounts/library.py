@@ -45,6 +45,7 @@ from paperscope.store.accounts_schema import (
     user_upvotes,
 )
 from paperscope.store.schema import works
+from paperscope.untrusted import parse_id
 
 MAX_TAGS = 20
 MAX_TAG_CHARS = 64
@@ -169,9 +170,10 @@ class ItemRef:
 
     @classmethod
     def parse(cls, text: str) -> ItemRef:
-        if len(text) < 2 or len(text) > 13 or text[0] not in "wu" or not text[1:].isdigit():
+        number = parse_id(text[1:]) if text[:1] in ("w", "u") else None
+        if number is None:
             raise QueryError("item must be w<work id> or u<item id>")
-        return cls("work" if text[0] == "w" else "unmatched", int(text[1:]))
+        return cls("work" if text[0] == "w" else "unmatched", number)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,14 @@ def serve_app(
 
     console.print(f"paperscope on http://{host}:{port}/  (Ctrl-C stops it)")
     uvicorn.run(
-        create_app(settings, store), host=host, port=port, log_level="info", access_log=access_log
+        create_app(settings, store),
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=access_log,
+        # The app trusts forwarded headers itself, from PAPERSCOPE_TRUSTED_PROXIES only;
+        # uvicorn's own handling would trust 127.0.0.1 (or $FORWARDED_ALLOW_IPS) first.
+        proxy_headers=False,
     )
 
 

@@ -18,6 +18,10 @@ and deeper paths (`/tree/main/src`, `/blob/...`, `/issues`) cut back to the repo
 so that the same repository found in two fields, or printed two ways, is one link. Links are
 deduplicated case-insensitively (hosts treat owner/repo case-insensitively) and keep the
 spelling and origin of their first occurrence.
+
+Only safe http(s) URLs (`untrusted.safe_url`) are ever returned: a source's own code link
+(Hugging Face `githubRepo`, a BibTeX field) that is `javascript:`, `data:` or anything but
+http(s) is dropped, so it is never stored as a link.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit
 
 from paperscope.domain import CodeLink, WorkRecord
+from paperscope.untrusted import safe_url
 
 # Not preceded by a word character, `@` (emails), `.` (other subdomains) or `/` (a host
 # inside another URL's path, e.g. a DOI).
@@ -187,8 +192,9 @@ def find_code_links(text: str | None, origin: str) -> tuple[CodeLink, ...]:
 def code_links_for(record: WorkRecord) -> tuple[CodeLink, ...]:
     """The record's own code links, then every link found in its text fields, deduplicated."""
     own = (
-        CodeLink(normalise_code_url(link.url) or link.url, link.origin)
+        CodeLink(url, link.origin)
         for link in record.code_links
+        if (url := _own_link_url(link.url)) is not None
     )
     found = [
         link
@@ -209,6 +215,18 @@ def normalise_code_url(url: str) -> str | None:
     return _repository_url(match["host"], match["path"])
 
 
+def _own_link_url(url: str) -> str | None:
+    """A source's own code link: normalised on a known host, else kept if it is a safe
+    http(s) URL (`www.` ones get https), else None."""
+    url = url.strip()
+    normalised = normalise_code_url(url)
+    if normalised is not None:
+        return normalised
+    if url.lower().startswith("www."):
+        url = "https://" + url
+    return safe_url(url)
+
+
 def _text_fields(record: WorkRecord) -> Iterator[tuple[str, str | None]]:
     yield "title", record.title
     yield "abstract", record.abstract
@@ -224,7 +242,7 @@ def _unique(links: Iterable[CodeLink]) -> tuple[CodeLink, ...]:
     unique: list[CodeLink] = []
     for link in links:
         key = link.url.lower().rstrip("/")
-        if key not in seen:
+        if key not in seen and safe_url(link.url) is not None:
             seen.add(key)
             unique.append(link)
     return tuple(unique)
@@ -338,14 +356,17 @@ def _announced_url(text: str, start: int, raw_url: str) -> str | None:
     url = _strip_trailing(raw_url)
     if url.lower().startswith("www."):
         url = "https://" + url
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    try:  # a port out of range or a broken IPv6 literal is no link, not an error
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return None
     if not host or "." not in host or _is_never_code(host):
         return None
     path = parts.path.rstrip("/")
     query = f"?{parts.query}" if parts.query else ""
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme.lower()}://{host}{port}{path}{query}"
+    return safe_url(f"{parts.scheme.lower()}://{host}{port}{path}{query}")
 
 
 def _is_never_code(host: str) -> bool:

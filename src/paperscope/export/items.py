@@ -8,6 +8,7 @@ from datetime import date
 
 from paperscope.accounts.library import Entry, ImportedRecord, LibraryItem, UnmatchedItem
 from paperscope.read.works import WorkDetails, WorkSummary
+from paperscope.untrusted import safe_url
 
 _PARTICLES = frozenset(
     {"van", "von", "de", "der", "den", "da", "di", "du", "del", "della", "la", "le", "dos"}
@@ -94,7 +95,7 @@ def from_work(
         venue=first.venue or work.venue,
         abstract=first.abstract or work.abstract,
         identifiers=_identifiers(ids, details),
-        url=first.url or (details.url if details else None),
+        url=first.url or (safe_url(details.url) if details else None),  # http(s) only
         categories=details.categories if details else (),
         tags=tags,
         note=note,

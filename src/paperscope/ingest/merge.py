@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from paperscope.ingest.keys import KeyedWork
+from paperscope.untrusted import safe_url
 
 WORK_FIELDS = (
     "title",
@@ -55,7 +56,7 @@ def work_row(work: KeyedWork) -> dict[str, Any]:
         "upvotes": record.upvotes,
         "keywords": "; ".join(record.keywords) or None,
         "comments": record.comments,
-        "url": record.url,
+        "url": safe_url(record.url),  # only http(s) is a link; the raw record keeps the rest
         "source_score": record.source_score,
     }
 

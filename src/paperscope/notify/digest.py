@@ -7,10 +7,17 @@ Message-ID; state then goes
     pending --(body sent, before the final dot)--> sending --(250)--> sent
     skipped  (nothing new, and the subscriber chose "send nothing")
     cancelled (unsubscribed before it went out)
+    refused  (the server refused it permanently, 5xx, on its last try: never tried again)
 
 A rerun finds the row and does not send again; a `pending` row (crash or SMTP failure)
 is sent by the next run; a `sending` row (crash between our commit and the server's reply)
 is resolved as sent: see docs/digests.md for why, and for the residual risk.
+
+`attempts` counts the tries that reached the server. A temporary failure (4xx, a dropped
+connection, an unreachable server) is retried with backoff and on every later run. A
+permanent refusal (5xx at MAIL, RCPT or DATA) is not retried in the same run (the answer
+would not change); once the digest has been tried `REFUSED_AFTER` times in all, a permanent
+refusal gives it up: state `refused`, with the server's answer in `last_error`.
 """
 
 from __future__ import annotations
@@ -46,6 +53,9 @@ if TYPE_CHECKING:
 BACKOFF = (1.0, 4.0, 15.0)
 """Seconds to wait before each retry of a failed message (so 1 + 3 tries per run)."""
 
+REFUSED_AFTER = 3
+"""Tries after which a permanent refusal (5xx) gives a digest up (state `refused`)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -70,6 +80,11 @@ class RunReport:
     @property
     def failed(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.state == "failed"]
+
+    @property
+    def refused(self) -> list[Outcome]:
+        """Given up in this run: refused permanently on its last allowed try."""
+        return [o for o in self.outcomes if o.state == "refused"]
 
 
 def _previous_cutoff(connection: Connection, subscription_id: int) -> datetime | None:
@@ -246,12 +261,21 @@ class _Sender:
             )
 
     def attempt(self, due: _Due) -> tuple[str, str]:
-        """One try: ("sent" | "uncertain" | "retry" | "lost-race", detail)."""
+        """One try: ("sent" | "uncertain" | "lost-race" | "retry" | "rejected" | "refused",
+        detail). "retry": a temporary failure; "rejected": refused permanently, tried again
+        on a later run; "refused": refused permanently on its last try, given up."""
         message, _count = self._message(due)
+        claimed = False
+
+        def claim() -> bool:
+            nonlocal claimed
+            claimed = self._claim(due.delivery_id)
+            return claimed
+
         try:
             if self.mail is None:
                 self.mail = MailConnection(self.settings).__enter__()
-            reply = self.mail.deliver(message, lambda: self._claim(due.delivery_id))
+            reply = self.mail.deliver(message, claim)
         except Abandoned:
             self.mail = None
             return "lost-race", "another run sent it"
@@ -264,14 +288,32 @@ class _Sender:
                 return "uncertain", note
             if error.unreachable:
                 self.unreachable = True
-            with self.store.transaction() as connection:
-                # Refused at the dot: the claim is undone, the message is owed again.
-                _set(connection, due.delivery_id, "sending", state="pending")
-                _set(connection, due.delivery_id, None, last_error=str(error)[:2000])
-            return "retry", str(error)
+            return self._failed(due, error, counted=claimed or error.unreachable)
         with self.store.transaction() as connection:
             _set(connection, due.delivery_id, "sending", state="sent", sent_at=self.now)
         return "sent", reply
+
+    def _failed(self, due: _Due, error: SendError, *, counted: bool) -> tuple[str, str]:
+        """Record a failed try: owed again, or given up if refused permanently on its last
+        try. `counted`: the claim already counted it (or it never reached the server)."""
+        with self.store.transaction() as connection:
+            # Refused at the dot: the claim is undone, the message is owed again.
+            _set(connection, due.delivery_id, "sending", state="pending")
+            values: dict[str, object] = {"last_error": str(error)[:2000]}
+            if not counted:  # refused before the body: count the try here
+                values["attempts"] = deliveries.c.attempts + 1
+            _set(connection, due.delivery_id, None, **values)
+            if error.temporary:
+                return "retry", str(error)
+            tries = connection.execute(
+                select(deliveries.c.attempts).where(deliveries.c.id == due.delivery_id)
+            ).scalar_one()
+            if tries < REFUSED_AFTER:
+                note = f"{error} (refused permanently, try {tries} of {REFUSED_AFTER})"
+                return "rejected", note
+            note = f"given up after {tries} tries, the last refused permanently: {error}"
+            _set(connection, due.delivery_id, "pending", state="refused", last_error=note[:2000])
+            return "refused", note
 
     def send(self, due: _Due, backoff: Sequence[float]) -> Outcome:
         count = len(due.picks)
@@ -288,6 +330,12 @@ class _Sender:
                 return Outcome(
                     due.delivery_id, due.subscription.email, due.window, "skipped", count, detail
                 )
+            if state == "refused":
+                return Outcome(
+                    due.delivery_id, due.subscription.email, due.window, "refused", count, detail
+                )
+            if state == "rejected":  # the same server gives the same answer: next run
+                break
         return Outcome(due.delivery_id, due.subscription.email, due.window, "failed", count, detail)
 
 

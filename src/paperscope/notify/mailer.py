@@ -22,6 +22,9 @@ from paperscope.config import Settings
 from paperscope.errors import ConfigError
 
 SECURITY = ("none", "starttls", "ssl")
+WIRE_POLICY = SMTP_POLICY.clone(refold_source="none")
+"""CRLF and folded headers, except a raw header value (`set_raw`), which is written as it
+is: List-Unsubscribe keeps its `<https://…>` on one line (see messages.digest_message)."""
 TIMEOUT = 30.0
 
 
@@ -108,7 +111,7 @@ class MailConnection:
             raise RuntimeError("not connected")
         sender = parseaddr(str(message["From"]))[1]
         recipient = parseaddr(str(message["To"]))[1]
-        body = message.as_bytes(policy=SMTP_POLICY)
+        body = message.as_bytes(policy=WIRE_POLICY)
         body = re.sub(rb"(?m)^\.", b"..", body)
         if not body.endswith(b"\r\n"):
             body += b"\r\n"

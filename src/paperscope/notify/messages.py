@@ -1,7 +1,8 @@
 """Emails: digests (HTML + plain text, Daily Papers layout) and sign-in / confirmation links.
 
 Templates live in `notify/templates/`; the HTML ones are autoescaped, so a hostile
-title or abstract is shown as text, never as markup.
+title or abstract is shown as text, never as markup, and an `href` holds only a URL that
+passes the test `safe_url` (the web's rule, `untrusted.safe_url`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from paperscope.config import Settings
 from paperscope.notify.entries import DigestItem
+from paperscope.untrusted import is_safe_url, safe_url
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 ABSTRACT_CHARS = 600
@@ -31,6 +33,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     environment.filters["clip"] = clip
+    environment.tests["safe_url"] = is_safe_url  # the web's rule: only http(s) becomes a link
     return environment
 
 
@@ -115,7 +118,13 @@ def digest_message(
     )
     message["Message-ID"] = message_id
     message["Date"] = format_datetime(now, usegmt=False)
-    message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+    # RFC 8058 one-click needs `<https://…>` intact on the wire: a header object would fold
+    # a long URL into an RFC 2047 encoded-word, which mail clients do not decode here. The
+    # raw value is written as it is (the mailer's policy never refolds raw values); only a
+    # safe URL (no whitespace, no CR/LF) may go there.
+    if safe_url(unsubscribe_url) is None:
+        raise ValueError(f"not an http(s) unsubscribe URL: {unsubscribe_url!r}")
+    message.set_raw("List-Unsubscribe", f"<{unsubscribe_url}>")
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["List-Id"] = f"paperscope {period} digest <{period}.digest.{mail_domain(settings)}>"
     message["Auto-Submitted"] = "auto-generated"

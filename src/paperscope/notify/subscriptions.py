@@ -8,7 +8,6 @@ random per-subscription nonce: they cannot be guessed or derived from the id.
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,11 +15,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Select, insert, select, update
 
-from paperscope.accounts.keys import mac
+from paperscope.accounts.keys import mac, same_mac
 from paperscope.errors import NotFoundError, QueryError
 from paperscope.notify.periods import PERIODS
 from paperscope.store.accounts_schema import subscriptions, users
 from paperscope.store.schema import people
+from paperscope.untrusted import parse_id
 
 KINDS = ("trending", "query", "person", "category", "personal")
 NOTHING_NEW = ("note", "skip")
@@ -53,9 +53,10 @@ def _check(connection: Connection, kind: str, value: str, period: str, nothing_n
     if kind in ("query", "category") and not value:
         raise QueryError(f"a {kind} subscription needs a {kind}")
     if kind == "person":
-        if not value.isdigit():
+        person_id = parse_id(value)
+        if person_id is None:
             raise QueryError("a person subscription needs the person's numeric id")
-        found = connection.execute(select(people.c.id).where(people.c.id == int(value))).first()
+        found = connection.execute(select(people.c.id).where(people.c.id == person_id)).first()
         if found is None:
             raise NotFoundError(f"no person {value}")
     if kind == "trending":
@@ -168,13 +169,14 @@ def from_unsubscribe_token(
     connection: Connection, secret: bytes, token: str
 ) -> Subscription | None:
     head, dot, signature = token.partition(".")
-    if not dot or not head.isdigit() or len(token) > 200:
+    subscription_id = parse_id(head)
+    if not dot or subscription_id is None or len(token) > 200:
         return None
-    found = get(connection, int(head))
+    found = get(connection, subscription_id)
     if found is None:
         return None
     expected = mac(secret, "unsubscribe", f"{found.id}:{found.nonce}")
-    return found if hmac.compare_digest(signature, expected) else None
+    return found if same_mac(signature, expected) else None
 
 
 def describe(subscription: Subscription, person_name: str | None = None) -> str:

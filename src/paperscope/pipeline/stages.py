@@ -244,7 +244,15 @@ def notify(run: Run) -> StageResult:
     )
     counts = ", ".join(
         f"{state} {report.count(state)}"
-        for state in ("sent", "nothing-new", "cancelled", "uncertain", "skipped", "failed")
+        for state in (
+            "sent",
+            "nothing-new",
+            "cancelled",
+            "uncertain",
+            "skipped",
+            "failed",
+            "refused",
+        )
     )
     line = f"{run.options.period} digests: planned {report.planned}; {counts}"
     return StageResult("notify", line, report)

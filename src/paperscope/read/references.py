@@ -17,7 +17,7 @@ of references or citing works costs one page of rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from sqlalchemy import Connection, Select, case, func, literal, select, union_all
 from sqlalchemy.sql.elements import ColumnElement
@@ -25,6 +25,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from paperscope.errors import QueryError
 from paperscope.read.works import WorkSummary, load_works
 from paperscope.store.schema import references, reported_citations, works
+from paperscope.untrusted import safe_url
 
 REFERENCES_PER_PAGE = 50
 CITED_BY_PER_PAGE = 20
@@ -115,21 +116,12 @@ def identifier_url(scheme: str, value: str) -> str | None:
     template = ID_URLS.get(scheme)
     if template is None or not value.strip():
         return None
-    return template.format(quote(value.strip(), safe=_URL_SAFE))
+    return safe_url(template.format(quote(value.strip(), safe=_URL_SAFE)))
 
 
 def safe_http_url(text: str) -> str | None:
-    """`text` itself when it is a plain http(s) URL with a host, else None."""
-    candidate = text.strip()
-    if not candidate or any(ch.isspace() or ord(ch) < 32 for ch in candidate):
-        return None
-    try:
-        parts = urlsplit(candidate)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    return candidate
+    """`text` (stripped) when it may be a link: the one rule, `untrusted.safe_url`."""
+    return safe_url(text.strip())
 
 
 def cited_as(scheme: str, value: str) -> str:

@@ -38,6 +38,7 @@ from paperscope.store.schema import (
     work_ids,
     works,
 )
+from paperscope.untrusted import parse_id, safe_url
 
 AUTHORS_SHOWN = 3
 """Authors a list entry names before `et al.`."""
@@ -276,7 +277,8 @@ def _code_urls(connection: Connection, ids: Sequence[int]) -> dict[int, list[str
     links: dict[int, list[str]] = {}
     query = select(code_links.c.work_id, code_links.c.url).where(in_list(code_links.c.work_id, ids))
     for work_id, url in connection.execute(query):
-        links.setdefault(work_id, []).append(url)
+        if safe_url(url) is not None:  # a database from before the rule may hold others
+            links.setdefault(work_id, []).append(url)
     return {work_id: sorted(urls) for work_id, urls in links.items()}
 
 
@@ -410,7 +412,7 @@ def work_id_for(connection: Connection, reference: str) -> int | None:
     """A work id from `123` or an external id `scheme:value` (`arxiv:2106.01234`)."""
     reference = reference.strip()
     if reference.isdigit():
-        return int(reference)
+        return parse_id(reference)
     if ":" not in reference:
         return None
     scheme, value = (part.strip() for part in reference.split(":", 1))

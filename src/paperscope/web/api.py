@@ -15,7 +15,7 @@ from paperscope.web.jsonable import plain
 from paperscope.web.neighbourhood import NeighbourhoodPage, neighbourhood_view, parse_limit
 from paperscope.web.pages import search_params
 from paperscope.web.papers import paper_json, paper_lists
-from paperscope.web.params import parse_choice, parse_day, parse_int, parse_text
+from paperscope.web.params import RowId, parse_choice, parse_day, parse_int, parse_text
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -54,7 +54,7 @@ def api_search(
 )
 def api_paper(
     request: Request,
-    work_id: int,
+    work_id: RowId,
     refs_page: str | None = None,
     refs_per_page: str | None = None,
     cited_page: str | None = None,
@@ -78,7 +78,7 @@ def api_paper(
     "and direct citation, each with its signals; prior and derivative works; graph layout",
     response_model=NeighbourhoodPage,
 )
-def api_paper_neighbourhood(request: Request, work_id: int, limit: str | None = None) -> Any:
+def api_paper_neighbourhood(request: Request, work_id: RowId, limit: str | None = None) -> Any:
     page, _ = neighbourhood_view(context_of(request), work_id, parse_limit(limit))
     return plain(page)
 
@@ -100,7 +100,7 @@ def _author(
     summary="A person's profile, metrics and paper list",
     response_model=AuthorPage,
 )
-def api_author(request: Request, person_id: int, sort: str | None = None) -> Any:
+def api_author(request: Request, person_id: RowId, sort: str | None = None) -> Any:
     return plain(_author(request, person_id, None, None, sort))
 
 

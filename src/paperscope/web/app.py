@@ -1,4 +1,9 @@
-"""The app factory: `create_app(settings, store)` builds everything; nothing at import time."""
+"""The app factory: `create_app(settings, store)` builds everything; nothing at import time.
+
+Behind a reverse proxy, `PAPERSCOPE_TRUSTED_PROXIES` names the proxies whose
+X-Forwarded-For and X-Forwarded-Proto are believed (uvicorn's ProxyHeadersMiddleware): the
+client address the rate limits count, and the scheme HSTS and redirects see. A request from
+any other address keeps its connecting address, whatever headers it sends."""
 
 from __future__ import annotations
 
@@ -6,9 +11,10 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from paperscope.accounts.keys import load_secret
-from paperscope.config import Settings
+from paperscope.config import Settings, proxy_list
 from paperscope.store import Store
 from paperscope.web import api, feeds, library, pages, signin, subscriptions
 from paperscope.web.context import WebContext
@@ -32,9 +38,12 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     )
     app.state.web = context
     install_error_handlers(app)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, always_https=context.secure_cookies)
     app.add_middleware(HeadAsGet)
-    install_csrf(app, context.secure_cookies)  # outermost: every visitor gets a ps_csrf cookie
+    install_csrf(app, context.secure_cookies)  # every visitor gets a ps_csrf cookie
+    proxies = proxy_list(settings.trusted_proxies)
+    if proxies:  # outermost: the client address and scheme are settled before anything else
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(feeds.router)

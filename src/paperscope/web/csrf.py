@@ -7,7 +7,6 @@ neither read the cookie nor compute the HMAC, and signing in or out changes the 
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from typing import Any
 
@@ -16,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.responses import Response
 
-from paperscope.accounts.keys import mac
+from paperscope.accounts.keys import mac, same_mac
 from paperscope.web.sessions import SESSION_COOKIE
 
 CSRF_COOKIE = "ps_csrf"
@@ -47,7 +46,7 @@ def check_csrf(request: Request, secret: bytes, submitted: Any) -> None:
     if not cookie or not isinstance(submitted, str):
         raise HTTPException(403, "The form expired or came from another site; reload and retry.")
     expected = mac(secret, "csrf", f"{cookie}|{request.cookies.get(SESSION_COOKIE, '')}")
-    if not hmac.compare_digest(submitted, expected):
+    if not same_mac(submitted, expected):
         raise HTTPException(403, "The form expired or came from another site; reload and retry.")
 
 

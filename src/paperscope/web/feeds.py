@@ -14,7 +14,7 @@ from paperscope.read.works import WorkSummary
 from paperscope.web import views
 from paperscope.web.context import context_of
 from paperscope.web.pages import search_params
-from paperscope.web.params import parse_day, parse_text
+from paperscope.web.params import RowId, parse_day, parse_text
 from paperscope.web.templating import readable
 
 router = APIRouter(prefix="/feeds", include_in_schema=False)
@@ -87,7 +87,7 @@ def search_feed(request: Request, fmt: str) -> Response:
 
 
 @router.get("/author/{person_id}.{fmt}")
-def author_feed(request: Request, person_id: int, fmt: str) -> Response:
+def author_feed(request: Request, person_id: RowId, fmt: str) -> Response:
     ctx = context_of(request)
     page = views.author_view(ctx, person_id=person_id, sort="date")
     title = f"paperscope: {page.profile.person.name}"

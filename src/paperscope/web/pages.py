@@ -16,6 +16,7 @@ from paperscope.web.context import context_of
 from paperscope.web.neighbourhood import neighbourhood_view, parse_limit
 from paperscope.web.papers import paper_json, paper_lists
 from paperscope.web.params import (
+    RowId,
     parse_choice,
     parse_day,
     parse_flag,
@@ -64,7 +65,7 @@ def search_page(request: Request) -> HTMLResponse:
 
 
 @router.get("/paper/{work_id}.bib", response_class=PlainTextResponse)
-def paper_bibtex(request: Request, work_id: int) -> Response:
+def paper_bibtex(request: Request, work_id: RowId) -> Response:
     with context_of(request).store.connect() as connection:
         items = load_items(connection, [work_id])
     if not items:
@@ -77,7 +78,7 @@ def paper_bibtex(request: Request, work_id: int) -> Response:
 
 
 @router.get("/paper/{work_id}.json")
-def paper_export(request: Request, work_id: int) -> JSONResponse:
+def paper_export(request: Request, work_id: RowId) -> JSONResponse:
     page = views.paper_view(context_of(request), work_id, paper_lists(request.query_params))
     return JSONResponse(
         paper_json(page),
@@ -86,13 +87,13 @@ def paper_export(request: Request, work_id: int) -> JSONResponse:
 
 
 @router.get("/paper/{work_id}", response_class=HTMLResponse)
-def paper_page(request: Request, work_id: int) -> HTMLResponse:
+def paper_page(request: Request, work_id: RowId) -> HTMLResponse:
     page = views.paper_view(context_of(request), work_id, paper_lists(request.query_params))
     return render(request, "paper.html", page=page, active=None)
 
 
 @router.get("/paper/{work_id}/neighbourhood", response_class=HTMLResponse)
-def paper_neighbourhood(request: Request, work_id: int) -> HTMLResponse:
+def paper_neighbourhood(request: Request, work_id: RowId) -> HTMLResponse:
     limit = parse_limit(request.query_params.get("limit"))
     page, graph = neighbourhood_view(context_of(request), work_id, limit)
     return render(request, "neighbourhood.html", page=page, graph=graph, active=None)
@@ -115,7 +116,7 @@ def _author(request: Request, person_id: int | None) -> HTMLResponse:
 
 
 @router.get("/author/{person_id}", response_class=HTMLResponse)
-def author_by_id(request: Request, person_id: int) -> HTMLResponse:
+def author_by_id(request: Request, person_id: RowId) -> HTMLResponse:
     return _author(request, person_id)
 
 

@@ -24,6 +24,7 @@ from paperscope.read.references import (
 )
 from paperscope.read.works import WorkDetails, WorkSummary, load_details, load_works
 from paperscope.store.schema import reported_citations
+from paperscope.untrusted import safe_url
 from paperscope.web.jsonable import plain
 from paperscope.web.params import MAX_PAGE, parse_choice, parse_int
 
@@ -144,7 +145,7 @@ def paper_page(
     return PaperPage(
         work=found[0],
         categories=details.categories,
-        url=details.url,
+        url=safe_url(details.url),  # only an http(s) source page is shown (or exported)
         identifiers=_identifiers(details),
         citations_reported=reported,
         references_in_corpus=cited.resolved,

@@ -1,16 +1,40 @@
-"""Query parameters and form fields, checked by hand so that a bad one gets a clear 400,
-never a trace."""
+"""Query parameters, path ids and form fields, checked by hand so that a bad one gets a
+clear 400 (or 404), never a trace.
+
+Ids are read by one rule everywhere (`untrusted.parse_id`): ASCII digits within the range of
+the INTEGER id columns. `RowId` is that rule as a path parameter type (`work_id: RowId`):
+the OpenAPI schema says "integer, 0 to 2^31-1" and anything else answers 400 before a query
+runs (`"²"`, `"-1"`, `"1_000"`, 2^63 and 30-digit numbers included).
+"""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
+from fastapi import Path
+from pydantic import BeforeValidator
 from starlette.datastructures import FormData
 
 from paperscope.errors import QueryError
+from paperscope.untrusted import MAX_ID, parse_id
 
 MAX_QUERY_LENGTH = 500
 MAX_PAGE = 1000
+MAX_FORM_FIELD = 10_000
+
+
+def _ascii_id(value: object) -> object:
+    if isinstance(value, str):
+        number = parse_id(value)
+        if number is None:
+            raise ValueError(f"must be a whole number from 0 to {MAX_ID} in ASCII digits")
+        return number
+    return value
+
+
+RowId = Annotated[int, Path(ge=0, le=MAX_ID), BeforeValidator(_ascii_id)]
+"""A row id in the path: `def page(work_id: RowId)`."""
 
 
 def parse_day(value: str | None, name: str = "date") -> date | None:
@@ -62,17 +86,24 @@ def parse_text(value: str | None, name: str) -> str:
 
 
 def form_text(form: FormData, name: str, default: str = "") -> str:
-    """A text field of a posted form (`default` if absent or a file)."""
+    """A text field of a posted form (`default` if absent or a file); 400 if it holds a NUL
+    (PostgreSQL cannot store one) or is longer than any field needs."""
     value = form.get(name, default)
-    return value if isinstance(value, str) else default
+    if not isinstance(value, str):
+        return default
+    if "\x00" in value:
+        raise QueryError(f"{name} contains a NUL character")
+    if len(value) > MAX_FORM_FIELD:
+        raise QueryError(f"{name} is too long (at most {MAX_FORM_FIELD} characters)")
+    return value
 
 
 def form_int(form: FormData, name: str) -> int:
-    """A required number field of a posted form, such as `work_id`."""
-    value = form.get(name)
-    if not isinstance(value, str) or not value.isdigit() or len(value) > 12:
+    """A required id field of a posted form, such as `work_id` (`untrusted.parse_id`)."""
+    number = parse_id(form.get(name))
+    if number is None:
         raise QueryError(f"{name} must be a number")
-    return int(value)
+    return number
 
 
 def local_path(value: object, default: str) -> str:

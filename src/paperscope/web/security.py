@@ -29,21 +29,31 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 )
 
 
-class SecurityHeaders:
-    """Pure ASGI middleware: adds the headers above to every HTTP response it passes."""
+HSTS = (b"strict-transport-security", b"max-age=31536000")
+"""Sent over https only (a browser ignores it over http): a year of https-only visits."""
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class SecurityHeaders:
+    """Pure ASGI middleware: adds the headers above to every HTTP response it passes, and
+    HSTS when the request came over https (its scheme once a trusted proxy's
+    X-Forwarded-Proto is applied) or the public base URL is https (`always_https`)."""
+
+    def __init__(self, app: ASGIApp, always_https: bool = False) -> None:
         self.app = app
+        self.always_https = always_https
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        wanted = SECURITY_HEADERS
+        if self.always_https or scope.get("scheme") == "https":
+            wanted = (*SECURITY_HEADERS, HSTS)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in present]
+                extra = [(k, v) for k, v in wanted if k not in present]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 

@@ -10,17 +10,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from paperscope.accounts import library
 from paperscope.accounts.clock import utcnow
 from paperscope.accounts.users import LinkError, User
-from paperscope.errors import NotFoundError
+from paperscope.errors import NotFoundError, QueryError
 from paperscope.notify import signup, subscriptions
+from paperscope.untrusted import parse_id
 from paperscope.web.context import WebContext
 from paperscope.web.dependencies import (
     CheckedForm,
@@ -35,20 +34,15 @@ from paperscope.web.params import form_text
 from paperscope.web.rendering import message, render
 
 router = APIRouter(include_in_schema=False)
-_ID = TypeAdapter(int)
 
 
 def path_subscription_id(request: Request) -> int:
-    """The `{subscription_id}` of the path, checked before the user and the form, as a
-    plain `int` parameter was (FastAPI checks those only after every dependency): a bad
-    id answers 400 whoever asks."""
-    try:
-        return _ID.validate_python(request.path_params["subscription_id"], from_attributes=True)
-    except ValidationError as error:
-        where = ("path", "subscription_id")
-        raise RequestValidationError(
-            [{**e, "loc": where + tuple(e["loc"])} for e in error.errors(include_url=False)]
-        ) from None
+    """The `{subscription_id}` of the path, checked before the user and the form (FastAPI
+    checks plain parameters only after every dependency): a bad id answers 400 whoever asks."""
+    number = parse_id(request.path_params["subscription_id"])
+    if number is None:
+        raise QueryError("subscription_id must be a whole number")
+    return number
 
 
 SubscriptionId = Annotated[int, Depends(path_subscription_id)]

@@ -1,5 +1,8 @@
 """The Jinja2 environment: autoescape everywhere, and the filters and globals the templates use.
 
+Only a URL that passes the test `safe_url` (`untrusted.safe_url`: absolute http(s)) may be
+put in an `href`: `{% if url is safe_url %}<a href="{{ url }}">{% endif %}`.
+
 The globals are `csrf_field()` (the hidden input every POST form needs), `csrf_token()` and
 `signed_in_user()`; they find the secret and the store through the request's `WebContext`."""
 
@@ -17,6 +20,7 @@ from markupsafe import Markup, escape
 
 from paperscope.accounts.users import User
 from paperscope.read.works import category_tag, short_date
+from paperscope.untrusted import is_safe_url
 from paperscope.web.context import context_of
 from paperscope.web.csrf import FIELD, csrf_token
 from paperscope.web.sessions import current_user
@@ -76,6 +80,7 @@ def build_templates() -> Jinja2Templates:
     environment.filters["short_date"] = short_date
     environment.filters["tag"] = lambda category: category_tag(category) or ""
     environment.filters["readable"] = readable
+    environment.tests["safe_url"] = is_safe_url  # `{% if url is safe_url %}<a href=...>`
     environment.globals["signed_in_user"] = signed_in_user
     environment.globals["csrf_field"] = csrf_field
     environment.globals["csrf_token"] = csrf_value

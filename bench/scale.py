@@ -1,0 +1,259 @@
+"""The whole pipeline at a lab's scale: every stage's time, records/s and peak memory, then the
+pages under load, on SQLite and PostgreSQL.
+
+Data: the corpus `bench/corpus.py` writes (1M works; `--quick` takes the 100k slice). For each
+database the script runs the stages as a user would, each `paperscope` command in a process
+of its own so that its peak RSS is its own (read from `wait4`):
+
+1. `ingest` of the three source folders (arXiv Kaggle, OpenAlex, Semantic Scholar);
+2. `resolve --full` (authorships into people);
+3. `enrich` (abstract embeddings and the vector index; `--model` picks the encoder);
+4. `score --full`;
+5. `serve`, then each page's first visits (distinct URLs, nothing cached) and repeated visits
+   under `wrk` on loopback (the functions of bench/web.py), keyword, semantic and hybrid search.
+
+Beside each stage it prints the baseline the targets are read against: records/s of ingest,
+the 8 GB memory ceiling, the 1-hour resolve and 10-minute score budgets, the page targets.
+Results go to bench/results/scale.json (bench/results/scale-quick.json with `--quick`).
+
+Usage: python bench/scale.py [--corpus DIR] [--quick] [--skip-postgres] [--skip-sqlite]
+                             [--stages ingest,resolve,enrich,score,serve] [--model NAME]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from pgserver import start_server  # noqa: E402
+from web import (  # noqa: E402
+    LUA,
+    cold_latency,
+    drive,
+    first_visit_names,
+    free_port,
+    pick_targets,
+    wait_up,
+)
+
+PAPERSCOPE = str(Path(sys.executable).with_name("paperscope"))
+STAGES = ("ingest", "resolve", "enrich", "score", "serve")
+SOURCE_FOLDERS = ("arxiv", "openalex", "s2")
+MEMORY_CEILING_MB = 8 * 1024
+TARGETS = {
+    "ingest records/s": 10_000,
+    "resolve seconds (1M works)": 3600,
+    "score seconds (1M works)": 600,
+    "page p95 ms, first visit": 100,
+    "page p95 ms, repeated": 50,
+    "keyword search p95 ms": 50,
+    "semantic/hybrid search p95 ms": 80,
+}
+
+
+def run_stage(command: list[str], log: Path) -> dict[str, Any]:
+    """Run one `paperscope` command to its end; its wall time and its own peak RSS."""
+    started = time.perf_counter()
+    with log.open("ab") as out:
+        out.write(f"\n$ {' '.join(command)}\n".encode())
+        out.flush()
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(command[1:3])} failed (see {log})")
+    return {"seconds": round(seconds, 1), "peak_rss_mb": round(usage.ru_maxrss / 1024)}
+
+
+def corpus_records(corpus: Path) -> tuple[int, int]:
+    """(works the generator made, records in its files)."""
+    summary = json.loads((corpus / "corpus.json").read_text())
+    return int(summary["works"]), sum(int(n) for n in summary["records"].values())
+
+
+def pipeline(url: str, corpus: Path, stages: list[str], model: str, log: Path) -> dict[str, Any]:
+    works, records = corpus_records(corpus)
+    commands = {
+        "ingest": ["ingest", *(str(corpus / folder) for folder in SOURCE_FOLDERS)],
+        "resolve": ["resolve", "--full"],
+        "enrich": ["enrich", "--model", model],
+        "score": ["score", "--full"],
+    }
+    results: dict[str, Any] = {}
+    for stage in stages:
+        if stage not in commands:
+            continue
+        result = run_stage([PAPERSCOPE, *commands[stage], "--database", url], log)
+        if stage == "ingest":
+            result["records_per_s"] = round(records / result["seconds"])
+        else:
+            result["works_per_s"] = round(works / result["seconds"])
+        result["under_memory_ceiling"] = result["peak_rss_mb"] <= MEMORY_CEILING_MB
+        results[stage] = result
+        rate = result.get("records_per_s") or result.get("works_per_s")
+        print(
+            f"  {stage:8} {result['seconds']:9.1f} s  {rate:>9,}/s  "
+            f"peak RSS {result['peak_rss_mb']:>6,} MB (ceiling {MEMORY_CEILING_MB:,})",
+            flush=True,
+        )
+    return results
+
+
+def more_targets(url: str) -> dict[str, str]:
+    """The most cited work's page and neighbourhood, trending, and the three search modes."""
+    from sqlalchemy import func, select
+
+    from paperscope.store import Store
+    from paperscope.store.schema import references
+
+    store = Store.open(url, migrate=False)
+    with store.connect() as connection:
+        cited = connection.execute(
+            select(references.c.cited_work_id)
+            .where(references.c.cited_work_id.is_not(None))
+            .group_by(references.c.cited_work_id)
+            .order_by(func.count().desc())
+            .limit(1)
+        ).scalar()
+    store.close()
+    query = "graph neural networks for molecule property prediction"
+    targets = {"trending": "/trending"}
+    if cited is not None:
+        targets |= {
+            "paper page (most cited)": f"/paper/{cited}",
+            "neighbourhood (most cited)": f"/paper/{cited}/neighbourhood",
+        }
+    return targets | {
+        f"{mode} search": "/search?" + urlencode({"q": query, "mode": mode})
+        for mode in ("keyword", "semantic", "hybrid")
+    }
+
+
+@contextmanager
+def serving(url: str, data_dir: Path) -> Iterator[str]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = os.environ | {"PAPERSCOPE_DATA_DIR": str(data_dir)}
+    command = [PAPERSCOPE, "serve", "--port", str(port), "--database", url, "--no-access-log"]
+    server = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_up(base, timeout=300)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+def pages(url: str, data_dir: Path, duration: int, connections: int) -> dict[str, Any]:
+    targets = pick_targets(url) | more_targets(url)
+    results: dict[str, Any] = {}
+    with serving(url, data_dir) as base, tempfile.TemporaryDirectory() as tmp:
+        warmup, names = first_visit_names(url)
+        results["author page, first visit"] = cold_latency(base, warmup, names)
+        print(f"  author page, first visit  p95 {results['author page, first visit']['p95_ms']} ms")
+        script = Path(tmp) / "p95.lua"
+        script.write_text(LUA)
+        for label, path in targets.items():
+            result = drive(base + path, duration, connections, script)
+            results[label] = {"path": path, **result}
+            print(
+                f"  {label:28} {result['requests_per_s']:8.1f} req/s  "
+                f"p95 {result['p95_ms']:7.2f} ms  errors {result['errors']}",
+                flush=True,
+            )
+    return results
+
+
+def database_run(name: str, url: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    print(f"{name}: {url}", flush=True)
+    log = workdir / f"{name}.log"
+    report: dict[str, Any] = {"stages": pipeline(url, args.corpus, args.stages, args.model, log)}
+    if "serve" in args.stages:
+        report["pages"] = pages(url, workdir, args.duration, args.connections)
+    report["disk_mb"] = disk_mb(url, workdir)
+    return report
+
+
+def disk_mb(url: str, workdir: Path) -> float | None:
+    if url.startswith("sqlite:///"):
+        return round(Path(url.removeprefix("sqlite:///")).stat().st_size / 2**20, 1)
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        size = connection.execute(text("select pg_database_size(current_database())")).scalar_one()
+    engine.dispose()
+    return round(int(size) / 2**20, 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--corpus", type=Path, default=ROOT / "var" / "bench" / "corpus-1m")
+    parser.add_argument("--quick", action="store_true", help="the 100k slice (corpus-100k)")
+    parser.add_argument("--stages", default=",".join(STAGES))
+    parser.add_argument("--model", default="model2vec")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--workdir", type=Path, help="keep the databases and logs here")
+    args = parser.parse_args()
+    args.stages = [stage for stage in args.stages.split(",") if stage]
+    if args.quick and args.corpus.name == "corpus-1m":
+        args.corpus = args.corpus.with_name("corpus-100k")
+    if not (args.corpus / "corpus.json").exists():
+        sys.exit(f"{args.corpus}: no corpus; write one with python bench/corpus.py {args.corpus}")
+    if "serve" in args.stages and shutil.which("wrk") is None:
+        sys.exit("wrk is missing: apt-get install wrk (scripts/install-system-deps.sh)")
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="paperscope-scale-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    works, records = corpus_records(args.corpus)
+    report: dict[str, Any] = {
+        "corpus": str(args.corpus),
+        "works": works,
+        "records": records,
+        "model": args.model,
+        "targets": TARGETS,
+        "load_average_at_start": os.getloadavg(),
+        "databases": {},
+    }
+    print(f"corpus {args.corpus}: {works:,} works in {records:,} records; work dir {workdir}")
+    if not args.skip_sqlite:
+        url = f"sqlite:///{workdir / 'scale.db'}"
+        report["databases"]["sqlite"] = database_run("sqlite", url, args, workdir)
+    if not args.skip_postgres:
+        server = start_server()
+        try:
+            url = server.new_database("scale")
+            report["databases"]["postgresql"] = database_run("postgresql", url, args, workdir)
+        finally:
+            server.stop()
+    report["load_average_at_end"] = os.getloadavg()
+    report["peak_rss_mb_of_this_script"] = round(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    )
+    name = "scale-quick.json" if args.quick else "scale.json"
+    (ROOT / "bench" / "results" / name).write_text(json.dumps(report, indent=2) + "\n")
+    print(f"written bench/results/{name}")
+
+
+if __name__ == "__main__":
+    main()
