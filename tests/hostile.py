@@ -193,6 +193,39 @@ def _s2_paper(letter: str) -> str:
     return json.dumps({"paperId": letter * 40, "title": f"Paper {letter}", "year": 2020})
 
 
+def _ris(title: str) -> bytes:
+    return f"TY  - JOUR\nTI  - {title}\nAU  - Lovelace, Ada\nPY  - 2021\nER  - \n".encode()
+
+
+def ris_bomb(folder: Path, size: int) -> Hostile:
+    """A gzipped RIS library: a good record, one whose note runs `size` bytes over many lines
+    (each under the line cap: the record cap must catch it), then a good record."""
+    path = folder / "library-bomb.ris.gz"
+    head = _ris("A good reference before the bomb") + b"TY  - JOUR\nTI  - bomb\n"
+    filler = b"N1  - " + b"spam " * 13_000 + b"\n"
+    _gzip_stream(path, head, filler, size, b"\nER  - \n" + _ris("A good reference after the bomb"))
+    return Hostile("a RIS record of hundreds of MB", path, "ris", 2, "size cap")
+
+
+def csl_json_bomb(folder: Path, size: int) -> Hostile:
+    """A gzipped CSL-JSON library whose second item's abstract holds `size` bytes."""
+    path = folder / "library-bomb.json.gz"
+    first = json.dumps({"id": "a", "type": "book", "title": "A good item", "issued": {}})
+    head = f'[{first},\n {{"id": "bomb", "type": "book", "title": "bomb", "abstract": "'.encode()
+    last = json.dumps({"id": "c", "type": "book", "title": "An item after the bomb"})
+    _gzip_stream(path, head, b"ham ", size, f'"}},\n {last}]\n'.encode())
+    # Read item by item, the array has no document cap: the item after the bomb is read.
+    return Hostile("a CSL-JSON item of hundreds of MB", path, "csl-json", 2, "size cap")
+
+
+def utf16_ris_file(folder: Path) -> Hostile:
+    """A RIS export in UTF-16 with a BOM (EndNote on Windows)."""
+    path = folder / "endnote-utf16.ris"
+    text = (_ris("Caf\u00e9 na\u00efve one") + _ris("R\u00e9sum\u00e9 two")).decode()
+    path.write_bytes(text.encode("utf-16"))
+    return Hostile("a UTF-16 RIS file", path, "ris", 2, None, "UTF-16")
+
+
 Maker = Callable[[Path], Hostile]
 
 
@@ -208,4 +241,7 @@ def bombs(size: int = 300 * MB, depth: int = 100_000) -> dict[str, Maker]:
         "cp1252": cp1252_file,
         "bom": bom_file,
         "cassette-bomb": lambda folder: cassette_bomb(folder, size),
+        "ris-bomb": lambda folder: ris_bomb(folder, size),
+        "csl-json-bomb": lambda folder: csl_json_bomb(folder, size),
+        "utf16-ris": utf16_ris_file,
     }

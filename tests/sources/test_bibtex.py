@@ -291,3 +291,17 @@ def test_never_raises_on_arbitrary_input(data: bytes) -> None:
 def test_a_good_entry_after_any_junk_still_parses(junk: str) -> None:
     results = _parse_text(junk + "\n@article{last, title = {Survivor}, year = {2020}}\n")
     assert _works(results)["last"].title == "Survivor"
+
+
+def test_zotero_arxiv_preprints_get_their_arxiv_id(data_dir: Path) -> None:
+    """Zotero writes an arXiv preprint's id only in its DataCite DOI, URL and note."""
+    works = _works(_parse_file(data_dir / "library" / "zotero.bib"))
+    assert works["vaswani_attention_2017"].ids == (
+        ExternalId("doi", "10.48550/arxiv.1706.03762"),
+        ExternalId("arxiv", "1706.03762"),
+    )
+    [only_url] = _works(
+        _parse_text("@misc{k, title = {T}, url = {https://arxiv.org/abs/2104.12255v3}}")
+    ).values()
+    assert only_url.ids == (ExternalId("arxiv", "2104.12255"),)
+    assert works["he_deep_2016"].ids == (ExternalId("doi", "10.1109/cvpr.2016.90"),)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from paperscope.sources.base import Empty, Format, Limits, Malformed, Parsed
@@ -174,6 +174,8 @@ def test_bounded_lines_are_the_lines(lines: list[str]) -> None:
 def test_every_unicode_encoding_with_a_bom_reads_back_the_same_text(
     text: str, encoding: str
 ) -> None:
+    # UTF-16's BOM and a first NUL (FF FE 00 00) are UTF-32's BOM: the bytes cannot tell.
+    assume(not (encoding == "utf-16" and text.startswith("\x00")))
     stream, transcoder = utf8_stream(io.BytesIO(text.encode(encoding, "surrogatepass")))
     try:
         expected = text.encode("utf-8")

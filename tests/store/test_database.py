@@ -32,3 +32,38 @@ def test_sqlite_uses_wal(sqlite_url: str) -> None:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     store.close()
+
+
+def test_one_head_and_the_library_migration_goes_up_and_down(database_url: str) -> None:
+    """A database at 0008_venues (the revision before the library) upgrades to the single
+    head 0009_library, downgrades back to 0008 without the library's columns and tables, and
+    upgrades again."""
+    from alembic import command
+    from alembic.config import Config
+
+    from paperscope.store.database import MIGRATIONS_DIR
+
+    assert Store.newest_revisions() == {"0009_library"}
+    store = Store.open(database_url, migrate=False)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    steps = [
+        (command.upgrade, "0008_venues"),
+        (command.upgrade, "head"),
+        (command.downgrade, "0008_venues"),
+        (command.upgrade, "head"),
+    ]
+    try:
+        for step, target in steps:
+            with store.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                step(config, target)
+            with store.connect() as connection:
+                tables = set(inspect(connection).get_table_names())
+                columns = {c["name"] for c in inspect(connection).get_columns("library_items")}
+            library = target == "head"
+            assert ("library_unmatched" in tables) is library, target
+            assert ({"note", "read_at", "imported"} <= columns) is library, target
+            assert store.schema_revisions() == ({"0009_library"} if library else {target})
+    finally:
+        store.close()

@@ -161,6 +161,59 @@ def test_search_trending_and_hostile_text(page: Any, served: tuple[str, WebCorpu
     assert "There is no page at this address." in page.locator("main").inner_text()
 
 
+def test_library_import_folders_notes_and_export(page: Any, served: tuple[str, WebCorpus]) -> None:
+    """A Zotero RIS export imported through the form, the report, the tag folders, marking
+    read, a note, and the RIS download that gives back every item."""
+    from accounts.library_helpers import LIBRARY, kept
+    from paperscope.accounts.clock import utcnow
+    from paperscope.accounts.users import start_session, user_for_email
+    from paperscope.ingest import ingest_paths
+
+    base, corpus = served
+    ingest_paths(corpus.store, [LIBRARY / "catalogue.bib"])
+    with corpus.store.transaction() as connection:
+        reader = user_for_email(connection, "reader@example.org", utcnow(), verified=True)
+        session = start_session(connection, reader.id, utcnow())
+    page.context.add_cookies([{"name": "ps_session", "value": session, "url": base}])
+    try:
+        page.goto(f"{base}/library")
+        assert page.locator("h1").inner_text() == "Your library"
+        page.locator("details.library-import summary").click()
+        page.locator("input[name=file]").set_input_files(str(LIBRARY / "zotero.ris"))
+        page.locator("details.library-import input[name=tag]").fill("zotero")
+        page.locator("details.library-import button[type=submit]").click()
+        page.wait_for_load_state()
+        counts = page.locator("table.import-counts").inner_text()
+        assert "Matched by DOI\t1" in counts and "Not in the catalogue yet (kept)\t3" in counts
+        _shot(page, "library-import")
+        page.get_by_role("link", name="Back to your library").click()
+        page.wait_for_load_state()
+        assert page.locator("li.library-item").count() == 6
+        assert page.locator("span.unmatched").count() == 3
+        page.locator("aside.folders a", has_text="games").click()
+        page.wait_for_load_state()
+        item = page.locator("li.library-item")
+        assert item.count() == 1 and "Mastering the game of Go" in item.inner_text()
+        item.get_by_role("button", name="Mark read").click()
+        page.wait_for_load_state()
+        assert page.locator("li.library-item.read").count() == 1
+        page.locator("li.library-item details.edit summary").click()
+        page.locator("li.library-item textarea[name=note]").fill("Policy + value networks.")
+        page.locator("li.library-item").get_by_role("button", name="Save note").click()
+        page.wait_for_load_state()
+        assert page.locator("li.library-item p.note").inner_text() == "Policy + value networks."
+        page.locator("aside.folders a", has_text="All").click()
+        page.wait_for_load_state()
+        assert "Unread" in page.locator("aside.folders").inner_text()
+        _shot(page, "library")
+        with page.expect_download() as download:
+            page.locator("p.library-tools a", has_text="RIS").click()
+        exported = Path(download.value.path()).read_bytes()
+        assert kept("ris", exported) == kept("ris", (LIBRARY / "zotero.ris").read_bytes())
+    finally:
+        page.context.clear_cookies()
+
+
 # Every link the live DOM offers, as the browser resolved it (`a.href` is absolute).
 _DOM_LINKS = """() => Array.from(
     document.querySelectorAll('a[href], area[href], [src], form[action]')

@@ -5,8 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import date
 
+from paperscope.export.bibtex import escape_bibtex
 from paperscope.read.works import category_tag, short_date
-from paperscope.web.bibtex import escape_bibtex
 from paperscope.web.charts import bar_chart_svg
 from paperscope.web.templating import readable
 

@@ -78,6 +78,14 @@ def user_for_email(connection: Connection, email: str, now: datetime, verified: 
     return User(user_id, email)
 
 
+def find_user(connection: Connection, email: str) -> User | None:
+    """The user with this (normalised) address, or None; never creates one."""
+    row = connection.execute(
+        select(users.c.id, users.c.email).where(users.c.email == email)
+    ).first()
+    return User(row.id, row.email) if row else None
+
+
 def get_user(connection: Connection, user_id: int) -> User | None:
     row = connection.execute(select(users.c.id, users.c.email).where(users.c.id == user_id)).first()
     return User(row.id, row.email) if row else None

@@ -7,7 +7,8 @@ running it again, and each writes only its own tables:
     harvest  raw response files on disk (and their state files); no table
     ingest   works, ids, authorships, references (linked to stored works by id, then by
              title and year), code links, source records, quarantine; then the keyword
-             index of the works it queued
+             index of the works it queued, and library items imported without a work
+             that now have one (moved from library_unmatched into library_items)
     resolve  people, authorships.person_id, the identity tables (and title vectors in the
              embeddings cache)
     enrich   embeddings of new or changed works, the vector index
@@ -130,6 +131,7 @@ def harvest(run: Run) -> StageResult:
 
 def ingest(run: Run) -> StageResult:
     """Read files into the store, link references, then index the queued works' text."""
+    from paperscope.accounts.library_import import rematch
     from paperscope.ingest import ingest_paths
     from paperscope.search.keyword import refresh_keyword_index
     from paperscope.sources.base import Limits
@@ -151,6 +153,11 @@ def ingest(run: Run) -> StageResult:
         f"ingest: read {counts.read}, new {counts.new}, merged {counts.merged}, "
         f"updated {counts.updated}, quarantined {counts.quarantined}"
     )
+    if counts.new or counts.merged or counts.updated:
+        with run.store.transaction() as connection:
+            matched = rematch(connection)
+        if matched:
+            line += f", library items matched {matched}"
     return StageResult("ingest", line, counts)
 
 
@@ -266,6 +273,10 @@ WRITES: dict[str, frozenset[str]] = {
             "source_author_works",
             "quarantine",
             "search_pending",
+            "library_items",
+            "library_tags",
+            "library_unmatched",
+            "library_unmatched_tags",
         }
     ),
     "resolve": frozenset({"people", "authorships", "embeddings"}),

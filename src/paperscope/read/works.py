@@ -34,6 +34,7 @@ from paperscope.store.schema import (
     references,
     reported_citations,
     source_records,
+    work_categories,
     work_ids,
     works,
 )
@@ -379,6 +380,49 @@ def load_works(
             )
         )
     return summaries
+
+
+@dataclass(frozen=True, slots=True)
+class WorkDetails:
+    """What a citation of a work needs beyond its summary (the paper page shows them too)."""
+
+    identifiers: tuple[tuple[str, str], ...]
+    """(scheme, value) pairs, sorted: `("arxiv", "1706.03762")`, `("doi", "10.1/x")`."""
+    url: str | None
+    categories: tuple[str, ...]
+    """Subject categories, primary first."""
+
+    def identifier(self, scheme: str) -> str | None:
+        return next((value for name, value in self.identifiers if name == scheme), None)
+
+
+def load_details(connection: Connection, ids: Sequence[int]) -> dict[int, WorkDetails]:
+    """Identifiers, URL and categories of these works (three queries for any number)."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return {}
+    identifiers: dict[int, list[tuple[str, str]]] = {}
+    id_rows = select(work_ids.c.work_id, work_ids.c.scheme, work_ids.c.value).where(
+        in_list(work_ids.c.work_id, wanted)
+    )
+    for work_id, scheme, value in connection.execute(id_rows):
+        identifiers.setdefault(work_id, []).append((scheme, value))
+    categories: dict[int, list[str]] = {}
+    category_rows = (
+        select(work_categories.c.work_id, work_categories.c.category)
+        .where(in_list(work_categories.c.work_id, wanted))
+        .order_by(work_categories.c.work_id, work_categories.c.position)
+    )
+    for work_id, category in connection.execute(category_rows):
+        categories.setdefault(work_id, []).append(category)
+    rows = connection.execute(
+        select(works.c.id, works.c.url, works.c.primary_category).where(in_list(works.c.id, wanted))
+    )
+    details = {}
+    for work_id, url, primary in rows:
+        listed = tuple(categories.get(work_id, ())) or ((primary,) if primary else ())
+        details[work_id] = WorkDetails(tuple(sorted(identifiers.get(work_id, ()))), url, listed)
+    return details
 
 
 def work_id_for(connection: Connection, reference: str) -> int | None:

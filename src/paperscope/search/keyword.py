@@ -25,7 +25,6 @@ from sqlalchemy import (
     table,
     text,
 )
-from sqlalchemy.sql import Select
 
 from paperscope.search.query import ParsedQuery, fts5_expression
 from paperscope.store import Store
@@ -137,6 +136,23 @@ def _tsquery(query: ParsedQuery, operator: str) -> Any:
     return combined
 
 
+def _matching(connection: Connection, query: ParsedQuery, operator: str) -> tuple[Any, Any, Any]:
+    """What matches `query` on this database: (the works joined to the index, the match
+    condition, the relevance score)."""
+    from paperscope.store.schema import works
+
+    if connection.dialect.name == "postgresql":
+        tsq = _tsquery(query, operator)
+        pg_weights: Any = literal_column(f"'{PG_WEIGHTS}'::float4[]")
+        score: Any = func.ts_rank(pg_weights, _TSV.c.document, tsq)
+        condition: Any = _TSV.c.document.op("@@")(tsq)
+        return works.join(_TSV, _TSV.c.work_id == works.c.id), condition, score
+    weights = ", ".join(str(w) for w in FTS5_WEIGHTS)
+    score = literal_column(f"-bm25(works_fts, {weights})")
+    condition = text("works_fts MATCH :match").bindparams(match=fts5_expression(query, operator))
+    return works.join(_FTS, _FTS.c.rowid == works.c.id), condition, score
+
+
 def keyword_page(
     connection: Connection,
     query: ParsedQuery,
@@ -145,7 +161,6 @@ def keyword_page(
     offset: int = 0,
     operator: str = "AND",
     count: bool = True,
-    base: Callable[[Any], Select[Any]] | None = None,
 ) -> KeywordPage:
     """Best-first work ids matching ``query`` (all terms, or any with ``operator="OR"``).
 
@@ -153,20 +168,7 @@ def keyword_page(
     """
     from paperscope.store.schema import works
 
-    condition: Any
-    if connection.dialect.name == "postgresql":
-        tsq = _tsquery(query, operator)
-        pg_weights: Any = literal_column(f"'{PG_WEIGHTS}'::float4[]")
-        score: Any = func.ts_rank(pg_weights, _TSV.c.document, tsq)
-        condition = _TSV.c.document.op("@@")(tsq)
-        joined = works.join(_TSV, _TSV.c.work_id == works.c.id)
-    else:
-        weights = ", ".join(str(w) for w in FTS5_WEIGHTS)
-        score = literal_column(f"-bm25(works_fts, {weights})")
-        condition = text("works_fts MATCH :match").bindparams(
-            match=fts5_expression(query, operator)
-        )
-        joined = works.join(_FTS, _FTS.c.rowid == works.c.id)
+    joined, condition, score = _matching(connection, query, operator)
     conditions = and_(condition, *where)
     ranked = (
         select(works.c.id, score.label("score"))
@@ -186,9 +188,32 @@ def keyword_page(
     )
 
 
+def matching_ids(
+    connection: Connection,
+    query: ParsedQuery,
+    where: list[ColumnElement[bool]],
+    after: int,
+    limit: int,
+) -> list[int]:
+    """Ids above `after` of the works matching every term of ``query``, in id order: a whole
+    result set read page by page (an export), without ranking it."""
+    from paperscope.store.schema import works
+
+    joined, condition, _ = _matching(connection, query, "AND")
+    page = (
+        select(works.c.id)
+        .select_from(joined)
+        .where(condition, works.c.id > after, *where)
+        .order_by(works.c.id)
+        .limit(limit)
+    )
+    return [int(work_id) for work_id in connection.execute(page).scalars()]
+
+
 __all__ = [
     "KeywordPage",
     "keyword_page",
+    "matching_ids",
     "pending_count",
     "refresh_keyword_index",
 ]

@@ -16,6 +16,7 @@ from typing import TypeVar
 from paperscope.domain import AuthorName, ExternalId, WorkRecord
 from paperscope.sources.arxiv_ids import arxiv_id
 from paperscope.sources.bibtex_scan import EntryError
+from paperscope.sources.citation_ids import arxiv_from_doi, arxiv_mentioned
 from paperscope.sources.latex import decode_latex
 
 _T = TypeVar("_T")
@@ -116,7 +117,8 @@ def _normal_doi(value: str) -> str | None:
 
 
 def _ids(fields: dict[str, str], key: str) -> tuple[ExternalId, ...]:
-    """DOI first (the field, then a key that is a DOI, as ACM keys are), else arXiv, else key."""
+    """DOI first (the field, then a key that is a DOI, as ACM keys are), then arXiv (`eprint`,
+    an arXiv DOI, an arxiv.org URL or an `arXiv:` note), else the key."""
     ids: list[ExternalId] = []
     doi_field = fields.get("doi")
     for candidate in (doi_field, key) if doi_field != key else (key,):
@@ -125,6 +127,10 @@ def _ids(fields: dict[str, str], key: str) -> tuple[ExternalId, ...]:
             ids.append(ExternalId("doi", doi))
     eprint = fields.get("eprint")
     arxiv = arxiv_id(eprint.strip("{} ")) if eprint else None
+    if arxiv is None and ids:
+        arxiv = arxiv_from_doi(ids[0].value)  # Zotero's arXiv preprints: 10.48550/arXiv.X
+    if arxiv is None and "arxiv" in (fields.get("url", "") + fields.get("note", "")).lower():
+        arxiv = arxiv_mentioned((fields.get("url"), fields.get("note")))
     if arxiv is not None:
         ids.append(ExternalId("arxiv", arxiv))
     return tuple(ids) or (ExternalId("bibkey", key),)

@@ -18,9 +18,11 @@ FORMAT_MODULES = (
     "s2_api",
     "s2_bulk",
     "hf_daily",
+    "csl_json",
     "aminer_na",
     "aminer_citation",
     "aan",
+    "ris",
     "bibtex",
     "listing_text",
 )

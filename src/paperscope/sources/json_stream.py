@@ -170,16 +170,25 @@ class _Value:
 
 
 def json_items(
-    stream: BinaryIO, limits: Limits, page_keys: frozenset[str] = frozenset()
+    stream: BinaryIO,
+    limits: Limits,
+    page_keys: frozenset[str] = frozenset(),
+    *,
+    keep_before_break: bool = False,
 ) -> Iterator[JsonPiece]:
-    """The records of every top-level JSON value in `stream` (see the module docstring)."""
+    """The records of every top-level JSON value in `stream` (see the module docstring).
+
+    With `keep_before_break`, a top-level array or object that fits the record cap but does
+    not parse whole (a file cut short) is read part by part too, so that the records before
+    the break are kept (a library export); else it is one problem (an API response).
+    """
     source = _Source(stream, limits)
     document = 0
     index: int | None = 0
     try:
         while (index := source.skip_space(index or 0)) is not None:
             document += 1
-            reader = _Document(source, limits, page_keys, document)
+            reader = _Document(source, limits, page_keys, document, keep_before_break)
             yield from reader.items(index)
             if reader.end is None:
                 return
@@ -194,9 +203,15 @@ class _Document:
     """One top-level value of the file."""
 
     def __init__(
-        self, source: _Source, limits: Limits, page_keys: frozenset[str], number: int
+        self,
+        source: _Source,
+        limits: Limits,
+        page_keys: frozenset[str],
+        number: int,
+        keep_before_break: bool = False,
     ) -> None:
         self.source = source
+        self.keep_before_break = keep_before_break
         self.limits = limits
         self.page_keys = page_keys
         self.number = number
@@ -217,6 +232,9 @@ class _Document:
         self.start = start
         self.first_line = source.line(start)
         whole = _read(source, start, self.limits, whole=True)
+        broken = whole.problem is not None and whole.end is None
+        if broken and self.keep_before_break and source.char(start) in "[{":
+            whole.stream = True  # the text from `start` is still held: read it part by part
         if not whole.stream:
             yield from self._whole(start, whole)
         elif source.char(start) == "[":  # larger than a record: read it part by part

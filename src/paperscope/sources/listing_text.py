@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -50,6 +49,7 @@ from paperscope.sources.base import (
     failure,
     over_cap,
 )
+from paperscope.sources.citation_ids import title_slug
 from paperscope.sources.reading import Line, LongLine, bounded_lines, peek
 
 ID_SCHEME = "listing"
@@ -198,12 +198,6 @@ def _collapse(text: str) -> str:
     return " ".join(text.split())
 
 
-def _slug(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return re.sub(r"[\W_]+", "-", bare.casefold()).strip("-")[:200]
-
-
 def _count(text: str) -> int:
     text = text.replace(",", "")
     if text[-1:] in ("k", "K"):
@@ -335,7 +329,7 @@ def _profile_entry(
         return
     profile.papers.append(
         WorkRecord(
-            ids=(ExternalId(ID_SCHEME, _slug(title)),),
+            ids=(ExternalId(ID_SCHEME, title_slug(title)),),
             title=title,
             abstract=_collapse(" ".join(_joined(b) for b in abstract_blocks)) or None,
             authors=tuple(AuthorName(name) for name in names),
@@ -388,7 +382,7 @@ def _profile_record(profile: _Profile) -> Iterator[ParseResult]:
     metrics = _header_metrics(header[1:])
     yield Parsed(
         AuthorRecord(
-            ids=(ExternalId(ID_SCHEME, _slug(name)),),
+            ids=(ExternalId(ID_SCHEME, title_slug(name)),),
             name=_collapse(name),
             primary_category=_primary_category(header[1:]),
             reported_h_index=_int_metric(metrics.get("reported_h_index")),
@@ -608,7 +602,7 @@ def _feed_work(
         else:
             organisation = part
     record = WorkRecord(
-        ids=(ExternalId(ID_SCHEME, _slug(entry.title)),),
+        ids=(ExternalId(ID_SCHEME, title_slug(entry.title)),),
         title=entry.title,
         abstract=_collapse(" ".join(entry.abstract)) or None,
         author_count=author_count,

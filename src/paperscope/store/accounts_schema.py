@@ -1,10 +1,13 @@
-"""Tables of the accounts domain, on the shared metadata (migration: versions/0005_accounts.py).
+"""Tables of the accounts domain, on the shared metadata (migrations: versions/0005_accounts.py,
+versions/0008_library.py).
 
 Users sign in by emailed one-time links (`email_tokens`, stored as hashes), keep a library
-(`library_items`, `library_tags`), upvote works (`user_upvotes`, added to the sources' counts
-for trending), and subscribe to digests (`subscriptions`). Every digest sent, skipped or
-still owed is a row in `deliveries` (one per subscription and period window), which is what
-makes `digest send` exactly-once. Timestamps are naive UTC.
+(`library_items` with a note, read state and what an imported file said, `library_tags`;
+imported items that match no stored work yet in `library_unmatched` and
+`library_unmatched_tags`, until an ingest brings their work), upvote works (`user_upvotes`,
+added to the sources' counts for trending), and subscribe to digests (`subscriptions`).
+Every digest sent, skipped or still owed is a row in `deliveries` (one per subscription and
+period window), which is what makes `digest send` exactly-once. Timestamps are naive UTC.
 """
 
 from __future__ import annotations
@@ -74,6 +77,9 @@ library_items = Table(
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("work_id", Integer, ForeignKey("works.id", ondelete="CASCADE"), nullable=False),
     Column("added_at", DateTime, nullable=False),
+    Column("note", Text),
+    Column("read_at", DateTime),
+    Column("imported", Text),
     PrimaryKeyConstraint("user_id", "work_id", name="pk_library_items"),
 )
 
@@ -90,6 +96,42 @@ library_tags = Table(
         ondelete="CASCADE",
         name="fk_library_tags_item",
     ),
+)
+
+library_unmatched = Table(
+    "library_unmatched",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("item_key", String(64), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("title_key", Text, nullable=False),
+    Column("year", Integer),
+    Column("doi", String(512)),
+    Column("arxiv", String(64)),
+    Column("record", Text, nullable=False),
+    Column("note", Text),
+    Column("read_at", DateTime),
+    Column("added_at", DateTime, nullable=False),
+    UniqueConstraint("user_id", "item_key", name="uq_library_unmatched_key"),
+    Index("ix_library_unmatched_doi", "doi"),
+    Index("ix_library_unmatched_arxiv", "arxiv"),
+    Index("ix_library_unmatched_title", "title_key"),
+)
+
+library_unmatched_tags = Table(
+    "library_unmatched_tags",
+    metadata,
+    Column(
+        "item_id",
+        Integer,
+        ForeignKey("library_unmatched.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("user_id", Integer, nullable=False),
+    Column("tag", String(64), nullable=False),
+    PrimaryKeyConstraint("item_id", "tag", name="pk_library_unmatched_tags"),
+    Index("ix_library_unmatched_tags_user", "user_id", "tag"),
 )
 
 user_upvotes = Table(

@@ -6,11 +6,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from markupsafe import Markup
 
+from paperscope.errors import NotFoundError
+from paperscope.export.formats import FORMATS
+from paperscope.export.formats import render as render_export
+from paperscope.export.works import load_items
 from paperscope.metrics.profile import SORTS
 from paperscope.read.venues import PEOPLE_SORTS
 from paperscope.web import views
 from paperscope.web.authors import AuthorPage
-from paperscope.web.bibtex import bibtex
 from paperscope.web.charts import bar_chart_svg
 from paperscope.web.context import context_of
 from paperscope.web.graphs import coauthor_graph_svg, topics_grid_svg
@@ -69,9 +72,12 @@ def search_page(request: Request) -> HTMLResponse:
 
 @router.get("/paper/{work_id}.bib", response_class=PlainTextResponse)
 def paper_bibtex(request: Request, work_id: RowId) -> Response:
-    page = views.paper_view(context_of(request), work_id)
+    with context_of(request).store.connect() as connection:
+        items = load_items(connection, [work_id])
+    if not items:
+        raise NotFoundError(f"there is no paper {work_id}")
     return Response(
-        bibtex(page),
+        render_export(FORMATS["bibtex"], items),
         media_type="application/x-bibtex; charset=utf-8",
         headers={"content-disposition": f'inline; filename="paper-{work_id}.bib"'},
     )

@@ -22,8 +22,8 @@ from paperscope.read.references import (
     identifier_url,
     reference_list,
 )
-from paperscope.read.works import WorkSummary, load_works
-from paperscope.store.schema import reported_citations, work_categories, work_ids, works
+from paperscope.read.works import WorkDetails, WorkSummary, load_details, load_works
+from paperscope.store.schema import reported_citations
 from paperscope.untrusted import safe_url
 from paperscope.web.jsonable import plain
 from paperscope.web.params import MAX_PAGE, parse_choice, parse_int
@@ -110,13 +110,11 @@ class PaperPage:
         return f"/paper/{self.work.work_id}?{urlencode(query)}" + (f"#{anchor}" if anchor else "")
 
 
-def _identifiers(connection: Connection, work_id: int) -> tuple[Identifier, ...]:
-    rows = connection.execute(
-        select(work_ids.c.scheme, work_ids.c.value)
-        .where(work_ids.c.work_id == work_id)
-        .order_by(work_ids.c.scheme, work_ids.c.value)
+def _identifiers(details: WorkDetails) -> tuple[Identifier, ...]:
+    return tuple(
+        Identifier(scheme, value, identifier_url(scheme, value))
+        for scheme, value in details.identifiers
     )
-    return tuple(Identifier(scheme, value, identifier_url(scheme, value)) for scheme, value in rows)
 
 
 def paper_page(
@@ -131,16 +129,7 @@ def paper_page(
     found = load_works(connection, [work_id], authors_limit=None)
     if not found:
         raise NotFoundError(f"there is no paper {work_id}")
-    row = connection.execute(
-        select(works.c.url, works.c.primary_category).where(works.c.id == work_id)
-    ).one()
-    categories = tuple(
-        connection.execute(
-            select(work_categories.c.category)
-            .where(work_categories.c.work_id == work_id)
-            .order_by(work_categories.c.position)
-        ).scalars()
-    )
+    details = load_details(connection, [work_id])[work_id]
     reported = {
         source: count
         for source, count in connection.execute(
@@ -155,9 +144,9 @@ def paper_page(
     )
     return PaperPage(
         work=found[0],
-        categories=categories or ((row.primary_category,) if row.primary_category else ()),
-        url=safe_url(row.url),  # only an http(s) source page is shown (or exported)
-        identifiers=_identifiers(connection, work_id),
+        categories=details.categories,
+        url=safe_url(details.url),  # only an http(s) source page is shown (or exported)
+        identifiers=_identifiers(details),
         citations_reported=reported,
         references_in_corpus=cited.resolved,
         references=cited,
