@@ -1,5 +1,5 @@
 """Tables of the accounts domain, on the shared metadata (migrations: versions/0005_accounts.py,
-versions/0008_library.py).
+versions/0009_library.py).
 
 Users sign in by emailed one-time links (`email_tokens`, stored as hashes), keep a library
 (`library_items` with a note, read state and what an imported file said, `library_tags`;
