@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from paperscope.sources.base import Empty, Format, Limits, Malformed, Parsed
@@ -207,6 +207,7 @@ JSON_VALUES = st.recursive(
     indent=st.sampled_from([None, 1]),
     cap=st.sampled_from([16, 64, 1 << 20]),
 )
+@example(elements=[[["0\x1f\U00010000"], {"": None}]], indent=1, cap=64)  # 8 lines deeper
 def test_json_items_split_a_page_as_json_loads_does(
     elements: list[Any], indent: int | None, cap: int
 ) -> None:
@@ -228,5 +229,7 @@ def test_json_items_split_a_page_as_json_loads_does(
     for index, element in enumerate(elements):
         if found[index] != "too big":
             assert found[index] == element
-        else:
-            assert len(json.dumps(element, indent=indent)) > cap - 2 * (indent or 0) - 8
+        else:  # as written in the page: two levels deeper, so every line indented more
+            alone = json.dumps(element, indent=indent)
+            in_page = len(alone) + alone.count("\n") * 2 * (indent or 0)
+            assert in_page > cap - 2 * (indent or 0) - 8
