@@ -37,7 +37,7 @@ test: install system-deps lint
 # Checks with separate processes that `make test` leaves out: the batch jobs on a standalone
 # Spark cluster (a master and two workers on loopback) with a worker killed mid-run.
 scale-check: install system-deps
-	$(BIN)/pytest -m scale tests/batch/test_cluster.py
+	$(BIN)/pytest -m scale tests/batch/test_spark_cluster.py
 
 demo: install
 	$(BIN)/paperscope demo --serve --port 8000
