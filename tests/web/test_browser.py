@@ -215,9 +215,14 @@ def test_library_import_folders_notes_and_export(page: Any, served: tuple[str, W
 
 
 # Every link the live DOM offers, as the browser resolved it (`a.href` is absolute).
+# Resolved through URL() rather than `el.href`: an SVG <a> (the graphs) has an
+# SVGAnimatedString there, not a string.
 _DOM_LINKS = """() => Array.from(
     document.querySelectorAll('a[href], area[href], [src], form[action]')
-).map(el => el.href || el.src || el.action)"""
+).map(el => new URL(
+    el.getAttribute('href') ?? el.getAttribute('src') ?? el.getAttribute('action'),
+    document.baseURI
+).href)"""
 
 
 _TITLES = "h2.title a"
