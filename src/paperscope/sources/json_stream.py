@@ -19,19 +19,18 @@ The document stops, with a `JsonProblem`, at a syntax error between records or p
 from __future__ import annotations
 
 import codecs
-import io
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
 
 from paperscope.sources.base import EXCERPT_CHARS, Limits, failure, over_cap
-from paperscope.sources.reading import LongLine, bounded_lines
+from paperscope.sources.reading import LongLine, bounded_lines, prepended
 
 _CHUNK_BYTES = 1 << 20
 _SPACE = re.compile(r"[ \t\r\n]*")
@@ -563,7 +562,7 @@ def _head_lines(stream: BinaryIO, limits: Limits) -> tuple[bytes, BinaryIO]:
         if b"\n" in chunk and _filled_lines(b"".join(parts)) > 2:
             break
     head = b"".join(parts)
-    return head, cast(BinaryIO, io.BufferedReader(_Replay(head, stream), 256 * 1024))
+    return head, prepended(head, stream)
 
 
 def _filled_lines(head: bytes) -> int:
@@ -628,24 +627,3 @@ def _split(
                 split += len(elements)
                 value[key] = []
     yield JsonItem(document, where, None, None, value, "" if split else text, split)
-
-
-class _Replay(io.RawIOBase):
-    """`head`, then the rest of `stream`."""
-
-    def __init__(self, head: bytes, stream: BinaryIO) -> None:
-        self._head = memoryview(head)
-        self._stream = stream
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        if self._head:
-            count = min(len(buffer), len(self._head))
-            buffer[:count] = self._head[:count]
-            self._head = self._head[count:]
-            return count
-        data = self._stream.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)

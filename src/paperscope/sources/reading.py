@@ -150,11 +150,15 @@ class _Prepended(io.RawIOBase):
         return len(data)
 
 
+def prepended(head: bytes, stream: BinaryIO) -> BinaryIO:
+    """A buffered stream of `head` and then the rest of `stream` (bytes already read back)."""
+    return cast(BinaryIO, io.BufferedReader(_Prepended(head, stream), buffer_size=256 * 1024))
+
+
 def peek(stream: BinaryIO) -> tuple[bytes, BinaryIO]:
     """Read the first bytes for sniffing and return a stream that still starts at byte 0."""
     head = stream.read(SNIFF_BYTES)
-    replay = io.BufferedReader(_Prepended(head, stream), buffer_size=256 * 1024)
-    return head, cast(BinaryIO, replay)
+    return head, prepended(head, stream)
 
 
 # --- bounded reading ---------------------------------------------------------------------
