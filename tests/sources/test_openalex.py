@@ -10,7 +10,8 @@ import pytest
 from paperscope.domain import ExternalId, WorkRecord
 from paperscope.sources.base import DEFAULT_LIMITS, Malformed, Parsed, ParseResult
 from paperscope.sources.detect import detect_format
-from paperscope.sources.json_stream import JsonItem, json_records
+from paperscope.sources.json_records import json_records
+from paperscope.sources.json_stream import JsonItem
 from paperscope.sources.openalex import PAGE_KEYS, parse, sniff
 from paperscope.sources.reading import SNIFF_BYTES, open_members
 from streams import CountingStream

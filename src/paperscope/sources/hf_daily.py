@@ -31,7 +31,8 @@ from paperscope.sources.base import (
     excerpt,
     failure,
 )
-from paperscope.sources.json_stream import JsonProblem, json_records
+from paperscope.sources.json_records import json_records
+from paperscope.sources.json_stream import JsonProblem
 
 PAPER_URL = "https://huggingface.co/papers/{}"
 _EMPTY_LIST = re.compile(rb"\A\s*\[\s*\]\s*\Z")

@@ -30,7 +30,6 @@ import numpy as np
 import numpy.typing as npt
 
 from paperscope.sources.base import EXCERPT_CHARS, Limits, failure, over_cap
-from paperscope.sources.reading import LongLine, bounded_lines, prepended
 
 _CHUNK_BYTES = 1 << 20
 _SPACE = re.compile(r"[ \t\r\n]*")
@@ -256,7 +255,7 @@ class _Document:
         assert read.end is not None
         where, text = self.where(read.end), source.text[start : read.end]
         self.end = read.end
-        yield from _split(read.value, text, where, self.number, self.page_keys)
+        yield from split_value(read.value, text, where, self.number, self.page_keys)
 
     def _array(self, index: int, key: str) -> Iterator[JsonPiece]:
         """Elements of the array opening at `text[index]`; sets `self.end` (None: stop)."""
@@ -531,84 +530,7 @@ def load_json(text: str, max_depth: int) -> Any:
     return value
 
 
-def json_records(
-    stream: BinaryIO, limits: Limits, page_keys: frozenset[str] = frozenset()
-) -> Iterator[JsonPiece]:
-    """The records of a saved API response file: JSON Lines of responses, or documents.
-
-    JSON Lines (a snapshot, one response per line) stream line by line, a broken line costing
-    that line only. Anything else is read by `json_items`. A file is JSON Lines when its first
-    line is a JSON value on its own, or when its second is (the first then being a broken
-    line) unless the first is a lone `{` or `[` (a pretty-printed document).
-    """
-    head, replay = _head_lines(stream, limits)
-    if _is_json_lines(head, limits):
-        yield from _line_records(replay, limits, page_keys)
-    else:
-        yield from json_items(replay, limits, page_keys)
-
-
-def _head_lines(stream: BinaryIO, limits: Limits) -> tuple[bytes, BinaryIO]:
-    """The file's first bytes up to its second non-blank line (at most the record cap), and
-    a stream that replays them."""
-    parts: list[bytes] = []
-    size = 0
-    while size <= limits.record_bytes:
-        chunk = stream.read(64 * 1024)
-        if not chunk:
-            break
-        parts.append(chunk)
-        size += len(chunk)
-        if b"\n" in chunk and _filled_lines(b"".join(parts)) > 2:
-            break
-    head = b"".join(parts)
-    return head, prepended(head, stream)
-
-
-def _filled_lines(head: bytes) -> int:
-    return sum(1 for line in head.split(b"\n") if line.strip())
-
-
-def _is_json_lines(head: bytes, limits: Limits) -> bool:
-    lines = head.split(b"\n")
-    whole_lines = [line for line in lines[:-1] if line.strip()]  # the last may be cut
-    if not whole_lines:
-        return False  # no complete line: one value (or one over-long line) read as a document
-    first = whole_lines[0].decode("utf-8", "replace")
-    if _parses(first, limits):
-        return True
-    if first.strip() in ("{", "["):
-        return False
-    return len(whole_lines) > 1 and _parses(whole_lines[1].decode("utf-8", "replace"), limits)
-
-
-def _parses(text: str, limits: Limits) -> bool:
-    try:
-        load_json(text, limits.max_depth)
-    except ValueError:
-        return False
-    return True
-
-
-def _line_records(
-    stream: BinaryIO, limits: Limits, page_keys: frozenset[str]
-) -> Iterator[JsonPiece]:
-    for line in bounded_lines(stream, limits.record_bytes, skip_blank=True):
-        where = f"line {line.number}"
-        if isinstance(line, LongLine):
-            reason = over_cap("the line", line.size, limits.record_bytes)
-            yield JsonProblem(where, None, None, reason, line.excerpt)
-            continue
-        try:
-            value = load_json(line.text, limits.max_depth)
-        except ValueError as error:
-            text = line.text[:EXCERPT_CHARS]
-            yield JsonProblem(where, None, None, f"invalid JSON: {error}", text)
-            continue
-        yield from _split(value, line.text.rstrip(), where, line.number, page_keys)
-
-
-def _split(
+def split_value(
     value: Any, text: str, where: str, document: int, page_keys: frozenset[str]
 ) -> Iterator[JsonItem]:
     """A parsed value's records: array elements, page-key array elements, then the rest."""

@@ -16,7 +16,7 @@ Mapping choices worth knowing:
 - venue: `primary_location.source.display_name` (old schema: `host_venue.display_name`).
 
 JSON Lines (a snapshot, or one response page per line) are read line by line, a pretty-printed
-response work by work (`json_stream.json_records`, which the S2 API and Hugging Face formats
+response work by work (`json_records.json_records`, which the S2 API and Hugging Face formats
 share); a work larger than `Limits.record_bytes` is quarantined with an excerpt.
 """
 
@@ -42,7 +42,8 @@ from paperscope.sources.base import (
     excerpt,
     failure,
 )
-from paperscope.sources.json_stream import JsonProblem, json_records
+from paperscope.sources.json_records import json_records
+from paperscope.sources.json_stream import JsonProblem
 
 _SNIFF_WORK_ID = re.compile(rb'"id"\s*:\s*"https://openalex\.org/W\d+"')
 _OPENALEX_ID = re.compile(r"^(?:https?://openalex\.org/)?([WA]\d+)$", re.IGNORECASE)

@@ -10,7 +10,7 @@ hold no paper metadata and yield nothing. An API error body (`{"error": ...}`,
 API's message. Cassettes are YAML (PyYAML); both vcrpy layouts are read (`body.string` with
 `status.code`, and `content` with `status_code`). A JSON file is one pretty-printed response,
 read whole, or JSON Lines of responses (a one-line response file is the one-line case of that),
-as `json_stream.json_records` tells them apart; each is read a record at a time, and a
+as `json_records.json_records` tells them apart; each is read a record at a time, and a
 cassette (read whole, up to `Limits.document_bytes`) has its bodies read the same way, a
 gzipped `!!binary` body inflated as it is read, never past the document cap.
 
@@ -53,7 +53,8 @@ from paperscope.sources.base import (
     failure,
     over_cap,
 )
-from paperscope.sources.json_stream import JsonProblem, json_records
+from paperscope.sources.json_records import json_records
+from paperscope.sources.json_stream import JsonProblem
 from paperscope.sources.reading import Capped, TooLarge, peek, read_capped
 from paperscope.sources.s2_bulk import (
     FieldError,
