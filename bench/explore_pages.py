@@ -27,7 +27,6 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -36,11 +35,14 @@ import zlib
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
-from urllib.request import urlopen
 
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from web import free_port, wait_up  # noqa: E402
+
 DEFAULT_DATABASE = ROOT / "var" / "bench" / "explore-acm.db"
 RESULTS = ROOT / "bench" / "results" / "explore_pages.json"
 PAPERSCOPE = str(Path(sys.executable).with_name("paperscope"))
@@ -144,25 +146,6 @@ def pick_pages(url: str) -> dict[str, list[str]]:
             "/author?" + urlencode({"name": names[people + 20][0]}),
         ],
     }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_up(base: str, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urlopen(base + "/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("the server did not start")
 
 
 def _get(connection: http.client.HTTPConnection, path: str) -> float:
@@ -287,7 +270,7 @@ def main() -> None:
     first: dict[str, Any] = {}
     loaded: dict[str, Any] = {}
     try:
-        wait_up(base)
+        wait_up(base, timeout=120.0)
         first_visits(base, pages["warm-up"])  # the server's one-off start-up work
         for kind in ("venue page", "category page", "author page"):
             first[kind] = first_visits(base, pages[kind])
