@@ -24,8 +24,8 @@ system-deps:
 TEST_HELPERS = $(shell find tests -name '*.py' ! -name 'test_*.py' ! -path 'tests/*/conftest.py' | sort)
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check --no-cache src tests bench
+	$(BIN)/ruff format --no-cache --check src tests bench
 	$(BIN)/mypy src
 	$(BIN)/lint-imports
 	$(BIN)/mypy $(TEST_HELPERS)

@@ -1,7 +1,7 @@
 """The whole pipeline at a lab's scale: every stage's time, records/s and peak memory, then the
 pages under load, on SQLite and PostgreSQL.
 
-Data: the corpus `bench/corpus.py` writes (1M works; `--quick` takes the 100k slice). For each
+Data: the corpus `bench/scale_corpus.py` writes (1M works; `--quick` takes the 100k slice). For each
 database the script runs the stages as a user would, each `paperscope` command in a process
 of its own so that its peak RSS is its own (read from `wait4`):
 
@@ -220,7 +220,7 @@ def main() -> None:
     if args.quick and args.corpus.name == "corpus-1m":
         args.corpus = args.corpus.with_name("corpus-100k")
     if not (args.corpus / "corpus.json").exists():
-        sys.exit(f"{args.corpus}: no corpus; write one with python bench/corpus.py {args.corpus}")
+        sys.exit(f"{args.corpus}: no corpus; write it: python bench/scale_corpus.py {args.corpus}")
     if "serve" in args.stages and shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install wrk (scripts/install-system-deps.sh)")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="paperscope-scale-"))

@@ -9,11 +9,11 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+from corpus import add_work
 from flows import hashing, link_token, subscribe
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from corpus import add_work
 from mailsink import MailServer
 from paperscope.accounts.keys import load_secret
 from paperscope.cli import app

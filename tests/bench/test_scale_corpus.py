@@ -17,7 +17,7 @@ from paperscope.ingest import ingest_paths
 from paperscope.store import Store
 from paperscope.store.schema import works
 
-GENERATOR = Path(__file__).resolve().parents[2] / "bench" / "corpus.py"
+GENERATOR = Path(__file__).resolve().parents[2] / "bench" / "scale_corpus.py"
 WORKS = 1500
 
 

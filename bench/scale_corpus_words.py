@@ -1,4 +1,4 @@
-"""Word lists of the scale corpus (bench/corpus.py): names of many cultures, research topics.
+"""Word lists of the scale corpus (bench/scale_corpus.py): names of many cultures, research topics.
 
 Names: common family and given names of the cultures that write most computer-science papers,
 weighted roughly by their share of authorships, so that "Wei Wang" and "Y. Li" collide as they

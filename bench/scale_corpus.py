@@ -25,7 +25,7 @@ of every work) for checking disambiguation and merging at scale. Generation stre
 graph is built first in compact arrays, then each work's text is made from its own seed and
 written, so memory stays around 1.5 GB at 1M works.
 
-Usage: python bench/corpus.py OUT_DIR [--works 1000000] [--seed 7] [--part-size 100000]
+Usage: python bench/scale_corpus.py OUT_DIR [--works 1000000] [--seed 7] [--part-size 100000]
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from corpus_words import (
+from scale_corpus_words import (
     ADJECTIVES,
     CLOSINGS,
     CULTURES,
