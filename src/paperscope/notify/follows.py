@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from sqlalchemy import Connection, Row, delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from paperscope.errors import NotFoundError, QueryError
 from paperscope.names import fold
@@ -225,11 +226,18 @@ def add(connection: Connection, user_id: int, kind: str, value: str, now: dateti
     ).scalar_one()
     if count >= MAX_FOLLOWS:
         raise QueryError(f"you follow {MAX_FOLLOWS} things already: unfollow some first")
-    new_id = connection.execute(
-        insert(follows)
-        .values(user_id=user_id, kind=kind, value=normal, label=label, created_at=now)
-        .returning(follows.c.id)
-    ).scalar_one()
+    try:
+        with connection.begin_nested():
+            new_id = connection.execute(
+                insert(follows)
+                .values(user_id=user_id, kind=kind, value=normal, label=label, created_at=now)
+                .returning(follows.c.id)
+            ).scalar_one()
+    except IntegrityError:  # the same follow, added at the same moment (a double click)
+        raced = find(connection, user_id, kind, normal)
+        if raced is None:
+            raise
+        return raced
     return Follow(int(new_id), kind, normal, label, now)
 
 
