@@ -46,7 +46,7 @@ class FollowingPage:
     max_follows: int
 
 
-def _item(follow: follows.Follow) -> FollowItem:
+def follow_item(follow: follows.Follow) -> FollowItem:
     return FollowItem(
         follow.id,
         follow.kind,
@@ -61,7 +61,7 @@ def _item(follow: follows.Follow) -> FollowItem:
 def following_view(ctx: WebContext, user: User) -> FollowingPage:
     with ctx.store.connect() as connection:
         mine = follows.for_user(connection, user.id)
-    return FollowingPage(tuple(_item(f) for f in mine), follows.KINDS, follows.MAX_FOLLOWS)
+    return FollowingPage(tuple(follow_item(f) for f in mine), follows.KINDS, follows.MAX_FOLLOWS)
 
 
 def home_view(ctx: WebContext, user: User, page: int) -> follows.HomeFeed:
