@@ -287,16 +287,23 @@ def _pattern(term: str) -> re.Pattern[str]:
 def _by_query(
     texts: dict[int, tuple[str, str]], text: str, order: list[int], limit: int | None
 ) -> list[Pick]:
-    patterns = [_pattern(t) for t in query_terms(text)]
+    terms = query_terms(text)
+    patterns = [_pattern(t) for t in terms]
     if not patterns:
         return []
+
+    def found(index: int, haystack: str) -> bool:
+        # The substring test first: a whole-word regex is many times slower, and most
+        # texts do not hold the term at all.
+        return terms[index] in haystack and patterns[index].search(haystack) is not None
+
     picks = []
     for work_id in order:
         title, abstract = texts.get(work_id, ("", ""))
-        in_title = [p.search(title) is not None for p in patterns]
+        in_title = [found(n, title) for n in range(len(terms))]
         if all(in_title):
             where = "title"
-        elif all(hit or p.search(abstract) for hit, p in zip(in_title, patterns, strict=True)):
+        elif all(hit or found(n, abstract) for n, hit in enumerate(in_title)):
             where = "abstract"
         else:
             continue
