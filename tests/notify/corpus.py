@@ -9,6 +9,7 @@ from sqlalchemy import insert, select
 
 from paperscope.store import Store
 from paperscope.store.schema import authorships, people, work_categories, works
+from paperscope.store.venues import venue_key
 
 _serial = itertools.count(1)
 
@@ -31,6 +32,8 @@ def add_work(
     authors: tuple[tuple[str, int | None], ...] = (("Ada Lovelace", None),),
     upvotes: int = 0,
     published: date = date(2026, 11, 20),
+    venue: str | None = None,
+    affiliations: tuple[str | None, ...] = (),
 ) -> int:
     with store.transaction() as connection:
         work_id = int(
@@ -45,6 +48,8 @@ def add_work(
                     primary_category=categories[0] if categories else None,
                     author_count=len(authors),
                     upvotes=upvotes,
+                    venue=venue,
+                    venue_key=venue_key(venue),
                 )
                 .returning(works.c.id)
             ).scalar_one()
@@ -63,6 +68,7 @@ def add_work(
                     name=name,
                     name_key=name.lower(),
                     person_id=person_id,
+                    affiliation=affiliations[position] if position < len(affiliations) else None,
                 )
             )
     return work_id

@@ -36,14 +36,14 @@ def test_sqlite_uses_wal(sqlite_url: str) -> None:
 
 def test_one_head_and_the_library_migration_goes_up_and_down(database_url: str) -> None:
     """A database at 0008_venues (the revision before the library) upgrades to the single
-    head 0009_library, downgrades back to 0008 without the library's columns and tables, and
-    upgrades again."""
+    head (0010_follows), downgrades back to 0008 without the library's columns and tables nor
+    the follows, and upgrades again."""
     from alembic import command
     from alembic.config import Config
 
     from paperscope.store.database import MIGRATIONS_DIR
 
-    assert Store.newest_revisions() == {"0009_library"}
+    assert Store.newest_revisions() == {"0010_follows"}
     store = Store.open(database_url, migrate=False)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -64,6 +64,7 @@ def test_one_head_and_the_library_migration_goes_up_and_down(database_url: str) 
             library = target == "head"
             assert ("library_unmatched" in tables) is library, target
             assert ({"note", "read_at", "imported"} <= columns) is library, target
-            assert store.schema_revisions() == ({"0009_library"} if library else {target})
+            assert ("follows" in tables) is library, target
+            assert store.schema_revisions() == ({"0010_follows"} if library else {target})
     finally:
         store.close()

@@ -214,6 +214,51 @@ def test_library_import_folders_notes_and_export(page: Any, served: tuple[str, W
         page.context.clear_cookies()
 
 
+def test_follow_a_person_and_read_the_home_feed(page: Any, served: tuple[str, WebCorpus]) -> None:
+    """Follow a person from their page, see their papers on the home feed with why each is
+    there, then unfollow from the Following page."""
+    from paperscope.accounts.clock import utcnow
+    from paperscope.accounts.users import start_session, user_for_email
+
+    base, corpus = served
+    with corpus.store.transaction() as connection:
+        follower = user_for_email(connection, "follower@example.org", utcnow(), verified=True)
+        session = start_session(connection, follower.id, utcnow())
+    page.context.add_cookies([{"name": "ps_session", "value": session, "url": base}])
+    try:
+        page.goto(f"{base}/author/{corpus.haoyu}")
+        button = page.locator("form.follow-button button")
+        assert button.inner_text() == "Follow"
+        button.click()
+        page.wait_for_load_state()
+        assert page.url == f"{base}/author/{corpus.haoyu}"
+        assert page.locator("form.follow-button button").inner_text() == "Unfollow"
+        page.locator("header.site nav.account a", has_text="Home").click()
+        page.wait_for_load_state()
+        assert page.locator("h1").inner_text() == "Your feed"
+        entries = page.locator("div.home-entry")
+        assert entries.count() == 5
+        for n in range(entries.count()):
+            why = entries.nth(n).locator("ul.why").inner_text()
+            assert why.startswith("You follow the person Haoyu Ren: by Haoyu Ren")
+        days = page.locator("div.home-entry article time").evaluate_all(
+            "nodes => nodes.map(n => n.getAttribute('datetime'))"
+        )
+        assert days == sorted(days, reverse=True)
+        _shot(page, "home-feed")
+        page.locator("header.site nav.account a", has_text="Following").click()
+        page.wait_for_load_state()
+        assert "Haoyu Ren" in page.locator("ul.follows").inner_text()
+        _shot(page, "following")
+        page.locator("ul.follows").get_by_role("button", name="Unfollow").click()
+        page.wait_for_load_state()
+        assert page.locator("ul.follows li").count() == 0
+        page.goto(f"{base}/home")
+        assert "You follow nothing yet" in page.locator("main").inner_text()
+    finally:
+        page.context.clear_cookies()
+
+
 # Every link the live DOM offers, as the browser resolved it (`a.href` is absolute).
 # Resolved through URL() rather than `el.href`: an SVG <a> (the graphs) has an
 # SVGAnimatedString there, not a string.

@@ -115,6 +115,8 @@ QUERY_OF = {
     "/library": ("tag",),
     "/library/export.bib": ("tag",),
     "/unsubscribe/{token}": (),
+    "/following": (),
+    "/home": ("page",),
 }
 # What the account forms post (their CSRF token is added to every request).
 FORM_EXAMPLES = {
@@ -127,6 +129,7 @@ FORM_EXAMPLES = {
     "period": "daily",
     "nothing_new": "note",
     "token": "not-a-token",
+    "follow_id": "1",
 }
 # Signing out would end the fuzzer's own session; /healthz has nothing to fuzz.
 NOT_FUZZED = {"/signout", "/healthz"}

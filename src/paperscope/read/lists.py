@@ -155,3 +155,18 @@ def _ai_scores(connection: Connection, ids: Sequence[int]) -> dict[int, float]:
         )
     )
     return {work_id: float(score) for work_id, score in rows}
+
+
+def newest_work_ids(connection: Connection, limit: int) -> list[int]:
+    """The ids of the `limit` newest works: by publication date, then year (works with
+    neither last), then newest id; what the home feed of followed things looks through."""
+    query = (
+        select(works.c.id)
+        .order_by(
+            works.c.published.desc().nulls_last(),
+            works.c.year.desc().nulls_last(),
+            works.c.id.desc(),
+        )
+        .limit(limit)
+    )
+    return list(connection.execute(query).scalars())

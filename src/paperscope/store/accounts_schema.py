@@ -1,11 +1,14 @@
 """Tables of the accounts domain, on the shared metadata (migrations: versions/0005_accounts.py,
-versions/0009_library.py).
+versions/0009_library.py,
+versions/0010_follows.py).
 
 Users sign in by emailed one-time links (`email_tokens`, stored as hashes), keep a library
 (`library_items` with a note, read state and what an imported file said, `library_tags`;
 imported items that match no stored work yet in `library_unmatched` and
 `library_unmatched_tags`, until an ingest brings their work), upvote works (`user_upvotes`,
-added to the sources' counts for trending), and subscribe to digests (`subscriptions`).
+added to the sources' counts for trending), subscribe to digests (`subscriptions`), and
+follow people, venues, categories, searches and institutions (`follows`, which feed the
+home page; a follow sends no mail).
 Every digest sent, skipped or still owed is a row in `deliveries` (one per subscription and
 period window), which is what makes `digest send` exactly-once. Timestamps are naive UTC.
 """
@@ -193,4 +196,18 @@ deliveries = Table(
     Column("sent_at", DateTime),
     UniqueConstraint("subscription_id", "window", name="uq_deliveries_window"),
     Index("ix_deliveries_state", "state"),
+)
+
+follows = Table(
+    "follows",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    # The normal form `notify.follows` keys it by (a person id, a venue key, a category,
+    # whitespace-collapsed text), so one thing is followed once.
+    Column("value", String(300), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("user_id", "kind", "value", name="uq_follows_user_kind_value"),
 )

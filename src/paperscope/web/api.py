@@ -7,10 +7,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from paperscope.metrics.profile import SORTS
+from paperscope.notify.follows import HomeFeed
 from paperscope.read.lists import DailyList
 from paperscope.web import views
 from paperscope.web.authors import AuthorPage
 from paperscope.web.context import context_of
+from paperscope.web.dependencies import SignedIn
+from paperscope.web.following import FollowingPage, feed_page, following_view, home_view
 from paperscope.web.jsonable import plain
 from paperscope.web.neighbourhood import NeighbourhoodPage, neighbourhood_view, parse_limit
 from paperscope.web.pages import scope_params, search_params
@@ -150,3 +153,20 @@ def api_category(
         people_sort=people_sort,
         months=window,
     )
+
+
+@router.get(
+    "/following",
+    summary="What the signed-in user follows: people, venues, categories, searches, institutions",
+)
+def api_following(request: Request, user: SignedIn) -> FollowingPage:
+    return following_view(context_of(request), user)
+
+
+@router.get(
+    "/home",
+    summary="The signed-in user's feed: the newest works of what they follow, newest first, "
+    "each with the follows that picked it (paged)",
+)
+def api_home(request: Request, user: SignedIn, page: str | None = None) -> HomeFeed:
+    return home_view(context_of(request), user, feed_page(page))

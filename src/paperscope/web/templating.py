@@ -3,8 +3,9 @@
 Only a URL that passes the test `safe_url` (`untrusted.safe_url`: absolute http(s)) may be
 put in an `href`: `{% if url is safe_url %}<a href="{{ url }}">{% endif %}`.
 
-The globals are `csrf_field()` (the hidden input every POST form needs), `csrf_token()` and
-`signed_in_user()`; they find the secret and the store through the request's `WebContext`."""
+The globals are `csrf_field()` (the hidden input every POST form needs), `csrf_token()`,
+`signed_in_user()` and `followed(kind, value)` (the signed-in user's follow of it); they
+find the secret and the store through the request's `WebContext`."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from paperscope.accounts.users import User
+from paperscope.notify.follows import Follow, find
 from paperscope.read.works import category_tag, short_date
 from paperscope.untrusted import is_safe_url
 from paperscope.web.context import context_of
@@ -57,6 +59,18 @@ def signed_in_user(context: Context) -> User | None:
 
 
 @pass_context
+def followed(context: Context, kind: str, value: object) -> Follow | None:
+    """The signed-in user's follow of `kind` `value` (for the Follow/Unfollow button)."""
+    request = _request(context)
+    store = context_of(request).store
+    user = current_user(request, store)
+    if user is None:
+        return None
+    with store.connect() as connection:
+        return find(connection, user.id, kind, str(value))
+
+
+@pass_context
 def csrf_value(context: Context) -> str:
     """This browser's CSRF token, for a form built by hand."""
     request = _request(context)
@@ -84,4 +98,5 @@ def build_templates() -> Jinja2Templates:
     environment.globals["signed_in_user"] = signed_in_user
     environment.globals["csrf_field"] = csrf_field
     environment.globals["csrf_token"] = csrf_value
+    environment.globals["followed"] = followed
     return Jinja2Templates(env=environment)
