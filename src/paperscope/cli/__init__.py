@@ -20,6 +20,7 @@ from paperscope.cli import (
     people,
     profiles,
     search,
+    users,
     web,
 )
 from paperscope.cli.app import app, errors
@@ -41,6 +42,7 @@ _COMMAND_MODULES = (
     demo,
     harvest,
     batch,
+    users,
 )
 
 

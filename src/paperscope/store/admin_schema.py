@@ -70,6 +70,7 @@ correction_proposals = Table(
     Column("works", Text, nullable=False),
     Column("note", Text),
     Column("proposed_by", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("role", String(8), nullable=False),  # what the proposer was: owner or admin
     Column("created_at", DateTime, nullable=False),
     Column("status", String(16), nullable=False),
     Column("reviewed_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),

@@ -75,6 +75,7 @@ def upgrade() -> None:
             sa.ForeignKey("users.id", ondelete="CASCADE"),
             nullable=False,
         ),
+        sa.Column("role", sa.String(8), nullable=False),
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("reviewed_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
