@@ -7,6 +7,11 @@ provider. Otherwise it waits for an admin. A stated ORCID is not evidence: paper
 no ORCID sign-in, so anyone could type anyone's; ORCIDs printed on works are shown to the
 admin who reviews.
 
+A claim names the person by id and by anchors, the durable keys of the person's
+authorships; `follow_people` (run by the resolve stage) moves a claim to whichever person
+holds most of its anchors after a re-ingest or a re-cluster renumbered people, and applying
+a correction re-anchors the owner's claim to what the profile holds afterwards.
+
 One owner per person (a partial unique index holds it under races) and one person per
 owner (someone whose works were split over two people asks for a merge instead). Nobody
 reviews their own claim, admins included.
@@ -14,7 +19,9 @@ reviews their own claim, admins included.
 
 from __future__ import annotations
 
+import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,8 +32,10 @@ from sqlalchemy.exc import IntegrityError
 from paperscope.accounts.roles import require_admin
 from paperscope.accounts.users import User
 from paperscope.errors import ForbiddenError, NotFoundError, QueryError
+from paperscope.identity.corrections import MemberKey, locate, member_keys
 from paperscope.store.accounts_schema import users
 from paperscope.store.admin_schema import person_claims
+from paperscope.store.ids import in_list
 from paperscope.store.schema import authorships, people
 
 PENDING, OWNER, REJECTED = "pending", "owner", "rejected"
@@ -168,6 +177,7 @@ def claim_person(connection: Connection, user: User, person_id: int, now: dateti
                     user_id=user.id,
                     status=status,
                     evidence=evidence,
+                    anchors=anchors_of(connection, person_id),
                     created_at=now,
                     reviewed_at=now if why else None,
                 )
@@ -206,3 +216,77 @@ def review_claim(
     except IntegrityError:
         raise QueryError("this profile already has an owner") from None
     return get_claim(connection, claim_id)
+
+
+MAX_ANCHORS = 200
+
+
+def anchors_of(connection: Connection, person_id: int) -> str:
+    """The durable keys of (up to MAX_ANCHORS of) the person's authorships, as JSON."""
+    ids = list(
+        connection.execute(
+            select(authorships.c.id)
+            .where(authorships.c.person_id == person_id)
+            .order_by(authorships.c.id)
+            .limit(MAX_ANCHORS)
+        ).scalars()
+    )
+    keys = member_keys(connection, ids)
+    return json.dumps([[k.work_scheme, k.work_value, k.name_key, k.position] for k in keys])
+
+
+def reanchor(connection: Connection, person_id: int) -> None:
+    """After a correction: the person's open claims hold on to what the profile holds now."""
+    connection.execute(
+        update(person_claims)
+        .where(
+            person_claims.c.person_id == person_id,
+            person_claims.c.status.in_((PENDING, OWNER)),
+        )
+        .values(anchors=anchors_of(connection, person_id))
+    )
+
+
+def follow_people(connection: Connection) -> int:
+    """Move each open claim to the person holding most of its anchors today (ties: the
+    claim's own person if among them, else the lowest id); an owner claim stays where it is
+    if that person has another owner. Returns how many claims moved."""
+    moved = 0
+    for claim_id, person_id, anchors in connection.execute(
+        select(person_claims.c.id, person_claims.c.person_id, person_claims.c.anchors).where(
+            person_claims.c.status.in_((PENDING, OWNER))
+        )
+    ).all():
+        target = _holder(connection, anchors, person_id)
+        if target is None or target == person_id:
+            continue
+        try:
+            with connection.begin_nested():
+                connection.execute(
+                    update(person_claims)
+                    .where(person_claims.c.id == claim_id)
+                    .values(person_id=target)
+                )
+        except IntegrityError:  # that person has an owner already: leave this claim be
+            continue
+        moved += 1
+    return moved
+
+
+def _holder(connection: Connection, anchors: str, current: int) -> int | None:
+    keys = [MemberKey(str(s), str(v), str(n), p) for s, v, n, p in json.loads(anchors)]
+    located = locate(connection, keys)
+    if not located:
+        return None
+    holders = Counter(
+        p
+        for p in connection.execute(
+            select(authorships.c.person_id).where(in_list(authorships.c.id, list(located.values())))
+        ).scalars()
+        if p is not None
+    )
+    if not holders:
+        return None
+    most = max(holders.values())
+    best = sorted(p for p, n in holders.items() if n == most)
+    return current if current in best else best[0]

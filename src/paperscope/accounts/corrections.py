@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from paperscope.accounts.claims import owner_of
+from paperscope.accounts.claims import owner_of, reanchor
 from paperscope.accounts.roles import is_admin, require_admin
 from paperscope.accounts.users import User
 from paperscope.errors import ForbiddenError, NotFoundError, QueryError
@@ -164,6 +164,7 @@ def _apply(connection: Connection, proposal: Proposal, reviewer: User, now: date
         correction = split_off(connection, proposal.person_id, proposal.works, audit)[1]
     else:
         correction = remove_works(connection, proposal.person_id, proposal.works, audit)
+    reanchor(connection, proposal.person_id)
     connection.execute(
         update(correction_proposals)
         .where(correction_proposals.c.id == proposal.id)
@@ -241,19 +242,21 @@ def history(connection: Connection, person_id: int) -> ProfileHistory:
     if not found:
         return ProfileHistory(None, ())
     ids = [c.id for c in found]
-    roles = dict(
-        connection.execute(
+    roles = {
+        row.correction_id: row.role
+        for row in connection.execute(
             select(correction_proposals.c.correction_id, correction_proposals.c.role).where(
                 in_list(correction_proposals.c.correction_id, ids)
             )
-        ).all()
-    )
+        )
+    }
     user_ids = {u for c in found for u in (c.proposed_by, c.approved_by) if u is not None}
-    emails = dict(
-        connection.execute(select(users.c.id, users.c.email).where(in_list(users.c.id, user_ids)))
-        .tuples()
-        .all()
-    )
+    emails = {
+        row.id: row.email
+        for row in connection.execute(
+            select(users.c.id, users.c.email).where(in_list(users.c.id, user_ids))
+        )
+    }
     reverted_by = {c.reverts: c.id for c in found if c.kind == "revert"}
     entries = tuple(
         HistoryEntry(

@@ -45,6 +45,10 @@ person_claims = Table(
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("status", String(16), nullable=False),
     Column("evidence", Text, nullable=False),
+    # JSON: the durable keys of the person's authorships (identity.corrections.MemberKey)
+    # when claimed or last corrected; the resolve stage moves the claim to the person that
+    # holds most of them, so a re-ingest or a re-cluster that renumbers people keeps it.
+    Column("anchors", Text, nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("reviewed_by", Integer, ForeignKey("users.id", ondelete="SET NULL")),
     Column("reviewed_at", DateTime),

@@ -47,6 +47,7 @@ def upgrade() -> None:
         ),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("evidence", sa.Text, nullable=False),
+        sa.Column("anchors", sa.Text, nullable=False),
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.Column("reviewed_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
         sa.Column("reviewed_at", sa.DateTime),
