@@ -35,6 +35,7 @@ from paperscope.store.accounts_schema import users
 from paperscope.store.admin_schema import correction_proposals
 from paperscope.store.ids import in_list
 from paperscope.store.schema import authorships
+from paperscope.untrusted import parse_id
 
 KINDS = ("merge", "split", "remove")
 PENDING, APPLIED, REJECTED = "pending", "applied", "rejected"
@@ -94,15 +95,20 @@ def role_for(connection: Connection, user: User, person_id: int) -> str:
 
 
 def _check_works(connection: Connection, person_id: int, works: Sequence[str]) -> tuple[str, ...]:
-    """The named works (`scheme:value`), each one of the person's, in a stable order."""
+    """The named works (row ids or `scheme:value`), each one of the person's, as their
+    durable `scheme:value` (what a later re-ingest still knows), in a stable order."""
     if not works:
         raise QueryError("name at least one work")
     if len(works) > MAX_WORKS:
         raise QueryError(f"at most {MAX_WORKS} works at once")
-    own = {w.external_id for w in person_details(connection, person_id).works if w.external_id}
-    unknown = [w for w in works if w not in own]
+    details = person_details(connection, person_id).works
+    own = {w.external_id for w in details if w.external_id}
+    by_row = {w.work_id: w.external_id for w in details if w.external_id}
+    named = [by_row.get(parse_id(w) or -1, w) if w.isascii() and w.isdigit() else w for w in works]
+    unknown = [w for w in named if w not in own]
     if unknown:
         raise QueryError(f"not a work of person {person_id}: {unknown[0][:100]!r}")
+    works = named
     if set(works) == own:
         raise QueryError("those are all of the person's works: nothing would remain")
     return tuple(sorted(set(works)))

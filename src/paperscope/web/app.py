@@ -16,7 +16,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from paperscope.accounts.keys import load_secret
 from paperscope.config import Settings, proxy_list
 from paperscope.store import Store
-from paperscope.web import api, feeds, library, pages, people, signin, subscriptions
+from paperscope.web import admin, api, claims, feeds, library, pages, people, signin, subscriptions
 from paperscope.web.context import WebContext
 from paperscope.web.csrf import install_csrf
 from paperscope.web.security import BodyLimit, HeadAsGet, SecurityHeaders, install_error_handlers
@@ -48,12 +48,16 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(people.api_router)  # people search, experts, reviewers (JSON)
+    app.include_router(claims.api_router)  # a profile's owner and corrections (JSON)
+    app.include_router(admin.api_router)  # the admin page's data (JSON, admins only)
     app.include_router(feeds.router)
     app.include_router(pages.router)
     app.include_router(people.router)  # people search, experts, reviewers (pages)
     app.include_router(signin.router)  # sign-in by emailed link, sign-out
     app.include_router(library.router)  # library, upvotes, BibTeX export
     app.include_router(subscriptions.router)  # subscribe, confirm, manage, unsubscribe
+    app.include_router(claims.router)  # claim a profile, propose corrections
+    app.include_router(admin.router)  # /admin: review claims and corrections, runs
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
