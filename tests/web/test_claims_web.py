@@ -133,3 +133,29 @@ def test_nobody_approves_their_own_claim_on_the_web(
     second = _admin(settings, resolved, mail_server, "second@example.org")
     assert _post(second, "/admin", f"/admin/claims/{claim_id}", action="reject").status_code == 303
     assert "This is me" in admin.get(f"/author/{person}").text  # rejected: may claim again
+
+
+def test_proposal_text_is_escaped_and_pages_have_no_inline_script(
+    settings: Settings, resolved: Store, mail_server: MailServer
+) -> None:
+    person = person_with(resolved, FOLDING)
+    other = next(p for p in janes(resolved) if p != person)
+    admin = _admin(settings, resolved, mail_server, "admin@example.org")
+    jane = _user(settings, resolved, mail_server, "jane@example.org")
+    hostile = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    _post(jane, f"/author/{person}", f"/author/{person}/claim")
+    claim_id = re.search(r'data-claim="(\d+)"', admin.get("/admin").text).group(1)  # type: ignore[union-attr]
+    _post(admin, "/admin", f"/admin/claims/{claim_id}", action="approve")
+    proposed = _post(
+        jane, f"/author/{person}", f"/author/{person}/corrections", kind="merge",
+        other_person=str(other), note=hostile,
+    )  # fmt: skip
+    assert proposed.status_code == 303
+    for client, path in ((admin, "/admin"), (jane, f"/author/{person}")):
+        html = client.get(path).text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, path
+        assert "<script" not in html and "<img" not in html and "style=" not in html
+    bad = _post(jane, f"/author/{person}", f"/author/{person}/corrections", kind="rename")
+    assert bad.status_code == 400
+    none = _post(jane, f"/author/{person}", f"/author/{person}/corrections", kind="split")
+    assert none.status_code == 400 and "at least one work" in none.text

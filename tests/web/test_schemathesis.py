@@ -115,6 +115,7 @@ QUERY_OF = {
     "/library": ("tag",),
     "/library/export.bib": ("tag",),
     "/unsubscribe/{token}": (),
+    "/admin": (),
 }
 # What the account forms post (their CSRF token is added to every request).
 FORM_EXAMPLES = {
@@ -127,6 +128,10 @@ FORM_EXAMPLES = {
     "period": "daily",
     "nothing_new": "note",
     "token": "not-a-token",
+    "action": "approve",  # the admin page's review forms
+    "works": "1",  # a profile's proposed corrections
+    "other_person": "2",
+    "note": "not mine",
 }
 # Signing out would end the fuzzer's own session; /healthz has nothing to fuzz.
 NOT_FUZZED = {"/signout", "/healthz"}
