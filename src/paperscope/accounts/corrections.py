@@ -75,6 +75,8 @@ class HistoryEntry:
     approved_by: str | None
     reverts: int | None
     reverted_by: int | None
+    reason: str | None = None
+    """What the proposer wrote on the web, if anything."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,14 +250,17 @@ def history(connection: Connection, person_id: int) -> ProfileHistory:
     if not found:
         return ProfileHistory(None, ())
     ids = [c.id for c in found]
-    roles = {
-        row.correction_id: row.role
+    proposals = {
+        row.correction_id: (row.role, row.note)
         for row in connection.execute(
-            select(correction_proposals.c.correction_id, correction_proposals.c.role).where(
-                in_list(correction_proposals.c.correction_id, ids)
-            )
+            select(
+                correction_proposals.c.correction_id,
+                correction_proposals.c.role,
+                correction_proposals.c.note,
+            ).where(in_list(correction_proposals.c.correction_id, ids))
         )
     }
+    roles = {key: role for key, (role, _) in proposals.items()}
     user_ids = {u for c in found for u in (c.proposed_by, c.approved_by) if u is not None}
     emails = {
         row.id: row.email
@@ -268,6 +273,7 @@ def history(connection: Connection, person_id: int) -> ProfileHistory:
         HistoryEntry(
             c.id, c.kind, c.created, c.note, _by(c, roles), emails.get(c.proposed_by),
             emails.get(c.approved_by), c.reverts, reverted_by.get(c.id),
+            proposals.get(c.id, (None, None))[1],
         )
         for c in found
     )  # fmt: skip
