@@ -11,12 +11,14 @@ import pytest
 from accounts_helpers import accounts_client, csrf_of, sign_in
 from claims_helpers import FOLDING, janes, person_with, pipeline, work_row
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from mailsink import MailServer
 from paperscope.accounts import roles
 from paperscope.accounts.clock import utcnow
 from paperscope.config import Settings
 from paperscope.store import Store
+from paperscope.store.schema import authorships
 
 
 @pytest.fixture
@@ -76,9 +78,16 @@ def test_claim_review_and_correction_with_authorization(
         _post(jane, profile, f"{profile}/corrections", kind="split", works="1").status_code == 403
     )
 
+    with resolved.transaction() as connection:  # an ORCID printed on her works
+        connection.execute(
+            update(authorships)
+            .where(authorships.c.person_id == person)
+            .values(orcid="0000-0002-1825-0097")
+        )
     admin = _admin(settings, resolved, mail_server, "admin@example.org")
     page = admin.get("/admin")
     assert page.status_code == 200 and "jane@example.org" in page.text
+    assert "Printed on the works: 0000-0002-1825-0097" in _text(page.text)
     claim_id = re.search(r'data-claim="(\d+)"', page.text).group(1)  # type: ignore[union-attr]
     assert admin.post(f"/admin/claims/{claim_id}", data={"action": "approve"}).status_code == 403
     assert _post(admin, "/admin", f"/admin/claims/{claim_id}", action="approve").status_code == 303

@@ -21,7 +21,7 @@ from paperscope.errors import QueryError
 from paperscope.identity.corrections import Correction, load_corrections, reverted_ids
 from paperscope.pipeline.runs import StageRun, last_runs
 from paperscope.store.identity_schema import identity_corrections
-from paperscope.store.schema import quarantine
+from paperscope.store.schema import people, quarantine
 from paperscope.web.dependencies import CheckedForm, Context, SignedIn, in_transaction
 from paperscope.web.params import RowId, form_text
 from paperscope.web.rendering import render
@@ -54,9 +54,20 @@ class RecentCorrection:
 
 
 @dataclass(frozen=True, slots=True)
+class ClaimReview:
+    """A pending claim with what the data holds to judge it by."""
+
+    claim: claims.Claim
+    person_name: str | None
+    works: int
+    evidence: claims.PersonEvidence
+    """Addresses and ORCIDs printed on the person's works."""
+
+
+@dataclass(frozen=True, slots=True)
 class AdminPage:
     users: tuple[roles.UserRow, ...]
-    pending_claims: tuple[claims.Claim, ...]
+    pending_claims: tuple[ClaimReview, ...]
     pending_proposals: tuple[corrections.Proposal, ...]
     recent_corrections: tuple[RecentCorrection, ...]
     quarantine: QuarantineSummary
@@ -104,11 +115,21 @@ def _recent_corrections(connection: Connection) -> tuple[RecentCorrection, ...]:
     return tuple(row(c) for c in reversed(found))
 
 
+def _claim_review(connection: Connection, claim: claims.Claim) -> ClaimReview:
+    row = connection.execute(
+        select(people.c.canonical_name, people.c.size).where(people.c.id == claim.person_id)
+    ).first()
+    evidence = claims.person_evidence(connection, claim.person_id)
+    return ClaimReview(claim, row.canonical_name if row else None, row.size if row else 0, evidence)
+
+
 def admin_view(connection: Connection, user: User) -> AdminPage:
     roles.require_admin(connection, user.id)
     return AdminPage(
         users=tuple(roles.user_rows(connection)),
-        pending_claims=tuple(claims.pending_claims(connection)),
+        pending_claims=tuple(
+            _claim_review(connection, claim) for claim in claims.pending_claims(connection)
+        ),
         pending_proposals=tuple(corrections.pending_proposals(connection)),
         recent_corrections=_recent_corrections(connection),
         quarantine=quarantine_summary(connection),
