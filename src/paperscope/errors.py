@@ -45,6 +45,12 @@ class NotFoundError(PaperscopeError):
     exit_code = 1
 
 
+class ForbiddenError(PaperscopeError):
+    """The user may not do this (not an admin, not the profile's owner, their own claim)."""
+
+    exit_code = 77  # EX_NOPERM
+
+
 class StoreError(PaperscopeError):
     """The database could not be opened, migrated or written."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -52,3 +53,37 @@ def test_unknown_person_and_bad_work_are_clear_errors(identity_data: Path, sqlit
     bad = _paperscope("people", "split", "1", "--works", "nonsense", "-d", sqlite_url)
     assert bad.returncode == 2
     assert "neither a work id nor scheme:value" in bad.stderr
+
+
+def test_remove_history_revert_and_admin_roles(identity_data: Path, sqlite_url: str) -> None:
+    _paperscope("ingest", str(identity_data / "two-jane-does.jsonl"), "-d", sqlite_url)
+    _paperscope("resolve", "-d", sqlite_url)
+    shown = _paperscope("people", "show", "Jane Doe", "-d", sqlite_url)
+    person = next(
+        block.split(":")[0].split()[1]
+        for block in re.findall(r"^person \d+:.*$(?:\n  .*$)*", shown.stdout, re.MULTILINE)
+        if "arxiv:1703.00003" in block
+    )
+    removed = _paperscope(
+        "people", "remove", person, "--works", "arxiv:1703.00003", "-d", sqlite_url
+    )
+    assert removed.returncode == 0, removed.stderr
+    correction = re.search(r"correction (\d+)", removed.stdout).group(1)  # type: ignore[union-attr]
+    history = _paperscope("people", "history", person, "--format", "json", "-d", sqlite_url)
+    assert history.returncode == 0, history.stderr
+    assert '"kind": "remove"' in history.stdout and '"by": "the command line"' in history.stdout
+    reverted = _paperscope("people", "revert", correction, "-d", sqlite_url)
+    assert reverted.returncode == 0, reverted.stderr
+    again = _paperscope("people", "revert", correction, "-d", sqlite_url)
+    assert again.returncode == 2 and "already reverted" in again.stderr
+    text = _paperscope("people", "history", person, "-d", sqlite_url).stdout
+    assert "remove" in text and "reverted by" in text
+
+    granted = _paperscope("users", "grant-admin", "Ada@Example.org", "-d", sqlite_url)
+    assert granted.returncode == 0 and "ada@example.org is an admin" in granted.stdout
+    listed = _paperscope("users", "list", "--format", "json", "-d", sqlite_url)
+    assert json.loads(listed.stdout)[0]["roles"] == ["admin"]
+    assert _paperscope("users", "revoke-admin", "ada@example.org", "-d", sqlite_url).returncode == 0
+    missing = _paperscope("users", "revoke-admin", "ada@example.org", "-d", sqlite_url)
+    assert missing.returncode == 1 and "is not admin" in missing.stderr
+    assert _paperscope("users", "list", "-d", sqlite_url).stdout.count("[-]") == 1

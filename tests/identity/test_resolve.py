@@ -9,7 +9,17 @@ import numpy as np
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from paperscope.identity.manage import merge_people, people_named, person_details, split_person
+from paperscope.errors import QueryError
+from paperscope.identity.corrections import constraints, load_corrections
+from paperscope.identity.manage import (
+    merge_people,
+    people_named,
+    person_details,
+    remove_works,
+    revert_correction,
+    split_off,
+    split_person,
+)
 from paperscope.identity.model import PairwiseModel
 from paperscope.identity.resolve import resolve_people
 from paperscope.ingest import ingest_paths
@@ -208,3 +218,46 @@ def test_notes_give_the_second_pass_verdict_on_people_kept_apart(
     for note in apart:
         assert "strongest same-person link" in note
         assert "pooled co-authors, venues, titles and years 0.200 < 0.50" in note
+
+
+def test_removal_survives_reingest_and_recluster(
+    resolved: Store, identity_data: Path, model: PairwiseModel
+) -> None:
+    folding_id = next(p for p, w in _janes(resolved).items() if w == FOLDING)
+    with resolved.transaction() as connection:
+        remove_works(connection, folding_id, ["arxiv:1703.00003"])
+    assert _janes(resolved)[folding_id] == {"1501.00001", "1602.00002"}
+    _reingest_from_scratch(resolved, identity_data, model)
+    groups = sorted(_janes(resolved).values(), key=sorted)
+    assert {"1501.00001", "1602.00002"} in groups
+    assert all("1703.00003" not in g or g == {"1703.00003"} for g in groups)
+
+
+def test_revert_undoes_now_and_stops_holding(resolved: Store, model: PairwiseModel) -> None:
+    keep, other = sorted(_janes(resolved))
+    with resolved.transaction() as connection:
+        correction = merge_people(connection, keep, other)
+    assert list(_janes(resolved).values()) == [FOLDING | COMPILERS]
+    with resolved.transaction() as connection:
+        revert_id = revert_correction(connection, correction)
+        assert not constraints(connection).must  # a reverted merge binds nothing
+    assert sorted(_janes(resolved).values(), key=sorted) == [FOLDING, COMPILERS]
+    with resolved.transaction() as connection:
+        resolve_people(connection, full=True, model=model)
+    assert sorted(_janes(resolved).values(), key=sorted) == [FOLDING, COMPILERS]
+    with resolved.connect() as connection:
+        found = {c.id: c for c in load_corrections(connection)}
+    assert found[revert_id].kind == "revert" and found[revert_id].reverts == correction
+    with resolved.transaction() as connection, pytest.raises(QueryError, match="already"):
+        revert_correction(connection, correction)
+
+
+def test_reverting_a_split_puts_the_works_back(resolved: Store, model: PairwiseModel) -> None:
+    folding_id = next(p for p, w in _janes(resolved).items() if w == FOLDING)
+    with resolved.transaction() as connection:
+        _, correction = split_off(connection, folding_id, ["arxiv:1703.00003"])
+        revert_correction(connection, correction)
+    assert _janes(resolved)[folding_id] == FOLDING
+    with resolved.transaction() as connection:
+        resolve_people(connection, full=True, model=model)
+    assert sorted(_janes(resolved).values(), key=sorted) == [FOLDING, COMPILERS]

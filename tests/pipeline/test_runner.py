@@ -11,6 +11,7 @@ from sqlalchemy import select
 from paperscope.config import Settings
 from paperscope.errors import PaperscopeError
 from paperscope.pipeline.runner import run_stages
+from paperscope.pipeline.runs import last_runs
 from paperscope.pipeline.stages import STAGES, WRITES, Run, RunOptions
 from paperscope.store import Store
 from paperscope.store.schema import metadata, references, work_ids
@@ -44,13 +45,33 @@ def test_each_stage_writes_only_its_own_tables(store: Store, tmp_path: Path) -> 
         before = _fingerprints(store)
         result = run_stages(run, [name])[0]
         after = _fingerprints(store)
-        changed_by[name] = {table for table in before if before[table] != after[table]}
+        # The runner logs every stage it runs in pipeline_runs (its own table, not the stage's).
+        changed = {table for table in before if before[table] != after[table]}
+        assert "pipeline_runs" in changed
+        changed_by[name] = changed - {"pipeline_runs"}
         assert result.stage == name and result.summary.startswith(name)
     for name, changed in changed_by.items():
         assert changed or not WRITES[name], f"{name} changed nothing"
         assert changed <= WRITES[name], f"{name} wrote {sorted(changed - WRITES[name])}"
     assert "references" in changed_by["ingest"]  # ingest links the references it reads
     assert "references" not in changed_by["score"]
+
+
+def test_the_runner_logs_each_stage_run(store: Store, tmp_path: Path) -> None:
+    run = Run(store, _settings(tmp_path), RunOptions(paths=(DATA / "aan",)))
+    results = run_stages(run, ["ingest", "resolve"])
+    with store.connect() as connection:
+        runs = last_runs(connection)
+    assert [r.stage for r in runs] == ["resolve", "ingest"]
+    assert all(r.status == "ok" and r.finished_at is not None for r in runs)
+    assert runs[0].summary == results[1].summary
+    with pytest.raises(PaperscopeError):
+        run_stages(
+            Run(store, _settings(tmp_path), RunOptions(paths=(tmp_path / "none",))), ["ingest"]
+        )
+    with store.connect() as connection:
+        failed = last_runs(connection, limit=1)[0]
+    assert failed.stage == "ingest" and failed.status == "failed" and failed.summary
 
 
 def test_ingest_leaves_no_linkable_reference_unlinked(store: Store, tmp_path: Path) -> None:

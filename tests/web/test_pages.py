@@ -122,3 +122,4 @@ def test_openapi_lists_every_page_api(web_client: TestClient) -> None:
     assert "/api/venue" in paths and "/api/category/{category}" in paths
     assert "/api/paper/{work_id}/neighbourhood" in paths
     assert {"/api/following", "/api/home"} <= set(paths)
+    assert "/api/admin" in paths and "/api/author/{person_id}/corrections" in paths

@@ -117,6 +117,7 @@ QUERY_OF = {
     "/unsubscribe/{token}": (),
     "/following": (),
     "/home": ("page",),
+    "/admin": (),
 }
 # What the account forms post (their CSRF token is added to every request).
 FORM_EXAMPLES = {
@@ -130,6 +131,10 @@ FORM_EXAMPLES = {
     "nothing_new": "note",
     "token": "not-a-token",
     "follow_id": "1",
+    "action": "approve",  # the admin page's review forms
+    "works": "1",  # a profile's proposed corrections
+    "other_person": "2",
+    "note": "not mine",
 }
 # Signing out would end the fuzzer's own session; /healthz has nothing to fuzz.
 NOT_FUZZED = {"/signout", "/healthz"}

@@ -21,6 +21,7 @@ from paperscope.cli import (
     people,
     profiles,
     search,
+    users,
     web,
 )
 from paperscope.cli.app import app, errors
@@ -43,6 +44,7 @@ _COMMAND_MODULES = (
     demo,
     harvest,
     batch,
+    users,
 )
 
 

@@ -1,4 +1,4 @@
-"""People: resolve authorships into people; show, merge, split and re-cluster them."""
+"""People: resolve authorships into people; show, merge, split, correct and re-cluster them."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from typing import Annotated
 import typer
 
 from paperscope.cli.app import DatabaseOption, app, console, open_store
-from paperscope.errors import NotFoundError
+from paperscope.errors import NotFoundError, QueryError
 
 people_app = typer.Typer(
-    help="Who is who: show, merge, split and re-cluster people.", no_args_is_help=True
+    help="Who is who: show, merge, split, correct and re-cluster people.", no_args_is_help=True
 )
 app.add_typer(people_app, name="people")
 
@@ -133,3 +133,80 @@ def split(
     with open_store(database).transaction() as connection:
         new_id = split_person(connection, person, works)
     console.print(f"split {len(works)} works of person {person} into person {new_id}", markup=False)
+
+
+@people_app.command("remove")
+def remove(
+    person: Annotated[int, typer.Argument(help="The person whose works are not theirs.")],
+    works: Annotated[
+        list[str],
+        typer.Option("--works", "-w", help="Works to take off: row id or scheme:value; repeat."),
+    ],
+    database: DatabaseOption = None,
+) -> None:
+    """Take works off a person for good (each becomes a person of its own; stored).
+
+    Unlike a split, the works removed need not be one other person's.
+
+    Example: paperscope people remove 12 --works doi:10.1000/xyz
+    """
+    from paperscope.identity.manage import remove_works
+
+    with open_store(database).transaction() as connection:
+        correction = remove_works(connection, person, works)
+    console.print(
+        f"removed {len(works)} works from person {person} (correction {correction})", markup=False
+    )
+
+
+@people_app.command("revert")
+def revert(
+    correction: Annotated[int, typer.Argument(help="The correction to cancel.")],
+    database: DatabaseOption = None,
+) -> None:
+    """Cancel a stored correction for good (an audited revert) and undo it now.
+
+    Example: paperscope people revert 7
+    """
+    from paperscope.identity.manage import revert_correction
+
+    with open_store(database).transaction() as connection:
+        revert_id = revert_correction(connection, correction)
+    console.print(f"reverted correction {correction} (correction {revert_id})", markup=False)
+
+
+@people_app.command("history")
+def history(
+    person: Annotated[int, typer.Argument(help="A person id.")],
+    output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    database: DatabaseOption = None,
+) -> None:
+    """The corrections that touch a person's works: who proposed, who approved, reverts.
+
+    Example: paperscope people history 12 --format json
+    """
+    import json
+
+    from paperscope.accounts.corrections import history as profile_history
+    from paperscope.web.jsonable import plain
+
+    if output not in ("text", "json"):
+        raise QueryError(f"unknown format {output!r}: use text or json")
+    with open_store(database).connect() as connection:
+        found = profile_history(connection, person)
+    if output == "json":
+        console.print_json(json.dumps(plain(found)))
+        return
+    if found.corrected_by:
+        console.print(f"corrected by {found.corrected_by}", markup=False)
+    for e in found.entries:
+        state = f", reverted by {e.reverted_by}" if e.reverted_by else ""
+        who = f"proposed by {e.proposed_by or e.by}" + (
+            f", approved by {e.approved_by}" if e.approved_by else ""
+        )
+        console.print(
+            f"{e.correction_id:>5}  {e.created:%Y-%m-%d %H:%M}  {e.kind:<6}  {who}{state}"
+            f"  {e.note or ''}",
+            markup=False,
+            highlight=False,
+        )

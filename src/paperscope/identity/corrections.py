@@ -1,9 +1,14 @@
-"""Manual corrections (merge, split) stored as constraints that survive re-ingest.
+"""Manual corrections (merge, split, remove) stored as constraints that survive re-ingest.
 
 A correction names its authorships by one external id of the work (the most stable scheme
 the work has) and the author's folded name, so it still applies after the rows were deleted
 and ingested again, or the people were re-clustered from scratch. Corrections apply in the
 order they were made; a later one overrides an earlier one it contradicts.
+
+Every correction is audited (who proposed it, who approved it: user ids, None for the
+command line; when) and reversible: a `revert` is a correction of its own that names the
+one it cancels; a reverted correction no longer constrains anything, and a revert is not
+itself reverted (propose the correction again instead).
 """
 
 from __future__ import annotations
@@ -41,9 +46,15 @@ class MemberKey:
 class Correction:
     id: int
     kind: str
-    """`merge`: both sides are one person. `split`: each side is one person, never the other."""
+    """`merge`: both sides are one person. `split`: each side is one person, never the other.
+    `remove`: the first side's authorships are never the second side's person (nor, unlike
+    a split, necessarily one person among themselves). `revert`: cancels `reverts`."""
     created: datetime
     sides: tuple[tuple[MemberKey, ...], tuple[MemberKey, ...]]
+    note: str | None = None
+    proposed_by: int | None = None
+    approved_by: int | None = None
+    reverts: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,17 +106,42 @@ def member_keys(connection: Connection, authorship_ids: Sequence[int]) -> list[M
     ]
 
 
+KINDS = ("merge", "split", "remove", "revert")
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    """Who made a correction: user ids (None: the command line)."""
+
+    proposed_by: int | None = None
+    approved_by: int | None = None
+
+
+COMMAND_LINE = Audit()
+
+
 def record(
     connection: Connection,
     kind: str,
     sides: tuple[Sequence[int], Sequence[int]],
     note: str | None = None,
+    audit: Audit = COMMAND_LINE,
+    reverts: int | None = None,
 ) -> int:
     """Store a correction over authorship ids (by their durable keys); returns its id."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown correction kind {kind!r}")
     created = datetime.now(UTC).replace(tzinfo=None)
     correction_id = connection.execute(
         insert(identity_corrections)
-        .values(kind=kind, created=created, note=note)
+        .values(
+            kind=kind,
+            created=created,
+            note=note,
+            proposed_by=audit.proposed_by,
+            approved_by=audit.approved_by,
+            reverts=reverts,
+        )
         .returning(identity_corrections.c.id)
     ).scalar_one()
     rows = [
@@ -125,22 +161,70 @@ def record(
     return int(correction_id)
 
 
-def load_corrections(connection: Connection) -> list[Correction]:
+def load_corrections(connection: Connection, ids: Iterable[int] | None = None) -> list[Correction]:
+    """Every correction (or those with the given ids), in the order made."""
+    wanted = None if ids is None else sorted(set(ids))
+    member_query = select(identity_correction_members).order_by(identity_correction_members.c.id)
+    query = select(identity_corrections).order_by(
+        identity_corrections.c.created, identity_corrections.c.id
+    )
+    if wanted is not None:
+        member_query = member_query.where(
+            in_list(identity_correction_members.c.correction_id, wanted)
+        )
+        query = query.where(in_list(identity_corrections.c.id, wanted))
     members: dict[int, tuple[list[MemberKey], list[MemberKey]]] = defaultdict(lambda: ([], []))
-    for row in connection.execute(
-        select(identity_correction_members).order_by(identity_correction_members.c.id)
-    ):
+    for row in connection.execute(member_query):
         members[row.correction_id][row.side].append(
             MemberKey(row.work_scheme, row.work_value, row.name_key, row.position)
         )
     return [
-        Correction(row.id, row.kind, row.created, tuple(map(tuple, members[row.id])))  # type: ignore[arg-type]
-        for row in connection.execute(
-            select(identity_corrections).order_by(
-                identity_corrections.c.created, identity_corrections.c.id
-            )
+        Correction(
+            row.id,
+            row.kind,
+            row.created,
+            tuple(map(tuple, members[row.id])),  # type: ignore[arg-type]
+            row.note,
+            row.proposed_by,
+            row.approved_by,
+            row.reverts,
         )
+        for row in connection.execute(query)
     ]
+
+
+def touching(connection: Connection, authorship_ids: Sequence[int]) -> list[Correction]:
+    """The corrections naming any of these authorships, and the reverts of them, in order."""
+    keys = member_keys(connection, authorship_ids)
+    if not keys:
+        return []
+    by_value = {(k.work_scheme, k.work_value, k.name_key) for k in keys}
+    rows = connection.execute(
+        select(
+            identity_correction_members.c.correction_id,
+            identity_correction_members.c.work_scheme,
+            identity_correction_members.c.work_value,
+            identity_correction_members.c.name_key,
+        ).where(in_list(identity_correction_members.c.work_value, {k.work_value for k in keys}))
+    ).all()
+    found = {r.correction_id for r in rows if (r.work_scheme, r.work_value, r.name_key) in by_value}
+    if not found:
+        return []
+    reverts = connection.execute(
+        select(identity_corrections.c.id).where(in_list(identity_corrections.c.reverts, found))
+    ).scalars()
+    return load_corrections(connection, found | set(reverts))
+
+
+def reverted_ids(connection: Connection) -> set[int]:
+    return {
+        int(i)
+        for i in connection.execute(
+            select(identity_corrections.c.reverts).where(
+                identity_corrections.c.reverts.is_not(None)
+            )
+        ).scalars()
+    }
 
 
 def locate(connection: Connection, keys: Iterable[MemberKey]) -> dict[MemberKey, int]:
@@ -183,7 +267,10 @@ def constraints_from(
     located at (the batch stages locate them in their own tables)."""
     must: set[tuple[int, int]] = set()
     cannot: set[tuple[int, int]] = set()
+    reverted = {c.reverts for c in corrections if c.kind == "revert"}
     for correction in corrections:
+        if correction.kind == "revert" or correction.id in reverted:
+            continue
         left, right = (
             sorted({located[k] for k in side if k in located}) for side in correction.sides
         )
@@ -191,11 +278,12 @@ def constraints_from(
             both = set(left) | set(right)
             cannot = {p for p in cannot if not (p[0] in both and p[1] in both)}
             must |= _star(sorted(both))
-        else:
+        else:  # split and remove: never across the sides
             lset, rset = set(left), set(right)
             must = {p for p in must if not _crosses(p, lset, rset)}
             cannot |= {_pair(a, b) for a in left for b in right}
-            must |= _star(left) | _star(right)
+            # A split makes each side one person; a removal only keeps the rest together.
+            must |= (_star(left) if correction.kind == "split" else set()) | _star(right)
     return Constraints(frozenset(must), frozenset(cannot))
 
 

@@ -20,6 +20,7 @@ import httpx
 from paperscope.config import Settings
 from paperscope.errors import PaperscopeError
 from paperscope.harvest.http import Clock
+from paperscope.pipeline.runs import finish_run, start_run
 from paperscope.pipeline.stages import STAGES, Run, RunOptions, StageResult
 from paperscope.progress import SILENT, Progress
 from paperscope.store import Store
@@ -42,11 +43,26 @@ def run_stages(run: Run, names: Sequence[str]) -> list[StageResult]:
         raise PaperscopeError(f"unknown stage {unknown[0]!r}: use {', '.join(STAGES)}")
     results = []
     for name in names:
-        result = STAGES[name](run)
+        result = _logged(run, name)
         results.append(result)
         if result.nothing_new:
             break
     return results
+
+
+def _logged(run: Run, name: str) -> StageResult:
+    """One stage, recorded in `pipeline_runs` (running, then ok or failed) for the admin page."""
+    with run.store.transaction() as connection:
+        row_id = start_run(connection, name)
+    try:
+        result = STAGES[name](run)
+    except BaseException as error:
+        with run.store.transaction() as connection:
+            finish_run(connection, row_id, "failed", f"{type(error).__name__}: {error}")
+        raise
+    with run.store.transaction() as connection:
+        finish_run(connection, row_id, "ok", result.summary)
+    return result
 
 
 def run_stage(

@@ -10,7 +10,8 @@ running it again, and each writes only its own tables:
              index of the works it queued, and library items imported without a work
              that now have one (moved from library_unmatched into library_items)
     resolve  people, authorships.person_id, the identity tables (and title vectors in the
-             embeddings cache)
+             embeddings cache); claims follow their works to renumbered people
+             (person_claims.person_id)
     enrich   embeddings of new or changed works, the vector index
     score    work_metrics, person_metrics, scope_stats, metrics_state
     notify   deliveries, work_first_seen
@@ -163,6 +164,7 @@ def ingest(run: Run) -> StageResult:
 
 def resolve(run: Run) -> StageResult:
     """Cluster authorships into people (only new ones unless `full`); corrections hold."""
+    from paperscope.accounts.claims import follow_people
     from paperscope.identity.resolve import resolve_people
     from paperscope.identity.topics import topic_source
 
@@ -172,6 +174,7 @@ def resolve(run: Run) -> StageResult:
         report = resolve_people(
             connection, full=run.options.full, progress=run.progress, topics=topics
         )
+        follow_people(connection)  # claims stay with their works when people are renumbered
     line = (
         f"resolve: {report.authorships} authorships clustered ({report.mode}, "
         f"{report.blocks} blocks), {report.people_created} people created, "
@@ -279,7 +282,7 @@ WRITES: dict[str, frozenset[str]] = {
             "library_unmatched_tags",
         }
     ),
-    "resolve": frozenset({"people", "authorships", "embeddings"}),
+    "resolve": frozenset({"people", "authorships", "embeddings", "person_claims"}),
     "enrich": frozenset({"embeddings", "search_state"}),
     "score": frozenset({"work_metrics", "person_metrics", "scope_stats", "metrics_state"}),
     "notify": frozenset({"deliveries", "work_first_seen"}),

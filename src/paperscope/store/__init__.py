@@ -6,6 +6,7 @@ importing the package imports them all, so the metadata always describes the who
 
 from paperscope.store import (  # noqa: F401  (imported for their tables)
     accounts_schema,
+    admin_schema,
     identity_schema,
     metrics_schema,
     search_schema,

@@ -1,8 +1,9 @@
 """Tables of the identity domain, on the shared metadata (migration: versions/0003_identity.py).
 
-Corrections (`paperscope people merge|split`) are stored by what survives a re-ingest and a
-re-clustering: each member authorship is named by one external id of its work plus the
-author's folded name (and, as a tie-break, its position), never by a row id.
+Corrections (`paperscope people merge|split|remove`, and those approved on the web; migration
+0011_claims added their audit) are stored by what survives a re-ingest and a re-clustering:
+each member authorship is named by one external id of its work plus the author's folded
+name (and, as a tie-break, its position), never by a row id.
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ identity_corrections = Table(
     Column("kind", String(8), nullable=False),
     Column("created", DateTime, nullable=False),
     Column("note", Text),
+    # Added by migration 0011_claims: the audit. Who proposed and who approved it (user ids
+    # of the accounts domain; NULL: the command line), and for a `revert`, the correction
+    # it cancels.
+    Column("proposed_by", Integer),
+    Column("approved_by", Integer),
+    Column("reverts", Integer, ForeignKey("identity_corrections.id", ondelete="CASCADE")),
 )
 
 identity_correction_members = Table(

@@ -17,7 +17,9 @@ from paperscope.accounts.keys import load_secret
 from paperscope.config import Settings, proxy_list
 from paperscope.store import Store
 from paperscope.web import (
+    admin,
     api,
+    claims,
     feeds,
     following,
     library,
@@ -57,6 +59,8 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(people.api_router)  # people search, experts, reviewers (JSON)
+    app.include_router(claims.api_router)  # a profile's owner and corrections (JSON)
+    app.include_router(admin.api_router)  # the admin page's data (JSON, admins only)
     app.include_router(feeds.router)
     app.include_router(pages.router)
     app.include_router(people.router)  # people search, experts, reviewers (pages)
@@ -64,6 +68,8 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.include_router(library.router)  # library, upvotes, BibTeX export
     app.include_router(subscriptions.router)  # subscribe, confirm, manage, unsubscribe
     app.include_router(following.router)  # follow, unfollow, Following, the home feed
+    app.include_router(claims.router)  # claim a profile, propose corrections
+    app.include_router(admin.router)  # /admin: review claims and corrections, runs
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

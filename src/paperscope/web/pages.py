@@ -15,6 +15,7 @@ from paperscope.read.venues import PEOPLE_SORTS
 from paperscope.web import views
 from paperscope.web.authors import AuthorPage
 from paperscope.web.charts import bar_chart_svg
+from paperscope.web.claims import panel_for
 from paperscope.web.context import context_of
 from paperscope.web.graphs import coauthor_graph_svg, topics_grid_svg
 from paperscope.web.neighbourhood import neighbourhood_view, parse_limit
@@ -126,6 +127,7 @@ def _author(request: Request, person_id: int | None) -> HTMLResponse:
         chart=chart,
         coauthor_graph=graph,
         topics_grid=topics,
+        claims=panel_for(request, page.profile.person.person_id),
         active=None,
     )
 

@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from paperscope.web.context import context_of
+from paperscope.accounts.roles import is_admin
+from paperscope.web.context import WebContext, context_of
 from paperscope.web.sessions import current_user
 
 LAYOUT = "base.html"
@@ -17,14 +18,21 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
     """`template` with `values` and what every layout uses: `ctx` (the `WebContext`), the
     signed-in `user` (or None), and for the account templates `ps_layout` and `ps_title`."""
     ctx = context_of(request)
+    user = current_user(request, ctx.store)
     page = {
         "ctx": ctx,
-        "user": current_user(request, ctx.store),
+        "user": user,
+        "user_is_admin": user is not None and _is_admin(ctx, user.id),
         "ps_layout": LAYOUT,
         "ps_title": "",
         **values,
     }
     return ctx.templates.TemplateResponse(request, template, page, status_code=status)
+
+
+def _is_admin(ctx: WebContext, user_id: int) -> bool:
+    with ctx.store.connect() as connection:
+        return is_admin(connection, user_id)
 
 
 def message(request: Request, title: str, text: str, status: int = 200) -> HTMLResponse:

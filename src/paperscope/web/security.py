@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from paperscope.errors import NotFoundError, PaperscopeError, QueryError
+from paperscope.errors import ForbiddenError, NotFoundError, PaperscopeError, QueryError
 
 log = logging.getLogger("paperscope.web")
 
@@ -111,6 +111,10 @@ async def _query_error(request: Request, error: Exception) -> Response:
     return error_response(request, 400, "Bad request", str(error))
 
 
+async def _forbidden(request: Request, error: Exception) -> Response:
+    return error_response(request, 403, "Forbidden", str(error))
+
+
 async def _not_found(request: Request, error: Exception) -> Response:
     return error_response(request, 404, "Not found", str(error))
 
@@ -152,6 +156,7 @@ async def _server_error(request: Request, error: Exception) -> Response:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(QueryError, _query_error)
     app.add_exception_handler(NotFoundError, _not_found)
+    app.add_exception_handler(ForbiddenError, _forbidden)
     app.add_exception_handler(PaperscopeError, _paperscope_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
