@@ -16,7 +16,16 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from paperscope.accounts.keys import load_secret
 from paperscope.config import Settings, proxy_list
 from paperscope.store import Store
-from paperscope.web import api, feeds, library, pages, people, signin, subscriptions
+from paperscope.web import (
+    api,
+    feedback,
+    feeds,
+    library,
+    pages,
+    people,
+    signin,
+    subscriptions,
+)
 from paperscope.web.context import WebContext
 from paperscope.web.csrf import install_csrf
 from paperscope.web.security import BodyLimit, HeadAsGet, SecurityHeaders, install_error_handlers
@@ -53,6 +62,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.include_router(people.router)  # people search, experts, reviewers (pages)
     app.include_router(signin.router)  # sign-in by emailed link, sign-out
     app.include_router(library.router)  # library, upvotes, BibTeX export
+    app.include_router(feedback.router)  # not interested / more like this, the personal feed
     app.include_router(subscriptions.router)  # subscribe, confirm, manage, unsubscribe
 
     @app.get("/healthz", include_in_schema=False)

@@ -3,8 +3,9 @@
 Only a URL that passes the test `safe_url` (`untrusted.safe_url`: absolute http(s)) may be
 put in an `href`: `{% if url is safe_url %}<a href="{{ url }}">{% endif %}`.
 
-The globals are `csrf_field()` (the hidden input every POST form needs), `csrf_token()` and
-`signed_in_user()`; they find the secret and the store through the request's `WebContext`."""
+The globals are `csrf_field()` (the hidden input every POST form needs), `csrf_token()`,
+`signed_in_user()` and `here()` (this page's path and query, a form's way back); they find
+the secret and the store through the request's `WebContext`."""
 
 from __future__ import annotations
 
@@ -70,6 +71,13 @@ def csrf_field(context: Context) -> Markup:
     return Markup('<input type="hidden" name="%s" value="%s">') % (FIELD, escape(token))
 
 
+@pass_context
+def here(context: Context) -> str:
+    """This page's path and query: where a form on it sends the browser back to."""
+    url = _request(context).url
+    return url.path + (f"?{url.query}" if url.query else "")
+
+
 def build_templates() -> Jinja2Templates:
     environment = Environment(
         loader=FileSystemLoader(str(TEMPLATES_DIR)),
@@ -84,4 +92,5 @@ def build_templates() -> Jinja2Templates:
     environment.globals["signed_in_user"] = signed_in_user
     environment.globals["csrf_field"] = csrf_field
     environment.globals["csrf_token"] = csrf_value
+    environment.globals["here"] = here
     return Jinja2Templates(env=environment)
