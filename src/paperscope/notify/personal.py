@@ -185,8 +185,12 @@ def rank_vectors(
     table: dict[int, npt.NDArray[np.float32]],
     titles: dict[int, str],
     dismissed_weight: float = DISMISSED_WEIGHT,
+    *,
+    explain: bool = True,
 ) -> Ranking:
-    """The ranking itself, on vectors already loaded (`rank` and bench/feedback.py)."""
+    """The ranking itself, on vectors already loaded (`rank` and bench/feedback.py). With
+    `explain`, a second model without the dismissals tells which picks they lowered and
+    which works they held back."""
     positives = examples.positives
     if not positives or not examples.sampled or not fresh:
         return Ranking()
@@ -200,7 +204,7 @@ def rank_vectors(
     )
     without = probability
     near_dismissed = np.zeros((len(fresh), 0), dtype=np.float32)
-    if examples.dismissed:
+    if examples.dismissed and explain:
         without = fit_scores(
             np.stack([table[i] for i in positives]),
             _stack(table, [], test.shape[1]),

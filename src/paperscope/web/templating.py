@@ -52,8 +52,11 @@ def _request(context: Context) -> Request:
 
 @pass_context
 def signed_in_user(context: Context) -> User | None:
-    """The signed-in user, or None (for partials rendered without a `user` value)."""
-    request = _request(context)
+    """The signed-in user, or None (for partials rendered without a `user` value; None in a
+    macro imported without context, which cannot see the request)."""
+    request = context.get("request")
+    if not isinstance(request, Request):
+        return None
     return current_user(request, context_of(request).store)
 
 
