@@ -9,6 +9,7 @@ from datetime import date, datetime
 import pytest
 from corpus import add_person, add_work
 
+from paperscope.accounts import feedback
 from paperscope.accounts.users import user_for_email
 from paperscope.errors import NotFoundError, QueryError
 from paperscope.notify import follows
@@ -178,3 +179,17 @@ def test_nobody_sees_or_removes_another_users_follows(store: Store) -> None:
         follows.remove_value(connection, pat, "category", "cs.CL")
         assert follows.for_user(connection, pat) == []
     assert _feed(store, pat).total == 0
+
+
+def test_a_work_marked_not_interested_leaves_the_home_feed(store: Store) -> None:
+    ids = [
+        add_work(store, f"Parsing {n}", categories=("cs.CL",), published=date(2026, 2, 1 + n))
+        for n in range(3)
+    ]
+    pat = _user(store, "pat@example.org")
+    _follow(store, pat, "category", "cs.CL")
+    with store.transaction() as connection:
+        feedback.give(connection, pat, ids[1], "dismissed", NOW)
+    feed = _feed(store, pat)
+    assert [e.work.work_id for e in feed.entries] == [ids[2], ids[0]]
+    assert feed.total == 2

@@ -34,16 +34,19 @@ def test_sqlite_uses_wal(sqlite_url: str) -> None:
     store.close()
 
 
+HEAD = "0012_feedback"
+
+
 def test_one_head_and_the_library_migration_goes_up_and_down(database_url: str) -> None:
     """A database at 0008_venues (the revision before the library) upgrades to the single
-    head, downgrades back to 0008 without the library's columns and tables nor
-    the follows, and upgrades again."""
+    head (0012_feedback), downgrades back to 0008 without the library's, the
+    follows' and the feedback's columns and tables, and upgrades again."""
     from alembic import command
     from alembic.config import Config
 
     from paperscope.store.database import MIGRATIONS_DIR
 
-    assert len(Store.newest_revisions()) == 1  # one head (later migrations chain after 0009)
+    assert Store.newest_revisions() == {HEAD}
     store = Store.open(database_url, migrate=False)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -63,9 +66,10 @@ def test_one_head_and_the_library_migration_goes_up_and_down(database_url: str) 
                 columns = {c["name"] for c in inspect(connection).get_columns("library_items")}
             library = target == "head"
             assert ("library_unmatched" in tables) is library, target
+            assert ("work_feedback" in tables) is library, target
             assert ({"note", "read_at", "imported"} <= columns) is library, target
             assert ("follows" in tables) is library, target
-            assert store.schema_revisions() == (Store.newest_revisions() if library else {target})
+            assert store.schema_revisions() == ({HEAD} if library else {target})
     finally:
         store.close()
 

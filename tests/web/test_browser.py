@@ -345,3 +345,40 @@ def test_paper_lists_and_neighbourhood_graph(page: Any, served: tuple[str, WebCo
     page.wait_for_load_state()
     assert page.url.endswith(href)
     assert page.locator("h1").inner_text() == far["work"]["title"]
+
+
+def test_not_interested_hides_a_paper_and_undo_brings_it_back(
+    page: Any, served: tuple[str, WebCorpus]
+) -> None:
+    """Click "Not interested" on Daily Papers: the paper leaves the list; the feedback page
+    lists it and its Undo button puts it back."""
+    from paperscope.accounts.clock import utcnow
+    from paperscope.accounts.users import start_session, user_for_email
+
+    base, corpus = served
+    with corpus.store.transaction() as connection:
+        reader = user_for_email(connection, "dismisser@example.org", utcnow(), verified=True)
+        session = start_session(connection, reader.id, utcnow())
+    page.context.add_cookies([{"name": "ps_session", "value": session, "url": base}])
+    try:
+        page.goto(f"{base}/")
+        first = page.locator("article.entry").first
+        work_id = first.get_attribute("data-work-id")
+        title = first.locator("h2.title").inner_text()
+        shown = page.locator("article.entry").count()
+        first.get_by_role("button", name="Not interested").click()
+        page.wait_for_load_state()
+        assert page.url == f"{base}/"
+        assert page.locator("article.entry").count() == shown - 1
+        assert page.locator(f'article.entry[data-work-id="{work_id}"]').count() == 0
+        _shot(page, "not-interested")
+        page.goto(f"{base}/feedback")
+        item = page.locator(f'ul.feedback-list li[data-work-id="{work_id}"]')
+        assert title in item.inner_text()
+        item.get_by_role("button", name="Undo").click()
+        page.wait_for_load_state()
+        assert page.locator("ul.feedback-list li").count() == 0
+        page.goto(f"{base}/")
+        assert page.locator(f'article.entry[data-work-id="{work_id}"]').count() == 1
+    finally:
+        page.context.clear_cookies()

@@ -25,6 +25,7 @@ from urllib.parse import quote, urlencode
 from sqlalchemy import Connection, Row, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from paperscope.accounts.feedback import hidden_ids
 from paperscope.errors import NotFoundError, QueryError
 from paperscope.names import fold
 from paperscope.notify.selection import (
@@ -267,9 +268,11 @@ def home_feed(
     window: int = FEED_WINDOW,
 ) -> HomeFeed:
     """The newest works any of the user's follows picks, newest first, each with every
-    follow that picked it; one page of them."""
+    follow that picked it; one page of them. Works the user marked "not interested" are
+    left out, as everywhere else."""
     mine = for_user(connection, user_id)
-    order = newest_work_ids(connection, window) if mine else []
+    hidden = hidden_ids(connection, user_id)
+    order = [i for i in newest_work_ids(connection, window) if i not in hidden] if mine else []
     pool = Pool()
     reasons: dict[int, list[FeedReason]] = {}
     for follow in mine:

@@ -1,6 +1,7 @@
 """Which new works go into a subscription's digest, and why each one was picked.
 
-The candidates are the works new in the digest's window (see newworks). Each kind of
+The candidates are the works new in the digest's window (see newworks), less those the
+subscriber marked "not interested". Each kind of
 subscription filters and orders them and says why:
   trending     the most upvoted new works (source + local upvotes)
   query        every query word (or quoted phrase) occurs in the title or abstract
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, func, select
 
+from paperscope.accounts.feedback import hidden_ids
 from paperscope.names import fold
 from paperscope.notify import personal
 from paperscope.notify.entries import DigestItem
@@ -155,19 +157,14 @@ def pick(
     pool: Pool | None = None,
 ) -> list[Pick]:
     pool = pool or Pool()
+    hidden = hidden_ids(connection, subscription.user_id)  # "not interested" is never sent
+    candidates = [c for c in candidates if c not in hidden]
     if not candidates:
         return []
     kind, value = subscription.kind, subscription.value
     if kind == "personal":
         ranked = personal.rank(connection, subscription.user_id, value, candidates, encoder_factory)
-        return [
-            Pick(
-                p.work_id,
-                f"for you: {p.probability:.0%} like your library; closest to your saved "
-                f"“{p.nearest_title}” (similarity {p.similarity:.2f})",
-            )
-            for p in ranked[:MAX_ENTRIES]
-        ]
+        return [Pick(p.work_id, personal_reason(p)) for p in ranked.picks[:MAX_ENTRIES]]
     upvotes = pool.load_upvotes(connection, candidates)
     order = sorted(candidates, key=lambda i: (-upvotes.get(i, 0), -i))
     if kind == "trending":
@@ -176,6 +173,19 @@ def pick(
             for i in order[:MAX_ENTRIES]
         ]
     return match(connection, kind, value, order, pool)
+
+
+def personal_reason(pick: personal.PersonalPick) -> str:
+    """Why the personal ranking picked a work: the nearest kept or liked work, and the
+    dismissal that lowered it, if one did."""
+    kept = "asked more like" if pick.nearest_liked else "saved"
+    reason = (
+        f"for you: {pick.probability:.0%} like your library; closest to your {kept} "
+        f"“{pick.nearest_title}” (similarity {pick.similarity:.2f})"
+    )
+    if pick.pushed_down_by is not None:
+        reason += f"; ranked lower because you marked “{pick.pushed_down_by}” not interested"
+    return reason
 
 
 def _full(picks: list[Pick], limit: int | None) -> bool:

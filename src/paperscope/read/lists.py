@@ -170,3 +170,22 @@ def newest_work_ids(connection: Connection, limit: int) -> list[int]:
         .limit(limit)
     )
     return list(connection.execute(query).scalars())
+
+
+def recent_ids(
+    connection: Connection, days: int = TRENDING_WINDOW_DAYS, limit: int = TRENDING_CANDIDATES
+) -> list[int]:
+    """The works of the `days` up to the newest day with works, newest first (the personal
+    feed's candidates)."""
+    newest = latest_day(connection)
+    if newest is None:
+        return []
+    since = newest - timedelta(days=days)
+    day = func.coalesce(works.c.featured, works.c.published)
+    query = (
+        select(works.c.id)
+        .where(day >= since, day <= newest)
+        .order_by(day.desc(), works.c.id.desc())
+        .limit(limit)
+    )
+    return list(connection.execute(query).scalars())

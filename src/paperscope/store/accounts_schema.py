@@ -1,14 +1,16 @@
 """Tables of the accounts domain, on the shared metadata (migrations: versions/0005_accounts.py,
 versions/0009_library.py,
-versions/0010_follows.py).
+versions/0010_follows.py, versions/0012_feedback.py).
 
 Users sign in by emailed one-time links (`email_tokens`, stored as hashes), keep a library
 (`library_items` with a note, read state and what an imported file said, `library_tags`;
 imported items that match no stored work yet in `library_unmatched` and
 `library_unmatched_tags`, until an ingest brings their work), upvote works (`user_upvotes`,
-added to the sources' counts for trending), subscribe to digests (`subscriptions`), and
-follow people, venues, categories, searches and institutions (`follows`, which feed the
-home page; a follow sends no mail).
+added to the sources' counts for trending), say what they want more or less of
+(`work_feedback`: "not interested" hides a work and is a negative for the personal ranking,
+"more like this" a positive), subscribe to digests (`subscriptions`), and follow people,
+venues, categories, searches and institutions (`follows`, which feed the home page; a follow
+sends no mail).
 Every digest sent, skipped or still owed is a row in `deliveries` (one per subscription and
 period window), which is what makes `digest send` exactly-once. Timestamps are naive UTC.
 """
@@ -145,6 +147,17 @@ user_upvotes = Table(
     Column("created_at", DateTime, nullable=False),
     PrimaryKeyConstraint("user_id", "work_id", name="pk_user_upvotes"),
     Index("ix_user_upvotes_work", "work_id"),
+)
+
+work_feedback = Table(
+    "work_feedback",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("work_id", Integer, ForeignKey("works.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),  # "dismissed" or "more"
+    Column("created_at", DateTime, nullable=False),
+    PrimaryKeyConstraint("user_id", "work_id", name="pk_work_feedback"),
+    Index("ix_work_feedback_user_kind", "user_id", "kind"),
 )
 
 subscriptions = Table(

@@ -6,13 +6,25 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from paperscope.accounts.feedback import FeedbackChange, FeedbackPage
 from paperscope.metrics.profile import SORTS
+from paperscope.notify.feed import PersonalFeed
 from paperscope.notify.follows import HomeFeed
 from paperscope.read.lists import DailyList
 from paperscope.web import views
 from paperscope.web.authors import AuthorPage
 from paperscope.web.context import context_of
-from paperscope.web.dependencies import SignedIn
+from paperscope.web.dependencies import CheckedForm, Context, SignedIn
+from paperscope.web.feedback import (
+    change,
+    feedback_view,
+    for_you_view,
+    hidden_for,
+    hide_daily,
+    hide_paper,
+    hide_search,
+    hide_trending,
+)
 from paperscope.web.following import FollowingPage, feed_page, following_view, home_view
 from paperscope.web.jsonable import plain
 from paperscope.web.neighbourhood import NeighbourhoodPage, neighbourhood_view, parse_limit
@@ -26,13 +38,13 @@ router = APIRouter(prefix="/api", tags=["api"])
 
 @router.get("/daily", summary="The papers of one day (default: the newest day)")
 def api_daily(request: Request, date: str | None = None) -> DailyList:
-    return views.daily_view(context_of(request), parse_day(date))
+    return hide_daily(views.daily_view(context_of(request), parse_day(date)), hidden_for(request))
 
 
 @router.get("/trending", summary="Papers ranked by upvotes decayed by age (see /about)")
 def api_trending(request: Request, limit: str | None = None) -> views.TrendingPage:
     count = parse_int(limit, "limit", default=50, low=1, high=200)
-    return views.trending_view(context_of(request), count)
+    return hide_trending(views.trending_view(context_of(request), count), hidden_for(request))
 
 
 @router.get("/search", summary="Keyword, semantic, hybrid or rerank search with filters")
@@ -48,7 +60,8 @@ def api_search(
     venue: str | None = None,
     page: str | None = None,
 ) -> views.SearchPage:
-    return views.search_view(context_of(request), search_params(request))
+    found = views.search_view(context_of(request), search_params(request))
+    return hide_search(found, hidden_for(request))
 
 
 @router.get(
@@ -67,7 +80,7 @@ def api_paper(
 ) -> dict[str, Any]:
     lists = paper_lists(request.query_params)
     page = views.paper_view(context_of(request), work_id, lists)
-    return paper_api_json(page)
+    return paper_api_json(hide_paper(page, hidden_for(request)))
 
 
 @router.get(
@@ -170,3 +183,31 @@ def api_following(request: Request, user: SignedIn) -> FollowingPage:
 )
 def api_home(request: Request, user: SignedIn, page: str | None = None) -> HomeFeed:
     return home_view(context_of(request), user, feed_page(page))
+
+
+# Feedback that trains the feed (web/feedback.py): the signed-in user's own, else 401.
+
+
+@router.get(
+    "/for-you",
+    summary="Your personal feed: recent papers your library and feedback "
+    "rank highest, each with why; papers your dismissals held back",
+)
+def api_for_you(ctx: Context, user: SignedIn) -> PersonalFeed:
+    return for_you_view(ctx, user.id)
+
+
+@router.get("/feedback", summary="Your feedback: papers marked not interested or more like this")
+def api_feedback(ctx: Context, user: SignedIn) -> FeedbackPage:
+    return feedback_view(ctx, user.id)
+
+
+@router.post(
+    "/feedback/{action}",
+    summary="Mark a paper (form field work_id, with csrf_token): dismiss (not interested), "
+    "more (more like this) or undo",
+)
+async def api_feedback_change(
+    action: str, ctx: Context, user: SignedIn, form: CheckedForm
+) -> FeedbackChange:
+    return await change(ctx, user.id, action, form)

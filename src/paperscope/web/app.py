@@ -20,6 +20,7 @@ from paperscope.web import (
     admin,
     api,
     claims,
+    feedback,
     feeds,
     following,
     library,
@@ -66,6 +67,7 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.include_router(people.router)  # people search, experts, reviewers (pages)
     app.include_router(signin.router)  # sign-in by emailed link, sign-out
     app.include_router(library.router)  # library, upvotes, BibTeX export
+    app.include_router(feedback.router)  # not interested / more like this, the personal feed
     app.include_router(subscriptions.router)  # subscribe, confirm, manage, unsubscribe
     app.include_router(following.router)  # follow, unfollow, Following, the home feed
     app.include_router(claims.router)  # claim a profile, propose corrections

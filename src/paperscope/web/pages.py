@@ -17,6 +17,7 @@ from paperscope.web.authors import AuthorPage
 from paperscope.web.charts import bar_chart_svg
 from paperscope.web.claims import panel_for
 from paperscope.web.context import context_of
+from paperscope.web.feedback import hidden_for, hide_daily, hide_paper, hide_search, hide_trending
 from paperscope.web.graphs import coauthor_graph_svg, topics_grid_svg
 from paperscope.web.neighbourhood import neighbourhood_view, parse_limit
 from paperscope.web.papers import paper_json, paper_lists
@@ -54,20 +55,20 @@ def search_params(request: Request) -> views.SearchParams:
 @router.get("/", response_class=HTMLResponse)
 def daily_page(request: Request) -> HTMLResponse:
     day = parse_day(request.query_params.get("date"))
-    page = views.daily_view(context_of(request), day)
+    page = hide_daily(views.daily_view(context_of(request), day), hidden_for(request))
     return render(request, "daily.html", page=page, active="daily")
 
 
 @router.get("/trending", response_class=HTMLResponse)
 def trending_page(request: Request) -> HTMLResponse:
-    page = views.trending_view(context_of(request))
+    page = hide_trending(views.trending_view(context_of(request)), hidden_for(request))
     return render(request, "trending.html", page=page, active="trending")
 
 
 @router.get("/search", response_class=HTMLResponse)
 def search_page(request: Request) -> HTMLResponse:
     params = search_params(request)
-    page = views.search_view(context_of(request), params)
+    page = hide_search(views.search_view(context_of(request), params), hidden_for(request))
     return render(request, "search.html", page=page, params=params, active="search")
 
 
@@ -87,6 +88,7 @@ def paper_bibtex(request: Request, work_id: RowId) -> Response:
 @router.get("/paper/{work_id}.json")
 def paper_export(request: Request, work_id: RowId) -> JSONResponse:
     page = views.paper_view(context_of(request), work_id, paper_lists(request.query_params))
+    page = hide_paper(page, hidden_for(request))
     return JSONResponse(
         paper_json(page),
         headers={"content-disposition": f'inline; filename="paper-{work_id}.json"'},
@@ -96,6 +98,7 @@ def paper_export(request: Request, work_id: RowId) -> JSONResponse:
 @router.get("/paper/{work_id}", response_class=HTMLResponse)
 def paper_page(request: Request, work_id: RowId) -> HTMLResponse:
     page = views.paper_view(context_of(request), work_id, paper_lists(request.query_params))
+    page = hide_paper(page, hidden_for(request))
     return render(request, "paper.html", page=page, active=None)
 
 

@@ -4,8 +4,9 @@ Only a URL that passes the test `safe_url` (`untrusted.safe_url`: absolute http(
 put in an `href`: `{% if url is safe_url %}<a href="{{ url }}">{% endif %}`.
 
 The globals are `csrf_field()` (the hidden input every POST form needs), `csrf_token()`,
-`signed_in_user()` and `followed(kind, value)` (the signed-in user's follow of it); they
-find the secret and the store through the request's `WebContext`."""
+`signed_in_user()`, `followed(kind, value)` (the signed-in user's follow of it) and
+`here()` (this page's path and query, a form's way back); they find the secret and the
+store through the request's `WebContext`."""
 
 from __future__ import annotations
 
@@ -53,8 +54,11 @@ def _request(context: Context) -> Request:
 
 @pass_context
 def signed_in_user(context: Context) -> User | None:
-    """The signed-in user, or None (for partials rendered without a `user` value)."""
-    request = _request(context)
+    """The signed-in user, or None (for partials rendered without a `user` value; None in a
+    macro imported without context, which cannot see the request)."""
+    request = context.get("request")
+    if not isinstance(request, Request):
+        return None
     return current_user(request, context_of(request).store)
 
 
@@ -84,6 +88,13 @@ def csrf_field(context: Context) -> Markup:
     return Markup('<input type="hidden" name="%s" value="%s">') % (FIELD, escape(token))
 
 
+@pass_context
+def here(context: Context) -> str:
+    """This page's path and query: where a form on it sends the browser back to."""
+    url = _request(context).url
+    return url.path + (f"?{url.query}" if url.query else "")
+
+
 def build_templates() -> Jinja2Templates:
     environment = Environment(
         loader=FileSystemLoader(str(TEMPLATES_DIR)),
@@ -99,4 +110,5 @@ def build_templates() -> Jinja2Templates:
     environment.globals["csrf_field"] = csrf_field
     environment.globals["csrf_token"] = csrf_value
     environment.globals["followed"] = followed
+    environment.globals["here"] = here
     return Jinja2Templates(env=environment)
