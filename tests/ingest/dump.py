@@ -28,6 +28,8 @@ def canonical_dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
             first_id.setdefault(work_id, f"unidentified:{work_id}")
         dump: dict[str, list[tuple[Any, ...]]] = {}
         for table in metadata.sorted_tables:
+            if table.name == "pipeline_runs":  # a log of when stages ran, not stored data
+                continue
             rows = []
             for row in connection.execute(select(table)):
                 rows.append(

@@ -133,7 +133,7 @@ def claims_of(connection: Connection, user_id: int) -> list[Claim]:
     return _claims(
         connection,
         person_claims.c.user_id == user_id,
-        person_claims.c.status.in_((PENDING, OWNER)),
+        in_list(person_claims.c.status, (PENDING, OWNER)),
     )
 
 
@@ -241,7 +241,7 @@ def reanchor(connection: Connection, person_id: int) -> None:
         update(person_claims)
         .where(
             person_claims.c.person_id == person_id,
-            person_claims.c.status.in_((PENDING, OWNER)),
+            in_list(person_claims.c.status, (PENDING, OWNER)),
         )
         .values(anchors=anchors_of(connection, person_id))
     )
@@ -254,7 +254,7 @@ def follow_people(connection: Connection) -> int:
     moved = 0
     for claim_id, person_id, anchors in connection.execute(
         select(person_claims.c.id, person_claims.c.person_id, person_claims.c.anchors).where(
-            person_claims.c.status.in_((PENDING, OWNER))
+            in_list(person_claims.c.status, (PENDING, OWNER))
         )
     ).all():
         target = _holder(connection, anchors, person_id)
