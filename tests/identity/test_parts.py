@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
+from paperscope.identity.explain import PersonDraft
 from paperscope.identity.features import _tfidf
 from paperscope.identity.model import PairwiseModel
-from paperscope.identity.parts import bisect, components, parts
+from paperscope.identity.parts import bisect, cluster_in_parts, components, parts
 from paperscope.identity.resolve import resolve_people
 from paperscope.identity.signatures import Signature
 from paperscope.ingest import ingest_paths
@@ -30,6 +31,42 @@ def test_conflicting_names_fall_in_components_joined_only_through_a_compatible_n
     assert apart == [[0, 2, 3], [1], [4]]  # "Wang Wei" is "Wei Wang" printed family name first
     joined = components([_signature(k, n) for k, n in enumerate([*names, "W. Wang"])])
     assert joined == [[0, 1, 2, 3, 5], [4]]  # "W. Wang" may be either
+
+
+def test_a_block_within_the_limit_is_one_part_even_with_conflicting_names() -> None:
+    """Evidence is fitted per part (TF-IDF weights, the group model's block size and
+    fragments), so a block is split only when clustering it whole would cost too much."""
+    signatures = [_signature(k, n) for k, n in enumerate(["Wei Wang", "Wen Wang", "Wei Wang"])]
+    assert parts(signatures, None, (), limit=3) == [[0, 1, 2]]
+    assert parts(signatures, None, (), limit=2) == [[0, 2], [1]]
+
+
+def test_clustering_a_block_within_the_limit_is_clustering_it_whole(
+    identity_data: Path, model: PairwiseModel
+) -> None:
+    """The shared path of both engines (`cluster_in_parts`) on a block at most the limit
+    long gives `cluster_block`'s people, notes and confidences for the whole block."""
+    from paperscope.identity.assign import cluster_block
+    from paperscope.identity.corrections import Constraints
+    from paperscope.identity.loading import Stored
+
+    teams = [("Ada Byron", "Alan Turing"), ("Grace Hopper", "John Backus")]
+    names = ["Wei Wang", "Wen Wang", "Wei Wang", "W. Wang", "Wen Wang", "Wei Wang"]
+    members = [
+        Stored(_signature(k, n, teams[k % 2], ("POPL", "NeurIPS")[k % 2]), None, 0)
+        for k, n in enumerate(names)
+    ]
+    rules = Constraints(frozenset(), frozenset())
+
+    def seen(drafts: list[PersonDraft]) -> list[tuple[object, ...]]:
+        return [(d.members, d.canonical_name, d.confidence, d.note, d.authorships) for d in drafts]
+
+    whole = cluster_block(members, rules, model, True)
+    [shared] = cluster_in_parts(members, rules, model, True, limit=len(members))
+    assert seen(shared) == seen(whole)
+    split = cluster_in_parts(members, rules, model, True, limit=3)
+    assert len(split) > 1
+    assert sorted(k for part in split for d in part for k, _ in d.authorships) == list(range(6))
 
 
 def test_a_must_link_joins_components() -> None:
@@ -144,3 +181,18 @@ def test_parts_cover_every_signature_once(limit: int) -> None:
     found = parts(signatures, None, (), limit)
     assert sorted(k for p in found for k in p) == list(range(15))
     assert all(len(p) <= limit for p in found)
+
+
+def test_resolve_orders_a_block_as_the_spark_engine_does() -> None:
+    """By the smallest block key of the swapped-name group, the own block key, then id
+    (`batch.blocking.member_order`), not by id alone: ties in the clustering break alike."""
+    from paperscope.identity.corrections import Constraints
+    from paperscope.identity.loading import Names
+    from paperscope.identity.resolve import _blocks_with_constraints
+
+    printed = ["Wang Wei", "Wei Wang", "Jia Li", "W. Wang"]
+    names = Names(
+        np.array([1, 2, 3, 4, 5]), np.array([0, 1, 2, 3, 1]), printed
+    )  # ids 1 and 2 print one person's name in both orders; 4 and 5 fall in "wang w"
+    blocks = _blocks_with_constraints(names, Constraints(frozenset(), frozenset()))
+    assert sorted(v.tolist() for v in blocks.values()) == [[2, 4, 5, 1], [3]]

@@ -1,38 +1,51 @@
-"""Name blocks split into parts that are clustered on their own, so that no part costs
-more than `limit`² pairs.
+"""Name blocks larger than `limit` split into parts that are clustered on their own, so that
+no part costs more than `limit`² pairs. Both engines call this module: the single-machine
+`resolve` (`identity.resolve`) and the Spark batch resolve (`batch.resolve_stage`), block by
+block, with the members in the same order, so they give the same people.
 
 A block (folded surname + first initial, joined with the block of a swapped two-part name)
-holds names that *might* be one person, but most pairs of them cannot be: "Wei Wang" and
-"Wen Wang" conflict, and swapped names chain blocks of different surnames together ("Lei
-Liu" ~ "Liu Lei", "Li Lin" ~ "Lin Li" ... end in one block). Two authorships whose given
-names conflict get probability 0 and are never one person, so the connected components of
-the "names compatible" graph, joined by every must-link (corrections, one ORCID, one source
-author id, an existing person), can be clustered apart without changing what may be joined:
-`components` is exact.
+of at most `limit` authorships is clustered whole. Its pairwise and group evidence is fitted
+on the block: TF-IDF weights over its titles and venues, co-authors of co-authors, and the
+group model's `block_size` and `fragments` features. So clustering a block's parts one by one
+is *not* the same as clustering the block, even where no pair across two parts could ever be
+joined; splitting is reserved for the blocks where the whole would cost too much.
 
+A larger block is first split into the connected components of the "names compatible"
+graph, joined by every must-link (corrections, one ORCID, one source author id, an existing
+person): two authorships whose given names conflict ("Wei Wang", "Wen Wang") get probability
+0 and are never one person, so no pair this cut separates could have been joined. Each part
+is then clustered with evidence of its own (the values above differ from the whole block's).
 A component can still be large: one very common name ("Wei Wang") prints thousands of
-authorships at a million works, and scoring all their pairs is quadratic. `bisect` cuts
-such a component in two by 2-means over what each authorship's work says about its author
-(co-authors, venue, title embedding or title words), again and again until every part
-holds at most `limit` authorships; authorships that must be one person stay together. One
-person's works can end in two parts and are then two people: what that costs is measured
-on the AMiner names by forcing a small limit (`bench/disambiguation.py --part-limit`,
-docs/people.md).
+authorships at a million works. `bisect` cuts such a component in two by 2-means over what
+each authorship's work says about its author (co-authors, venue, title embedding or title
+words), again and again until every part holds at most `limit` authorships; authorships
+that must be one person stay together. One person's works can end in two parts and are then
+two people: what that costs is measured on the AMiner names by forcing a small limit
+(`bench/disambiguation.py --part-limit`, docs/people.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from paperscope.identity.assign import cluster_block, must_groups
+from paperscope.identity.corrections import Constraints
+from paperscope.identity.explain import PersonDraft
+from paperscope.identity.loading import Stored
+from paperscope.identity.model import PairwiseModel
 from paperscope.identity.signatures import Signature
 from paperscope.names import NameParts, fold, given_compatible, parse_name, person_key
 
 PART_LIMIT = 1_000
-"""The largest part clustered as one; larger components are bisected."""
+"""The largest block clustered whole, and the largest part of a larger one."""
+
+Vectors = Mapping[int, NDArray[np.float64]]
+"""Unit title vectors by authorship id (signature key)."""
 
 
 class _Union:
@@ -90,19 +103,121 @@ def parts(
     together: Sequence[Sequence[int]] = (),
     limit: int = PART_LIMIT,
 ) -> list[list[int]]:
-    """The block's parts: its name components, each bisected until at most `limit` long
-    (unless must-links hold more together). Index lists into `signatures`, sorted."""
+    """The block's parts: the whole block when it holds at most `limit` signatures, else its
+    name components, each bisected until at most `limit` long (unless must-links hold more
+    together). Index lists into `signatures`, sorted."""
     out: list[list[int]] = []
-    for component in components(signatures, together):
-        if len(component) <= limit:
-            out.append(component)
-            continue
-        inside = {k: a for a, k in enumerate(component)}
-        units = _units(len(component), [[inside[k] for k in g if k in inside] for g in together])
-        vectors = _vectors([signatures[k] for k in component], topics, component)
-        for piece in bisect(vectors, units, limit):
-            out.append(sorted(component[a] for a in piece))
+    for piece in pieces(signatures, together, limit):
+        out += _bisected(signatures, topics, together, piece, limit)
     return sorted(out, key=lambda g: g[0])
+
+
+def pieces(
+    signatures: Sequence[Signature], together: Sequence[Sequence[int]], limit: int
+) -> list[list[int]]:
+    """The whole block when it holds at most `limit` signatures, else its name components
+    (`components`); what `parts` then bisects needs the title vectors, these do not."""
+    if len(signatures) <= limit:
+        return [list(range(len(signatures)))]
+    return components(signatures, together)
+
+
+def _bisected(
+    signatures: Sequence[Signature],
+    topics: NDArray[np.float64] | None,
+    together: Sequence[Sequence[int]],
+    component: list[int],
+    limit: int,
+) -> list[list[int]]:
+    if len(component) <= limit:
+        return [component]
+    inside = {k: a for a, k in enumerate(component)}
+    units = _units(len(component), [[inside[k] for k in g if k in inside] for g in together])
+    vectors = _vectors([signatures[k] for k in component], topics, component)
+    return [sorted(component[a] for a in piece) for piece in bisect(vectors, units, limit)]
+
+
+def block_pieces(
+    members: Sequence[Stored], rules: Constraints, full: bool, limit: int = PART_LIMIT
+) -> list[list[int]]:
+    """`pieces` of a block of stored authorships, must-links from `rules`, ORCIDs, source
+    ids and (unless `full`) existing people."""
+    return pieces([s.signature for s in members], must_groups(members, rules, full), limit)
+
+
+def cluster_in_parts(
+    members: Sequence[Stored],
+    rules: Constraints,
+    model: PairwiseModel,
+    full: bool,
+    vectors: Vectors | None = None,
+    limit: int = PART_LIMIT,
+    split: Sequence[list[int]] | None = None,
+) -> list[list[PersonDraft]]:
+    """Cluster one name block (members in the blocking order): the drafts of each part, in
+    order (`split`: the block's `block_pieces`, when already computed). An incremental run
+    (`full` False) skips a part without a new authorship (its people stay as they are: no
+    drafts). An old person split over two parts keeps its id in the draft holding more of it.
+    """
+    split = block_pieces(members, rules, full, limit) if split is None else split
+    out: list[list[PersonDraft]] = []
+    for piece in split:
+        for part in _parts_of(members, piece, vectors, rules, full, limit):
+            if not full and all(members[k].person_id is not None for k in part):
+                out.append([])
+                continue
+            chosen = [members[k] for k in part]
+            out.append(cluster_block(list(chosen), rules, model, full, _stack(vectors, chosen)))
+    return _unique_ids(out)
+
+
+def _stack(vectors: Vectors | None, chosen: Sequence[Stored]) -> NDArray[np.float64] | None:
+    """The title vectors of `chosen` as rows (None: without; one alone needs none)."""
+    if not vectors or len(chosen) < 2:
+        return None
+    return np.stack([vectors[s.signature.key] for s in chosen])
+
+
+def _parts_of(
+    members: Sequence[Stored],
+    piece: list[int],
+    vectors: Vectors | None,
+    rules: Constraints,
+    full: bool,
+    limit: int,
+) -> list[list[int]]:
+    """A piece as is, or bisected into parts of at most `limit`."""
+    if len(piece) <= limit:
+        return [piece]
+    chosen = [members[k] for k in piece]
+    together = must_groups(chosen, rules, full)
+    found = _bisected(
+        [s.signature for s in chosen], _stack(vectors, chosen), together,
+        list(range(len(chosen))), limit,
+    )  # fmt: skip
+    return [[piece[a] for a in part] for part in sorted(found, key=lambda g: g[0])]
+
+
+def _unique_ids(drafts: list[list[PersonDraft]]) -> list[list[PersonDraft]]:
+    """An old person split over two parts keeps its id in the draft holding more of it."""
+    best: dict[int, tuple[int, int]] = {}
+    flat = [draft for part in drafts for draft in part]
+    for d, draft in enumerate(flat):
+        if draft.keep_id is not None:
+            held = (len(draft.authorships), -d)
+            if draft.keep_id not in best or held > best[draft.keep_id]:
+                best[draft.keep_id] = held
+    out: list[list[PersonDraft]] = []
+    d = 0
+    for part in drafts:
+        kept = []
+        for draft in part:
+            if draft.keep_id is not None and best[draft.keep_id][1] != -d:
+                draft = replace(draft, keep_id=None)
+            kept.append(draft)
+            d += 1
+        out.append(kept)
+    return out
 
 
 def _units(n: int, together: Sequence[Sequence[int]]) -> list[list[int]]:

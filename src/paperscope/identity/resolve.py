@@ -10,13 +10,12 @@ clusters did not change. Stored corrections and ORCIDs are hard constraints eith
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
-from paperscope.identity.assign import cluster_block, must_groups
 from paperscope.identity.corrections import Constraints, constraints
 from paperscope.identity.explain import PersonDraft
 from paperscope.identity.loading import (
@@ -29,9 +28,10 @@ from paperscope.identity.loading import (
     unresolved_ids,
 )
 from paperscope.identity.model import PairwiseModel, default_model
-from paperscope.identity.parts import PART_LIMIT, components, parts
+from paperscope.identity.parts import PART_LIMIT, block_pieces, cluster_in_parts
 from paperscope.identity.signatures import name_blocks
 from paperscope.identity.topics import TopicSource
+from paperscope.names import block_key
 from paperscope.progress import SILENT, Progress
 from paperscope.store.ids import in_list
 from paperscope.store.schema import authorships, people
@@ -136,14 +136,13 @@ def _resolve_batch(
     topics: TopicSource | None,
     part_limit: int,
 ) -> _Totals:
-    """Cluster and write the blocks of one batch; title vectors are looked up (and the
-    missing ones encoded) once for the whole batch."""
+    """Cluster and write the blocks of one batch (`identity.parts`); title vectors are
+    looked up (and the missing ones encoded) once for the whole batch."""
     totals = _Totals()
     split: dict[str, list[list[int]]] = {}
     wanted: list[Stored] = []
     for key, members in blocks.items():
-        together = must_groups(members, rules, full)
-        split[key] = components([s.signature for s in members], together)
+        split[key] = block_pieces(members, rules, full, part_limit)
         wanted += [members[k] for c in split[key] if len(c) > 1 for k in c]
         if not full:
             totals.old_people |= {s.person_id for s in members if s.person_id is not None}
@@ -156,58 +155,10 @@ def _resolve_batch(
         vectors = {s.signature.key: found[k] for k, s in enumerate(wanted)}
     writes = _Writes()
     for key, members in blocks.items():
-        drafts: list[PersonDraft] = []
-        for component in split[key]:
-            for part in _parts_of(members, component, vectors, rules, full, part_limit):
-                if not full and all(members[k].person_id is not None for k in part):
-                    continue  # nothing new here: its people stay as they are
-                chosen = [members[k] for k in part]
-                drafts += cluster_block(chosen, rules, model, full, _stack(vectors, chosen))
-        writes.add(key, _unique_ids(drafts))
+        drafts = cluster_in_parts(members, rules, model, full, vectors, part_limit, split[key])
+        writes.add(key, [draft for part in drafts for draft in part])
     totals.created = writes.flush(connection)
     return totals
-
-
-def _stack(
-    vectors: dict[int, NDArray[np.float64]], chosen: Sequence[Stored]
-) -> NDArray[np.float64] | None:
-    """The title vectors of `chosen` as rows (None: without; one alone needs none)."""
-    if not vectors or len(chosen) < 2:
-        return None
-    return np.stack([vectors[s.signature.key] for s in chosen])
-
-
-def _parts_of(
-    members: Sequence[Stored],
-    component: list[int],
-    vectors: dict[int, NDArray[np.float64]],
-    rules: Constraints,
-    full: bool,
-    limit: int,
-) -> list[list[int]]:
-    """A component as is, or bisected into parts of at most `limit` (`identity.parts`)."""
-    if len(component) <= limit:
-        return [component]
-    chosen = [members[k] for k in component]
-    together = must_groups(chosen, rules, full)
-    found = parts([s.signature for s in chosen], _stack(vectors, chosen), together, limit)
-    return [[component[a] for a in part] for part in found]
-
-
-def _unique_ids(drafts: list[PersonDraft]) -> list[PersonDraft]:
-    """An old person split over two parts keeps its id in the draft holding more of it."""
-    best: dict[int, tuple[int, int]] = {}
-    for d, draft in enumerate(drafts):
-        if draft.keep_id is not None:
-            held = (len(draft.authorships), -d)
-            if draft.keep_id not in best or held > best[draft.keep_id]:
-                best[draft.keep_id] = held
-    return [
-        draft
-        if draft.keep_id is None or best[draft.keep_id][1] == -d
-        else replace(draft, keep_id=None)
-        for d, draft in enumerate(drafts)
-    ]
 
 
 def _people_of(connection: Connection, ids: set[int]) -> set[int]:
@@ -223,13 +174,21 @@ def _people_of(connection: Connection, ids: set[int]) -> set[int]:
 
 
 def _blocks_with_constraints(names: Names, rules: Constraints) -> dict[str, NDArray[np.int64]]:
-    """Authorship ids per name block (in id order), blocks joined where a correction
-    must-links across them."""
+    """Authorship ids per name block, blocks joined where a correction must-links across
+    them. Each block's ids are in the blocking order: by the smallest block key of their
+    name's swapped-name group, their own block key, then id (the order the Spark engine
+    gives a block's members, `batch.blocking.member_order`; ties in the clustering break by
+    it)."""
     named = name_blocks(names.distinct)
     keys = sorted(named)
     block_of_name = np.zeros(len(names.distinct), dtype=np.int64)
     for b, key in enumerate(keys):
         block_of_name[named[key]] = b
+    own = [block_key(name) for name in names.distinct]
+    smallest = {key: min(own[code] for code in codes) for key, codes in named.items()}
+    place = [(smallest[keys[int(block_of_name[code])]], own[code]) for code in range(len(own))]
+    rank = {value: r for r, value in enumerate(sorted(set(place)))}
+    rank_of_name = np.array([rank[value] for value in place], dtype=np.int64)
     block_of = block_of_name[names.codes]
     parent = list(range(len(keys)))
 
@@ -246,10 +205,10 @@ def _blocks_with_constraints(names: Names, rules: Constraints) -> dict[str, NDAr
                 parent[max(ra, rb)] = min(ra, rb)
     roots = np.array([find(b) for b in range(len(keys))], dtype=np.int64)
     root_of = roots[block_of] if len(block_of) else block_of
-    order = np.argsort(root_of, kind="stable")
+    order = np.lexsort((names.ids, rank_of_name[names.codes], root_of))
     bounds = np.flatnonzero(np.diff(root_of[order])) + 1
     return {
-        keys[int(root_of[chunk[0]])]: np.sort(names.ids[chunk])
+        keys[int(root_of[chunk[0]])]: names.ids[chunk]
         for chunk in np.split(order, bounds)
         if len(chunk)
     }
