@@ -6,8 +6,9 @@
 Reads a database that holds (a slice of) the works `bench/corpus.py` wrote, maps every
 authorship to the person its `truth/` files name (by the work's DOI, arXiv, OpenAlex or S2
 id and the author's position), and clusters the largest name blocks twice in one run: whole
-(as before `identity.parts`) and in parts of at most each `--limit` (name components, then
-bisection), printing the pooled pairwise precision, recall and F1 and CPU seconds of each.
+(`identity.assign.cluster_block`) and as resolve clusters them with a part limit of each
+`--limit` (`identity.parts.cluster_in_parts`: a block above the limit in name components,
+then bisected), printing the pooled pairwise precision, recall and F1 and CPU seconds of each.
 Title vectors are left out (the run would otherwise first encode every title). Results go to
 bench/results/resolve_parts.json.
 """
@@ -24,13 +25,13 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, select
 
-from paperscope.identity.assign import cluster_block, must_groups
+from paperscope.identity.assign import cluster_block
 from paperscope.identity.corrections import constraints
 from paperscope.identity.evaluation import PairCounts, pair_counts, pairwise_prf
 from paperscope.identity.explain import PersonDraft
 from paperscope.identity.loading import Stored, load
 from paperscope.identity.model import default_model
-from paperscope.identity.parts import parts
+from paperscope.identity.parts import cluster_in_parts
 from paperscope.identity.signatures import blocks
 from paperscope.store.schema import authorships, work_ids
 
@@ -102,11 +103,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 drafts = cluster_block(members, rules, model, True, None)
             else:
                 limit = int(method.rsplit(" ", 1)[1])
-                together = must_groups(members, rules, True)
-                drafts = []
-                for part in parts([m.signature for m in members], None, together, limit):
-                    found = cluster_block([members[k] for k in part], rules, model, True, None)
-                    drafts += [PersonDraft(tuple(part[k] for k in d.members)) for d in found]
+                index = {m.signature.key: k for k, m in enumerate(members)}
+                found = cluster_in_parts(members, rules, model, True, None, limit)
+                drafts = [
+                    PersonDraft(tuple(index[key] for key, _ in d.authorships))
+                    for part in found
+                    for d in part
+                ]
             seconds[method] += time.process_time() - started
             pc = pair_counts(truth_labels, labels_of(drafts, len(members)))
             total = counts[method]
