@@ -106,34 +106,42 @@ def _blocks(keyed: DataFrame, rules: Constraints, scratch: Path) -> DataFrame:
     )
 
 
+def _cluster_one(
+    rows: list[dict[str, Any]], rules: Constraints, model: Any, limit: int
+) -> list[tuple[Any, ...]]:
+    """One block's members -> their person drafts, as `_OUT` rows: the single-machine
+    `identity.parts.cluster_in_parts` (a block above `limit` in parts; `part` numbers them,
+    `draft` the person within one)."""
+    from paperscope.identity.parts import cluster_in_parts
+
+    rows = member_order(rows)
+    members = [signature(row) for row in rows]
+    ids = {m.signature.key for m in members}
+    local = Constraints(
+        frozenset(p for p in rules.must if p[0] in ids and p[1] in ids),
+        frozenset(p for p in rules.cannot if p[0] in ids and p[1] in ids),
+    )
+    block = str(rows[0]["block"])
+    out: list[tuple[Any, ...]] = []
+    for part, drafts in enumerate(cluster_in_parts(members, local, model, True, None, limit)):
+        for number, draft in enumerate(drafts):
+            size = len(draft.members)
+            out += [
+                (key, block, part, number, draft.canonical_name, size, draft.confidence,
+                 draft.note, round(confidence, 2))
+                for key, confidence in draft.authorships
+            ]  # fmt: skip
+    return out
+
+
 def _cluster(rules: Constraints, model: Any, limit: int) -> Any:
     """The per-block UDF; `model` is a broadcast of the pairwise model fitted once on the
-    driver (fitting it in every Python worker would cost seconds each). Rows name the part
-    of the block (`identity.parts`) and the draft within it."""
+    driver (fitting it in every Python worker would cost seconds each)."""
 
     def cluster(frame: pd.DataFrame) -> pd.DataFrame:
         import pandas as pd
 
-        from paperscope.identity.parts import cluster_in_parts
-
-        rows = member_order(frame.to_dict("records"))
-        members = [signature(row) for row in rows]
-        ids = {m.signature.key for m in members}
-        local = Constraints(
-            frozenset(p for p in rules.must if p[0] in ids and p[1] in ids),
-            frozenset(p for p in rules.cannot if p[0] in ids and p[1] in ids),
-        )
-        block = str(rows[0]["block"])
-        out: list[tuple[Any, ...]] = []
-        parts = cluster_in_parts(members, local, model.value, True, None, limit)
-        for part, drafts in enumerate(parts):
-            for number, draft in enumerate(drafts):
-                size = len(draft.members)
-                out += [
-                    (key, block, part, number, draft.canonical_name, size, draft.confidence,
-                     draft.note, round(confidence, 2))
-                    for key, confidence in draft.authorships
-                ]  # fmt: skip
+        out = _cluster_one(frame.to_dict("records"), rules, model.value, limit)
         columns = [c.split()[0] for c in _OUT.split(", ")]
         return pd.DataFrame(out, columns=columns)
 

@@ -63,8 +63,8 @@ def resolve_people(
     batch: int = BATCH,
 ) -> ResolveReport:
     """Cluster authorships into people; `topics` gives title embeddings for the pairwise
-    evidence (None: without them, which the model also knows). Blocks are split into parts
-    of at most `part_limit` authorships (`identity.parts`)."""
+    evidence (None: without them, which the model also knows). A block above `part_limit`
+    authorships is split into parts of at most that many (`identity.parts`)."""
     model = model or default_model()
     rules = constraints(connection)
     if full:
