@@ -34,6 +34,7 @@ from paperscope.identity.features import FEATURE_NAMES, Evidence
 from paperscope.identity.labelled import LabelledName, read_labelled_dir
 from paperscope.identity.merge import GROUP_FEATURES
 from paperscope.identity.model import BoostedModel, save_training_rows, train_groups
+from paperscope.identity.parts import parts
 from paperscope.identity.topics import FileTopicCache, topic_vectors
 from paperscope.identity.training import (
     GUIDE_THRESHOLD,
@@ -84,7 +85,31 @@ class NameResult:
     pairs: dict[str, PairCounts]
 
 
-def evaluate(model: BoostedModel, block: Block) -> NameResult:
+def in_parts(model: BoostedModel, block: Block, limit: int) -> list[int]:
+    """What `resolve` does with a name block: its parts (`identity.parts`: name components,
+    bisected to at most `limit` signatures) clustered one by one, each with evidence of its
+    own; labels numbered across parts."""
+    signatures = block.name.signatures
+    topics = block.evidence.topics
+    out = [0] * len(signatures)
+    offset = 0
+    for part in parts(signatures, topics, (), limit):
+        name = LabelledName(
+            block.name.name,
+            tuple(signatures[k] for k in part),
+            tuple(block.labels[k] for k in part),
+        )
+        sub = Block.of(name, None if topics is None else topics[part])
+        labels = clustering(
+            sub, probabilities(model, sub), (model.linkage, model.threshold), model.groups
+        )
+        for k, label in zip(part, labels, strict=True):
+            out[k] = offset + label
+        offset += max(labels) + 1
+    return out
+
+
+def evaluate(model: BoostedModel, block: Block, part_limits: Sequence[int] = ()) -> NameResult:
     n = len(block.labels)
     predictions = {
         "paperscope": clustering(
@@ -93,6 +118,8 @@ def evaluate(model: BoostedModel, block: Block) -> NameResult:
         "one name = one person": [0] * n,
         "each paper its own person": list(range(n)),
     }
+    for limit in part_limits:
+        predictions[parts_method(limit)] = in_parts(model, block, limit)
     return NameResult(
         name=block.name.name,
         signatures=n,
@@ -101,6 +128,10 @@ def evaluate(model: BoostedModel, block: Block) -> NameResult:
         scores={k: score(block.labels, v) for k, v in predictions.items()},
         pairs={k: pair_counts(block.labels, v) for k, v in predictions.items()},
     )
+
+
+def parts_method(limit: int) -> str:
+    return f"in parts of at most {limit}"
 
 
 def summarise(results: Sequence[NameResult], method: str) -> dict[str, float]:
@@ -233,6 +264,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=TOPIC_CACHE, help="title vector cache")
     parser.add_argument("--export-training", type=Path, metavar="CSV_GZ")
     parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--part-limit",
+        type=int,
+        action="append",
+        default=[],
+        metavar="N",
+        help="(repeatable) also score each name clustered as resolve splits a large block: "
+        "in parts of at most N signatures (identity.parts), beside the whole-name clustering",
+    )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -248,7 +288,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.test:
         model = fit(train_blocks)
         thresholds.append(chosen(model))
-        results = [evaluate(model, block) for block in load(args.test, args.topics, args.cache)]
+        results = [
+            evaluate(model, block, args.part_limit)
+            for block in load(args.test, args.topics, args.cache)
+        ]
         protocol = f"trained on {args.train}, scored on {args.test}"
     else:
         folds = [train_blocks[k :: args.folds] for k in range(args.folds)]
@@ -256,14 +299,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             rest = [b for m, other in enumerate(folds) if m != k for b in other]
             model = fit(rest)
             thresholds.append(chosen(model))
-            results += [evaluate(model, block) for block in fold]
+            results += [evaluate(model, block, args.part_limit) for block in fold]
         protocol = f"{args.folds}-fold cross-validation over the names of {args.train}"
     elapsed = time.perf_counter() - started
     speed = block_speed(train_blocks, model)
 
     print(f"{len(results)} names, {sum(r.signatures for r in results)} signatures; {protocol}")
     print(f"linkage, threshold / second-pass threshold chosen: {', '.join(thresholds)}")
-    methods = ("paperscope", "one name = one person", "each paper its own person")
+    methods: tuple[str, ...] = ("paperscope", "one name = one person", "each paper its own person")
+    for limit in args.part_limit:
+        methods += (parts_method(limit),)
+        split = sum(len(parts(b.name.signatures, None, (), limit)) > 1 for b in train_blocks)
+        print(f"names split in more than one part at {limit}: {split}")
     summaries = {method: summarise(results, method) for method in methods}
     print_summary(summaries["paperscope"])
     for method in methods[1:]:

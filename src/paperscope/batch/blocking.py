@@ -1,5 +1,5 @@
-"""Name blocks for the batch `resolve` stage: the keys each authorship is blocked by, one
-block's signatures rebuilt in the single-machine order, and how a giant block is split.
+"""Name blocks for the batch `resolve` stage: the keys each authorship is blocked by, and one
+block's signatures rebuilt in the single-machine order.
 
 Blocks are `identity.signatures.blocks`' (surname + first initial; a two-part name printed
 family name first joins the block of its other order when that order is printed too),
@@ -8,12 +8,10 @@ joined where a stored correction must-link crosses two of them, as
 single-machine stage orders them: by the block key of their first sub-block, their own
 block key, then authorship id; ties in the clustering then break the same way.
 
-A block larger than `max_block` signatures would need its square (every pair scored, the
-n x n probability matrix) in one task. It is split, in two steps, so that no part exceeds
-`max_block`: first by the full first given name (signatures printed with an initial only
-form a part of their own: "H. Ren" can no longer join "Haoyu Ren" in a giant block), then
-any part still too large into consecutive chunks in member order. Blocks at or under the
-limit are never split, so there the result is the single-machine result.
+A block goes to one task whole; `identity.parts.cluster_in_parts` there splits a block
+larger than `max_block` (default `identity.parts.PART_LIMIT`, as on one machine) into name
+components and bisected parts, so no part costs more than its limit squared. The two
+engines split alike only at the same limit.
 """
 
 from __future__ import annotations
@@ -22,20 +20,18 @@ from collections.abc import Sequence
 from typing import Any
 
 from paperscope.identity.loading import Stored
+from paperscope.identity.parts import PART_LIMIT
 from paperscope.identity.signatures import Signature
-from paperscope.names import block_key, parse_name, swapped_block_key
+from paperscope.names import block_key, swapped_block_key
 
-DEFAULT_MAX_BLOCK = 5000
-"""Signatures per block task: its pair matrix (25M probabilities, 200 MB) fits an executor."""
+DEFAULT_MAX_BLOCK = PART_LIMIT
+"""The largest part clustered as one (a part's pair matrix: 1M probabilities, 8 MB)."""
 
 
-def name_keys(name: str) -> tuple[str, str | None, str, str]:
-    """(block key, swapped block key or None, the name reversed in lower case, the split key)."""
-    parts = parse_name(name)
-    first = parts.first_given
-    split_key = first if len(first) > 1 else f"~{first}"
+def name_keys(name: str) -> tuple[str, str | None, str]:
+    """(block key, swapped block key or None, the name reversed in lower case)."""
     swapped = " ".join(reversed(name.lower().split()))
-    return block_key(name), swapped_block_key(name), swapped, split_key
+    return block_key(name), swapped_block_key(name), swapped
 
 
 def signature(row: Any) -> Stored:

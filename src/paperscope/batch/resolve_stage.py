@@ -1,9 +1,11 @@
 """The `resolve` stage on Spark: authorships -> people, one name block per task.
 
-Each block (`blocking`) is clustered by `identity.assign.cluster_block`, the single-machine
-code itself, inside a grouped pandas UDF (`applyInPandas`), with the packaged pairwise
-model, ORCIDs (inside `cluster_block`) and the stored corrections as hard constraints.
-Title embeddings are not used (`identity_topics = none`); docs/scale.md says why.
+Each block (`blocking`) is clustered by `identity.parts.cluster_in_parts`, the
+single-machine code itself (a block above the part limit split into name components and
+bisected parts, each part clustered by `identity.assign.cluster_block`), inside a grouped
+pandas UDF (`applyInPandas`), with the packaged pairwise model, ORCIDs and the stored
+corrections as hard constraints. Title embeddings are not used (`identity_topics = none`);
+docs/scale.md says why.
 """
 
 from __future__ import annotations
@@ -49,9 +51,7 @@ def _keys(spark: SparkSession, authorships: DataFrame) -> DataFrame:
     from pyspark.sql import functions as F
     from pyspark.sql.types import StringType, StructField, StructType
 
-    schema = StructType(
-        [StructField(n, StringType()) for n in ("sub_key", "other", "swapped", "split_key")]
-    )
+    schema = StructType([StructField(n, StringType()) for n in ("sub_key", "other", "swapped")])
     keys = F.udf(name_keys, schema)
     return authorships.withColumn("k", keys("name")).select("*", "k.*").drop("k")
 
@@ -106,58 +106,42 @@ def _blocks(keyed: DataFrame, rules: Constraints, scratch: Path) -> DataFrame:
     )
 
 
-def _parts(members: DataFrame, max_block: int) -> DataFrame:
-    """Each member's part of its block: 0 unless the block is larger than `max_block`."""
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
+def _cluster_one(
+    rows: list[dict[str, Any]], rules: Constraints, model: Any, limit: int
+) -> list[tuple[Any, ...]]:
+    """One block's members -> their person drafts, as `_OUT` rows: the single-machine
+    `identity.parts.cluster_in_parts` (a block above `limit` in parts; `part` numbers them,
+    `draft` the person within one)."""
+    from paperscope.identity.parts import cluster_in_parts
 
-    size = F.count(F.lit(1)).over(Window.partitionBy("block"))
-    sized = members.withColumn("block_size", size)
-    split = F.when(F.col("block_size") > max_block, F.col("split_key")).otherwise(F.lit(""))
-    sized = sized.withColumn("split", split)
-    ordered = Window.partitionBy("block", "split").orderBy("named", "sub_key", "id")
-    chunk = F.floor((F.row_number().over(ordered) - 1) / max_block)
-    return sized.withColumn("chunk", chunk).withColumn(
-        "part", F.dense_rank().over(Window.partitionBy("block").orderBy("split", "chunk")) - 1
+    rows = member_order(rows)
+    members = [signature(row) for row in rows]
+    ids = {m.signature.key for m in members}
+    local = Constraints(
+        frozenset(p for p in rules.must if p[0] in ids and p[1] in ids),
+        frozenset(p for p in rules.cannot if p[0] in ids and p[1] in ids),
     )
+    block = str(rows[0]["block"])
+    out: list[tuple[Any, ...]] = []
+    for part, drafts in enumerate(cluster_in_parts(members, local, model, True, None, limit)):
+        for number, draft in enumerate(drafts):
+            size = len(draft.members)
+            out += [
+                (key, block, part, number, draft.canonical_name, size, draft.confidence,
+                 draft.note, round(confidence, 2))
+                for key, confidence in draft.authorships
+            ]  # fmt: skip
+    return out
 
 
-def _cluster(rules: Constraints, model: Any) -> Any:
+def _cluster(rules: Constraints, model: Any, limit: int) -> Any:
     """The per-block UDF; `model` is a broadcast of the pairwise model fitted once on the
     driver (fitting it in every Python worker would cost seconds each)."""
 
     def cluster(frame: pd.DataFrame) -> pd.DataFrame:
         import pandas as pd
 
-        from paperscope.identity.assign import cluster_block
-
-        rows = member_order(frame.to_dict("records"))
-        members = [signature(row) for row in rows]
-        ids = {m.signature.key for m in members}
-        local = Constraints(
-            frozenset(p for p in rules.must if p[0] in ids and p[1] in ids),
-            frozenset(p for p in rules.cannot if p[0] in ids and p[1] in ids),
-        )
-        drafts = cluster_block(members, local, model.value, True, None)
-        block, part = str(rows[0]["block"]), int(rows[0]["part"])
-        out: list[tuple[Any, ...]] = []
-        for number, draft in enumerate(drafts):
-            confidence = {key: round(c, 2) for key, c in draft.authorships}
-            for k in draft.members:
-                key = members[k].signature.key
-                out.append(
-                    (
-                        key,
-                        block,
-                        part,
-                        number,
-                        draft.canonical_name,
-                        len(draft.members),
-                        draft.confidence,
-                        draft.note,
-                        confidence.get(key, 1.0),
-                    )
-                )
+        out = _cluster_one(frame.to_dict("records"), rules, model.value, limit)
         columns = [c.split()[0] for c in _OUT.split(", ")]
         return pd.DataFrame(out, columns=columns)
 
@@ -217,13 +201,13 @@ def run_resolve(
     write_table(keyed, scratch, "keyed")
     keyed = read_table(spark, scratch, "keyed")
     blocks = _blocks(keyed, rules, scratch)
-    members = _parts(keyed.join(blocks, "sub_key"), max_block)
+    members = keyed.join(blocks, "sub_key")
     write_table(members, scratch, "members")
     members = read_table(spark, scratch, "members")
     from paperscope.identity.model import default_model
 
     model = spark.sparkContext.broadcast(default_model())
-    clustered = members.groupBy("block", "part").applyInPandas(_cluster(rules, model), _OUT)
+    clustered = members.groupBy("block").applyInPandas(_cluster(rules, model, max_block), _OUT)
     write_table(clustered, scratch, "clustered")
     clustered = read_table(spark, scratch, "clustered")
     drafts = clustered.groupBy("block", "part", "draft").agg(
@@ -249,7 +233,7 @@ def run_resolve(
         work,
         "authorship_people",
     )
-    sizes = members.groupBy("block", "part").count()
+    sizes = clustered.groupBy("block", "part").count()
     totals = sizes.agg(
         F.sum("count"),
         F.countDistinct("block"),

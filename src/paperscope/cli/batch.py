@@ -44,8 +44,12 @@ def run(
     mode: Annotated[str, typer.Option("--mode", help="write: corpus or results.")] = "corpus",
     today: Annotated[str | None, typer.Option("--today", help="YYYY-MM-DD (recency).")] = None,
     max_block: Annotated[
-        int, typer.Option("--max-block", help="Largest name block one task clusters.")
-    ] = 5000,
+        int,
+        typer.Option(
+            "--max-block",
+            help="Largest part of a name block clustered as one (as resolve's 1,000).",
+        ),
+    ] = 1000,
     corrections_from: Annotated[
         str | None, typer.Option("--corrections-from", help="A store whose corrections hold.")
     ] = None,

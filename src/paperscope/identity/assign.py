@@ -19,7 +19,6 @@ from paperscope.identity.features import Evidence
 from paperscope.identity.loading import Stored
 from paperscope.identity.merge import GroupModel, Verdicts, merge_history
 from paperscope.identity.model import PairwiseModel
-from paperscope.identity.topics import TopicSource
 
 Joins = dict[int, tuple[float, ...]]
 """Per group (keyed by its smallest member): the probabilities of the second-pass merges
@@ -39,12 +38,12 @@ class SecondPass:
 
 
 def _pair_rules(
-    members: Sequence[Stored], rules: Constraints
+    members: Sequence[Stored], rules: Constraints, cannot: bool = True
 ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """Must / cannot pairs as indices into `members`: corrections, ORCIDs, source ids, works."""
     index = {s.signature.key: k for k, s in enumerate(members)}
     must = [(index[a], index[b]) for a, b in rules.must if a in index and b in index]
-    cannot = [(index[a], index[b]) for a, b in rules.cannot if a in index and b in index]
+    apart = [(index[a], index[b]) for a, b in rules.cannot if a in index and b in index]
     by_orcid: dict[str, list[int]] = defaultdict(list)
     by_source: dict[str, list[int]] = defaultdict(list)
     by_work: dict[int, list[int]] = defaultdict(list)
@@ -56,13 +55,29 @@ def _pair_rules(
         by_work[s.signature.work].append(k)
     for group in (*by_orcid.values(), *by_source.values()):
         must += [(group[0], k) for k in group[1:]]
+    if not cannot:
+        return must, []
     orcid_groups = list(by_orcid.values())
     for a, group in enumerate(orcid_groups):
         for other in orcid_groups[a + 1 :]:
-            cannot.append((group[0], other[0]))
+            apart.append((group[0], other[0]))
     for group in by_work.values():
-        cannot += [(x, y) for i, x in enumerate(group) for y in group[i + 1 :]]
-    return must, cannot
+        apart += [(x, y) for i, x in enumerate(group) for y in group[i + 1 :]]
+    return must, apart
+
+
+def must_groups(members: Sequence[Stored], rules: Constraints, full: bool) -> list[list[int]]:
+    """Indices into `members` that must end in one person: must-links (corrections, one
+    ORCID, one source author id) and, unless `full`, each existing person."""
+    must, _ = _pair_rules(members, rules, cannot=False)
+    out = [[a, b] for a, b in must]
+    if not full:
+        existing: dict[int, list[int]] = defaultdict(list)
+        for k, s in enumerate(members):
+            if s.person_id is not None:
+                existing[s.person_id].append(k)
+        out += [group for group in existing.values() if len(group) > 1]
+    return out
 
 
 def _score_square(evidence: Evidence, model: PairwiseModel, n: int) -> NDArray[np.float64]:
@@ -96,9 +111,10 @@ def cluster_block(
     rules: Constraints,
     model: PairwiseModel,
     full: bool,
-    topics: TopicSource | None = None,
+    topics: NDArray[np.float64] | None = None,
 ) -> list[PersonDraft]:
-    """Assign every member to a person draft (an existing id to keep, or None for new)."""
+    """Assign every member to a person draft (an existing id to keep, or None for new);
+    `topics`: the members' unit title vectors (None: without)."""
     n = len(members)
     if n == 1:  # most blocks: nothing to compare, nothing to fit
         only = members[0].signature
@@ -109,7 +125,7 @@ def cluster_block(
             )
         ]  # fmt: skip
     signatures = [s.signature for s in members]
-    evidence = Evidence(signatures, None if topics is None else topics(signatures))
+    evidence = Evidence(signatures, topics)
     must, cannot = _pair_rules(members, rules)
     if full:
         groups: list[list[int]] = []

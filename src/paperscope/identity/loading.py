@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import Connection, select
 
 from paperscope.identity.signatures import Signature
@@ -22,6 +24,33 @@ class Stored:
     signature: Signature
     person_id: int | None
     position: int
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    """The printed names of many authorships, compactly: `ids[k]` prints `distinct[codes[k]]`.
+
+    What blocking needs of every authorship of a full resolve (millions of them), without
+    loading their works: two arrays and each distinct name once.
+    """
+
+    ids: NDArray[np.int64]
+    codes: NDArray[np.int64]
+    distinct: list[str]
+
+
+def load_names(connection: Connection, ids: Sequence[int] | None = None) -> Names:
+    """The names of the given authorships (None: of every authorship), in id order."""
+    query = select(authorships.c.id, authorships.c.name).order_by(authorships.c.id)
+    if ids is not None:
+        query = query.where(in_list(authorships.c.id, ids))
+    code_of: dict[str, int] = {}
+    found: list[int] = []
+    codes: list[int] = []
+    for row_id, name in connection.execute(query):
+        found.append(row_id)
+        codes.append(code_of.setdefault(name, len(code_of)))
+    return Names(np.array(found, dtype=np.int64), np.array(codes, dtype=np.int64), list(code_of))
 
 
 def unresolved_ids(connection: Connection) -> list[int]:

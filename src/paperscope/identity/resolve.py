@@ -9,26 +9,29 @@ clusters did not change. Stored corrections and ORCIDs are hard constraints eith
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, delete, insert, select, update
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
-from paperscope.identity.assign import cluster_block
 from paperscope.identity.corrections import Constraints, constraints
 from paperscope.identity.explain import PersonDraft
 from paperscope.identity.loading import (
+    Names,
     Stored,
-    all_ids,
     load,
+    load_names,
     neighbours_of,
     person_members,
     unresolved_ids,
 )
 from paperscope.identity.model import PairwiseModel, default_model
-from paperscope.identity.signatures import blocks
+from paperscope.identity.parts import PART_LIMIT, block_pieces, cluster_in_parts
+from paperscope.identity.signatures import name_blocks
 from paperscope.identity.topics import TopicSource
+from paperscope.names import block_key
 from paperscope.progress import SILENT, Progress
 from paperscope.store.ids import in_list
 from paperscope.store.schema import authorships, people
@@ -44,6 +47,11 @@ class ResolveReport:
     model: str
 
 
+BATCH = 20_000
+"""Authorships loaded (with their works' evidence) and written per batch of whole blocks:
+memory follows the batch and the largest block, not the corpus."""
+
+
 def resolve_people(
     connection: Connection,
     *,
@@ -51,13 +59,16 @@ def resolve_people(
     model: PairwiseModel | None = None,
     progress: Progress = SILENT,
     topics: TopicSource | None = None,
+    part_limit: int = PART_LIMIT,
+    batch: int = BATCH,
 ) -> ResolveReport:
     """Cluster authorships into people; `topics` gives title embeddings for the pairwise
-    evidence (None: without them, which the model also knows)."""
+    evidence (None: without them, which the model also knows). A block above `part_limit`
+    authorships is split into parts of at most that many (`identity.parts`)."""
     model = model or default_model()
     rules = constraints(connection)
     if full:
-        ids = all_ids(connection)
+        names = load_names(connection)
     else:
         fresh = unresolved_ids(connection)
         if not fresh:
@@ -69,24 +80,85 @@ def resolve_people(
             | set(partners)
             | set(person_members(connection, _people_of(connection, partners)))
         )
-    stored = load(connection, ids)
-    grouped = _blocks_with_constraints(stored, rules)
-    created = removed = 0
-    old_people = {s.person_id for s in stored if s.person_id is not None}
+        names = load_names(connection, ids)
+    grouped = _blocks_with_constraints(names, rules)
+    totals = _Totals()
     progress.start("clustering name blocks", len(grouped))
-    for key, members in sorted(grouped.items()):
-        drafts = cluster_block(members, rules, model, full, topics)
-        created += _write(connection, key, drafts)
-        progress.advance()
+    for keys in _batches(grouped, batch):
+        stored = load(connection, [int(i) for key in keys for i in grouped[key]])
+        by_id = {s.signature.key: s for s in stored}
+        blocks = {key: [by_id[int(i)] for i in grouped[key]] for key in keys}
+        totals.add(_resolve_batch(connection, blocks, rules, model, full, topics, part_limit))
+        progress.advance(len(keys))
+    removed = 0
     if full:
         removed = _remove_orphans(connection)
-    elif old_people:
-        removed = _remove_empty(connection, old_people)
-    clustered = len(stored) if full else len([s for s in stored if s.person_id is None])
+    elif totals.old_people:
+        removed = _remove_empty(connection, totals.old_people)
     return ResolveReport(
-        "full" if full else "incremental", len(grouped), clustered, created, removed,
-        model.description,
+        "full" if full else "incremental", len(grouped), totals.clustered, totals.created,
+        removed, model.description,
     )  # fmt: skip
+
+
+@dataclass
+class _Totals:
+    clustered: int = 0
+    created: int = 0
+    old_people: set[int] = field(default_factory=set)
+
+    def add(self, other: _Totals) -> None:
+        self.clustered += other.clustered
+        self.created += other.created
+        self.old_people |= other.old_people
+
+
+def _batches(grouped: dict[str, NDArray[np.int64]], size: int) -> Iterator[list[str]]:
+    """Block keys in order, in runs of about `size` authorships (a larger block alone)."""
+    keys: list[str] = []
+    count = 0
+    for key in sorted(grouped):
+        keys.append(key)
+        count += len(grouped[key])
+        if count >= size:
+            yield keys
+            keys, count = [], 0
+    if keys:
+        yield keys
+
+
+def _resolve_batch(
+    connection: Connection,
+    blocks: dict[str, list[Stored]],
+    rules: Constraints,
+    model: PairwiseModel,
+    full: bool,
+    topics: TopicSource | None,
+    part_limit: int,
+) -> _Totals:
+    """Cluster and write the blocks of one batch (`identity.parts`); title vectors are
+    looked up (and the missing ones encoded) once for the whole batch."""
+    totals = _Totals()
+    split: dict[str, list[list[int]]] = {}
+    wanted: list[Stored] = []
+    for key, members in blocks.items():
+        split[key] = block_pieces(members, rules, full, part_limit)
+        wanted += [members[k] for c in split[key] if len(c) > 1 for k in c]
+        if not full:
+            totals.old_people |= {s.person_id for s in members if s.person_id is not None}
+            totals.clustered += sum(1 for s in members if s.person_id is None)
+        else:
+            totals.clustered += len(members)
+    vectors: dict[int, NDArray[np.float64]] = {}
+    if topics is not None and wanted:
+        found = topics([s.signature for s in wanted])
+        vectors = {s.signature.key: found[k] for k, s in enumerate(wanted)}
+    writes = _Writes()
+    for key, members in blocks.items():
+        drafts = cluster_in_parts(members, rules, model, full, vectors, part_limit, split[key])
+        writes.add(key, [draft for part in drafts for draft in part])
+    totals.created = writes.flush(connection)
+    return totals
 
 
 def _people_of(connection: Connection, ids: set[int]) -> set[int]:
@@ -101,56 +173,102 @@ def _people_of(connection: Connection, ids: set[int]) -> set[int]:
     }
 
 
-def _blocks_with_constraints(
-    stored: Sequence[Stored], rules: Constraints
-) -> dict[str, list[Stored]]:
-    """Name blocks, joined where a correction must-links across them."""
-    by_signature = {s.signature.key: s for s in stored}
-    named = blocks(s.signature for s in stored)
-    block_of = {s.key: key for key, group in named.items() for s in group}
-    parent = {key: key for key in named}
+def _blocks_with_constraints(names: Names, rules: Constraints) -> dict[str, NDArray[np.int64]]:
+    """Authorship ids per name block, blocks joined where a correction must-links across
+    them. Each block's ids are in the blocking order: by the smallest block key of their
+    name's swapped-name group, their own block key, then id (the order the Spark engine
+    gives a block's members, `batch.blocking.member_order`; ties in the clustering break by
+    it)."""
+    named = name_blocks(names.distinct)
+    keys = sorted(named)
+    block_of_name = np.zeros(len(names.distinct), dtype=np.int64)
+    for b, key in enumerate(keys):
+        block_of_name[named[key]] = b
+    own = [block_key(name) for name in names.distinct]
+    smallest = {key: min(own[code] for code in codes) for key, codes in named.items()}
+    place = [(smallest[keys[int(block_of_name[code])]], own[code]) for code in range(len(own))]
+    rank = {value: r for r, value in enumerate(sorted(set(place)))}
+    rank_of_name = np.array([rank[value] for value in place], dtype=np.int64)
+    block_of = block_of_name[names.codes]
+    parent = list(range(len(keys)))
 
-    def find(key: str) -> str:
-        while parent[key] != key:
-            key = parent[key]
-        return key
+    def find(b: int) -> int:
+        while parent[b] != b:
+            b = parent[b]
+        return b
 
+    position = {int(i): k for k, i in enumerate(names.ids)}
     for a, b in rules.must:
-        if a in block_of and b in block_of:
-            ra, rb = find(block_of[a]), find(block_of[b])
+        if a in position and b in position:
+            ra, rb = find(int(block_of[position[a]])), find(int(block_of[position[b]]))
             if ra != rb:
                 parent[max(ra, rb)] = min(ra, rb)
-    out: dict[str, list[Stored]] = defaultdict(list)
-    for key, group in named.items():
-        out[find(key)].extend(by_signature[s.key] for s in group)
-    return dict(out)
+    roots = np.array([find(b) for b in range(len(keys))], dtype=np.int64)
+    root_of = roots[block_of] if len(block_of) else block_of
+    order = np.lexsort((names.ids, rank_of_name[names.codes], root_of))
+    bounds = np.flatnonzero(np.diff(root_of[order])) + 1
+    return {
+        keys[int(root_of[chunk[0]])]: names.ids[chunk]
+        for chunk in np.split(order, bounds)
+        if len(chunk)
+    }
 
 
-def _write(connection: Connection, key: str, drafts: Sequence[PersonDraft]) -> int:
-    created = 0
-    for draft in drafts:
-        values = {
-            "canonical_name": draft.canonical_name,
-            "block_key": key,
-            "size": len(draft.members),
-            "confidence": draft.confidence,
-            "note": draft.note,
-        }
-        person_id = draft.keep_id
-        if person_id is None:
-            person_id = connection.execute(
-                insert(people).values(**values).returning(people.c.id)
-            ).scalar_one()
-            created += 1
-        else:
-            connection.execute(update(people).where(people.c.id == person_id).values(**values))
-        for confidence, ids in draft.confidence_groups():
+class _Writes:
+    """People and authorship updates of one batch, written in a few statements."""
+
+    def __init__(self) -> None:
+        self.new: list[tuple[str, PersonDraft]] = []
+        self.old: list[tuple[str, PersonDraft]] = []
+
+    def add(self, key: str, drafts: Sequence[PersonDraft]) -> None:
+        for draft in drafts:
+            (self.new if draft.keep_id is None else self.old).append((key, draft))
+
+    def flush(self, connection: Connection) -> int:
+        person_of: list[tuple[int, PersonDraft]] = []
+        if self.new:
+            created = (
+                connection.execute(
+                    insert(people).returning(people.c.id, sort_by_parameter_order=True),
+                    [_person_values(key, draft) for key, draft in self.new],
+                )
+                .scalars()
+                .all()
+            )
+            person_of += zip(created, (draft for _, draft in self.new), strict=True)
+        if self.old:
+            connection.execute(
+                update(people).where(people.c.id == bindparam("person")),
+                [
+                    {"person": draft.keep_id, **_person_values(key, draft)}
+                    for key, draft in self.old
+                ],
+            )
+            person_of += [(int(draft.keep_id or 0), draft) for _, draft in self.old]
+        rows = [
+            {"authorship": key, "person": person_id, "value": round(confidence, 2)}
+            for person_id, draft in person_of
+            for key, confidence in draft.authorships
+        ]
+        if rows:
             connection.execute(
                 update(authorships)
-                .where(in_list(authorships.c.id, ids))
-                .values(person_id=person_id, person_confidence=confidence)
+                .where(authorships.c.id == bindparam("authorship"))
+                .values(person_id=bindparam("person"), person_confidence=bindparam("value")),
+                rows,
             )
-    return created
+        return len(self.new)
+
+
+def _person_values(key: str, draft: PersonDraft) -> dict[str, object]:
+    return {
+        "canonical_name": draft.canonical_name,
+        "block_key": key,
+        "size": len(draft.members),
+        "confidence": draft.confidence,
+        "note": draft.note,
+    }
 
 
 def _remove_orphans(connection: Connection) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from paperscope.names import block_key, swapped_block_key
@@ -38,9 +38,25 @@ class Signature:
 def blocks(signatures: Iterable[Signature]) -> dict[str, list[Signature]]:
     """Group signatures by surname + first initial; a swapped two-part name ("Wang Wei") joins
     the block of its other order when that order is printed somewhere too."""
-    by_key: dict[str, list[Signature]] = defaultdict(list)
-    for signature in signatures:
-        by_key[block_key(signature.name)].append(signature)
+    signatures = list(signatures)
+    code_of: dict[str, int] = {}
+    codes = [code_of.setdefault(s.name, len(code_of)) for s in signatures]
+    by_name = name_blocks(list(code_of))
+    block_of = {code: key for key, names in by_name.items() for code in names}
+    merged: dict[str, list[Signature]] = defaultdict(list)
+    for key in by_name:
+        merged[key] = []
+    for signature, code in zip(signatures, codes, strict=True):
+        merged[block_of[code]].append(signature)
+    return dict(merged)
+
+
+def name_blocks(names: Sequence[str]) -> dict[str, list[int]]:
+    """The blocks of distinct printed names: block key -> indices into `names`, in key
+    order (the smallest key of a swapped pair names the block)."""
+    by_key: dict[str, list[int]] = defaultdict(list)
+    for code, name in enumerate(names):
+        by_key[block_key(name)].append(code)
     parent = {key: key for key in by_key}
 
     def find(key: str) -> str:
@@ -49,14 +65,14 @@ def blocks(signatures: Iterable[Signature]) -> dict[str, list[Signature]]:
             key = parent[key]
         return key
 
-    printed = {signature.name.lower() for group in by_key.values() for signature in group}
-    for key, group in by_key.items():
-        for signature in group:
-            other = swapped_block_key(signature.name)
-            swapped_name = " ".join(reversed(signature.name.lower().split()))
+    printed = {name.lower() for name in names}
+    for key, codes in by_key.items():
+        for code in codes:
+            other = swapped_block_key(names[code])
+            swapped_name = " ".join(reversed(names[code].lower().split()))
             if other and other in by_key and other != key and swapped_name in printed:
                 parent[find(other)] = find(key)
-    merged: dict[str, list[Signature]] = defaultdict(list)
+    merged: dict[str, list[int]] = defaultdict(list)
     for key in sorted(by_key):
         merged[find(key)].extend(by_key[key])
     return dict(merged)
