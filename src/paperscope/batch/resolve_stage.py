@@ -1,13 +1,14 @@
 """The `resolve` stage on Spark: authorships -> people, one name block per task.
 
 Each block (`blocking`) is clustered by `identity.assign.cluster_block`, the single-machine
-code itself, inside a grouped pandas UDF (`applyInPandas`), with the packaged pairwise
+code itself, inside an Arrow UDF over block-sorted partitions (`mapInArrow`), with the packaged pairwise
 model, ORCIDs (inside `cluster_block`) and the stored corrections as hard constraints.
 Title embeddings are not used (`identity_topics = none`); docs/scale.md says why.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,7 @@ from paperscope.batch.tables import read_table, write_table
 from paperscope.identity.corrections import Constraints
 
 if TYPE_CHECKING:
-    import pandas as pd
+    import pyarrow as pa
     from pyspark.sql import DataFrame, SparkSession
 
 NO_RULES = Constraints(frozenset(), frozenset())
@@ -27,6 +28,14 @@ _OUT = (
     "id long, block string, part int, draft int, canonical_name string, size int, "
     "confidence double, note string, person_confidence double"
 )
+_OUT_BATCH = 10_000
+"""Output rows per Arrow batch."""
+
+
+def _arrow_types() -> dict[str, Any]:
+    import pyarrow as pa
+
+    return {"long": pa.int64(), "string": pa.string(), "int": pa.int32(), "double": pa.float64()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +70,7 @@ def _blocks(keyed: DataFrame, rules: Constraints, scratch: Path) -> DataFrame:
     from pyspark.sql import functions as F
 
     spark = keyed.sparkSession
-    keys = numbered(keyed.select("sub_key").distinct(), ["sub_key"], "key_no")
+    keys = numbered(keyed.select("sub_key").distinct(), ["sub_key"], "key_no", scratch)
     printed = keyed.select(F.lower("name").alias("swapped")).distinct()
     swaps = (
         keyed.where(F.col("other").isNotNull() & (F.col("other") != F.col("sub_key")))
@@ -122,44 +131,72 @@ def _parts(members: DataFrame, max_block: int) -> DataFrame:
     )
 
 
-def _cluster(rules: Constraints, model: Any) -> Any:
-    """The per-block UDF; `model` is a broadcast of the pairwise model fitted once on the
-    driver (fitting it in every Python worker would cost seconds each)."""
+def _cluster_one(
+    rows: list[dict[str, Any]], rules: Constraints, model: Any
+) -> list[tuple[Any, ...]]:
+    """One block part's members -> their person drafts, as `_OUT` rows."""
+    from paperscope.identity.assign import cluster_block
 
-    def cluster(frame: pd.DataFrame) -> pd.DataFrame:
-        import pandas as pd
-
-        from paperscope.identity.assign import cluster_block
-
-        rows = member_order(frame.to_dict("records"))
-        members = [signature(row) for row in rows]
-        ids = {m.signature.key for m in members}
-        local = Constraints(
-            frozenset(p for p in rules.must if p[0] in ids and p[1] in ids),
-            frozenset(p for p in rules.cannot if p[0] in ids and p[1] in ids),
-        )
-        drafts = cluster_block(members, local, model.value, True, None)
-        block, part = str(rows[0]["block"]), int(rows[0]["part"])
-        out: list[tuple[Any, ...]] = []
-        for number, draft in enumerate(drafts):
-            confidence = {key: round(c, 2) for key, c in draft.authorships}
-            for k in draft.members:
-                key = members[k].signature.key
-                out.append(
-                    (
-                        key,
-                        block,
-                        part,
-                        number,
-                        draft.canonical_name,
-                        len(draft.members),
-                        draft.confidence,
-                        draft.note,
-                        confidence.get(key, 1.0),
-                    )
+    rows = member_order(rows)
+    members = [signature(row) for row in rows]
+    ids = {m.signature.key for m in members}
+    local = Constraints(
+        frozenset(p for p in rules.must if p[0] in ids and p[1] in ids),
+        frozenset(p for p in rules.cannot if p[0] in ids and p[1] in ids),
+    )
+    drafts = cluster_block(members, local, model, True, None)
+    block, part = str(rows[0]["block"]), int(rows[0]["part"])
+    out: list[tuple[Any, ...]] = []
+    for number, draft in enumerate(drafts):
+        confidence = {key: round(c, 2) for key, c in draft.authorships}
+        for k in draft.members:
+            key = members[k].signature.key
+            out.append(
+                (
+                    key,
+                    block,
+                    part,
+                    number,
+                    draft.canonical_name,
+                    len(draft.members),
+                    draft.confidence,
+                    draft.note,
+                    confidence.get(key, 1.0),
                 )
-        columns = [c.split()[0] for c in _OUT.split(", ")]
-        return pd.DataFrame(out, columns=columns)
+            )
+    return out
+
+
+def _cluster(rules: Constraints, model: Any) -> Any:
+    """The per-partition function (`mapInArrow`): the partition's rows arrive sorted by
+    (block, part), so each block part is gathered, clustered and let go in turn (memory
+    holds one part, at most `max_block` signatures). One call per partition, not one pandas
+    frame per block: most blocks hold one or two signatures, and a per-group call costs
+    more than clustering them. `model` is a broadcast of the pairwise model fitted once on
+    the driver (fitting it in every Python worker would cost seconds each)."""
+
+    def cluster(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        import pyarrow as pa
+
+        types = _arrow_types()
+        schema = pa.schema([(c.split()[0], types[c.split()[1]]) for c in _OUT.split(", ")])
+        out: list[tuple[Any, ...]] = []
+        group: list[dict[str, Any]] = []
+        for batch in batches:
+            for row in batch.to_pylist():
+                if group and (row["block"], row["part"]) != (group[0]["block"], group[0]["part"]):
+                    out += _cluster_one(group, rules, model.value)
+                    group = []
+                group.append(row)
+            if len(out) >= _OUT_BATCH:
+                yield pa.RecordBatch.from_arrays(
+                    list(map(list, zip(*out, strict=True))), schema=schema
+                )
+                out = []
+        if group:
+            out += _cluster_one(group, rules, model.value)
+        if out:
+            yield pa.RecordBatch.from_arrays(list(map(list, zip(*out, strict=True))), schema=schema)
 
     return cluster
 
@@ -223,7 +260,15 @@ def run_resolve(
     from paperscope.identity.model import default_model
 
     model = spark.sparkContext.broadcast(default_model())
-    clustered = members.groupBy("block", "part").applyInPandas(_cluster(rules, model), _OUT)
+    # An explicit count of partitions: adaptive execution would coalesce these few bytes
+    # into one task, but each row costs Python work (the pairwise model), so every core
+    # should get a share.
+    tasks = int(spark.conf.get("spark.sql.shuffle.partitions") or "8")
+    clustered = (
+        members.repartition(tasks, "block", "part")
+        .sortWithinPartitions("block", "part")
+        .mapInArrow(_cluster(rules, model), _OUT)
+    )
     write_table(clustered, scratch, "clustered")
     clustered = read_table(spark, scratch, "clustered")
     drafts = clustered.groupBy("block", "part", "draft").agg(
@@ -232,7 +277,7 @@ def run_resolve(
         F.first("confidence").alias("confidence"),
         F.first("note").alias("note"),
     )
-    people = numbered(drafts, ["block", "part", "draft"], "id")
+    people = numbered(drafts, ["block", "part", "draft"], "id", scratch)
     write_table(
         people.select(
             "id", "canonical_name", F.col("block").alias("block_key"), "size", "confidence", "note"
