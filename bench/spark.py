@@ -13,6 +13,8 @@ per engine and per stage, the marginal cost per authorship, and the projection g
 bench/results/spark.json (`--summarise FILE` recomputes the summary of measured rows).
 
 Usage: python bench/spark.py [--sizes 2000,8000,32000] [--cluster] [--local-max 40000]
+                            [--warmup 200]
+       python bench/spark.py --summarise RESULTS [--baseline EARLIER --baseline-note TEXT]
 """
 
 from __future__ import annotations
@@ -189,14 +191,37 @@ def main() -> int:
     parser.add_argument(
         "--summarise", type=Path, help="recompute the summary of a results file (no runs)"
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a results file of an earlier version of the code, kept beside the summary "
+        "(its rows under `baseline`, with --baseline-note saying what it was)",
+    )
+    parser.add_argument("--baseline-note", default="")
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=0,
+        help="works of an unrecorded first run, so every measured size finds the JVM, the "
+        "Python workers and the pairwise model warm",
+    )
     args = parser.parse_args()
     if args.summarise:
         measured = json.loads(args.summarise.read_text(encoding="utf-8"))["sizes"]
-        return write_summary(summarise(measured), args.output)
+        summary = summarise(measured)
+        if args.baseline:
+            earlier = json.loads(args.baseline.read_text(encoding="utf-8"))["sizes"]
+            summary["baseline"] = {"note": args.baseline_note, "sizes": earlier}
+        return write_summary(summary, args.output)
     sizes = [int(s) for s in args.sizes.split(",")]
     results: list[dict[str, Any]] = []
     spark = get_session("local[2]", shuffle_partitions=8)
     with tempfile.TemporaryDirectory(prefix="bench-spark-") as tmp:
+        if args.warmup:
+            warm = Path(tmp) / "warmup"
+            generate(warm / "in", args.warmup, files=8)
+            spark_run(spark, [warm / "in" / "openalex", warm / "in" / "s2"], warm / "spark")
+            shutil.rmtree(warm, ignore_errors=True)
         for works in sizes:
             root = Path(tmp) / str(works)
             counts = generate(root / "in", works, files=8)
