@@ -1,8 +1,9 @@
 """The `resolve` stage on Spark: authorships -> people, one name block per task.
 
 Each block (`blocking`) is clustered by `identity.assign.cluster_block`, the single-machine
-code itself, inside an Arrow UDF over block-sorted partitions (`mapInArrow`), with the packaged pairwise
-model, ORCIDs (inside `cluster_block`) and the stored corrections as hard constraints.
+code itself, inside an Arrow UDF over block-sorted partitions (`mapInArrow`), with the
+packaged pairwise model, ORCIDs (inside `cluster_block`) and the stored corrections as hard
+constraints.
 Title embeddings are not used (`identity_topics = none`); docs/scale.md says why.
 """
 
