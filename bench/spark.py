@@ -14,7 +14,7 @@ bench/results/spark.json (`--summarise FILE` recomputes the summary of measured 
 
 Usage: python bench/spark.py [--sizes 2000,8000,32000] [--cluster] [--local-max 40000]
                             [--warmup 200]
-       python bench/spark.py --summarise RESULTS [--baseline EARLIER --baseline-note TEXT]
+       python bench/spark.py --summarise RESULTS [--keep NAME FILE NOTE ...]
 """
 
 from __future__ import annotations
@@ -192,12 +192,14 @@ def main() -> int:
         "--summarise", type=Path, help="recompute the summary of a results file (no runs)"
     )
     parser.add_argument(
-        "--baseline",
-        type=Path,
-        help="a results file of an earlier version of the code, kept beside the summary "
-        "(its rows under `baseline`, with --baseline-note saying what it was)",
+        "--keep",
+        nargs=3,
+        action="append",
+        default=[],
+        metavar=("NAME", "FILE", "NOTE"),
+        help="with --summarise: the rows of another results file (an earlier version of the "
+        "code, another run) kept under NAME with NOTE saying what they are; not fitted",
     )
-    parser.add_argument("--baseline-note", default="")
     parser.add_argument(
         "--warmup",
         type=int,
@@ -209,9 +211,9 @@ def main() -> int:
     if args.summarise:
         measured = json.loads(args.summarise.read_text(encoding="utf-8"))["sizes"]
         summary = summarise(measured)
-        if args.baseline:
-            earlier = json.loads(args.baseline.read_text(encoding="utf-8"))["sizes"]
-            summary["baseline"] = {"note": args.baseline_note, "sizes": earlier}
+        for name, path, note in args.keep:
+            rows = json.loads(Path(path).read_text(encoding="utf-8"))["sizes"]
+            summary[name] = {"note": note, "sizes": rows}
         return write_summary(summary, args.output)
     sizes = [int(s) for s in args.sizes.split(",")]
     results: list[dict[str, Any]] = []
