@@ -143,6 +143,10 @@ def projection(points: list[tuple[float, float]], exponent: float | None, cores:
             "parsing is per file and scales with the bytes read (~330 GB gzip for the full "
             "snapshot, one task per part file): included in the per-row cost of read",
             "name blocks above --max-block are split, so no task grows with the largest block",
+            "but generated name blocks stay small (a few signatures each at the measured "
+            "sizes) while real ones (common surnames) reach --max-block, and one block's "
+            "clustering costs its square: resolve's per-authorship cost on the real snapshot "
+            "is higher than measured, so for resolve the projection is a lower bound",
             "the measuring machine's 2 cores were shared with other jobs (load average in each "
             "row): a quiet machine is faster, so the projection is an upper bound",
             "the per-job fixed cost (seconds per Spark job) does not grow with data and is "
