@@ -266,7 +266,7 @@ def run_merge(
     write_table(labels, scratch, "labels")
     labels = read_table(spark, scratch, "labels")
     rows = _work_rows(records, labels)
-    works = numbered(rows, ["work_label"], "id")
+    works = numbered(rows, ["work_label"], "id", scratch)
     write_table(works, scratch, "works")
     works = read_table(spark, scratch, "works")
     ids = works.select(F.col("id").alias("work_id"), "work_label")
@@ -294,7 +294,7 @@ def run_merge(
         "work_id", "seq", F.explode("authors").alias("a")
     )
     authorships = numbered(
-        authored.select("work_id", "seq", "a.*"), ["seq", "position"], "id"
+        authored.select("work_id", "seq", "a.*"), ["seq", "position"], "id", scratch
     ).drop("seq")
     write_table(authorships, work, "authorships")
     categorised = _first_with(placed, "categories").select(

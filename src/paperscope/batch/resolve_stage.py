@@ -2,14 +2,15 @@
 
 Each block (`blocking`) is clustered by `identity.parts.cluster_in_parts`, the
 single-machine code itself (a block above the part limit split into name components and
-bisected parts, each part clustered by `identity.assign.cluster_block`), inside a grouped
-pandas UDF (`applyInPandas`), with the packaged pairwise model, ORCIDs and the stored
-corrections as hard constraints. Title embeddings are not used (`identity_topics = none`);
-docs/scale.md says why.
+bisected parts, each part clustered by `identity.assign.cluster_block`), inside an Arrow UDF
+over block-sorted partitions (`mapInArrow`), with the packaged pairwise model, ORCIDs and
+the stored corrections as hard constraints. Title embeddings are not used
+(`identity_topics = none`); docs/scale.md says why.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,7 @@ from paperscope.batch.tables import read_table, write_table
 from paperscope.identity.corrections import Constraints
 
 if TYPE_CHECKING:
-    import pandas as pd
+    import pyarrow as pa
     from pyspark.sql import DataFrame, SparkSession
 
 NO_RULES = Constraints(frozenset(), frozenset())
@@ -29,6 +30,14 @@ _OUT = (
     "id long, block string, part int, draft int, canonical_name string, size int, "
     "confidence double, note string, person_confidence double"
 )
+_OUT_BATCH = 10_000
+"""Output rows per Arrow batch."""
+
+
+def _arrow_types() -> dict[str, Any]:
+    import pyarrow as pa
+
+    return {"long": pa.int64(), "string": pa.string(), "int": pa.int32(), "double": pa.float64()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +70,7 @@ def _blocks(keyed: DataFrame, rules: Constraints, scratch: Path) -> DataFrame:
     from pyspark.sql import functions as F
 
     spark = keyed.sparkSession
-    keys = numbered(keyed.select("sub_key").distinct(), ["sub_key"], "key_no")
+    keys = numbered(keyed.select("sub_key").distinct(), ["sub_key"], "key_no", scratch)
     printed = keyed.select(F.lower("name").alias("swapped")).distinct()
     swaps = (
         keyed.where(F.col("other").isNotNull() & (F.col("other") != F.col("sub_key")))
@@ -135,15 +144,35 @@ def _cluster_one(
 
 
 def _cluster(rules: Constraints, model: Any, limit: int) -> Any:
-    """The per-block UDF; `model` is a broadcast of the pairwise model fitted once on the
-    driver (fitting it in every Python worker would cost seconds each)."""
+    """The per-partition function (`mapInArrow`): the partition's rows arrive sorted by
+    block, so each block is gathered, clustered (in parts of at most `limit` when larger)
+    and let go in turn (memory holds one block). One call per partition, not one pandas
+    frame per block: most blocks hold one or two signatures, and a per-group call costs
+    more than clustering them. `model` is a broadcast of the pairwise model fitted once on
+    the driver (fitting it in every Python worker would cost seconds each)."""
 
-    def cluster(frame: pd.DataFrame) -> pd.DataFrame:
-        import pandas as pd
+    def cluster(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        import pyarrow as pa
 
-        out = _cluster_one(frame.to_dict("records"), rules, model.value, limit)
-        columns = [c.split()[0] for c in _OUT.split(", ")]
-        return pd.DataFrame(out, columns=columns)
+        types = _arrow_types()
+        schema = pa.schema([(c.split()[0], types[c.split()[1]]) for c in _OUT.split(", ")])
+        out: list[tuple[Any, ...]] = []
+        group: list[dict[str, Any]] = []
+        for batch in batches:
+            for row in batch.to_pylist():
+                if group and row["block"] != group[0]["block"]:
+                    out += _cluster_one(group, rules, model.value, limit)
+                    group = []
+                group.append(row)
+            if len(out) >= _OUT_BATCH:
+                yield pa.RecordBatch.from_arrays(
+                    list(map(list, zip(*out, strict=True))), schema=schema
+                )
+                out = []
+        if group:
+            out += _cluster_one(group, rules, model.value, limit)
+        if out:
+            yield pa.RecordBatch.from_arrays(list(map(list, zip(*out, strict=True))), schema=schema)
 
     return cluster
 
@@ -207,7 +236,15 @@ def run_resolve(
     from paperscope.identity.model import default_model
 
     model = spark.sparkContext.broadcast(default_model())
-    clustered = members.groupBy("block").applyInPandas(_cluster(rules, model, max_block), _OUT)
+    # An explicit count of partitions: adaptive execution would coalesce these few bytes
+    # into one task, but each row costs Python work (the pairwise model), so every core
+    # should get a share.
+    tasks = int(spark.conf.get("spark.sql.shuffle.partitions") or "8")
+    clustered = (
+        members.repartition(tasks, "block")
+        .sortWithinPartitions("block")
+        .mapInArrow(_cluster(rules, model, max_block), _OUT)
+    )
     write_table(clustered, scratch, "clustered")
     clustered = read_table(spark, scratch, "clustered")
     drafts = clustered.groupBy("block", "part", "draft").agg(
@@ -216,7 +253,7 @@ def run_resolve(
         F.first("confidence").alias("confidence"),
         F.first("note").alias("note"),
     )
-    people = numbered(drafts, ["block", "part", "draft"], "id")
+    people = numbered(drafts, ["block", "part", "draft"], "id", scratch)
     write_table(
         people.select(
             "id", "canonical_name", F.col("block").alias("block_key"), "size", "confidence", "note"

@@ -114,6 +114,7 @@ def _frames(spark: SparkSession, work: Path, mode: str) -> dict[str, DataFrame]:
             read_table(spark, work, "references").drop("by_title"),
             ["citing_scheme", "citing_value", "cited_scheme", "cited_value"],
             "id",
+            work / "_scratch" / "write",
         )
     else:
         frames["authorship_people"] = people.select(
