@@ -9,6 +9,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
+from paperscope.batch.blocking import DEFAULT_MAX_BLOCK
 from paperscope.batch.resolve_stage import NO_RULES, _cluster, _cluster_one
 from paperscope.batch.spark_util import numbered
 from paperscope.identity.model import default_model
@@ -48,7 +49,7 @@ class _Broadcast:
 
 @pytest.mark.parametrize("batch_rows", [1, 2, 100])
 def test_cluster_gathers_a_block_across_arrow_batches(batch_rows: int) -> None:
-    """A block part split over several Arrow batches is clustered whole, once."""
+    """A block split over several Arrow batches is clustered whole, once."""
     smiths = [_member(k, "J. Smith", "smith j", f"parsing paper {k}") for k in (1, 2, 3)]
     wongs = [_member(k, "K. Wong", "wong k", f"vision paper {k}") for k in (4, 5)]
     rows = smiths + wongs
@@ -57,9 +58,11 @@ def test_cluster_gathers_a_block_across_arrow_batches(batch_rows: int) -> None:
         for n in range(0, len(rows), batch_rows)
     ]
     model = _Broadcast(default_model())
-    out = pa.Table.from_batches(list(_cluster(NO_RULES, model)(iter(batches)))).to_pylist()
-    expected = _cluster_one(smiths, NO_RULES, model.value) + _cluster_one(
-        wongs, NO_RULES, model.value
+    out = pa.Table.from_batches(
+        list(_cluster(NO_RULES, model, DEFAULT_MAX_BLOCK)(iter(batches)))
+    ).to_pylist()
+    expected = _cluster_one(smiths, NO_RULES, model.value, DEFAULT_MAX_BLOCK) + _cluster_one(
+        wongs, NO_RULES, model.value, DEFAULT_MAX_BLOCK
     )
     assert [tuple(r.values()) for r in out] == expected
     assert sorted(r["id"] for r in out) == [1, 2, 3, 4, 5]
