@@ -67,13 +67,19 @@ TARGETS = {
 }
 
 
-def run_stage(command: list[str], log: Path) -> dict[str, Any]:
+def stage_env(data_dir: Path, model: str) -> dict[str, str]:
+    """What every stage and the server share: one data dir (the encoder's trained model and,
+    on PostgreSQL, the vector index live there) and the encoder the search pages use."""
+    return os.environ | {"PAPERSCOPE_DATA_DIR": str(data_dir), "PAPERSCOPE_EMBEDDING_MODEL": model}
+
+
+def run_stage(command: list[str], log: Path, env: dict[str, str]) -> dict[str, Any]:
     """Run one `paperscope` command to its end; its wall time and its own peak RSS."""
     started = time.perf_counter()
     with log.open("ab") as out:
         out.write(f"\n$ {' '.join(command)}\n".encode())
         out.flush()
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
         _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
@@ -87,7 +93,9 @@ def corpus_records(corpus: Path) -> tuple[int, int]:
     return int(summary["works"]), sum(int(n) for n in summary["records"].values())
 
 
-def pipeline(url: str, corpus: Path, stages: list[str], model: str, log: Path) -> dict[str, Any]:
+def pipeline(
+    url: str, corpus: Path, stages: list[str], model: str, data_dir: Path
+) -> dict[str, Any]:
     works, records = corpus_records(corpus)
     commands = {
         "ingest": ["ingest", *(str(corpus / folder) for folder in SOURCE_FOLDERS)],
@@ -99,7 +107,8 @@ def pipeline(url: str, corpus: Path, stages: list[str], model: str, log: Path) -
     for stage in stages:
         if stage not in commands:
             continue
-        result = run_stage([PAPERSCOPE, *commands[stage], "--database", url], log)
+        command = [PAPERSCOPE, *commands[stage], "--database", url]
+        result = run_stage(command, data_dir / "stages.log", stage_env(data_dir, model))
         if stage == "ingest":
             result["records_per_s"] = round(records / result["seconds"])
         else:
@@ -146,10 +155,10 @@ def more_targets(url: str) -> dict[str, str]:
 
 
 @contextmanager
-def serving(url: str, data_dir: Path) -> Iterator[str]:
+def serving(url: str, data_dir: Path, model: str) -> Iterator[str]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = os.environ | {"PAPERSCOPE_DATA_DIR": str(data_dir)}
+    env = stage_env(data_dir, model)
     command = [PAPERSCOPE, "serve", "--port", str(port), "--database", url, "--no-access-log"]
     server = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -162,10 +171,10 @@ def serving(url: str, data_dir: Path) -> Iterator[str]:
         server.wait(timeout=60)
 
 
-def pages(url: str, data_dir: Path, duration: int, connections: int) -> dict[str, Any]:
+def pages(url: str, data_dir: Path, model: str, duration: int, connections: int) -> dict[str, Any]:
     targets = pick_targets(url) | more_targets(url)
     results: dict[str, Any] = {}
-    with serving(url, data_dir) as base, tempfile.TemporaryDirectory() as tmp:
+    with serving(url, data_dir, model) as base, tempfile.TemporaryDirectory() as tmp:
         warmup, names = first_visit_names(url)
         results["author page, first visit"] = cold_latency(base, warmup, names)
         print(f"  author page, first visit  p95 {results['author page, first visit']['p95_ms']} ms")
@@ -184,10 +193,12 @@ def pages(url: str, data_dir: Path, duration: int, connections: int) -> dict[str
 
 def database_run(name: str, url: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     print(f"{name}: {url}", flush=True)
-    log = workdir / f"{name}.log"
-    report: dict[str, Any] = {"stages": pipeline(url, args.corpus, args.stages, args.model, log)}
+    data_dir = workdir / name  # each database its own trained encoder and vector index
+    data_dir.mkdir(exist_ok=True)
+    stages = pipeline(url, args.corpus, args.stages, args.model, data_dir)
+    report: dict[str, Any] = {"stages": stages}
     if "serve" in args.stages:
-        report["pages"] = pages(url, workdir, args.duration, args.connections)
+        report["pages"] = pages(url, data_dir, args.model, args.duration, args.connections)
     report["disk_mb"] = disk_mb(url, workdir)
     return report
 

@@ -46,6 +46,13 @@ def work_text(title: str, abstract: str | None) -> str:
     return f"{title} {abstract}".strip()
 
 
+def torch_device() -> str:
+    """Where torch models run: the first GPU when torch sees one, else the CPU."""
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 def text_hash(text: str) -> str:
     """A short stable digest of a text (32 hex characters)."""
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()

