@@ -226,6 +226,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workdir", type=Path, help="keep the databases and logs here")
+    parser.add_argument("--results", type=Path, help="default: bench/results/scale[-quick].json")
     args = parser.parse_args()
     args.stages = [stage for stage in args.stages.split(",") if stage]
     if args.quick and args.corpus.name == "corpus-1m":
@@ -262,8 +263,9 @@ def main() -> None:
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     )
     name = "scale-quick.json" if args.quick else "scale.json"
-    (ROOT / "bench" / "results" / name).write_text(json.dumps(report, indent=2) + "\n")
-    print(f"written bench/results/{name}")
+    results = args.results or ROOT / "bench" / "results" / name
+    results.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"written {results}")
 
 
 if __name__ == "__main__":
