@@ -113,6 +113,16 @@ def _binary(rows: Sequence[Sequence[str]]) -> Any:
     return csr_matrix((data, indices, indptr), shape=(len(rows), max(len(vocabulary), 1)))
 
 
+def _columns(rows: Sequence[Sequence[int]], width: int) -> Any:
+    """A 0/1 sparse matrix with a 1 in each row's listed (distinct) columns."""
+    from scipy.sparse import csr_matrix
+
+    indptr = np.cumsum([0] + [len(row) for row in rows])
+    indices = np.array([k for row in rows for k in row], dtype=np.int64)
+    data = np.ones(len(indices))
+    return csr_matrix((data, indices, indptr), shape=(len(rows), max(width, 1)))
+
+
 class Evidence:
     """Precomputed per-signature vectors; `pairs(rows, cols)` gives the feature tensor."""
 
@@ -154,6 +164,7 @@ class Evidence:
         # Second-order co-authorship: co-authors' co-authors, as a normalised bag.
         graph = self.coauthors @ self.coauthors.T
         self.second_order = _row_normalise(graph @ self.coauthors)
+        self._citations: tuple[Any, Any] | None = None
 
     def pairs(self, rows: Sequence[int], cols: Sequence[int]) -> NDArray[np.float64]:
         """Features for every (row, col) pair, shape (len(rows), len(cols), len(FEATURE_NAMES))."""
@@ -209,15 +220,24 @@ class Evidence:
 
     def _self_citations(self, r: NDArray[np.int_], c: NDArray[np.int_]) -> Matrix:
         """1 where either work cites the other (a strong sign of one person)."""
-        out = np.zeros((len(r), len(c)))
-        row_works, col_works = self.works[r], self.works[c]
-        for i, a in enumerate(r):
-            if cites := self.signatures[a].cites:
-                out[i] = np.isin(col_works, list(cites))
-        for j, b in enumerate(c):
-            if cites := self.signatures[b].cites:
-                out[:, j] = np.maximum(out[:, j], np.isin(row_works, list(cites)))
-        return out
+        cites, own = self._citation_matrices()
+        forward = dense(cites[r] @ own[c].T)  # the row's work cites the column's
+        backward = dense(own[r] @ cites[c].T)
+        return ((forward + backward) > 0).astype(float)
+
+    def _citation_matrices(self) -> tuple[Any, Any]:
+        """Per signature, the block's works its work cites and its own work (sparse, one
+        column per work of the block): works outside the block cannot match."""
+        if self._citations is None:
+            column: dict[int, int] = {}
+            for work in self.works.tolist():
+                column.setdefault(work, len(column))
+            cited = [[column[w] for w in s.cites if w in column] for s in self.signatures]
+            self._citations = (
+                _columns(cited, len(column)),
+                _columns([[column[w]] for w in self.works.tolist()], len(column)),
+            )
+        return self._citations
 
     def _source_ids(self, r: NDArray[np.int_], c: NDArray[np.int_]) -> Matrix:
         ids = [self.signatures[k].source_id for k in range(len(self.signatures))]
