@@ -149,6 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--database", type=Path, help="a resolved SQLite file")
     parser.add_argument("--baseline", default="main", help="git revision to compare with")
+    parser.add_argument(
+        "--revision", help="git revision to measure (default: this working tree's src/)"
+    )
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--titles", type=int, default=0, help="time MiniLM on N titles")
     parser.add_argument("--results", type=Path, default=RESULTS)
@@ -164,7 +167,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         scratch = Path(folder)
         sources = {
             "baseline": export_tree(args.baseline, scratch / "baseline"),
-            "this tree": ROOT / "src",
+            "this tree": (
+                ROOT / "src"
+                if args.revision is None
+                else export_tree(args.revision, scratch / "revision")
+            ),
         }
         for round_ in range(args.rounds):
             for name, source in sources.items():
@@ -187,6 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     payload: dict[str, Any] = {
         "database": str(args.database),
         "baseline": args.baseline,
+        "revision": args.revision or "working tree",
         "runs": runs,
         "same_people": same,
         "cpu_speedup": round(speedup, 2),
