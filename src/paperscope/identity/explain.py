@@ -91,8 +91,10 @@ def describe_block(
                 ),
             )
         )
+    coauthors: dict[tuple[int, ...], frozenset[str]] = {}
     return [
-        replace(d, note=_note(d, described, signatures, probabilities, model)) for d in described
+        replace(d, note=_note(d, described, signatures, probabilities, model, coauthors))
+        for d in described
     ]
 
 
@@ -122,7 +124,9 @@ def _note(
     signatures: Sequence[Signature],
     probabilities: NDArray[np.float64] | None,
     model: PairwiseModel,
+    coauthors: dict[tuple[int, ...], frozenset[str]],
 ) -> str | None:
+    """`coauthors`: the co-author keys of the drafts (by members) looked at so far."""
     parts: list[str] = []
     mine = [signatures[k] for k in draft.members]
     name = parse_name(draft.canonical_name)
@@ -139,7 +143,10 @@ def _note(
         )
         for other in sorted(namesakes, key=lambda d: -len(d.members))[:3]:
             theirs = [signatures[k] for k in other.members]
-            link = _link(draft, other, mine, theirs, probabilities, model)
+            shared = _coauthors_of(draft, signatures, coauthors) & _coauthors_of(
+                other, signatures, coauthors
+            )
+            link = _link(draft, other, shared, probabilities, model)
             parts.append(f"Kept apart from {other.canonical_name}, {_span(theirs)}{link}.")
     if draft.joins and model.groups is not None:
         parts.append(
@@ -158,8 +165,7 @@ def _note(
 def _link(
     draft: PersonDraft,
     other: PersonDraft,
-    mine: Sequence[Signature],
-    theirs: Sequence[Signature],
+    shared: frozenset[str],
     probabilities: NDArray[np.float64] | None,
     model: PairwiseModel,
 ) -> str:
@@ -181,9 +187,19 @@ def _link(
             f"pooled co-authors, venues, titles and years {pooled:.3f} < "
             f"{model.groups.threshold:.2f}"
         )
-    shared = set(_coauthor_keys(mine)) & set(_coauthor_keys(theirs))
     reasons.append(f"{len(shared)} shared co-authors")
     return f" ({'; '.join(reasons)})"
+
+
+def _coauthors_of(
+    draft: PersonDraft,
+    signatures: Sequence[Signature],
+    known: dict[tuple[int, ...], frozenset[str]],
+) -> frozenset[str]:
+    """The draft's co-author keys, computed once per block (`known` keeps them)."""
+    if draft.members not in known:
+        known[draft.members] = frozenset(_coauthor_keys([signatures[k] for k in draft.members]))
+    return known[draft.members]
 
 
 def _coauthor_keys(signatures: Sequence[Signature]) -> list[str]:

@@ -113,6 +113,16 @@ def _binary(rows: Sequence[Sequence[str]]) -> Any:
     return csr_matrix((data, indices, indptr), shape=(len(rows), max(len(vocabulary), 1)))
 
 
+def _columns(rows: Sequence[Sequence[int]], width: int) -> Any:
+    """A 0/1 sparse matrix with a 1 in each row's listed (distinct) columns."""
+    from scipy.sparse import csr_matrix
+
+    indptr = np.cumsum([0] + [len(row) for row in rows])
+    indices = np.array([k for row in rows for k in row], dtype=np.int64)
+    data = np.ones(len(indices))
+    return csr_matrix((data, indices, indptr), shape=(len(rows), max(width, 1)))
+
+
 class Evidence:
     """Precomputed per-signature vectors; `pairs(rows, cols)` gives the feature tensor."""
 
@@ -154,6 +164,7 @@ class Evidence:
         # Second-order co-authorship: co-authors' co-authors, as a normalised bag.
         graph = self.coauthors @ self.coauthors.T
         self.second_order = _row_normalise(graph @ self.coauthors)
+        self._citations: tuple[Any, Any] | None = None
 
     def pairs(self, rows: Sequence[int], cols: Sequence[int]) -> NDArray[np.float64]:
         """Features for every (row, col) pair, shape (len(rows), len(cols), len(FEATURE_NAMES))."""
@@ -161,7 +172,7 @@ class Evidence:
         c = np.asarray(cols, dtype=int)
         out = np.full((len(r), len(c), len(FEATURE_NAMES)), np.nan)
         out[:, :, 0], out[:, :, 1] = self._names(r, c)
-        shared = dense(self.coauthors[r] @ self.coauthors[c].T)
+        shared = _product(self.coauthors, r, c)
         union = self.coauthor_counts[r][:, None] + self.coauthor_counts[c][None, :] - shared
         out[:, :, 2] = shared
         out[:, :, 3] = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
@@ -170,14 +181,14 @@ class Evidence:
         same_venue = np.equal.outer(self.venue_codes[r], self.venue_codes[c]).astype(float)
         out[:, :, 5] = np.where(both_venue, same_venue, np.nan)
         out[:, :, 6] = _masked_cosine(self.venues, self.has_venue, r, c)
-        out[:, :, 7] = dense(self.titles[r] @ self.titles[c].T)
+        out[:, :, 7] = _product(self.titles, r, c)
         out[:, :, 8] = _masked_cosine(self.abstracts, self.has_abstract, r, c)
         out[:, :, 9] = self._category_jaccard(r, c)
         out[:, :, 10] = _masked_cosine(self.affiliations, self.has_affiliation, r, c)
         out[:, :, 11] = np.abs(np.subtract.outer(self.years[r], self.years[c]))
         out[:, :, 12] = self._self_citations(r, c)
         out[:, :, 13] = self._source_ids(r, c)
-        out[:, :, 14] = dense(self.second_order[r] @ self.second_order[c].T)
+        out[:, :, 14] = _product(self.second_order, r, c)
         out[:, :, 15] = np.logical_or.outer(self.common_cjk[r], self.common_cjk[c])
         if self.topics is not None:
             out[:, :, 16] = self.topics[r] @ self.topics[c].T
@@ -201,7 +212,7 @@ class Evidence:
         return table[np.ix_(rc, cc)], np.equal.outer(rc, cc).astype(float)
 
     def _category_jaccard(self, r: NDArray[np.int_], c: NDArray[np.int_]) -> Matrix:
-        shared = dense(self.categories[r] @ self.categories[c].T)
+        shared = _product(self.categories, r, c)
         union = self.category_counts[r][:, None] + self.category_counts[c][None, :] - shared
         both = np.logical_and.outer(self.has_categories[r], self.has_categories[c])
         jaccard = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
@@ -209,15 +220,24 @@ class Evidence:
 
     def _self_citations(self, r: NDArray[np.int_], c: NDArray[np.int_]) -> Matrix:
         """1 where either work cites the other (a strong sign of one person)."""
-        out = np.zeros((len(r), len(c)))
-        row_works, col_works = self.works[r], self.works[c]
-        for i, a in enumerate(r):
-            if cites := self.signatures[a].cites:
-                out[i] = np.isin(col_works, list(cites))
-        for j, b in enumerate(c):
-            if cites := self.signatures[b].cites:
-                out[:, j] = np.maximum(out[:, j], np.isin(row_works, list(cites)))
-        return out
+        cites, own = self._citation_matrices()
+        forward = _product(cites, r, c, own)  # the row's work cites the column's
+        backward = _product(own, r, c, cites)
+        return ((forward + backward) > 0).astype(float)
+
+    def _citation_matrices(self) -> tuple[Any, Any]:
+        """Per signature, the block's works its work cites and its own work (sparse, one
+        column per work of the block): works outside the block cannot match."""
+        if self._citations is None:
+            column: dict[int, int] = {}
+            for work in self.works.tolist():
+                column.setdefault(work, len(column))
+            cited = [[column[w] for w in s.cites if w in column] for s in self.signatures]
+            self._citations = (
+                _columns(cited, len(column)),
+                _columns([[column[w]] for w in self.works.tolist()], len(column)),
+            )
+        return self._citations
 
     def _source_ids(self, r: NDArray[np.int_], c: NDArray[np.int_]) -> Matrix:
         ids = [self.signatures[k].source_id for k in range(len(self.signatures))]
@@ -240,10 +260,25 @@ def dense(matrix: Any) -> Matrix:
     return np.asarray(matrix.toarray() if hasattr(matrix, "toarray") else matrix, dtype=float)
 
 
+def _product(
+    left: Any, r: NDArray[np.int_], c: NDArray[np.int_], right: Any | None = None
+) -> Matrix:
+    """Rows `r` of `left` times rows `c` of `right` (default: `left`) transposed, dense. A
+    sparse matrix is not copied where all its rows are taken in order (the common case of a
+    block scored whole): the same product, without two row selections per feature."""
+    right = left if right is None else right
+    return dense(_rows(left, r) @ _rows(right, c).T)
+
+
+def _rows(matrix: Any, rows: NDArray[np.int_]) -> Any:
+    everything = len(rows) == matrix.shape[0] and bool((rows == np.arange(len(rows))).all())
+    return matrix if everything else matrix[rows]
+
+
 def _masked_cosine(
     vectors: Any, present: NDArray[np.bool_], r: NDArray[np.int_], c: NDArray[np.int_]
 ) -> Matrix:
-    cosine = dense(vectors[r] @ vectors[c].T)
+    cosine = _product(vectors, r, c)
     both = np.logical_and.outer(present[r], present[c])
     return np.where(both, cosine, np.nan)
 

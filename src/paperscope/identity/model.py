@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -95,6 +96,8 @@ class BoostedModel:
     """A trained gradient-boosted classifier and its clustering threshold."""
 
     classifier: Any
+    forest: Forest
+    """The classifier's trees, scored the same but faster (`Forest`)."""
     threshold: float
     description: str
     columns: tuple[int, ...]
@@ -105,12 +108,13 @@ class BoostedModel:
     def probabilities(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
         shape = features.shape[:-1]
         flat = features.reshape(-1, features.shape[-1])
-        if flat.shape[0] == 0:
-            return np.zeros(shape)
-        with _one_thread():
-            out = self.classifier.predict_proba(flat[:, list(self.columns)])[:, 1]
-        out[flat[:, 0] == 0] = 0.0  # conflicting given names are never one person
-        return np.asarray(out.reshape(shape), dtype=float)
+        out = np.zeros(flat.shape[0])
+        # Conflicting given names are never one person: 0 without scoring (a third of the
+        # pairs of a large block).
+        compatible = flat[:, 0] != 0
+        if compatible.any():
+            out[compatible] = self.forest.probabilities(flat[compatible])
+        return out.reshape(shape)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +144,129 @@ class HandSetModel:
         )
         p = 1.0 / (1.0 + np.exp(-z))
         return np.where(features[..., 0] == 0, 0.0, p)
+
+
+_FOREST_ROWS = 4096
+"""Rows scored at once by `Forest` (bounds its working arrays: rows x trees)."""
+_DE_BRUIJN = {(1 << bit) % 37: bit for bit in range(32)}
+_LOWEST_BIT = np.array([_DE_BRUIJN.get(r, 0) for r in range(37)], dtype=np.intp)
+"""Bit index of a power of two from its remainder mod 37 (distinct for 2^0..2^31)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Forest:
+    """A fitted `HistGradientBoostingClassifier`'s trees, scored for many rows at once with
+    numpy by the bit-vector method of QuickScorer (Lucchese et al., SIGIR 2015).
+
+    A tree's leaves are numbered left to right, one bit each. A split node whose test is
+    false for a row (the row goes right) rules out every leaf of its left subtree; the row's
+    leaf is the leftmost leaf no false node ruled out. Per feature, the nodes that test it
+    are sorted by threshold, so the false ones for a value are a prefix (thresholds below it),
+    and the AND of their masks is looked up in a table. Per row, one lookup per feature and
+    tree replaces a walk down every tree.
+
+    The same leaves as scikit-learn's predictor, so the same numbers bit for bit: a row goes
+    left when its value is <= the threshold, or when it is missing and the node sends missing
+    values left; the leaf values are added to the baseline in tree order (a cumulative sum)
+    and turned into a probability by the classifier's own link. It has no per-tree call, no
+    input validation and fewer steps per row: about a fifth of `predict_proba`'s time on the
+    pair rows of a large block, a tenth or less on a few rows.
+    """
+
+    features: tuple[int, ...]
+    """The columns (of the caller's rows) some node tests."""
+    thresholds: tuple[NDArray[np.float64], ...]
+    """Per tested column: the thresholds of the nodes testing it, ascending."""
+    prefixes: tuple[NDArray[np.uint32], ...]
+    """Per tested column: row k holds, per tree, the leaves left possible once the first k of
+    those nodes are false."""
+    missing: tuple[NDArray[np.uint32], ...]
+    """Per tested column: per tree, the leaves left possible when the value is missing."""
+    values: NDArray[np.float64]
+    """Leaf values, trees x 32 (by leaf number)."""
+    baseline: float
+    loss: Any
+
+    @classmethod
+    def of(cls, classifier: Any, columns: Sequence[int]) -> Forest:
+        """The trees of a binary classifier fitted on `columns` of the rows it will score."""
+        trees = [predictor.nodes for (predictor,) in classifier._predictors]
+        values = np.zeros((len(trees), 32))
+        tests: dict[int, list[tuple[float, int, int, bool]]] = {}
+        for t, nodes in enumerate(trees):
+            if nodes["is_categorical"].any() or nodes["is_leaf"].sum() > 32:
+                raise ValueError("only numeric trees of at most 32 leaves are supported")
+            number, first, last = _leaf_numbers(nodes)
+            values[t, : len(number)] = [nodes["value"][node] for node in number]
+            for node in np.flatnonzero(~nodes["is_leaf"].astype(bool)):
+                left = int(nodes["left"][node])
+                mask = ~(((1 << (last[left] + 1)) - 1) ^ ((1 << first[left]) - 1)) & 0xFFFFFFFF
+                column = int(columns[int(nodes["feature_idx"][node])])
+                threshold = float(nodes["num_threshold"][node])
+                missing_left = bool(nodes["missing_go_to_left"][node])
+                tests.setdefault(column, []).append((threshold, t, mask, missing_left))
+        features = tuple(sorted(tests))
+        thresholds, prefixes, missing = [], [], []
+        for column in features:
+            found = sorted(tests[column], key=lambda test: test[0])
+            table = np.full((len(found) + 1, len(trees)), 0xFFFFFFFF, dtype=np.uint32)
+            lost = np.full(len(trees), 0xFFFFFFFF, dtype=np.uint32)
+            for k, (_, t, mask, missing_left) in enumerate(found):
+                table[k + 1] = table[k]
+                table[k + 1, t] &= mask
+                if not missing_left:
+                    lost[t] &= mask
+            thresholds.append(np.array([test[0] for test in found]))
+            prefixes.append(table)
+            missing.append(lost)
+        baseline = float(np.asarray(classifier._baseline_prediction).ravel()[0])
+        return cls(
+            features, tuple(thresholds), tuple(prefixes), tuple(missing), values, baseline,
+            classifier._loss,
+        )  # fmt: skip
+
+    def probabilities(self, rows: NDArray[np.float64]) -> NDArray[np.float64]:
+        """P(class 1) for each row (2-D, float64), as `predict_proba(...)[:, 1]` gives it."""
+        raw = np.empty(rows.shape[0])
+        for start in range(0, rows.shape[0], _FOREST_ROWS):
+            raw[start : start + _FOREST_ROWS] = self._raw(rows[start : start + _FOREST_ROWS])
+        return np.asarray(self.loss.predict_proba(raw)[:, 1], dtype=float)
+
+    def _raw(self, rows: NDArray[np.float64]) -> NDArray[np.float64]:
+        n, trees = rows.shape[0], self.values.shape[0]
+        possible = np.full((n, trees), 0xFFFFFFFF, dtype=np.uint32)
+        for k, column in enumerate(self.features):
+            data = rows[:, column]
+            left_possible = self.prefixes[k][np.searchsorted(self.thresholds[k], data)]
+            unknown = np.isnan(data)
+            if unknown.any():
+                left_possible[unknown] = self.missing[k]
+            possible &= left_possible
+        lowest = possible & (~possible + np.uint32(1))
+        leaf = _LOWEST_BIT[lowest % 37]
+        total = np.empty((n, trees + 1))
+        total[:, 0] = self.baseline
+        total[:, 1:] = self.values[np.arange(trees), leaf]
+        return np.asarray(np.cumsum(total, axis=1)[:, -1], dtype=float)
+
+
+def _leaf_numbers(nodes: Any) -> tuple[list[int], dict[int, int], dict[int, int]]:
+    """A tree's leaves from left to right, and per node its first and last leaf number."""
+    order: list[int] = []
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+
+    def visit(node: int) -> None:
+        first[node] = len(order)
+        if nodes["is_leaf"][node]:
+            order.append(node)
+        else:
+            visit(int(nodes["left"][node]))
+            visit(int(nodes["right"][node]))
+        last[node] = len(order) - 1
+
+    visit(0)
+    return order, first, last
 
 
 def _one_thread() -> Any:
@@ -211,7 +338,8 @@ def train(
     title-embedding feature (see `_with_and_without_topics`)."""
     rows, same, _ = _with_and_without_topics(features, labels, None, FEATURE_NAMES)
     classifier, columns = _fit(rows, same, _MONOTONE, FEATURE_NAMES)
-    return BoostedModel(classifier, threshold, description, columns, linkage, groups)
+    forest = Forest.of(classifier, columns)
+    return BoostedModel(classifier, forest, threshold, description, columns, linkage, groups)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,15 +347,15 @@ class BoostedGroupModel:
     """The second pass's classifier over rows of GROUP_FEATURES, and its merge threshold."""
 
     classifier: Any
+    forest: Forest
+    """The classifier's trees, scored the same but faster (`Forest`)."""
     threshold: float
     columns: tuple[int, ...]
 
     def probabilities(self, features: NDArray[np.float64]) -> NDArray[np.float64]:
         if features.shape[0] == 0:
             return np.zeros(0)
-        with _one_thread():
-            out = self.classifier.predict_proba(features[:, list(self.columns)])[:, 1]
-        return np.asarray(out, dtype=float)
+        return self.forest.probabilities(features)
 
 
 def train_groups(
@@ -240,7 +368,7 @@ def train_groups(
     let every training name count alike, however many groups it has."""
     rows, same, weights = _with_and_without_topics(features, labels, weights, GROUP_FEATURES)
     classifier, columns = _fit(rows, same, _GROUP_MONOTONE, GROUP_FEATURES, weights, rounds=150)
-    return BoostedGroupModel(classifier, threshold, columns)
+    return BoostedGroupModel(classifier, Forest.of(classifier, columns), threshold, columns)
 
 
 def save_training_rows(

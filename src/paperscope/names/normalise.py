@@ -158,6 +158,7 @@ def given_agreement(a: NameParts, b: NameParts) -> int:
     return 1
 
 
+@lru_cache(maxsize=200_000)
 def person_key(name: str) -> str:
     """A co-author's identity: surname and full first given name (or its initial)."""
     parts = parse_name(name)
