@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
 
 from paperscope.errors import MalformedRecordError, PaperscopeError, UnknownFormatError
@@ -18,7 +19,7 @@ from paperscope.ingest.reader import (
     FileSkipped,
     FileStarted,
     Results,
-    read_events,
+    read_events_in_background,
 )
 from paperscope.ingest.references import resolve_references
 from paperscope.ingest.writer import BatchWriter, FileResult
@@ -62,9 +63,9 @@ class _BatchBuffer:
     """
 
     def __init__(
-        self, store: Store, *, strict: bool, batch_size: int, progress: Progress, run: str
+        self, connection: Connection, *, strict: bool, batch_size: int, progress: Progress, run: str
     ) -> None:
-        self.store = store
+        self.connection = connection
         self.strict = strict
         self.batch_size = batch_size
         self.progress = progress
@@ -100,9 +101,9 @@ class _BatchBuffer:
     def _write(self, groups: list[Group]) -> None:
         try:
             counts = IngestCounts()
-            with self.store.transaction() as connection:
+            with self.connection.begin():
                 for fmt, results in groups:
-                    counts.add(BatchWriter(connection, fmt.name, self.run).write(results))
+                    counts.add(BatchWriter(self.connection, fmt.name, self.run).write(results))
         except (OperationalError, InterfaceError):
             raise
         except _REFUSED as error:
@@ -150,13 +151,14 @@ def ingest_stream(
     limits: Limits = DEFAULT_LIMITS,
 ) -> IngestCounts:
     """Parse one stream and write it in batches, each batch one transaction."""
-    buffer = _BatchBuffer(
-        store, strict=strict, batch_size=batch_size, progress=progress, run=new_run_id()
-    )
-    for result in fmt.parse(stream, limits):
-        buffer.add(file_name, fmt, result)
-    buffer.flush()
-    _link(store, buffer.counts)
+    with store.bulk_connection() as connection:
+        buffer = _BatchBuffer(
+            connection, strict=strict, batch_size=batch_size, progress=progress, run=new_run_id()
+        )
+        for result in fmt.parse(stream, limits):
+            buffer.add(file_name, fmt, result)
+        buffer.flush()
+        _link(connection, buffer.counts)
     return buffer.counts
 
 
@@ -186,11 +188,24 @@ def ingest_paths(
             raise PaperscopeError(f"{path}: no such file or folder")
     if format_name:
         format_named(format_name)  # an unknown name fails here, before any work
-    buffer = _BatchBuffer(
-        store, strict=strict, batch_size=batch_size, progress=progress, run=new_run_id()
-    )
+    with store.bulk_connection() as connection:
+        buffer = _BatchBuffer(
+            connection, strict=strict, batch_size=batch_size, progress=progress, run=new_run_id()
+        )
+        _read_into(buffer, paths, format_name, limits, progress)
+        _link(connection, buffer.counts)
+    return buffer.counts
+
+
+def _read_into(
+    buffer: _BatchBuffer,
+    paths: Sequence[Path],
+    format_name: str | None,
+    limits: Limits,
+    progress: Progress,
+) -> None:
     formats = {f.name: f for f in all_formats()}
-    for event in read_events(paths, format_name, limits):
+    for event in read_events_in_background(paths, format_name, limits):
         if isinstance(event, Results):
             fmt = formats[event.format_name]
             for result in event.results:
@@ -206,8 +221,6 @@ def ingest_paths(
             buffer.flush()
             _raise(event)
     buffer.flush()
-    _link(store, buffer.counts)
-    return buffer.counts
 
 
 def _file_done(event: FileDone, counts: IngestCounts, progress: Progress) -> None:
@@ -223,7 +236,7 @@ def _file_done(event: FileDone, counts: IngestCounts, progress: Progress) -> Non
         progress.note(f"{event.name}: no records (see paperscope quarantine --file)")
 
 
-def _link(store: Store, counts: IngestCounts) -> None:
+def _link(connection: Connection, counts: IngestCounts) -> None:
     """Link reference edges to the works now stored (ingest owns the references table)."""
-    with store.transaction() as connection:
+    with connection.begin():
         counts.references_linked += resolve_references(connection)
