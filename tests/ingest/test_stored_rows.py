@@ -6,8 +6,9 @@ change a single stored row.
 an S2 citations shard) with three malformed lines added (two in OpenAlex, one in arXiv).
 `data/scale-sample.rows.json` holds, per table, the row count and a digest of the canonical
 dump (`dump.canonical_dump`) that ingest wrote before the bulk-write changes of issue 15; it
-is the same on SQLite and PostgreSQL, with one big batch and with batches of 40 records
-(merges across batches). When a change to what ingest stores is intended, rewrite it with
+is the same on SQLite and PostgreSQL, with one big batch parsed in a reading process and
+with batches of 40 records (merges across batches) parsed in the writing process. When a
+change to what ingest stores is intended, rewrite it with
 `python tests/ingest/test_stored_rows.py` and say why in the commit.
 """
 
@@ -41,13 +42,16 @@ def table_digests(store: Store) -> dict[str, list[Any]]:
     return digests
 
 
-def ingest_sample(store: Store, batch_size: int) -> None:
-    ingest_paths(store, [SAMPLE / folder for folder in FOLDERS], batch_size=batch_size)
+def ingest_sample(store: Store, batch_size: int, *, background: bool = False) -> None:
+    paths = [SAMPLE / folder for folder in FOLDERS]
+    ingest_paths(store, paths, batch_size=batch_size, background=background)
 
 
-@pytest.mark.parametrize("batch_size", [5000, 40])
-def test_ingest_stores_exactly_the_pinned_rows(store: Store, batch_size: int) -> None:
-    ingest_sample(store, batch_size)
+@pytest.mark.parametrize(("batch_size", "background"), [(5000, True), (40, False)])
+def test_ingest_stores_exactly_the_pinned_rows(
+    store: Store, batch_size: int, background: bool
+) -> None:
+    ingest_sample(store, batch_size, background=background)
 
     expected = json.loads(GOLDEN.read_text())
     found = table_digests(store)

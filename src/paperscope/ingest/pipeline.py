@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -14,12 +14,15 @@ from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
 from paperscope.errors import MalformedRecordError, PaperscopeError, UnknownFormatError
 from paperscope.ingest.counts import IngestCounts
 from paperscope.ingest.reader import (
+    Event,
     Failed,
     FileDone,
     FileSkipped,
     FileStarted,
     Results,
+    read_events,
     read_events_in_background,
+    spare_core,
 )
 from paperscope.ingest.references import resolve_references
 from paperscope.ingest.writer import BatchWriter, FileResult
@@ -179,10 +182,14 @@ def ingest_paths(
     batch_size: int = 5000,
     progress: Progress = SILENT,
     limits: Limits = DEFAULT_LIMITS,
+    background: bool | None = None,
 ) -> IngestCounts:
     """Ingest files, folders and archives. A file named explicitly must be recognised;
     unrecognised files inside a folder or archive (READMEs, licences) are skipped and counted.
-    Every quarantine row this run writes carries its id (`counts.run`)."""
+    Every quarantine row this run writes carries its id (`counts.run`).
+
+    `background`: parse in a second process while this one writes (`True`), in this one
+    (`False`), or in a second one only when a core is free for it (`None`, `spare_core`)."""
     for path in paths:
         if not path.exists():
             raise PaperscopeError(f"{path}: no such file or folder")
@@ -192,20 +199,17 @@ def ingest_paths(
         buffer = _BatchBuffer(
             connection, strict=strict, batch_size=batch_size, progress=progress, run=new_run_id()
         )
-        _read_into(buffer, paths, format_name, limits, progress)
+        if background is None:
+            background = spare_core()
+        read = read_events_in_background if background else read_events
+        _read_into(buffer, read(paths, format_name, limits), progress)
         _link(connection, buffer.counts)
     return buffer.counts
 
 
-def _read_into(
-    buffer: _BatchBuffer,
-    paths: Sequence[Path],
-    format_name: str | None,
-    limits: Limits,
-    progress: Progress,
-) -> None:
+def _read_into(buffer: _BatchBuffer, events: Iterator[Event], progress: Progress) -> None:
     formats = {f.name: f for f in all_formats()}
-    for event in read_events_in_background(paths, format_name, limits):
+    for event in events:
         if isinstance(event, Results):
             fmt = formats[event.format_name]
             for result in event.results:
