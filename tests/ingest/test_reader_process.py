@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from paperscope.ingest.reader import Results, read_events, read_events_in_background
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -59,9 +61,12 @@ def _running(pid: int) -> bool:
     return "\nState:\tZ" not in status  # a zombie has exited, whoever reaps it
 
 
-def test_a_reader_whose_ingest_is_killed_stops_by_itself(tmp_path: Path) -> None:
+# A small file is read to its end before the kill (the reader then waits to hand over its
+# last events); a large one holds far more than the hand-over takes.
+@pytest.mark.parametrize("records", [100, 50_000])
+def test_a_reader_whose_ingest_is_killed_stops_by_itself(tmp_path: Path, records: int) -> None:
     path = tmp_path / "snapshot.jsonl"
-    _kaggle_lines(path, 50_000)  # far more than the hand-over queue holds
+    _kaggle_lines(path, records)
     done = subprocess.run(
         [sys.executable, "-c", KILLED_INGEST, str(path)], capture_output=True, text=True
     )

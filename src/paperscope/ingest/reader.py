@@ -14,13 +14,14 @@ import lzma
 import multiprocessing
 import os
 import pickle
+import queue
 import tarfile
+import threading
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
-from queue import Empty as Empty_
-from queue import Full
 from typing import Any, BinaryIO
 
 from paperscope.errors import PaperscopeError, UnknownFormatError
@@ -190,7 +191,6 @@ def read_events(
 # `EVENT_CHUNK` results or `EVENT_CHARS` of raw text).
 QUEUE_EVENTS = 8
 _DONE = b""
-_POLL_SECONDS = 1.0
 
 
 class _EventPickler(pickle.Pickler):
@@ -226,28 +226,41 @@ def _dumps(event: Event) -> bytes:
 
 
 def _produce(
-    queue: Any, paths: Sequence[Path], format_name: str | None, limits: Limits, parent: int
+    sender: Connection,
+    receiver: Connection,
+    paths: Sequence[Path],
+    format_name: str | None,
+    limits: Limits,
 ) -> None:
-    """The reading process: every event, pickled, then `_DONE`. It stops on its own when the
-    ingest process is gone (a `kill -9` leaves no reader behind)."""
+    """The reading process: every event, pickled, then `_DONE`, through the pipe `sender`.
 
-    def put(item: bytes) -> None:
+    A sending thread writes to the pipe while this one parses ahead (up to `QUEUE_EVENTS`
+    events). This process holds no read end of the pipe, so once the ingest process is gone
+    (even by `kill -9`) a write fails and the reader exits: none is left behind."""
+    receiver.close()
+    outbox: queue.Queue[bytes] = queue.Queue(maxsize=QUEUE_EVENTS)
+
+    def send() -> None:
         while True:
+            item = outbox.get()
             try:
-                queue.put(item, timeout=_POLL_SECONDS)
+                sender.send_bytes(item)
+            except OSError:  # the ingest process is gone
+                os._exit(0)
+            if item == _DONE:
                 return
-            except Full:
-                if os.getppid() != parent:
-                    os._exit(0)
 
+    thread = threading.Thread(target=send, name="paperscope-reader-send", daemon=True)
+    thread.start()
     try:
         for event in read_events(paths, format_name, limits):
-            put(_dumps(event))
+            outbox.put(_dumps(event))
     except Exception as error:  # a bug in reading: say so, like any reading failure
-        put(_dumps(Failed(f"reading stopped: {failure(error)}", PaperscopeError.exit_code, False)))
-    put(_DONE)
-    queue.close()
-    queue.join_thread()
+        failed = Failed(f"reading stopped: {failure(error)}", PaperscopeError.exit_code, False)
+        outbox.put(_dumps(failed))
+    outbox.put(_DONE)
+    thread.join()
+    sender.close()
 
 
 def spare_core() -> bool:
@@ -277,24 +290,31 @@ def read_events_in_background(
         yield from read_events(paths, format_name, limits)
         return
     context = multiprocessing.get_context("fork")
-    queue = context.Queue(maxsize=QUEUE_EVENTS)
-    args = (queue, list(paths), format_name, limits, os.getpid())
+    receiver, sender = context.Pipe(duplex=False)
+    args = (sender, receiver, list(paths), format_name, limits)
     reader = context.Process(target=_produce, args=args, name="paperscope-reader", daemon=True)
     reader.start()
+    sender.close()  # the reader's end: when the reader is gone, reading gives EOFError
     try:
-        while True:
-            try:
-                item = queue.get(timeout=_POLL_SECONDS)
-            except Empty_:
-                if not reader.is_alive():
-                    message = f"the reading process ended unexpectedly (exit {reader.exitcode})"
-                    yield Failed(message, PaperscopeError.exit_code, False)
-                    return
-                continue
-            if item == _DONE:
+        while (item := _received(receiver)) != _DONE:
+            if item is None:
+                reader.join(timeout=10)
+                message = f"the reading process ended unexpectedly (exit {reader.exitcode})"
+                yield Failed(message, PaperscopeError.exit_code, False)
                 return
             yield pickle.loads(item)
     finally:
+        receiver.close()
         reader.terminate()
         reader.join(timeout=10)
-        queue.close()
+        if reader.is_alive():  # a SIGTERM handler inherited from the parent may ignore it
+            reader.kill()
+            reader.join()
+
+
+def _received(receiver: Connection) -> bytes | None:
+    """The next message from the reading process, or None when it is gone."""
+    try:
+        return receiver.recv_bytes()
+    except (EOFError, OSError):
+        return None
