@@ -11,13 +11,23 @@ abstracts. For each (data, database) pair the script
 
 and prints records/s for both and their ratio. Results go to bench/results/ingest.json.
 
+With `--corpus DIR` it measures the generated benchmark corpus instead (bench/corpus.py: the
+arXiv-Kaggle, OpenAlex and S2 files of DIR, with records of one work to merge across them):
+ingest into a fresh SQLite and a fresh PostgreSQL database, each beside the raw bulk load of
+the same rows in the same run (plain `executemany` on SQLite, COPY on PostgreSQL, into a fresh
+database with the same schema and indexes). Its results go to the `corpus_<works>` entry of the
+same file; the real-data `results` are kept.
+
 Usage: python bench/ingest.py [--shared ../shared] [--skip-postgres] [--limit N]
+       python bench/ingest.py --corpus /work/scale-data/corpus-100k [--skip-postgres|--skip-sqlite]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -26,7 +36,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, select
+from sqlalchemy import Engine, create_engine, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -107,10 +117,11 @@ def copy_rows_with_executemany(source_url: str, target_url: str) -> tuple[float,
     return elapsed, total
 
 
-def timed_ingest(path: Path, url: str) -> tuple[float, dict[str, int]]:
-    """Seconds for `paperscope ingest PATH` in a fresh process, and the counts it printed."""
+def timed_ingest(path: Path | list[Path], url: str) -> tuple[float, dict[str, int]]:
+    """Seconds for `paperscope ingest PATH...` in a fresh process, and the counts it printed."""
     Store.open(url).close()  # the schema exists before the clock starts, as for a user
-    command = [sys.executable, "-m", "paperscope", "ingest", str(path), "--database", url]
+    paths = [str(p) for p in (path if isinstance(path, list) else [path])]
+    command = [sys.executable, "-m", "paperscope", "ingest", *paths, "--database", url]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     seconds = time.perf_counter() - started
@@ -149,6 +160,99 @@ def measure(name: str, path: Path, make_url: Callable[[], str]) -> dict[str, Any
     return result
 
 
+CORPUS_FOLDERS = ("arxiv", "openalex", "s2")
+"""The corpus's source files (its `truth/` is for checking, not ingesting)."""
+COPY_CHUNK = 20_000
+
+
+def _table_rows(engine: Engine, name: str, columns: list[str]) -> Iterator[list[Any]]:
+    """The rows of one table as the driver returns them, in chunks (memory stays bounded)."""
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    with engine.connect() as connection:
+        result = connection.execution_options(stream_results=True).exec_driver_sql(
+            f'SELECT {quoted} FROM "{name}"'
+        )
+        while chunk := result.fetchmany(COPY_CHUNK):
+            yield [tuple(row) for row in chunk]
+
+
+def bulk_load(source_url: str, target_url: str) -> tuple[float, int]:
+    """Seconds to load every row of `source_url` into a fresh `target_url` (same schema and
+    indexes) by the driver's plainest bulk path, and the row count. Only the writing is timed
+    (reading the rows back out of the source is not): `executemany` of one INSERT per table on
+    SQLite, psycopg's COPY FROM STDIN on PostgreSQL; one transaction, on a connection set up
+    as ingest's (`Store.bulk_connection`: the same SQLite pragmas)."""
+    source, target = create_engine(source_url), Store.open(target_url)
+    total, seconds = 0, 0.0
+    with target.bulk_connection() as connection:
+        raw = connection.connection.dbapi_connection
+        assert raw is not None
+        cursor = raw.cursor()
+        postgres = target.dialect == "postgresql"
+        for table in metadata.sorted_tables:
+            columns = [c.name for c in table.columns]
+            quoted = ", ".join(f'"{c}"' for c in columns)
+            markers = ", ".join("?" * len(columns))
+            insert = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({markers})'
+            for rows in _table_rows(source, table.name, columns):
+                started = time.perf_counter()
+                if postgres:
+                    with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                else:
+                    cursor.executemany(insert, rows)
+                seconds += time.perf_counter() - started
+                total += len(rows)
+        started = time.perf_counter()
+        raw.commit()
+        seconds += time.perf_counter() - started
+    source.dispose()
+    target.close()
+    return seconds, total
+
+
+def measure_corpus(name: str, corpus: Path, make_url: Callable[[], str]) -> dict[str, Any]:
+    """Ingest the corpus into a fresh database, then bulk-load the rows it wrote into another."""
+    paths = [corpus / folder for folder in CORPUS_FOLDERS if (corpus / folder).is_dir()]
+    ingest_url, bulk_url = make_url(), make_url()
+    # The machine may be shared: the 1-minute load average when each phase starts and ends
+    # says how comparable the two timings are.
+    loads = [os.getloadavg()[0]]
+    ingest_seconds, counts = timed_ingest(paths, ingest_url)
+    loads.append(os.getloadavg()[0])
+    records = counts["read"]
+    bulk_seconds, rows = bulk_load(ingest_url, bulk_url)
+    loads.append(os.getloadavg()[0])
+    method = "COPY" if ingest_url.startswith("postgresql") else "executemany"
+    result = {
+        "data": name,
+        "records": records,
+        "ingest_seconds": round(ingest_seconds, 2),
+        "ingest_records_per_s": round(records / ingest_seconds),
+        "bulk_method": method,
+        "bulk_seconds": round(bulk_seconds, 2),
+        "bulk_rows": rows,
+        "bulk_records_per_s": round(records / bulk_seconds),
+        "ratio_to_bulk": round(bulk_seconds / ingest_seconds, 3),
+        "load_average": {
+            "ingest_start": round(loads[0], 1),
+            "ingest_end": round(loads[1], 1),
+            "bulk_end": round(loads[2], 1),
+        },
+        "counts": counts,
+    }
+    print(
+        f"{name:<32} ingest {result['ingest_records_per_s']:>7} records/s "
+        f"({ingest_seconds:.1f} s) | {method} {result['bulk_records_per_s']:>7} records/s "
+        f"({bulk_seconds:.1f} s, {rows} rows) | ingest/raw {result['ratio_to_bulk']:.0%} | "
+        f"new {counts['new']} merged {counts['merged']} quarantined {counts['quarantined']} | "
+        f"load average {loads[0]:.1f} -> {loads[1]:.1f} -> {loads[2]:.1f}",
+        flush=True,
+    )
+    return result
+
+
 def _sqlite_urls(folder: Path) -> Callable[[], str]:
     numbers = iter(range(1_000_000))
     return lambda: f"sqlite:///{folder / f'bench-{next(numbers)}.db'}"
@@ -159,32 +263,85 @@ def _postgres_urls(server: PgServer) -> Callable[[], str]:
     return lambda: server.new_database(f"bench_{next(numbers)}")
 
 
+def _write_results(entry: str, value: object) -> None:
+    """Replace one entry of the results file (bench/results/ingest.json), keeping the others."""
+    stored = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    stored[entry] = value
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(stored, indent=2) + "\n")
+    print(f"wrote {RESULTS} ({entry})")
+
+
+def _record_corpus_result(
+    corpus: Path, description: dict[str, Any], result: dict[str, Any]
+) -> None:
+    """Add one measurement to the entry of this corpus size (`corpus_100000`, ...), replacing
+    an older one of the same database: SQLite and PostgreSQL, and the 100k slice and the 1M
+    corpus, may be measured by separate processes."""
+    entry = f"corpus_{description['works']}"
+    stored = json.loads(RESULTS.read_text()).get(entry, {}) if RESULTS.exists() else {}
+    results = [r for r in stored.get("results", []) if r["data"] != result["data"]]
+    _write_results(entry, {"corpus": str(corpus), **description, "results": [*results, result]})
+
+
+def run_corpus(corpus: Path, scratch: Path, databases: list[str]) -> None:
+    # A slice cut from a corpus by hand may have no corpus.json: it is named by its folder.
+    summary = corpus / "corpus.json"
+    description = json.loads(summary.read_text()) if summary.exists() else {"works": corpus.name}
+    works = description["works"]
+    label = f"corpus {works:,} works" if isinstance(works, int) else f"corpus {works}"
+    if "sqlite" in databases:
+        result = measure_corpus(f"{label} -> sqlite", corpus, _sqlite_urls(scratch))
+        _record_corpus_result(corpus, description, result)
+    if "postgresql" in databases:
+        server = start_server()
+        try:
+            result = measure_corpus(f"{label} -> postgresql", corpus, _postgres_urls(server))
+        finally:
+            server.stop()
+        _record_corpus_result(corpus, description, result)
+
+
+def run_real_data(shared: Path, scratch: Path, limit: int, skip_postgres: bool) -> None:
+    tarball = shared / "data" / "acm-cr" / "acm-dl-bibtex.tar.gz"
+    if not tarball.exists():
+        sys.exit(f"ACM-CR not found at {tarball}: pass --shared")
+    jsonl = scratch / "snapshot.jsonl"
+    write_jsonl(tarball, jsonl, limit)
+    datasets = [("acm-cr bibtex", tarball), ("kaggle jsonl", jsonl)]
+    sqlite_urls = _sqlite_urls(scratch)
+    results = [measure(f"{n} -> sqlite", p, sqlite_urls) for n, p in datasets]
+    if not skip_postgres:
+        server = start_server()
+        try:
+            postgres_urls = _postgres_urls(server)
+            results += [measure(f"{n} -> postgresql", p, postgres_urls) for n, p in datasets]
+        finally:
+            server.stop()
+    _write_results("results", results)
+
+
 def main() -> None:
+    global RESULTS  # --results names another file
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true", help="with --corpus only")
     parser.add_argument("--limit", type=int, default=100_000, help="JSONL records to generate")
+    parser.add_argument("--corpus", type=Path, help="a corpus made by bench/corpus.py")
+    parser.add_argument("--scratch", type=Path, help="where the SQLite files go (default: /tmp)")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="the JSON file to update")
     args = parser.parse_args()
-    tarball = args.shared / "data" / "acm-cr" / "acm-dl-bibtex.tar.gz"
-    if not tarball.exists():
-        sys.exit(f"ACM-CR not found at {tarball}: pass --shared")
-    with tempfile.TemporaryDirectory(prefix="paperscope-bench-") as scratch:
-        folder = Path(scratch)
-        jsonl = folder / "snapshot.jsonl"
-        write_jsonl(tarball, jsonl, args.limit)
-        datasets = [("acm-cr bibtex", tarball), ("kaggle jsonl", jsonl)]
-        sqlite_urls = _sqlite_urls(folder)
-        results = [measure(f"{n} -> sqlite", p, sqlite_urls) for n, p in datasets]
-        if not args.skip_postgres:
-            server = start_server()
-            try:
-                postgres_urls = _postgres_urls(server)
-                results += [measure(f"{n} -> postgresql", p, postgres_urls) for n, p in datasets]
-            finally:
-                server.stop()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"results": results}, indent=2) + "\n")
-    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    RESULTS = args.results
+    # A stopped run (kill PID) still stops its PostgreSQL server and removes its scratch files.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    with tempfile.TemporaryDirectory(prefix="paperscope-bench-", dir=args.scratch) as scratch:
+        if args.corpus:
+            databases = ["sqlite"] * (not args.skip_sqlite)
+            databases += ["postgresql"] * (not args.skip_postgres)
+            run_corpus(args.corpus, Path(scratch), databases)
+        else:
+            run_real_data(args.shared, Path(scratch), args.limit, args.skip_postgres)
 
 
 if __name__ == "__main__":

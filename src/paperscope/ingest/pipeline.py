@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
 
 from paperscope.errors import MalformedRecordError, PaperscopeError, UnknownFormatError
 from paperscope.ingest.counts import IngestCounts
 from paperscope.ingest.reader import (
+    Event,
     Failed,
     FileDone,
     FileSkipped,
     FileStarted,
     Results,
     read_events,
+    read_events_in_background,
+    spare_core,
 )
 from paperscope.ingest.references import resolve_references
 from paperscope.ingest.writer import BatchWriter, FileResult
@@ -59,16 +65,32 @@ class _BatchBuffer:
     small files (ACM-CR's 904 BibTeX files) is not committed file by file. A batch the
     database refuses is split in halves until the record it refuses is found; that record is
     quarantined with the database's reason and the others are written.
+
+    With a `writer` thread (PostgreSQL), a batch is written while the next one is read: the
+    writing thread mostly waits for the server, and while it waits it does not hold the GIL,
+    so parsing goes on. Batches are still written one at a time and in order (the next is
+    handed over once the last is committed); counts and progress are kept by this thread.
+    SQLite gets no such thread: its driver takes the GIL back after every row it steps, so a
+    thread parsing beside it would stall every row.
     """
 
     def __init__(
-        self, store: Store, *, strict: bool, batch_size: int, progress: Progress, run: str
+        self,
+        connection: Connection,
+        *,
+        strict: bool,
+        batch_size: int,
+        progress: Progress,
+        run: str,
+        writer: Executor | None = None,
     ) -> None:
-        self.store = store
+        self.connection = connection
         self.strict = strict
         self.batch_size = batch_size
         self.progress = progress
         self.run = run
+        self.writer = writer
+        self.pending: tuple[Future[IngestCounts], int] | None = None
         self.groups: list[Group] = []
         self.size = 0
         self.chars = 0
@@ -78,7 +100,7 @@ class _BatchBuffer:
         if isinstance(result, Empty):
             return
         if self.strict and isinstance(result, Malformed):
-            self.flush()
+            self.finish()
             raise MalformedRecordError(file_name, result.position, result.field, result.reason)
         if not self.groups or self.groups[-1][0] != fmt:
             self.groups.append((fmt, []))
@@ -89,37 +111,58 @@ class _BatchBuffer:
             self.flush()
 
     def flush(self) -> None:
-        """Write what has been collected, in one transaction."""
+        """Write what has been collected, in one transaction (in the writer thread, if any,
+        once the batch before it is written)."""
         if not self.size:
             return
         groups, size = self.groups, self.size
         self.groups, self.size, self.chars = [], 0, 0
-        self._write(groups)
+        self.wait()
+        if self.writer is None:
+            self._written(self._write(groups), size)
+        else:
+            self.pending = (self.writer.submit(self._write, groups), size)
+
+    def wait(self) -> None:
+        """Wait until the batch being written is committed; its error, if any, is raised."""
+        if self.pending is not None:
+            future, size = self.pending
+            self.pending = None
+            self._written(future.result(), size)
+
+    def finish(self) -> None:
+        """Write what has been collected and wait until every batch is committed."""
+        self.flush()
+        self.wait()
+
+    def _written(self, counts: IngestCounts, size: int) -> None:
+        self.counts.add(counts)
         self.progress.advance(size)
 
-    def _write(self, groups: list[Group]) -> None:
+    def _write(self, groups: list[Group]) -> IngestCounts:
         try:
             counts = IngestCounts()
-            with self.store.transaction() as connection:
+            with self.connection.begin():
                 for fmt, results in groups:
-                    counts.add(BatchWriter(connection, fmt.name, self.run).write(results))
+                    counts.add(BatchWriter(self.connection, fmt.name, self.run).write(results))
         except (OperationalError, InterfaceError):
             raise
         except _REFUSED as error:
-            self._split(groups, error)
-            return
-        self.counts.add(counts)
+            return self._split(groups, error)
+        return counts
 
-    def _split(self, groups: list[Group], error: Exception) -> None:
+    def _split(self, groups: list[Group], error: Exception) -> IngestCounts:
+        counts = IngestCounts()
         flat = [(fmt, item) for fmt, results in groups for item in results]
         if len(flat) == 1:
             fmt, (file, result) = flat[0]
             if isinstance(result, Parsed):
-                self._write([(fmt, [(file, _refused(result, error))])])
-            return  # a quarantine row is made storable; one still refused cannot be kept
+                counts.add(self._write([(fmt, [(file, _refused(result, error))])]))
+            return counts  # a quarantine row is made storable; one still refused cannot be kept
         middle = len(flat) // 2
         for half in (flat[:middle], flat[middle:]):
-            self._write(_regroup(half))
+            counts.add(self._write(_regroup(half)))
+        return counts
 
 
 def _regroup(items: list[tuple[Format, FileResult]]) -> list[Group]:
@@ -150,14 +193,31 @@ def ingest_stream(
     limits: Limits = DEFAULT_LIMITS,
 ) -> IngestCounts:
     """Parse one stream and write it in batches, each batch one transaction."""
-    buffer = _BatchBuffer(
-        store, strict=strict, batch_size=batch_size, progress=progress, run=new_run_id()
-    )
-    for result in fmt.parse(stream, limits):
-        buffer.add(file_name, fmt, result)
-    buffer.flush()
-    _link(store, buffer.counts)
+    with store.bulk_connection() as connection, _writer_for(connection) as writer:
+        buffer = _BatchBuffer(
+            connection,
+            strict=strict,
+            batch_size=batch_size,
+            progress=progress,
+            run=new_run_id(),
+            writer=writer,
+        )
+        for result in fmt.parse(stream, limits):
+            buffer.add(file_name, fmt, result)
+        buffer.finish()
+        _link(connection, buffer.counts)
     return buffer.counts
+
+
+@contextmanager
+def _writer_for(connection: Connection) -> Iterator[Executor | None]:
+    """The thread that writes batches while the next is read: on PostgreSQL only (see
+    `_BatchBuffer`). On leaving, a batch still being written is waited for."""
+    if connection.dialect.name != "postgresql":
+        yield None
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="paperscope-writer") as writer:
+        yield writer
 
 
 def _raise(failure: Failed) -> None:
@@ -177,20 +237,39 @@ def ingest_paths(
     batch_size: int = 5000,
     progress: Progress = SILENT,
     limits: Limits = DEFAULT_LIMITS,
+    background: bool | None = None,
 ) -> IngestCounts:
     """Ingest files, folders and archives. A file named explicitly must be recognised;
     unrecognised files inside a folder or archive (READMEs, licences) are skipped and counted.
-    Every quarantine row this run writes carries its id (`counts.run`)."""
+    Every quarantine row this run writes carries its id (`counts.run`).
+
+    `background`: parse in a second process while this one writes (`True`), in this one
+    (`False`), or in a second one only when a core is free for it (`None`, `spare_core`)."""
     for path in paths:
         if not path.exists():
             raise PaperscopeError(f"{path}: no such file or folder")
     if format_name:
         format_named(format_name)  # an unknown name fails here, before any work
-    buffer = _BatchBuffer(
-        store, strict=strict, batch_size=batch_size, progress=progress, run=new_run_id()
-    )
+    with store.bulk_connection() as connection, _writer_for(connection) as writer:
+        buffer = _BatchBuffer(
+            connection,
+            strict=strict,
+            batch_size=batch_size,
+            progress=progress,
+            run=new_run_id(),
+            writer=writer,
+        )
+        if background is None:
+            background = spare_core()
+        read = read_events_in_background if background else read_events
+        _read_into(buffer, read(paths, format_name, limits), progress)
+        _link(connection, buffer.counts)
+    return buffer.counts
+
+
+def _read_into(buffer: _BatchBuffer, events: Iterator[Event], progress: Progress) -> None:
     formats = {f.name: f for f in all_formats()}
-    for event in read_events(paths, format_name, limits):
+    for event in events:
         if isinstance(event, Results):
             fmt = formats[event.format_name]
             for result in event.results:
@@ -203,11 +282,9 @@ def ingest_paths(
             buffer.counts.skipped_files += 1
             progress.note(f"skipped {event.name}: {event.reason}")
         else:  # what was read before the failure is kept, like any finished batch
-            buffer.flush()
+            buffer.finish()
             _raise(event)
-    buffer.flush()
-    _link(store, buffer.counts)
-    return buffer.counts
+    buffer.finish()
 
 
 def _file_done(event: FileDone, counts: IngestCounts, progress: Progress) -> None:
@@ -223,7 +300,7 @@ def _file_done(event: FileDone, counts: IngestCounts, progress: Progress) -> Non
         progress.note(f"{event.name}: no records (see paperscope quarantine --file)")
 
 
-def _link(store: Store, counts: IngestCounts) -> None:
+def _link(connection: Connection, counts: IngestCounts) -> None:
     """Link reference edges to the works now stored (ingest owns the references table)."""
-    with store.transaction() as connection:
+    with connection.begin():
         counts.references_linked += resolve_references(connection)

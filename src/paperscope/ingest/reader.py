@@ -8,13 +8,21 @@ stopped. A file that gave no records and did not say why (`Empty`) is quarantine
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import lzma
+import multiprocessing
+import os
+import pickle
+import queue
 import tarfile
+import threading
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from paperscope.errors import PaperscopeError, UnknownFormatError
 from paperscope.sources.base import (
@@ -176,3 +184,137 @@ def read_events(
         except UNREADABLE as error:
             yield Failed(f"{path}: cannot read: {error}", PaperscopeError.exit_code, False)
             return
+
+
+# Events on their way from the reading process: enough to keep the writer busy while the
+# reader parses ahead, few enough that memory stays bounded (each event is at most
+# `EVENT_CHUNK` results or `EVENT_CHARS` of raw text).
+QUEUE_EVENTS = 8
+_DONE = b""
+
+
+class _EventPickler(pickle.Pickler):
+    """Pickles frozen dataclasses as `cls(*fields)`: several times faster to load than the
+    default `__setstate__` of a slotted dataclass, which dominated the cost of the hand-over."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, type):
+            return NotImplemented
+        names = _init_fields(type(obj))
+        if names is None:
+            return NotImplemented
+        return type(obj), tuple(getattr(obj, name) for name in names)
+
+
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _init_fields(cls: type) -> tuple[str, ...] | None:
+    """The fields a dataclass is rebuilt from, or None when it is no dataclass or cannot be
+    rebuilt from its fields alone."""
+    if cls not in _FIELDS:
+        fields = dataclasses.fields(cls) if dataclasses.is_dataclass(cls) else ()
+        rebuildable = bool(fields) and all(field.init for field in fields)
+        _FIELDS[cls] = tuple(field.name for field in fields) if rebuildable else None
+    return _FIELDS[cls]
+
+
+def _dumps(event: Event) -> bytes:
+    buffer = io.BytesIO()
+    _EventPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(event)
+    return buffer.getvalue()
+
+
+def _produce(
+    sender: Connection,
+    receiver: Connection,
+    paths: Sequence[Path],
+    format_name: str | None,
+    limits: Limits,
+) -> None:
+    """The reading process: every event, pickled, then `_DONE`, through the pipe `sender`.
+
+    A sending thread writes to the pipe while this one parses ahead (up to `QUEUE_EVENTS`
+    events). This process holds no read end of the pipe, so once the ingest process is gone
+    (even by `kill -9`) a write fails and the reader exits: none is left behind."""
+    receiver.close()
+    outbox: queue.Queue[bytes] = queue.Queue(maxsize=QUEUE_EVENTS)
+
+    def send() -> None:
+        while True:
+            item = outbox.get()
+            try:
+                sender.send_bytes(item)
+            except OSError:  # the ingest process is gone
+                os._exit(0)
+            if item == _DONE:
+                return
+
+    thread = threading.Thread(target=send, name="paperscope-reader-send", daemon=True)
+    thread.start()
+    try:
+        for event in read_events(paths, format_name, limits):
+            outbox.put(_dumps(event))
+    except Exception as error:  # a bug in reading: say so, like any reading failure
+        failed = Failed(f"reading stopped: {failure(error)}", PaperscopeError.exit_code, False)
+        outbox.put(_dumps(failed))
+    outbox.put(_DONE)
+    thread.join()
+    sender.close()
+
+
+def spare_core() -> bool:
+    """Whether a core is idle enough to parse beside the writing: the 1-minute load average
+    leaves at least one of them free.
+
+    Handing records from the reading process to the writing one costs CPU (pickling the
+    records and building them again: about 0.6 of what parsing them costs), which pays only
+    when the parsing then runs beside the writing. Measured on a 20k-work slice of the
+    benchmark corpus (56,651 records) on a shared 2-core machine: parsing 4.9 s, handing
+    over 3.1 s; with the other core busy, ingest took 40 s with the reading process and 29
+    s without it."""
+    cores = os.cpu_count() or 1
+    return cores > 1 and os.getloadavg()[0] <= cores - 1
+
+
+def read_events_in_background(
+    paths: Sequence[Path], format_name: str | None, limits: Limits = DEFAULT_LIMITS
+) -> Iterator[Event]:
+    """`read_events`, read and parsed in a forked process while the caller writes.
+
+    Parsing is a third of ingest's time and writing most of the rest; in two processes they
+    overlap. The events and their order are exactly `read_events`'s. Without `fork` (macOS,
+    Windows) it is `read_events` itself.
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():
+        yield from read_events(paths, format_name, limits)
+        return
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    args = (sender, receiver, list(paths), format_name, limits)
+    reader = context.Process(target=_produce, args=args, name="paperscope-reader", daemon=True)
+    reader.start()
+    sender.close()  # the reader's end: when the reader is gone, reading gives EOFError
+    try:
+        while (item := _received(receiver)) != _DONE:
+            if item is None:
+                reader.join(timeout=10)
+                message = f"the reading process ended unexpectedly (exit {reader.exitcode})"
+                yield Failed(message, PaperscopeError.exit_code, False)
+                return
+            yield pickle.loads(item)
+    finally:
+        receiver.close()
+        reader.terminate()
+        reader.join(timeout=10)
+        if reader.is_alive():  # a SIGTERM handler inherited from the parent may ignore it
+            reader.kill()
+            reader.join()
+
+
+def _received(receiver: Connection) -> bytes | None:
+    """The next message from the reading process, or None when it is gone."""
+    try:
+        return receiver.recv_bytes()
+    except (EOFError, OSError):
+        return None

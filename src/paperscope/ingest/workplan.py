@@ -13,6 +13,7 @@ from paperscope.ingest.counts import IngestCounts
 from paperscope.ingest.items import Item
 from paperscope.ingest.keys import KeyedWork
 from paperscope.ingest.merge import merged_changes, work_row
+from paperscope.ingest.references import link_new_edges
 from paperscope.ingest.resolution import WorkResolver
 from paperscope.names import name_key
 from paperscope.store.ids import in_list
@@ -38,6 +39,8 @@ class WorkPlan:
         self.stored_rows: dict[int, dict[str, Any]] = {}
         self.changes: dict[int, dict[str, Any]] = {}
         self.targets: list[tuple[Item, WorkRecord, int]] = []
+        self.work_of: dict[int, int] = {}
+        """Item id() -> the work id it was written to (filled by `execute`)."""
         self._prefetch(sorted(resolver.index.ids_of_work))
 
     def _prefetch(self, work_ids_: Sequence[int]) -> None:
@@ -72,10 +75,10 @@ class WorkPlan:
             self._prefetch([work_id])
         return self.stored_rows[work_id]
 
-    def execute(self, format_name: str) -> dict[int, int]:
+    def execute(self, format_name: str) -> int:
+        """Write every row; returns how many reference ends were linked on the way."""
         real = self._insert_new_works()
         self._apply_changes()
-        work_of: dict[int, int] = {}
         rows: dict[str, list[dict[str, Any]]] = {
             "ids": [],
             "authors": [],
@@ -88,7 +91,7 @@ class WorkPlan:
         with_categories = set(self.resolver.index.with_categories)
         for item, record, target in self.targets:
             work_id = real.get(target, target)
-            work_of[id(item)] = work_id
+            self.work_of[id(item)] = work_id
             self._collect(record, work_id, format_name, rows, (with_authors, with_categories))
         insert_ignore(self.connection, work_ids, rows["ids"], ["value", "scheme"])
         insert_ignore(self.connection, authorships, rows["authors"], ["work_id", "position"])
@@ -97,8 +100,9 @@ class WorkPlan:
         latest_counts = list({(r["work_id"], r["source"]): r for r in rows["cited"]}.values())
         upsert(self.connection, reported_citations, latest_counts, ["work_id", "source"], ["count"])
         keys = ["citing_scheme", "citing_value", "cited_scheme", "cited_value"]
+        linked = link_new_edges(self.connection, rows["refs"], "cited")
         insert_ignore(self.connection, references, rows["refs"], keys)
-        return work_of
+        return linked
 
     def _insert_new_works(self) -> dict[int, int]:
         if not self.new_rows:

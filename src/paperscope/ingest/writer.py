@@ -17,6 +17,7 @@ from paperscope.domain import AbstractRecord, AuthorRecord, CitationRecord, Work
 from paperscope.ingest.counts import IngestCounts
 from paperscope.ingest.items import Item, item_for
 from paperscope.ingest.keys import content_hash, keyed
+from paperscope.ingest.references import link_new_edges
 from paperscope.ingest.resolution import WorkResolver, load_index
 from paperscope.ingest.workplan import WorkPlan
 from paperscope.sources.base import EXCERPT_CHARS, Malformed, Parsed, ParseResult, excerpt
@@ -150,7 +151,8 @@ class BatchWriter:
         plan = WorkPlan(self.connection, resolver)
         for item, work in zip(work_items, batch, strict=True):
             plan.add(item, work, override=item.record_key in known, counts=counts)
-        return plan.execute(self.format_name)
+        counts.references_linked += plan.execute(self.format_name)
+        return plan.work_of
 
     def _write_citations(self, items: Sequence[Item], counts: IngestCounts) -> None:
         rows = []
@@ -170,6 +172,8 @@ class BatchWriter:
                 }
             )
         keys = ["citing_scheme", "citing_value", "cited_scheme", "cited_value"]
+        for side in ("citing", "cited"):
+            counts.references_linked += link_new_edges(self.connection, rows, side)
         insert_ignore(self.connection, references, rows, keys)
 
     def _write_texts(self, items: Sequence[Item], counts: IngestCounts) -> None:

@@ -34,6 +34,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+BULK_WRITE_PRAGMAS = ("PRAGMA cache_size=-262144", "PRAGMA wal_autocheckpoint=262144")
+"""For a connection that writes in bulk (ingest): a 256 MB page cache, so that the indexes
+of tables with millions of rows (references, source_records) are updated in memory rather
+than read back page by page, and a checkpoint every ~1 GB of WAL rather than every 64 MB:
+a checkpoint copies every page the batches since the last one touched, and index pages are
+touched by nearly every batch, so checkpoints took more than a quarter of a 100k-work ingest.
+Durability is unchanged (WAL with synchronous=NORMAL): a kill -9 loses no committed batch;
+the next connection replays and checkpoints the WAL."""
+
+
 def _engine_for(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -91,6 +101,22 @@ class Store:
     def transaction(self) -> Iterator[Connection]:
         with self.engine.begin() as connection:
             yield connection
+
+    @contextmanager
+    def bulk_connection(self) -> Iterator[Connection]:
+        """One connection for many write transactions in a row (`with connection.begin()`
+        per batch): on SQLite it has `BULK_WRITE_PRAGMAS`, and is closed rather than pooled
+        at the end, so that no other work inherits them."""
+        with self.engine.connect() as connection:
+            if self.dialect == "sqlite":
+                for pragma in BULK_WRITE_PRAGMAS:
+                    connection.exec_driver_sql(pragma)
+                connection.commit()
+            try:
+                yield connection
+            finally:
+                if self.dialect == "sqlite":
+                    connection.invalidate()
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:

@@ -2,19 +2,27 @@
 
 On SQLite, statements are built with SQLAlchemy Core, compiled once, and run through the
 driver's `executemany`: at ingest volumes SQLAlchemy's per-row parameter processing, not the
-database, would otherwise be the bottleneck. On PostgreSQL a batch is one statement that
-unnests one array per column (`INSERT ... SELECT * FROM unnest(...)`): one round trip and
-one plan per batch instead of one per row.
+database, would otherwise be the bottleneck.
+
+On PostgreSQL the rows of a batch go in with COPY (psycopg's `cursor.copy`), the fastest way
+in: new rows that cannot conflict (`insert_with_ids`) straight into their table, the others
+into a session-local staging table (`CREATE TEMP TABLE ... (LIKE table)`), from which one
+set-based `INSERT ... SELECT ... ON CONFLICT` merges them into the table. A row the database
+refuses (a NUL in text, a number out of range, a string too long) fails the COPY like it fails
+an INSERT: the error is raised as SQLAlchemy's (`sqlalchemy.exc.DataError`, ...), so that the
+caller's transaction rolls back and ingest can find and quarantine the row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, Table, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 
 def _dialect_insert(dialect: Dialect, table: Table) -> Any:
@@ -62,22 +70,47 @@ def _quoted(names: Sequence[str]) -> str:
     return ", ".join(f'"{name}"' for name in names)
 
 
-@cache
-def _unnest_sql(dialect: Dialect, table: Table, columns: tuple[str, ...], conflict: str) -> str:
-    arrays = ", ".join(
-        f"%({name})s::{table.c[name].type.compile(dialect=dialect)}[]" for name in columns
-    )
-    return (
-        f'INSERT INTO "{table.name}" ({_quoted(columns)}) SELECT * FROM unnest({arrays}) {conflict}'
-    )
+@contextmanager
+def _as_sqlalchemy_errors(statement: str) -> Iterator[None]:
+    """psycopg's errors from a raw cursor, raised as SQLAlchemy raises them from `execute`."""
+    import psycopg  # only on PostgreSQL, whose driver it is
+
+    try:
+        yield
+    except psycopg.Error as error:
+        raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
 
 
-def _unnest(
+def _copy(connection: Connection, table_name: str, rows: Sequence[dict[str, Any]]) -> None:
+    """COPY `rows` (dicts with the same keys) into `table_name` in one stream."""
+    columns = tuple(rows[0])
+    statement = f'COPY "{table_name}" ({_quoted(columns)}) FROM STDIN'
+    cursor = connection.connection.cursor()
+    with _as_sqlalchemy_errors(statement), cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(tuple(row.values()))
+
+
+def _staged(
     connection: Connection, table: Table, rows: Sequence[dict[str, Any]], conflict: str
 ) -> None:
-    columns = tuple(rows[0])
-    arrays = {name: [row[name] for row in rows] for name in columns}
-    connection.exec_driver_sql(_unnest_sql(connection.dialect, table, columns, conflict), arrays)
+    """COPY rows into `table`'s staging table, merge them into `table` with one INSERT ...
+    SELECT (`conflict` says what a clash does), and empty the staging table again."""
+    staging = f"staging_{table.name}"
+    # A temporary table lives as long as the connection; created in a transaction that rolls
+    # back, it is gone again, hence IF NOT EXISTS every time rather than remembering it. Made
+    # AS SELECT it has the table's column types and none of its constraints (a serial `id`
+    # the rows leave out is NOT NULL in the table).
+    connection.exec_driver_sql(
+        f'CREATE TEMPORARY TABLE IF NOT EXISTS "{staging}" '
+        f'AS SELECT * FROM "{table.name}" WITH NO DATA'
+    )
+    _copy(connection, staging, rows)
+    columns = _quoted(tuple(rows[0]))
+    connection.exec_driver_sql(
+        f'INSERT INTO "{table.name}" ({columns}) SELECT {columns} FROM "{staging}" {conflict}'
+    )
+    connection.exec_driver_sql(f'TRUNCATE "{staging}"')
 
 
 def insert_ignore(
@@ -87,7 +120,7 @@ def insert_ignore(
     if not rows:
         return
     if connection.dialect.name == "postgresql":
-        _unnest(connection, table, rows, f"ON CONFLICT ({_quoted(keys)}) DO NOTHING")
+        _staged(connection, table, rows, f"ON CONFLICT ({_quoted(keys)}) DO NOTHING")
         return
     sql = _insert_ignore_sql(connection.dialect, table, tuple(rows[0]), tuple(keys))
     connection.exec_driver_sql(sql, list(rows))
@@ -106,7 +139,7 @@ def upsert(
     """
     if rows and connection.dialect.name == "postgresql":
         assignments = ", ".join(f'"{name}" = EXCLUDED."{name}"' for name in update)
-        _unnest(
+        _staged(
             connection, table, rows, f"ON CONFLICT ({_quoted(keys)}) DO UPDATE SET {assignments}"
         )
     elif rows:
@@ -127,7 +160,7 @@ def insert_with_ids(
                 select(func.nextval(sequence)).select_from(func.generate_series(1, len(rows)))
             ).scalars()
         )
-        _unnest(connection, table, [{"id": i, **row} for i, row in zip(ids, rows, strict=True)], "")
+        _copy(connection, table.name, [{"id": i, **row} for i, row in zip(ids, rows, strict=True)])
         return ids
     # SQLite numbers rows max(rowid)+1, +2, ... in insert order, and after the insert this
     # transaction holds the write lock, so the new ids are the last len(rows) up to the max.

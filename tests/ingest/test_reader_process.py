@@ -1,0 +1,77 @@
+"""The reading process: the same events as reading in-process, and no reader left behind
+when the ingest stops early or is killed."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from paperscope.ingest.reader import Results, read_events, read_events_in_background
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def test_the_reading_process_hands_over_exactly_what_reading_in_process_gives() -> None:
+    formats = ["aan", "openalex", "s2-bulk", "arxiv-kaggle", "bibtex", "hf-daily", "listing-text"]
+    paths = [DATA / name for name in formats]
+    expected = list(read_events(paths, None))
+    assert any(isinstance(event, Results) for event in expected)
+    assert list(read_events_in_background(paths, None)) == expected
+
+
+def _kaggle_lines(path: Path, count: int) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for n in range(count):
+            record = {"id": f"2101.{n:05d}", "title": f"Title number {n}", "authors": "A. B"}
+            out.write(json.dumps(record) + "\n")
+
+
+def test_stopping_early_ends_the_reading_process(tmp_path: Path) -> None:
+    path = tmp_path / "snapshot.jsonl"
+    _kaggle_lines(path, 20_000)
+    events = read_events_in_background([path], None)
+    next(events)
+    assert multiprocessing.active_children()
+    events.close()
+    assert multiprocessing.active_children() == []
+
+
+KILLED_INGEST = """
+import multiprocessing, os, signal, sys
+from pathlib import Path
+from paperscope.ingest.reader import read_events_in_background
+events = read_events_in_background([Path(sys.argv[1])], None)
+next(events)
+print(multiprocessing.active_children()[0].pid, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status  # a zombie has exited, whoever reaps it
+
+
+# A small file is read to its end before the kill (the reader then waits to hand over its
+# last events); a large one holds far more than the hand-over takes.
+@pytest.mark.parametrize("records", [100, 50_000])
+def test_a_reader_whose_ingest_is_killed_stops_by_itself(tmp_path: Path, records: int) -> None:
+    path = tmp_path / "snapshot.jsonl"
+    _kaggle_lines(path, records)
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED_INGEST, str(path)], capture_output=True, text=True
+    )
+    reader = int(done.stdout.split()[0])
+    deadline = time.monotonic() + 60
+    while _running(reader) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _running(reader)
