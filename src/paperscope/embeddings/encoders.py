@@ -124,6 +124,7 @@ class MiniLMEncoder:
     def __init__(self) -> None:
         self._model: Any = None
         self._lock = threading.Lock()
+        self._encoding = threading.Lock()
         self._version: str | None = None
 
     @property
@@ -145,13 +146,15 @@ class MiniLMEncoder:
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> Matrix:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self._loaded().encode(
-            list(texts),
-            batch_size=batch_size,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-        )
+        model = self._loaded()
+        with self._encoding:  # its fast tokenizer is not safe to share between threads
+            vectors = model.encode(
+                list(texts),
+                batch_size=batch_size,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
         return normalise(vectors)
 
 
@@ -196,6 +199,7 @@ class Model2VecEncoder:
         self.directory = directory
         self._model: Any = None
         self._lock = threading.Lock()
+        self._encoding = threading.Lock()  # one call at a time: see TokenlearnEncoder
 
     @property
     def version(self) -> str:
@@ -217,9 +221,11 @@ class Model2VecEncoder:
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> Matrix:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self._loaded().encode(
-            list(texts), batch_size=max(batch_size, 256), show_progress_bar=False
-        )
+        model = self._loaded()
+        with self._encoding:
+            vectors = model.encode(
+                list(texts), batch_size=max(batch_size, 256), show_progress_bar=False
+            )
         return normalise(vectors)
 
 

@@ -89,6 +89,9 @@ class TokenlearnEncoder:
         self.directory = directory
         self._model: Any = None
         self._lock = threading.Lock()
+        # model2vec re-sets its tokenizer's truncation on every call, and a Rust tokenizer
+        # changed while another thread encodes raises "Already borrowed": one at a time.
+        self._encoding = threading.Lock()
 
     @property
     def trained(self) -> bool:
@@ -120,9 +123,11 @@ class TokenlearnEncoder:
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> Matrix:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self._loaded().encode(
-            list(texts), batch_size=max(batch_size, 1024), show_progress_bar=False
-        )
+        model = self._loaded()
+        with self._encoding:
+            vectors = model.encode(
+                list(texts), batch_size=max(batch_size, 1024), show_progress_bar=False
+            )
         return normalise(vectors)
 
     def train(self, texts: Sequence[str], progress: Progress = SILENT) -> None:
