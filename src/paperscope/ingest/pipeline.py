@@ -193,6 +193,19 @@ def ingest_stream(
     limits: Limits = DEFAULT_LIMITS,
 ) -> IngestCounts:
     """Parse one stream and write it in batches, each batch one transaction."""
+    with _batches(store, strict=strict, batch_size=batch_size, progress=progress) as buffer:
+        for result in fmt.parse(stream, limits):
+            buffer.add(file_name, fmt, result)
+        buffer.finish()
+    return buffer.counts
+
+
+@contextmanager
+def _batches(
+    store: Store, *, strict: bool, batch_size: int, progress: Progress
+) -> Iterator[_BatchBuffer]:
+    """A buffer of one run writing on one bulk connection; once everything is written (and
+    only then), the reference edges are linked."""
     with store.bulk_connection() as connection, _writer_for(connection) as writer:
         buffer = _BatchBuffer(
             connection,
@@ -202,11 +215,8 @@ def ingest_stream(
             run=new_run_id(),
             writer=writer,
         )
-        for result in fmt.parse(stream, limits):
-            buffer.add(file_name, fmt, result)
-        buffer.finish()
+        yield buffer
         _link(connection, buffer.counts)
-    return buffer.counts
 
 
 @contextmanager
@@ -250,20 +260,11 @@ def ingest_paths(
             raise PaperscopeError(f"{path}: no such file or folder")
     if format_name:
         format_named(format_name)  # an unknown name fails here, before any work
-    with store.bulk_connection() as connection, _writer_for(connection) as writer:
-        buffer = _BatchBuffer(
-            connection,
-            strict=strict,
-            batch_size=batch_size,
-            progress=progress,
-            run=new_run_id(),
-            writer=writer,
-        )
-        if background is None:
-            background = spare_core()
-        read = read_events_in_background if background else read_events
+    if background is None:
+        background = spare_core()
+    read = read_events_in_background if background else read_events
+    with _batches(store, strict=strict, batch_size=batch_size, progress=progress) as buffer:
         _read_into(buffer, read(paths, format_name, limits), progress)
-        _link(connection, buffer.counts)
     return buffer.counts
 
 
