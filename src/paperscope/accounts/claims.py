@@ -29,9 +29,9 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from paperscope.accounts.roles import require_admin
+from paperscope.accounts.roles import check_reviewable, require_admin
 from paperscope.accounts.users import User
-from paperscope.errors import ForbiddenError, NotFoundError, QueryError
+from paperscope.errors import NotFoundError, QueryError
 from paperscope.identity.corrections import MemberKey, locate, member_keys
 from paperscope.store.accounts_schema import users
 from paperscope.store.admin_schema import person_claims
@@ -194,10 +194,7 @@ def review_claim(
     """An admin approves (the user becomes the owner) or rejects a pending claim."""
     require_admin(connection, reviewer.id)
     claim = get_claim(connection, claim_id)
-    if claim.user_id == reviewer.id:
-        raise ForbiddenError("nobody reviews their own claim: another admin must")
-    if claim.status != PENDING:
-        raise QueryError(f"claim {claim_id} was already reviewed ({claim.status})")
+    check_reviewable(reviewer.id, claim.user_id, f"claim {claim_id}", claim.status)
     if approve and owner_of(connection, claim.person_id) is not None:
         raise QueryError("this profile already has an owner")
     status = OWNER if approve else REJECTED

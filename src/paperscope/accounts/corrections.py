@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from paperscope.accounts.claims import owner_of, reanchor
-from paperscope.accounts.roles import is_admin, require_admin
+from paperscope.accounts.roles import check_reviewable, is_admin, require_admin
 from paperscope.accounts.users import User
 from paperscope.errors import ForbiddenError, NotFoundError, QueryError
 from paperscope.identity import corrections as identity
@@ -187,10 +187,7 @@ def review(
     """An admin applies (approve) or rejects a pending proposal; never their own."""
     require_admin(connection, reviewer.id)
     proposal = get_proposal(connection, proposal_id)
-    if proposal.proposed_by == reviewer.id:
-        raise ForbiddenError("nobody reviews their own proposal: another admin must")
-    if proposal.status != PENDING:
-        raise QueryError(f"proposal {proposal_id} was already reviewed ({proposal.status})")
+    check_reviewable(reviewer.id, proposal.proposed_by, f"proposal {proposal_id}", proposal.status)
     if approve:
         return _apply(connection, proposal, reviewer, now)
     connection.execute(

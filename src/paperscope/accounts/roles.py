@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import Connection, delete, insert, select
 
 from paperscope.accounts.users import User, find_user, normalise_email, user_for_email
-from paperscope.errors import ForbiddenError, NotFoundError
+from paperscope.errors import ForbiddenError, NotFoundError, QueryError
 from paperscope.store.accounts_schema import users
 from paperscope.store.admin_schema import user_roles
 
@@ -65,6 +65,16 @@ def is_admin(connection: Connection, user_id: int) -> bool:
 def require_admin(connection: Connection, user_id: int) -> None:
     if not is_admin(connection, user_id):
         raise ForbiddenError("only an admin may do this")
+
+
+def check_reviewable(reviewer_id: int, author_id: int, item: str, status: str) -> None:
+    """What every review (claims, correction proposals) checks after `require_admin`: the
+    reviewer is not the one who asked (`author_id`), and the item is still pending (both
+    tables call that status "pending"). `item` names it: "claim 7", "proposal 3"."""
+    if author_id == reviewer_id:
+        raise ForbiddenError(f"nobody reviews their own {item.split()[0]}: another admin must")
+    if status != "pending":
+        raise QueryError(f"{item} was already reviewed ({status})")
 
 
 def user_rows(connection: Connection, limit: int = 500) -> list[UserRow]:
