@@ -7,8 +7,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 
+from claims_helpers import janes as janes_of
 from paperscope.accounts import claims, corrections, roles
 from paperscope.accounts.users import User, user_for_email
 from paperscope.config import Settings
@@ -17,7 +18,7 @@ from paperscope.identity.manage import person_details
 from paperscope.pipeline.runner import run_stages
 from paperscope.pipeline.stages import Run, RunOptions
 from paperscope.store import Store
-from paperscope.store.schema import authorships, source_records, work_ids, works
+from paperscope.store.schema import authorships, source_records, works
 
 NOW = datetime(2026, 12, 1, 9, 0)
 FOLDING = {"1501.00001", "1602.00002", "1703.00003"}
@@ -38,19 +39,6 @@ def _ingest_and_resolve(store: Store, data_dir: Path, tmp_path: Path) -> None:
     run_stages(Run(store, _settings(tmp_path), RunOptions(paths=paths)), ["ingest", "resolve"])
 
 
-def _janes(store: Store) -> dict[int, set[str]]:
-    with store.connect() as connection:
-        rows = connection.execute(
-            select(authorships.c.person_id, work_ids.c.value)
-            .join(work_ids, work_ids.c.work_id == authorships.c.work_id)
-            .where(authorships.c.name.in_(["Jane Doe", "J. Doe"]), work_ids.c.scheme == "arxiv")
-        ).all()
-    out: dict[int, set[str]] = {}
-    for person, arxiv in rows:
-        out.setdefault(person, set()).add(arxiv)
-    return out
-
-
 @pytest.fixture
 def janes(store: Store, data_dir: Path, tmp_path: Path) -> Store:
     _ingest_and_resolve(store, data_dir, tmp_path)
@@ -65,7 +53,7 @@ def _user(store: Store, email: str, admin: bool = False) -> User:
 
 
 def _folding(store: Store) -> int:
-    return next(p for p, w in _janes(store).items() if w == FOLDING)
+    return next(p for p, w in janes_of(store).items() if w == FOLDING)
 
 
 def test_admin_role_is_granted_and_revoked(store: Store) -> None:
@@ -122,7 +110,7 @@ def test_one_owner_per_person_and_nobody_reviews_their_own_claim(janes: Store) -
             claims.review_claim(connection, rival.id, admin, True, NOW)
         with pytest.raises(QueryError, match="already has an owner"):
             claims.claim_person(connection, _user(janes, "eve@example.org"), person, NOW)
-        other = next(p for p in _janes(janes) if p != person)
+        other = next(p for p in janes_of(janes) if p != person)
         with pytest.raises(QueryError, match="already own a profile"):
             claims.claim_person(connection, jane, other, NOW)
 
@@ -138,7 +126,7 @@ def _own(store: Store, person: int, email: str) -> User:
 
 def test_an_owner_corrects_only_their_own_profile(janes: Store) -> None:
     person = _folding(janes)
-    other = next(p for p in _janes(janes) if p != person)
+    other = next(p for p in janes_of(janes) if p != person)
     jane = _own(janes, person, "jane@example.org")
     with janes.transaction() as connection:
         with pytest.raises(ForbiddenError):
@@ -172,21 +160,21 @@ def test_a_correction_follows_review_reingest_and_resolve(
         assert proposal.status == corrections.PENDING
         with pytest.raises(ForbiddenError):
             corrections.review(connection, proposal.id, jane, True, NOW)
-    assert _janes(janes)[person] == FOLDING  # nothing changes before review
+    assert janes_of(janes)[person] == FOLDING  # nothing changes before review
     with janes.transaction() as connection:
         applied = corrections.review(connection, proposal.id, admin, True, NOW)
     assert applied.status == corrections.APPLIED and applied.correction_id
-    assert _janes(janes)[person] == {"1501.00001", "1602.00002"}
+    assert janes_of(janes)[person] == {"1501.00001", "1602.00002"}
 
     with janes.transaction() as connection:  # everything ingested again: new row ids
         connection.execute(delete(source_records))
         connection.execute(delete(works))
     _ingest_and_resolve(janes, data_dir, tmp_path)
     run_stages(Run(janes, _settings(tmp_path), RunOptions(full=True)), ["resolve"])
-    groups = sorted(_janes(janes).values(), key=sorted)
+    groups = sorted(janes_of(janes).values(), key=sorted)
     assert {"1501.00001", "1602.00002"} in groups and {"1703.00003"} in groups
 
-    owned = next(p for p, w in _janes(janes).items() if w == {"1501.00001", "1602.00002"})
+    owned = next(p for p, w in janes_of(janes).items() if w == {"1501.00001", "1602.00002"})
     with janes.connect() as connection:  # people were renumbered; the claim followed its works
         owner = claims.owner_of(connection, owned)
         assert owner is not None and owner.user_id == jane.id
@@ -203,7 +191,7 @@ def test_a_correction_follows_review_reingest_and_resolve(
         with pytest.raises(ForbiddenError):
             corrections.revert(connection, entry.correction_id, jane)
         corrections.revert(connection, entry.correction_id, admin)
-    assert _janes(janes)[owned] == FOLDING
+    assert janes_of(janes)[owned] == FOLDING
     with janes.connect() as connection:
         history = corrections.history(connection, owned)
         assert person_details(connection, owned).works
@@ -213,7 +201,7 @@ def test_a_correction_follows_review_reingest_and_resolve(
 
 
 def test_an_admin_proposal_applies_at_once(janes: Store) -> None:
-    keep, other = sorted(_janes(janes))
+    keep, other = sorted(janes_of(janes))
     admin = _user(janes, "admin@example.org", admin=True)
     with janes.transaction() as connection:
         proposal = corrections.propose(
@@ -221,4 +209,4 @@ def test_an_admin_proposal_applies_at_once(janes: Store) -> None:
         )
         assert proposal.status == corrections.APPLIED and proposal.reviewed_by == admin.id
         assert corrections.history(connection, keep).corrected_by == "an admin"
-    assert list(_janes(janes).values()) == [FOLDING | COMPILERS]
+    assert list(janes_of(janes).values()) == [FOLDING | COMPILERS]

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from claims_helpers import FOLDING, janes, person_with, pipeline
 
+from claims_helpers import FOLDING, janes, person_with, pipeline
 from paperscope.accounts import claims, roles
 from paperscope.accounts.clock import utcnow
 from paperscope.accounts.users import start_session, user_for_email

@@ -9,10 +9,10 @@ import re
 import httpx
 import pytest
 from accounts_helpers import accounts_client, csrf_of, sign_in
-from claims_helpers import FOLDING, janes, person_with, pipeline, work_row
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
+from claims_helpers import FOLDING, janes, person_with, pipeline, work_row
 from mailsink import MailServer
 from paperscope.accounts import roles
 from paperscope.accounts.clock import utcnow

@@ -1,4 +1,4 @@
-"""Helpers of the claims tests: the two Jane Does ingested and resolved by the pipeline."""
+"""Helpers of the claims tests (accounts and web): the two Jane Does, ingested and resolved."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from paperscope.pipeline.stages import Run, RunOptions
 from paperscope.store import Store
 from paperscope.store.schema import authorships, work_ids
 
-JANES = Path(__file__).parent.parent / "data" / "identity" / "two-jane-does.jsonl"
+JANES = Path(__file__).parent / "data" / "identity" / "two-jane-does.jsonl"
 FOLDING = {"1501.00001", "1602.00002", "1703.00003"}
 
 
