@@ -70,6 +70,7 @@ def test_a_reader_whose_ingest_is_killed_stops_by_itself(tmp_path: Path, records
     done = subprocess.run(
         [sys.executable, "-c", KILLED_INGEST, str(path)], capture_output=True, text=True
     )
+    assert done.stdout.strip(), f"exit {done.returncode}: {done.stderr}"
     reader = int(done.stdout.split()[0])
     deadline = time.monotonic() + 60
     while _running(reader) and time.monotonic() < deadline:
