@@ -25,10 +25,20 @@ def test_the_reading_process_hands_over_exactly_what_reading_in_process_gives() 
     assert list(read_events_in_background(paths, None)) == expected
 
 
-def _kaggle_lines(path: Path, count: int) -> None:
+def _kaggle_lines(path: Path, count: int, abstract_words: int = 0) -> None:
+    """`count` records of the Kaggle arXiv snapshot (the keys its format is detected by)."""
+    version = [{"version": "v1", "created": "Mon, 4 Jan 2021 10:00:00 GMT"}]
     with path.open("w", encoding="utf-8") as out:
         for n in range(count):
-            record = {"id": f"2101.{n:05d}", "title": f"Title number {n}", "authors": "A. B"}
+            record = {
+                "id": f"2101.{n:05d}",
+                "title": f"Title number {n}",
+                "authors": "A. B",
+                "abstract": "word " * abstract_words,
+                "categories": "cs.LG",
+                "versions": version,
+                "update_date": "2021-01-05",
+            }
             out.write(json.dumps(record) + "\n")
 
 
@@ -36,7 +46,7 @@ def test_stopping_early_ends_the_reading_process(tmp_path: Path) -> None:
     path = tmp_path / "snapshot.jsonl"
     _kaggle_lines(path, 20_000)
     events = read_events_in_background([path], None)
-    next(events)
+    assert type(next(events)).__name__ == "FileStarted"
     assert multiprocessing.active_children()
     events.close()
     assert multiprocessing.active_children() == []
@@ -47,8 +57,8 @@ import multiprocessing, os, signal, sys
 from pathlib import Path
 from paperscope.ingest.reader import read_events_in_background
 events = read_events_in_background([Path(sys.argv[1])], None)
-next(events)
-print(multiprocessing.active_children()[0].pid, flush=True)
+first = type(next(events)).__name__
+print(multiprocessing.active_children()[0].pid, first, flush=True)
 os.kill(os.getpid(), signal.SIGKILL)
 """
 
@@ -61,17 +71,22 @@ def _running(pid: int) -> bool:
     return "\nState:\tZ" not in status  # a zombie has exited, whoever reaps it
 
 
-# A small file is read to its end before the kill (the reader then waits to hand over its
-# last events); a large one holds far more than the hand-over takes.
-@pytest.mark.parametrize("records", [100, 50_000])
-def test_a_reader_whose_ingest_is_killed_stops_by_itself(tmp_path: Path, records: int) -> None:
+# A small file is read to its end before the kill, its reader then waiting to hand over
+# events larger than the pipe holds (600 records with 200-word abstracts: ~1.4 MB); a large
+# one holds far more than the reader reads ahead.
+@pytest.mark.parametrize(("records", "abstract_words"), [(600, 200), (50_000, 0)])
+def test_a_reader_whose_ingest_is_killed_stops_by_itself(
+    tmp_path: Path, records: int, abstract_words: int
+) -> None:
     path = tmp_path / "snapshot.jsonl"
-    _kaggle_lines(path, records)
+    _kaggle_lines(path, records, abstract_words)
     done = subprocess.run(
         [sys.executable, "-c", KILLED_INGEST, str(path)], capture_output=True, text=True
     )
     assert done.stdout.strip(), f"exit {done.returncode}: {done.stderr}"
-    reader = int(done.stdout.split()[0])
+    pid, first_event = done.stdout.split()
+    assert first_event == "FileStarted"  # the file was recognised: records are on their way
+    reader = int(pid)
     deadline = time.monotonic() + 60
     while _running(reader) and time.monotonic() < deadline:
         time.sleep(0.2)
