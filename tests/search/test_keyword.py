@@ -18,7 +18,8 @@ from sqlalchemy import delete, func, select, update
 from paperscope.config import Settings
 from paperscope.errors import QueryError
 from paperscope.search import SearchFilters, SearchRequest, search
-from paperscope.search.keyword import refresh_keyword_index
+from paperscope.search.keyword import index_in_step, keyword_page, refresh_keyword_index
+from paperscope.search.query import parse_query
 from paperscope.store import Store
 from paperscope.store.schema import authorships, works
 
@@ -326,3 +327,34 @@ def test_index_follows_updates_and_deletes(sample_store: Store, settings: Settin
     refresh_keyword_index(sample_store)
     assert titles(sample_store, keyword("quokka"), settings) == []
     assert titles(sample_store, keyword("wombat"), settings) == []
+
+
+def _page(store: Store, text: str, operator: str, where: list[object]) -> tuple[object, ...]:
+    with store.connect() as connection:
+        page = keyword_page(connection, parse_query(text), where, 3, operator=operator)  # type: ignore[arg-type]
+        return page.ids, page.total
+
+
+@pytest.mark.parametrize("operator", ["AND", "OR"])
+def test_ranking_in_the_index_alone_gives_the_joined_ranking(
+    sample_store: Store, operator: str
+) -> None:
+    """Without filters the matches are ranked and counted in the index alone; a filter every
+    work passes takes the joined path: both give the same page and total."""
+    with sample_store.connect() as connection:
+        assert index_in_step(connection)
+    for text in ["graph", "neural networks", "molecule property"]:
+        alone = _page(sample_store, text, operator, [])
+        joined = _page(sample_store, text, operator, [works.c.id > 0])
+        assert alone == joined and alone[1]
+
+
+def test_a_deleted_work_not_yet_reindexed_is_not_found(sample_store: Store) -> None:
+    graph = title_id(sample_store, "Graph Neural")
+    assert graph in _page(sample_store, "molecule", "AND", [])[0]  # type: ignore[operator]
+    with sample_store.transaction() as connection:
+        connection.execute(delete(works).where(works.c.id == graph))  # queued, still indexed
+        assert not index_in_step(connection)
+    ids, total = _page(sample_store, "molecule", "AND", [])
+    assert graph not in ids  # type: ignore[operator]
+    assert total == len(ids)  # type: ignore[arg-type]

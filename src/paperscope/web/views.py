@@ -85,14 +85,23 @@ def daily_view(ctx: WebContext, day: date | None) -> DailyList:
 
 
 def trending_view(ctx: WebContext, limit: int = 50) -> TrendingPage:
-    now = datetime.now(UTC)
-    with ctx.store.connect() as connection:
-        return TrendingPage(now, tuple(trending_list(connection, now, limit)))
+    def compute() -> TrendingPage:
+        now = datetime.now(UTC)
+        with ctx.store.connect() as connection:
+            return TrendingPage(now, tuple(trending_list(connection, now, limit)))
+
+    return ctx.cache.get_or_compute(("trending", limit), compute)
 
 
 def search_view(ctx: WebContext, params: SearchParams) -> SearchPage:
+    """One page of results; the same search within the cache's lifetime is not run again (a
+    keyword search that falls back to any word ranks tens of thousands of works)."""
     if not params.query:
         return SearchPage(params, 0, 1, PER_PAGE, 0, params.mode, None)
+    return ctx.cache.get_or_compute(("search", params), lambda: _search_page(ctx, params))
+
+
+def _search_page(ctx: WebContext, params: SearchParams) -> SearchPage:
     from paperscope.search import SearchFilters, SearchRequest, search
 
     request = SearchRequest(
@@ -143,7 +152,11 @@ def _similar(
 
 
 def paper_view(ctx: WebContext, work_id: int, lists: PaperLists | None = None) -> PaperPage:
-    return paper_data(ctx.store, ctx.settings, work_id, lists)
+    """The paper page's data, cached like the other pages: its similar papers alone are a
+    search over the whole collection when there are no embeddings."""
+    return ctx.cache.get_or_compute(
+        ("paper", work_id, lists), lambda: paper_data(ctx.store, ctx.settings, work_id, lists)
+    )
 
 
 def paper_data(

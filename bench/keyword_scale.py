@@ -1,0 +1,152 @@
+"""Keyword search on a large database: ranking in the index alone beside ranking the matches
+joined to `works` (the baseline: what `keyword_page` did for every search before, and still
+does under a filter), in one process on the same queries, with a check that both give the same
+page and total.
+
+Queries, drawn with a fixed seed from the database's own titles:
+- `title words`: the first four content words of a random work's title (every word);
+- `two words`: two content words of one title (every word; common words, many matches);
+- `mixed`: two words from each of two titles, so that usually no work has them all and the
+  search falls back to any word (the slow path of a real query).
+Each query is timed with `search.service.search` (what the pages and the API run: a page of
+20 and its total, the any-word fallback included) and with `keyword_page` on each path.
+
+Usage: python bench/keyword_scale.py --database sqlite:///scale.db [--queries 100]
+         [--results bench/results/keyword_scale.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from paperscope.config import Settings
+from paperscope.search.keyword import index_in_step, keyword_page
+from paperscope.search.query import STOP_WORDS, parse_query
+from paperscope.search.service import SearchRequest, search
+from paperscope.store import Store
+from paperscope.store.schema import works
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results" / "keyword_scale.json"
+PER_PAGE = 20
+
+
+def content_words(title: str) -> list[str]:
+    words = [w.strip(".,:;()[]\"'?!").lower() for w in title.split()]
+    return [w for w in words if w.isalpha() and len(w) > 2 and w not in STOP_WORDS]
+
+
+def draw_queries(store: Store, count: int, seed: int = 11) -> dict[str, list[str]]:
+    with store.connect() as connection:
+        top = int(connection.execute(select(func.max(works.c.id))).scalar_one())
+        rng = random.Random(seed)
+        picks = sorted(rng.sample(range(1, top + 1), min(top, count * 6)))
+        titles = [
+            t
+            for t in connection.execute(select(works.c.title).where(works.c.id.in_(picks)))
+            .scalars()
+            .all()
+            if t and len(content_words(t)) >= 4
+        ]
+    rng.shuffle(titles)
+    words = [content_words(t) for t in titles]
+    return {
+        "title words": [" ".join(w[:4]) for w in words[:count]],
+        "two words": [" ".join(rng.sample(w, 2)) for w in words[count : 2 * count]],
+        "mixed": [
+            " ".join(a[:2] + b[:2])
+            for a, b in zip(words[:count], words[count : 2 * count], strict=False)
+        ],
+    }
+
+
+def timed(run: Callable[[str], Any], queries: list[str]) -> tuple[dict[str, float], list[Any]]:
+    for query in queries[:3]:
+        run(query)
+    times, answers = [], []
+    for query in queries:
+        started = time.perf_counter()
+        answers.append(run(query))
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return {
+        "p50_ms": round(statistics.median(times), 2),
+        "p95_ms": round(times[int(0.95 * (len(times) - 1))], 2),
+        "mean_ms": round(statistics.fmean(times), 2),
+    }, answers
+
+
+def page_on(store: Store, operator: str, joined: bool) -> Callable[[str], Any]:
+    """`keyword_page` in the index alone, or forced onto the joined path by a filter that
+    every work passes."""
+    where = [works.c.id > 0] if joined else []
+
+    def run(text: str) -> Any:
+        with store.connect() as connection:
+            page = keyword_page(connection, parse_query(text), where, PER_PAGE, operator=operator)
+        return page.ids, page.total
+
+    return run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--results", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    store = Store.open(args.database, migrate=False)
+    with store.connect() as connection:
+        if not index_in_step(connection):
+            sys.exit("works are queued for re-indexing: run `paperscope ingest` to its end first")
+        count = int(connection.execute(select(func.count()).select_from(works)).scalar_one())
+    settings = Settings(embedding_model="hashing")
+    report: dict[str, Any] = {"database": store.dialect, "works": count, "queries": {}}
+    print(f"{store.dialect}: {count:,} works; {args.queries} queries per kind")
+    for kind, queries in draw_queries(store, args.queries).items():
+        operator = "OR" if kind == "mixed" else "AND"
+
+        def full_search(text: str) -> Any:
+            found = search(store, SearchRequest(text, "keyword", per_page=PER_PAGE), settings)
+            return found.total, found.notice is not None
+
+        timed(full_search, queries)  # a pass that warms the page cache for all three timings
+        searched, answers = timed(full_search, queries)
+        alone, ours = timed(page_on(store, operator, joined=False), queries)
+        joined, theirs = timed(page_on(store, operator, joined=True), queries)
+        same = ours == theirs
+        fallbacks = sum(any_word for _, any_word in answers)
+        report["queries"][kind] = {
+            "examples": queries[:3],
+            "operator": operator,
+            "mean_total": round(statistics.fmean(total for total, _ in answers)),
+            "any_word_fallbacks": fallbacks,
+            "search": searched,
+            "keyword_page, index alone": alone,
+            "keyword_page, joined (baseline)": joined,
+            "same_pages_and_totals": same,
+        }
+        print(
+            f"  {kind:11} ({operator}, mean total {report['queries'][kind]['mean_total']:,}, "
+            f"{fallbacks} fell back): search p50 {searched['p50_ms']} p95 {searched['p95_ms']} ms"
+            f"; page in index p95 {alone['p95_ms']} ms vs joined {joined['p95_ms']} ms"
+            f" ({joined['mean_ms'] / alone['mean_ms']:.2f}x); same results: {same}",
+            flush=True,
+        )
+    store.close()
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    args.results.write_text(json.dumps(report, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
