@@ -38,22 +38,34 @@ def novelty(
     wanted = wanted[np.argsort(day[rows[wanted]], kind="stable")]
     for start in range(0, wanted.size, _BLOCK):
         block = wanted[start : start + _BLOCK]
-        block_days = day[rows[block]]
-        # Earlier works sit before `limit` in the day-sorted pool.
-        limits = np.searchsorted(pool_days, block_days, side="left")
+        # Earlier works sit before `limit` in the day-sorted pool; the block is in day
+        # order, so its limits rise from `low` to `span`.
+        limits = np.searchsorted(pool_days, day[rows[block]], side="left")
         span = int(limits.max())
         if span == 0:
             continue
         similarity = vectors[rows[block]] @ pool_vectors[:span].T
-        similarity = np.array(
-            similarity.toarray() if hasattr(similarity, "toarray") else similarity,
-            dtype=np.float32,
-        )
-        similarity[np.arange(span)[None, :] >= limits[:, None]] = -np.inf
-        best = similarity.max(axis=1).astype(np.float64)
+        if hasattr(similarity, "toarray"):
+            similarity = similarity.toarray()
+        best = _best_before(np.asarray(similarity, dtype=np.float32), limits)
         best[limits == 0] = np.nan
         result[block] = 1.0 - np.clip(best, -1.0, 1.0)
     return result
+
+
+def _best_before(similarity: npt.NDArray[np.float32], limits: IntArray) -> FloatArray:
+    """Each row's maximum over its columns before its limit (limits ascending; -inf for
+    none). Every row may take the columns before the lowest limit; only the ragged part
+    between the lowest and each row's limit needs masking."""
+    low = int(limits.min())
+    best = np.full(limits.size, -np.inf, dtype=np.float32)
+    if low > 0:
+        best = similarity[:, :low].max(axis=1)
+    tail = similarity[:, low:]
+    if tail.shape[1]:
+        tail[np.arange(low, similarity.shape[1])[None, :] >= limits[:, None]] = -np.inf
+        best = np.maximum(best, tail.max(axis=1))
+    return best.astype(np.float64)
 
 
 def cohort_percentiles(values: FloatArray, cohorts: npt.NDArray[np.object_]) -> FloatArray:
