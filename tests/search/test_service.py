@@ -77,6 +77,7 @@ def test_similar_works(sample_store: Store, settings: Settings) -> None:
     # without embeddings: a keyword "more like this"
     keyword_hits = similar_works(sample_store, translation, settings, limit=3)
     assert translation not in [h.work_id for h in keyword_hits]
+    assert [h.keyword_rank for h in keyword_hits] == [1, 2, 3]  # the work itself not counted
     assert _title(sample_store, keyword_hits[0].work_id).startswith("Attention Is What")
     embed_works(sample_store, get_encoder("hashing", settings.data_dir))
     hits = similar_works(sample_store, translation, settings, limit=3)

@@ -350,9 +350,9 @@ def similar_works(
         ranked = [(w, s) for w, s in found if w != work_id][:limit]
         return tuple(SearchHit(w, s, None, r) for r, (w, s) in enumerate(ranked, 1))
     query = _key_terms(work_text(row.title, row.abstract))
+    # One more than wanted, the work itself dropped after: a filter on `works` would join
+    # every match to it before ranking (search.keyword), and no total is shown.
     with store.connect() as connection:
-        page = keyword_page(connection, query, [works.c.id != work_id], limit, operator="OR")
-    return tuple(
-        SearchHit(w, s, r, None)
-        for r, (w, s) in enumerate(zip(page.ids, page.scores, strict=True), 1)
-    )
+        page = keyword_page(connection, query, [], limit + 1, operator="OR", count=False)
+    others = [(w, s) for w, s in zip(page.ids, page.scores, strict=True) if w != work_id]
+    return tuple(SearchHit(w, s, r, None) for r, (w, s) in enumerate(others[:limit], 1))
