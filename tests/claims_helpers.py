@@ -1,4 +1,5 @@
-"""Helpers of the claims tests (accounts and web): the two Jane Does, ingested and resolved."""
+"""The two Jane Does (tests/data/identity/two-jane-does.jsonl), ingested and resolved: helpers
+of the claims tests (accounts and web) and the resolve tests."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from sqlalchemy import delete, func, select, update
 
+from claims_helpers import FOLDING, janes
 from paperscope.errors import QueryError
 from paperscope.identity.corrections import constraints, load_corrections
 from paperscope.identity.manage import (
@@ -26,22 +27,7 @@ from paperscope.ingest import ingest_paths
 from paperscope.store import Store
 from paperscope.store.schema import authorships, people, source_records, work_ids, works
 
-FOLDING = {"1501.00001", "1602.00002", "1703.00003"}
 COMPILERS = {"1504.00004", "1605.00005", "1806.00006"}
-
-
-def _janes(store: Store) -> dict[int, set[str]]:
-    """Person id -> arXiv ids of the works where Jane Doe (or J. Doe) is that person."""
-    with store.connect() as connection:
-        rows = connection.execute(
-            select(authorships.c.person_id, work_ids.c.value)
-            .join(work_ids, work_ids.c.work_id == authorships.c.work_id)
-            .where(authorships.c.name.in_(["Jane Doe", "J. Doe"]), work_ids.c.scheme == "arxiv")
-        ).all()
-    out: dict[int, set[str]] = {}
-    for person, arxiv in rows:
-        out.setdefault(person, set()).add(arxiv)
-    return out
 
 
 @pytest.fixture
@@ -60,31 +46,31 @@ def test_every_authorship_gets_a_person_and_namesakes_stay_apart(resolved: Store
         assert unresolved == 0
         ids = people_named(connection, "Jane Doe")
         details = [person_details(connection, pid) for pid in ids]
-    assert sorted(_janes(resolved).values(), key=sorted) == [FOLDING, COMPILERS]
+    assert sorted(janes(resolved).values(), key=sorted) == [FOLDING, COMPILERS]
     assert all(d.note and "2 people print this name" in d.note for d in details)
 
 
 def test_new_work_joins_the_right_person_incrementally(
     resolved: Store, identity_data: Path, model: PairwiseModel
 ) -> None:
-    before = _janes(resolved)
+    before = janes(resolved)
     ingest_paths(resolved, [identity_data / "jane-doe-new.jsonl"])
     with resolved.transaction() as connection:
         report = resolve_people(connection, model=model)
     assert report.mode == "incremental"
     assert report.people_created == 0  # every new authorship joined someone
-    after = _janes(resolved)
+    after = janes(resolved)
     folding_id = next(p for p, w in before.items() if w == FOLDING)
     assert after[folding_id] == FOLDING | {"1907.00007"}
     assert set(after) == set(before)
 
 
 def test_recluster_keeps_ids_of_unchanged_people(resolved: Store, model: PairwiseModel) -> None:
-    before = _janes(resolved)
+    before = janes(resolved)
     with resolved.transaction() as connection:
         report = resolve_people(connection, full=True, model=model)
     assert report.mode == "full"
-    assert _janes(resolved) == before
+    assert janes(resolved) == before
 
 
 def _reingest_from_scratch(store: Store, identity_data: Path, model: PairwiseModel) -> None:
@@ -103,34 +89,34 @@ def _reingest_from_scratch(store: Store, identity_data: Path, model: PairwiseMod
 def test_merge_survives_reingest_and_recluster(
     resolved: Store, identity_data: Path, model: PairwiseModel
 ) -> None:
-    keep, other = sorted(_janes(resolved))
+    keep, other = sorted(janes(resolved))
     with resolved.transaction() as connection:
         merge_people(connection, keep, other)
-    assert list(_janes(resolved).values()) == [FOLDING | COMPILERS]
+    assert list(janes(resolved).values()) == [FOLDING | COMPILERS]
     _reingest_from_scratch(resolved, identity_data, model)
-    assert list(_janes(resolved).values()) == [FOLDING | COMPILERS]
+    assert list(janes(resolved).values()) == [FOLDING | COMPILERS]
 
 
 def test_split_survives_reingest_and_recluster(
     resolved: Store, identity_data: Path, model: PairwiseModel
 ) -> None:
-    folding_id = next(p for p, w in _janes(resolved).items() if w == FOLDING)
+    folding_id = next(p for p, w in janes(resolved).items() if w == FOLDING)
     with resolved.transaction() as connection:
         new_id = split_person(connection, folding_id, ["arxiv:1703.00003"])
-    assert _janes(resolved)[new_id] == {"1703.00003"}
+    assert janes(resolved)[new_id] == {"1703.00003"}
     _reingest_from_scratch(resolved, identity_data, model)
-    groups = sorted(_janes(resolved).values(), key=sorted)
+    groups = sorted(janes(resolved).values(), key=sorted)
     assert groups == sorted([{"1501.00001", "1602.00002"}, {"1703.00003"}, COMPILERS], key=sorted)
 
 
 def test_later_correction_overrides_earlier(resolved: Store, model: PairwiseModel) -> None:
-    keep, other = sorted(_janes(resolved))
+    keep, other = sorted(janes(resolved))
     with resolved.transaction() as connection:
         merge_people(connection, keep, other)
         split_person(connection, keep, ["arxiv:1504.00004", "arxiv:1605.00005", "arxiv:1806.00006"])
     with resolved.transaction() as connection:
         resolve_people(connection, full=True, model=model)
-    assert sorted(_janes(resolved).values(), key=sorted) == [FOLDING, COMPILERS]
+    assert sorted(janes(resolved).values(), key=sorted) == [FOLDING, COMPILERS]
 
 
 def test_orcid_is_a_hard_constraint(resolved: Store, model: PairwiseModel) -> None:
@@ -138,7 +124,7 @@ def test_orcid_is_a_hard_constraint(resolved: Store, model: PairwiseModel) -> No
         jane = authorships.c.name.in_(["Jane Doe", "J. Doe"])
         connection.execute(update(authorships).where(jane).values(orcid="0000-0002-1825-0097"))
         resolve_people(connection, full=True, model=model)
-    assert list(_janes(resolved).values()) == [FOLDING | COMPILERS]
+    assert list(janes(resolved).values()) == [FOLDING | COMPILERS]
     with resolved.transaction() as connection:
         in_1602 = select(work_ids.c.work_id).where(work_ids.c.value == "1602.00002")
         connection.execute(
@@ -147,7 +133,7 @@ def test_orcid_is_a_hard_constraint(resolved: Store, model: PairwiseModel) -> No
             .values(orcid="0000-0001-0000-0001")
         )
         resolve_people(connection, full=True, model=model)
-    groups = sorted(_janes(resolved).values(), key=len)
+    groups = sorted(janes(resolved).values(), key=len)
     assert groups == [{"1602.00002"}, (FOLDING | COMPILERS) - {"1602.00002"}]
 
 
@@ -223,28 +209,28 @@ def test_notes_give_the_second_pass_verdict_on_people_kept_apart(
 def test_removal_survives_reingest_and_recluster(
     resolved: Store, identity_data: Path, model: PairwiseModel
 ) -> None:
-    folding_id = next(p for p, w in _janes(resolved).items() if w == FOLDING)
+    folding_id = next(p for p, w in janes(resolved).items() if w == FOLDING)
     with resolved.transaction() as connection:
         remove_works(connection, folding_id, ["arxiv:1703.00003"])
-    assert _janes(resolved)[folding_id] == {"1501.00001", "1602.00002"}
+    assert janes(resolved)[folding_id] == {"1501.00001", "1602.00002"}
     _reingest_from_scratch(resolved, identity_data, model)
-    groups = sorted(_janes(resolved).values(), key=sorted)
+    groups = sorted(janes(resolved).values(), key=sorted)
     assert {"1501.00001", "1602.00002"} in groups
     assert all("1703.00003" not in g or g == {"1703.00003"} for g in groups)
 
 
 def test_revert_undoes_now_and_stops_holding(resolved: Store, model: PairwiseModel) -> None:
-    keep, other = sorted(_janes(resolved))
+    keep, other = sorted(janes(resolved))
     with resolved.transaction() as connection:
         correction = merge_people(connection, keep, other)
-    assert list(_janes(resolved).values()) == [FOLDING | COMPILERS]
+    assert list(janes(resolved).values()) == [FOLDING | COMPILERS]
     with resolved.transaction() as connection:
         revert_id = revert_correction(connection, correction)
         assert not constraints(connection).must  # a reverted merge binds nothing
-    assert sorted(_janes(resolved).values(), key=sorted) == [FOLDING, COMPILERS]
+    assert sorted(janes(resolved).values(), key=sorted) == [FOLDING, COMPILERS]
     with resolved.transaction() as connection:
         resolve_people(connection, full=True, model=model)
-    assert sorted(_janes(resolved).values(), key=sorted) == [FOLDING, COMPILERS]
+    assert sorted(janes(resolved).values(), key=sorted) == [FOLDING, COMPILERS]
     with resolved.connect() as connection:
         found = {c.id: c for c in load_corrections(connection)}
     assert found[revert_id].kind == "revert" and found[revert_id].reverts == correction
@@ -253,11 +239,11 @@ def test_revert_undoes_now_and_stops_holding(resolved: Store, model: PairwiseMod
 
 
 def test_reverting_a_split_puts_the_works_back(resolved: Store, model: PairwiseModel) -> None:
-    folding_id = next(p for p, w in _janes(resolved).items() if w == FOLDING)
+    folding_id = next(p for p, w in janes(resolved).items() if w == FOLDING)
     with resolved.transaction() as connection:
         _, correction = split_off(connection, folding_id, ["arxiv:1703.00003"])
         revert_correction(connection, correction)
-    assert _janes(resolved)[folding_id] == FOLDING
+    assert janes(resolved)[folding_id] == FOLDING
     with resolved.transaction() as connection:
         resolve_people(connection, full=True, model=model)
-    assert sorted(_janes(resolved).values(), key=sorted) == [FOLDING, COMPILERS]
+    assert sorted(janes(resolved).values(), key=sorted) == [FOLDING, COMPILERS]
