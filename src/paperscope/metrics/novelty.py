@@ -38,8 +38,7 @@ def novelty(
     wanted = wanted[np.argsort(day[rows[wanted]], kind="stable")]
     for start in range(0, wanted.size, _BLOCK):
         block = wanted[start : start + _BLOCK]
-        # Earlier works sit before `limit` in the day-sorted pool; the block is in day
-        # order, so its limits rise from `low` to `span`.
+        # Earlier works sit before `limit` in the day-sorted pool.
         limits = np.searchsorted(pool_days, day[rows[block]], side="left")
         span = int(limits.max())
         if span == 0:
@@ -54,9 +53,9 @@ def novelty(
 
 
 def _best_before(similarity: npt.NDArray[np.float32], limits: IntArray) -> FloatArray:
-    """Each row's maximum over its columns before its limit (limits ascending; -inf for
-    none). Every row may take the columns before the lowest limit; only the ragged part
-    between the lowest and each row's limit needs masking."""
+    """Each row's maximum over its columns before its limit (-inf for none). Every row may
+    take the columns before the lowest limit; only the ragged part between the lowest and
+    each row's limit needs masking."""
     low = int(limits.min())
     best = np.full(limits.size, -np.inf, dtype=np.float32)
     if low > 0:

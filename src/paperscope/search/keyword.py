@@ -168,7 +168,8 @@ def _joined(match: _Match) -> tuple[Any, Any]:
 
 def index_in_step(connection: Connection) -> bool:
     """Whether the index holds exactly the works: no work is queued for re-indexing (the
-    queue empties at the end of every ingest, resolve and merge)."""
+    triggers queue works as their indexed text changes; the ingest stage empties the queue
+    as its last step)."""
     return connection.execute(select(search_pending.c.work_id).limit(1)).first() is None
 
 

@@ -130,7 +130,7 @@ async def library_read(ctx: Context, user: SignedIn, form: CheckedForm) -> Respo
 async def upvote(ctx: Context, user: SignedIn, form: CheckedForm) -> Response:
     work_id = form_int(form, "work_id")
     await in_transaction(ctx.store, lambda c: library.toggle_upvote(c, user.id, work_id, utcnow()))
-    ctx.cache.clear()  # the paper's count shows on cached pages: the voter sees it move at once
+    ctx.cache.clear()  # upvotes rank the cached trending list: the voter sees it move at once
     return RedirectResponse(local_path(form.get("next"), f"/paper/{work_id}"), 303)
 
 

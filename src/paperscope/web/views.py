@@ -85,12 +85,11 @@ def daily_view(ctx: WebContext, day: date | None) -> DailyList:
 
 
 def trending_view(ctx: WebContext, limit: int = 50) -> TrendingPage:
-    def compute() -> TrendingPage:
+    def compute(connection: Connection) -> TrendingPage:
         now = datetime.now(UTC)
-        with ctx.store.connect() as connection:
-            return TrendingPage(now, tuple(trending_list(connection, now, limit)))
+        return TrendingPage(now, tuple(trending_list(connection, now, limit)))
 
-    return ctx.cache.get_or_compute(("trending", limit), compute)
+    return _cached(ctx, ("trending", limit), compute)
 
 
 def search_view(ctx: WebContext, params: SearchParams) -> SearchPage:
