@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from paperscope.metrics.grouped import grouped_indices
-from paperscope.metrics.indices import citations_by_year, g_index, h_index, i10_index
+from paperscope.metrics.indices import g_index, h_index, i10_index
 
 counts = st.lists(st.integers(min_value=0, max_value=60), max_size=40)
 
@@ -56,7 +56,3 @@ def test_known_values() -> None:
     assert h_index([25, 8, 5, 3, 3]) == 3
     assert g_index([10, 8, 5, 4, 3]) == 5
     assert h_index([]) == 0 and g_index([]) == 0
-
-
-def test_citations_by_year_skips_unknown_years() -> None:
-    assert citations_by_year([2020, None, 2019, 2020]) == {2019: 1, 2020: 2}

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import date
 
 from metrics_helpers import METRICS_DATA, ingest
-from sqlalchemy import insert, select, update
+from sqlalchemy import event, insert, select, update
 
 from paperscope.metrics.profile import lookup_people, person_profile
 from paperscope.read.people import coauthors, lookup_refs, person_summary, person_work_ids
 from paperscope.store import Store
-from paperscope.store.schema import authorships, people
-from paperscope.web.authors import author_page
+from paperscope.store.schema import authorships, people, works
+from paperscope.web.authors import AuthorPage, author_page
 
 TODAY = date.today()
 
@@ -74,3 +74,61 @@ def test_author_page_equals_the_plain_lookups(store: Store) -> None:
             ids = person_work_ids(connection, ref)
             assert list(by_key.coauthors) == coauthors(connection, ref, ids)[:10]
             assert by_key.person.top_coauthors == by_key.coauthors[:3]
+
+
+def _namesakes_of_one_name(store: Store, count: int) -> None:
+    """`count` resolved people printed "Wei Wang", each with one work and one co-author."""
+    with store.transaction() as connection:
+        for number in range(1, count + 1):
+            work = connection.execute(
+                insert(works).values(title=f"Work {number}", title_key=f"work {number}")
+            ).inserted_primary_key[0]
+            person = connection.execute(
+                insert(people).values(canonical_name="Wei Wang")
+            ).inserted_primary_key[0]
+            connection.execute(
+                insert(authorships),
+                [
+                    {"work_id": work, "position": 0, "name": "Wei Wang"}
+                    | {"name_key": "wei wang", "person_id": person},
+                    {"work_id": work, "position": 1, "name": f"Co Author{number}"}
+                    | {"name_key": f"co author{number}", "person_id": None},
+                ],
+            )
+
+
+def _statements_of_a_name_page(store: Store) -> tuple[int, AuthorPage]:
+    statements: list[str] = []
+
+    def record(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    with store.connect() as connection:
+        event.listen(connection, "before_cursor_execute", record)
+        page = author_page(connection, name="Wei Wang")
+        event.remove(connection, "before_cursor_execute", record)
+    return len(statements), page
+
+
+def test_namesakes_cost_the_same_queries_however_many(store: Store) -> None:
+    """A common name is printed by hundreds of resolved people at a million works: their
+    summaries come from a fixed number of queries, not a few per namesake."""
+    _namesakes_of_one_name(store, 3)
+    few, page = _statements_of_a_name_page(store)
+    assert len(page.namesakes) == 2
+    _namesakes_of_one_name(store, 40)
+    many, page = _statements_of_a_name_page(store)
+    assert len(page.namesakes) == 42
+    assert many == few
+    # Each namesake's summary is the one the per-person path builds (these works have no
+    # year or category, so their facts add nothing).
+    with store.connect() as connection:
+        for summary in page.namesakes:
+            ids = person_work_ids(connection, summary.ref)
+            ranked = coauthors(connection, summary.ref, ids)
+            assert [c.name for c in summary.top_coauthors] == [ranked[0].name]
+            assert ranked[0].name.startswith("Co Author")
+            alone = person_summary(
+                connection, summary.ref, ids=ids, facts=[], ranked_coauthors=ranked
+            )
+            assert summary == alone

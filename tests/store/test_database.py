@@ -34,13 +34,13 @@ def test_sqlite_uses_wal(sqlite_url: str) -> None:
     store.close()
 
 
-HEAD = "0012_feedback"
+HEAD = "0013_references_cited_citing"
 
 
 def test_one_head_and_the_library_migration_goes_up_and_down(database_url: str) -> None:
     """A database at 0008_venues (the revision before the library) upgrades to the single
-    head (0012_feedback), downgrades back to 0008 without the library's, the
-    follows' and the feedback's columns and tables, and upgrades again."""
+    head, downgrades back to 0008 without the library's, the follows' and the feedback's
+    columns and tables (and with the references' old index), and upgrades again."""
     from alembic import command
     from alembic.config import Config
 
@@ -64,11 +64,14 @@ def test_one_head_and_the_library_migration_goes_up_and_down(database_url: str) 
             with store.connect() as connection:
                 tables = set(inspect(connection).get_table_names())
                 columns = {c["name"] for c in inspect(connection).get_columns("library_items")}
+                indexes = {i["name"] for i in inspect(connection).get_indexes("references")}
             library = target == "head"
             assert ("library_unmatched" in tables) is library, target
             assert ("work_feedback" in tables) is library, target
             assert ({"note", "read_at", "imported"} <= columns) is library, target
             assert ("follows" in tables) is library, target
+            assert ("ix_references_cited_citing" in indexes) is library, target
+            assert ("ix_references_cited_work" in indexes) is not library, target
             assert store.schema_revisions() == ({HEAD} if library else {target})
     finally:
         store.close()

@@ -22,9 +22,8 @@ from paperscope.batch.snapshot import Snapshot
 from paperscope.definitions import VERSION
 from paperscope.identity.resolve import resolve_people
 from paperscope.ingest import ingest_paths
-from paperscope.metrics.indices import citations_by_year
 from paperscope.metrics.scoring import run_score
-from paperscope.read.works import citing_years
+from paperscope.read.works import citations_per_year
 from paperscope.store import Store
 from paperscope.store.metrics_schema import metrics_state, work_metrics
 from paperscope.store.schema import authorships, works
@@ -115,7 +114,7 @@ def work_years(connection: object, work: Path) -> None:
     rows = [
         (work_id, year, count)
         for work_id in list(cited)
-        for year, count in citations_by_year(citing_years(connection, [work_id])).items()
+        for year, count in citations_per_year(connection, [work_id]).items()
     ]
     schema = pa.schema([("work_id", pa.int64()), ("year", pa.int64()), ("citations", pa.int64())])
     write_rows(work, "citations_by_year", schema, rows)
@@ -137,9 +136,7 @@ def person_years(connection: object, work: Path) -> None:
     rows = [
         (person_id, year, count)
         for person_id in sorted(by_person)
-        for year, count in citations_by_year(
-            citing_years(connection, sorted(by_person[person_id]))
-        ).items()
+        for year, count in citations_per_year(connection, sorted(by_person[person_id])).items()
     ]
     schema = pa.schema([("person_id", pa.int64()), ("year", pa.int64()), ("citations", pa.int64())])
     write_rows(work, "person_citations_by_year", schema, rows)

@@ -31,12 +31,3 @@ def g_index(citations: Iterable[int]) -> int:
         if total >= rank * rank:
             g = rank
     return g
-
-
-def citations_by_year(years: Iterable[int | None]) -> dict[int, int]:
-    """Citations per year: one per citing work whose year is known, keyed by that year."""
-    counts: dict[int, int] = {}
-    for year in years:
-        if year is not None:
-            counts[year] = counts.get(year, 0) + 1
-    return dict(sorted(counts.items()))

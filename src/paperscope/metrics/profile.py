@@ -25,7 +25,7 @@ from paperscope.metrics.authorship import (
     coauthor_graph,
     topics_over_time,
 )
-from paperscope.metrics.indices import citations_by_year, g_index, h_index, i10_index
+from paperscope.metrics.indices import g_index, h_index, i10_index
 from paperscope.read.people import (
     CoAuthor,
     PersonRef,
@@ -36,7 +36,7 @@ from paperscope.read.people import (
     person_work_ids,
     rank_coauthors,
 )
-from paperscope.read.works import WorkSummary, citing_years, load_works
+from paperscope.read.works import WorkSummary, citations_per_year, load_works
 
 __all__ = [
     "CoAuthor",
@@ -117,7 +117,7 @@ def person_profile(
     return PersonProfile(
         person=summary,
         header=_header(summary.name, works),
-        citations_per_year=tuple(citations_by_year(citing_years(connection, ids)).items()),
+        citations_per_year=tuple(citations_per_year(connection, ids).items()),
         coauthors=tuple(ranked[:10]),
         explanations=EXPLANATIONS,
         entries=tuple(_sorted(works, sort)),

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, func, select
 
 from paperscope.errors import QueryError
 from paperscope.names import name_key
@@ -148,9 +148,7 @@ def lookup_people(connection: Connection, query: str) -> list[PersonSummary]:
                 return []
         summary = person_summary(connection, ref)
         return [summary] if summary.papers else []
-    return [
-        person_summary(connection, each, ids=ids) for each, ids in lookup_refs(connection, query)
-    ]
+    return person_summaries(connection, lookup_refs(connection, query))
 
 
 def lookup_refs(connection: Connection, name: str) -> list[tuple[PersonRef, list[int]]]:
@@ -167,11 +165,34 @@ def lookup_refs(connection: Connection, name: str) -> list[tuple[PersonRef, list
     ).scalars()
     refs = [PersonRef(person_id, key) for person_id in sorted(set(resolved))]
     refs += [PersonRef(None, each) for each in keys]
-    found = [(each, person_work_ids(connection, each)) for each in refs]
-    found = [(each, ids) for each, ids in found if ids]
+    found = [(each, ids) for each, ids in works_of(connection, refs) if ids]
     return sorted(
         found, key=lambda item: (-len(item[1]), item[0].provisional, item[0].person_id or 0)
     )
+
+
+def works_of(
+    connection: Connection, refs: Sequence[PersonRef]
+) -> list[tuple[PersonRef, list[int]]]:
+    """Each person's work ids (`person_work_ids`), the resolved ones in one query: a common
+    name is printed by hundreds of resolved people at a million works."""
+    resolved = [ref.person_id for ref in refs if ref.person_id is not None]
+    by_person: dict[int, set[int]] = {}
+    if resolved:
+        query = select(authorships.c.person_id, authorships.c.work_id).where(
+            in_list(authorships.c.person_id, resolved)
+        )
+        for person_id, work_id in connection.execute(query):
+            by_person.setdefault(person_id, set()).add(work_id)
+    return [
+        (
+            ref,
+            sorted(by_person.get(ref.person_id, ()))
+            if ref.person_id is not None
+            else person_work_ids(connection, ref),
+        )
+        for ref in refs
+    ]
 
 
 def name_keys_like(connection: Connection, key: str) -> list[str]:
@@ -210,13 +231,48 @@ def person_summary(
     ranked_coauthors: Sequence[CoAuthor] | None = None,
 ) -> PersonSummary:
     """What tells `ref` apart from namesakes. A caller that already loaded the person's work
-    ids, their (year, published, category) facts or co-authors passes them to skip a query."""
+    ids, their (year, published, category) facts and co-authors passes them to skip queries."""
     if ids is None:
         ids = person_work_ids(connection, ref)
-    if facts is None:
-        facts = _work_facts(connection, ids)
-    if ranked_coauthors is None:
-        ranked_coauthors = coauthors(connection, ref, ids)
+    if facts is None or ranked_coauthors is None:
+        return person_summaries(connection, [(ref, ids)])[0]
+    stored = _stored_people(connection, [ref])
+    return _summary(connection, ref, ids, facts, ranked_coauthors, stored)
+
+
+def person_summaries(
+    connection: Connection, found: Sequence[tuple[PersonRef, Sequence[int]]]
+) -> list[PersonSummary]:
+    """The summaries of many people (each with its work ids), in the order given, in four
+    queries however many there are: a name's namesakes, a page of people found."""
+    wanted = sorted({work_id for _, ids in found for work_id in ids})
+    facts: dict[int, tuple[Any, Any, Any]] = {}
+    query = select(works.c.id, works.c.year, works.c.published, works.c.primary_category)
+    for work_id, year, published, category in connection.execute(
+        query.where(in_list(works.c.id, wanted))
+    ):
+        facts[work_id] = (year, published, category)
+    rows_by_work: dict[int, list[tuple[int, str, str, int | None]]] = {}
+    for row in connection.execute(_coauthor_rows(wanted)):
+        rows_by_work.setdefault(row[0], []).append((row[0], row[1], row[2], row[3]))
+    stored = _stored_people(connection, [ref for ref, _ in found])
+    summaries = []
+    for ref, ids in found:
+        ordered = sorted(set(ids))
+        ranked = rank_coauthors(ref, (row for w in ordered for row in rows_by_work.get(w, ())))
+        own_facts = [facts[w] for w in ordered if w in facts]
+        summaries.append(_summary(connection, ref, ids, own_facts, ranked, stored))
+    return summaries
+
+
+def _summary(
+    connection: Connection,
+    ref: PersonRef,
+    ids: Sequence[int],
+    facts: Iterable[tuple[Any, Any, Any]],
+    ranked_coauthors: Sequence[CoAuthor],
+    stored_people: dict[int, _StoredPerson],
+) -> PersonSummary:
     years: list[int] = []
     categories: Counter[str] = Counter()
     for year, published, category in facts:
@@ -225,7 +281,7 @@ def person_summary(
             years.append(int(known))
         if category:
             categories[str(category)] += 1
-    stored = _stored_person(connection, ref)
+    stored = _NO_ROW if ref.person_id is None else stored_people.get(ref.person_id, _NO_ROW)
     return PersonSummary(
         person_id=ref.person_id,
         person_key=ref.key,
@@ -239,13 +295,6 @@ def person_summary(
         confidence=stored.confidence,
         note=stored.note,
     )
-
-
-def _work_facts(connection: Connection, ids: Sequence[int]) -> list[tuple[Any, Any, Any]]:
-    query = select(works.c.year, works.c.published, works.c.primary_category).where(
-        in_list(works.c.id, ids)
-    )
-    return [(row[0], row[1], row[2]) for row in connection.execute(query).all()]
 
 
 def _ranked(counter: Counter[str]) -> list[tuple[str, int]]:
@@ -264,22 +313,19 @@ class _StoredPerson:
 _NO_ROW = _StoredPerson(None, None, None)
 
 
-def _stored_person(connection: Connection, ref: PersonRef) -> _StoredPerson:
-    if ref.person_id is None:
-        return _NO_ROW
-    row = connection.execute(
-        select(people.c.canonical_name, people.c.confidence, people.c.note).where(
-            people.c.id == ref.person_id
+def _stored_people(connection: Connection, refs: Sequence[PersonRef]) -> dict[int, _StoredPerson]:
+    ids = [ref.person_id for ref in refs if ref.person_id is not None]
+    if not ids:
+        return {}
+    query = select(people.c.id, people.c.canonical_name, people.c.confidence, people.c.note)
+    return {
+        person_id: _StoredPerson(
+            name=str(name) if name else None, confidence=_finite(confidence), note=_text(note)
         )
-    ).first()
-    if row is None:
-        return _NO_ROW
-    name, confidence, note = row
-    return _StoredPerson(
-        name=str(name) if name else None,
-        confidence=_finite(confidence),
-        note=_text(note),
-    )
+        for person_id, name, confidence, note in connection.execute(
+            query.where(in_list(people.c.id, ids))
+        )
+    }
 
 
 def _finite(value: Any) -> float | None:
@@ -307,7 +353,14 @@ def _printed_name(connection: Connection, ref: PersonRef) -> str:
 
 def coauthors(connection: Connection, ref: PersonRef, ids: Sequence[int]) -> list[CoAuthor]:
     """Other authors of the person's works, most shared works first."""
-    query = (
+    rows = [(row[0], row[1], row[2], row[3]) for row in connection.execute(_coauthor_rows(ids))]
+    return rank_coauthors(ref, rows)
+
+
+def _coauthor_rows(ids: Sequence[int]) -> Select[int, str, str, int | None]:
+    """(work id, printed name, name key, person id) of every authorship of `ids`, in work
+    and position order (what `rank_coauthors` reads)."""
+    return (
         select(
             authorships.c.work_id,
             authorships.c.name,
@@ -317,8 +370,6 @@ def coauthors(connection: Connection, ref: PersonRef, ids: Sequence[int]) -> lis
         .where(in_list(authorships.c.work_id, ids))
         .order_by(authorships.c.work_id, authorships.c.position)
     )
-    rows = [(row[0], row[1], row[2], row[3]) for row in connection.execute(query).all()]
-    return rank_coauthors(ref, rows)
 
 
 def rank_coauthors(

@@ -22,7 +22,8 @@ from paperscope.read.people import (
     lookup_people,
     lookup_refs,
     parse_person_key,
-    person_summary,
+    person_summaries,
+    works_of,
 )
 from paperscope.store.schema import authorships
 
@@ -115,7 +116,13 @@ def find_people(
     if refs and page > pages:
         raise QueryError(f"page {page} is out of range: there are {pages} pages")
     start = (page - 1) * per_page
+    page_refs = refs[start : start + per_page]
+    missing = [ref for ref, ids in page_refs if ids is None]
+    known = dict(works_of(connection, missing)) if missing else {}
     shown = tuple(
-        person_summary(connection, ref, ids=ids) for ref, ids in refs[start : start + per_page]
+        person_summaries(
+            connection,
+            [(ref, ids if ids is not None else known[ref]) for ref, ids in page_refs],
+        )
     )
     return PeopleResults(name, len(refs), page, per_page, pages, shown)

@@ -149,7 +149,7 @@ references = Table(
         "citing_scheme", "citing_value", "cited_scheme", "cited_value", name="uq_references_edge"
     ),
     Index("ix_references_citing_work", "citing_work_id"),
-    Index("ix_references_cited_work", "cited_work_id"),
+    Index("ix_references_cited_citing", "cited_work_id", "citing_work_id"),
     Index("ix_references_cited_key", "cited_value", "cited_scheme"),
 )
 

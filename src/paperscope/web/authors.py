@@ -15,7 +15,13 @@ from paperscope.metrics.profile import (
     person_profile,
 )
 from paperscope.names import name_key
-from paperscope.read.people import PersonRef, lookup_refs, parse_person_key, person_summary
+from paperscope.read.people import (
+    PersonRef,
+    lookup_refs,
+    parse_person_key,
+    person_summaries,
+    works_of,
+)
 from paperscope.read.works import WorkSummary
 from paperscope.store.schema import authorships
 
@@ -86,8 +92,8 @@ def _namesakes(connection: Connection, profile: PersonProfile) -> tuple[PersonSu
     refs = [PersonRef(pid, key) for pid in sorted(set(others))]
     refs.append(PersonRef(None, key))
     own = profile.person.person_key
-    summaries = [person_summary(connection, ref) for ref in refs if ref.key != own]
-    found = [summary for summary in summaries if summary.papers]
+    listed = [(ref, ids) for ref, ids in works_of(connection, refs) if ids and ref.key != own]
+    found = person_summaries(connection, listed)
     return tuple(sorted(found, key=lambda s: (-s.papers, s.provisional, s.person_id or 0)))
 
 
@@ -122,7 +128,7 @@ def author_page(
                 raise NotFoundError(f"no papers by {name[:100]!r}")
             ref, ids = people[0]
             profile = person_profile(connection, ref.key, sort, work_ids=ids)
-            namesakes = tuple(person_summary(connection, ref, ids=ids) for ref, ids in people[1:])
+            namesakes = tuple(person_summaries(connection, people[1:]))
     else:
         raise NotFoundError("name an author: /author/<id> or /author?name=...")
     result = AuthorPage(profile, _metrics(profile), namesakes, sort, page)

@@ -1,0 +1,146 @@
+"""What an author page costs on a first visit (nothing cached), this tree beside a baseline
+revision, and whether both show the same page.
+
+    python bench/author_pages.py --database sqlite:////data/scale.db --baseline main --tag 100k \
+        [--baseline-database sqlite:////data/scale-before.db]
+
+The names are the ones `bench/web.py` visits first (the 20 most prolific printed names and
+20 around the median of names with at least 5 works). Each revision runs in a child process
+whose import path is its `src/` (`git archive` of `--baseline`), alternating `--rounds`
+times; the child builds each page's data with `web.authors.author_page` (the read model the
+page, its JSON and the CLI use) on one connection, after one warm-up page, and records the
+milliseconds per page and a digest of every page (profile header, entries, citations per
+year, co-authors, graph, topics, namesakes). `--baseline-database`: a copy of the database
+at the baseline's schema, for a change that comes with a migration (an index). Results:
+bench/results/author_pages-<tag>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from resolve_speed import export_tree  # noqa: E402
+from web import first_visit_names  # noqa: E402
+
+
+def worker(url: str, names: list[str], warmup: str) -> dict[str, Any]:
+    """Each name's page once (in this process): milliseconds and a digest of the page."""
+    from datetime import date
+
+    from paperscope.store import Store
+    from paperscope.web.authors import author_page
+
+    store = Store.open(url, migrate=False)
+    times, digests = [], []
+    with store.connect() as connection:
+        author_page(connection, name=warmup)
+        for name in names:
+            started = time.perf_counter()
+            page = author_page(connection, name=name)
+            times.append(round((time.perf_counter() - started) * 1000, 1))
+            # `today` is the day of the run; both revisions run on the same day.
+            assert page.profile.today == date.today()
+            digests.append(hashlib.sha256(repr(page).encode()).hexdigest())
+    store.close()
+    return {"ms": times, "digests": digests, "load_average": os.getloadavg()[0]}
+
+
+def run_once(source: Path, url: str, names: list[str], warmup: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--worker", url, "--warmup", warmup, *names],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(source)},
+    )
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--database", help="a database URL with ingested works")
+    parser.add_argument("--baseline", default="main", help="git revision to compare with")
+    parser.add_argument("--baseline-database", help="the database the baseline reads")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--tag", default="run", help="results go to author_pages-<tag>.json")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--warmup", help=argparse.SUPPRESS)
+    parser.add_argument("names", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.names, args.warmup)))
+        return 0
+    if args.database is None:
+        parser.error("--database is required")
+    warmup, names = first_visit_names(args.database)
+    runs: dict[str, list[dict[str, Any]]] = {"baseline": [], "this tree": []}
+    with tempfile.TemporaryDirectory(prefix="author-pages-") as folder:
+        sources = {
+            "baseline": export_tree(args.baseline, Path(folder) / "baseline"),
+            "this tree": ROOT / "src",
+        }
+        databases = {
+            "baseline": args.baseline_database or args.database,
+            "this tree": args.database,
+        }
+        for round_ in range(args.rounds):
+            for label, source in sources.items():
+                result = run_once(source, databases[label], names, warmup)
+                runs[label].append(result)
+                print(
+                    f"round {round_ + 1} {label:9}: p50 {percentile(result['ms'], 0.5):7.1f} ms"
+                    f"  p95 {percentile(result['ms'], 0.95):7.1f} ms  max {max(result['ms']):7.1f}"
+                    f" ms  (load {result['load_average']:.1f})",
+                    flush=True,
+                )
+    same = len({tuple(run["digests"]) for label in runs for run in runs[label]}) == 1
+    best = {
+        label: [min(run["ms"][i] for run in runs[label]) for i in range(len(names))]
+        for label in runs
+    }
+    summary = {
+        label: {
+            "p50_ms": percentile(best[label], 0.5),
+            "p95_ms": percentile(best[label], 0.95),
+            "max_ms": max(best[label]),
+        }
+        for label in best
+    }
+    print(f"same pages in every run: {same}")
+    for label, numbers in summary.items():
+        print(f"{label:9} (best of {args.rounds} per name): {numbers}")
+    results = ROOT / "bench" / "results" / f"author_pages-{args.tag}.json"
+    payload = {
+        "database": args.database,
+        "baseline": args.baseline,
+        "baseline_database": args.baseline_database or args.database,
+        "names": names,
+        "runs": runs,
+        "summary": summary,
+        "same_pages": same,
+    }
+    results.write_text(json.dumps(payload, indent=2) + "\n")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
