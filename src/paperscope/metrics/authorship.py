@@ -24,7 +24,7 @@ left out) and each of their most frequent primary categories. Undated works are 
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
@@ -143,7 +143,7 @@ def coauthor_graph(
     ref: PersonRef, name: str, works: Sequence[WorkSummary], limit: int = GRAPH_COAUTHORS
 ) -> CoauthorGraph:
     shared: Counter[tuple[str, int | None]] = Counter()
-    printed: dict[tuple[str, int | None], Counter[str]] = {}
+    printed: defaultdict[tuple[str, int | None], Counter[str]] = defaultdict(Counter)
     per_work: list[set[tuple[str, int | None]]] = []
     for work in works:
         others = set()
@@ -152,7 +152,7 @@ def coauthor_graph(
                 continue
             identity = _identity(author)
             others.add(identity)
-            printed.setdefault(identity, Counter())[author.name] += 1
+            printed[identity][author.name] += 1
         shared.update(others)
         per_work.append(others)
     ranked = sorted(shared, key=lambda i: (-shared[i], i[0], i[1] or 0))[:limit]
@@ -178,17 +178,17 @@ def _row(topic: str, years: Counter[int]) -> TopicRow:
 
 def topics_over_time(works: Sequence[WorkSummary]) -> TopicsOverTime:
     counter = TermCounter()
-    term_years: dict[str, Counter[int]] = {}
-    category_years: dict[str, Counter[int]] = {}
+    term_years: defaultdict[str, Counter[int]] = defaultdict(Counter)
+    category_years: defaultdict[str, Counter[int]] = defaultdict(Counter)
     years = [work.year for work in works if work.year is not None]
     for work in works:
         terms = counter.add(work.title)
         if work.year is None:
             continue
         for key in terms:
-            term_years.setdefault(key, Counter())[work.year] += 1
+            term_years[key][work.year] += 1
         if work.primary_category:
-            category_years.setdefault(work.primary_category, Counter())[work.year] += 1
+            category_years[work.primary_category][work.year] += 1
     dated = {key: sum(per_year.values()) for key, per_year in term_years.items()}
     frequent = sorted(
         (key for key, n in dated.items() if n >= MIN_TERM_WORKS),

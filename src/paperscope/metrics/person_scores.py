@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Any
 
 import numpy as np
@@ -40,11 +40,11 @@ def person_rows(
     novelty = _group_mean(person, scores.novelty_pct[work], people)
     per_work_ai = np.where(recent, scores.ai_score, scores.citation_pct)
     ai_score = _group_mean(person, per_work_ai[work], people)
-    categories: dict[int, Counter[str]] = {}
+    categories: defaultdict[int, Counter[str]] = defaultdict(Counter)
     for p, w in zip(person.tolist(), work.tolist(), strict=True):
         category = corpus.category[w]
         if category:
-            categories.setdefault(p, Counter())[category] += 1
+            categories[p][category] += 1
     rows = []
     for number, key in enumerate(corpus.person_keys):
         if indices.papers[number] == 0:

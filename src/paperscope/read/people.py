@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Select, func, select
@@ -379,7 +380,7 @@ def rank_coauthors(
     person's works, in work and position order: most shared works first, each under the name
     it is printed with most often."""
     shared: Counter[tuple[str, int | None]] = Counter()
-    printed: dict[tuple[str, int | None], Counter[str]] = {}
+    printed: defaultdict[tuple[str, int | None], Counter[str]] = defaultdict(Counter)
     seen: set[tuple[int, tuple[str, int | None]]] = set()
     for work_id, name, key, person_id in rows:
         if ref.is_own(person_id, key):
@@ -388,9 +389,11 @@ def rank_coauthors(
         if (work_id, identity) not in seen:
             seen.add((work_id, identity))
             shared[identity] += 1
-        printed.setdefault(identity, Counter())[name] += 1
+        printed[identity][name] += 1
     ranked = sorted(shared.items(), key=lambda item: (-item[1], item[0][0], item[0][1] or 0))
+    # max() keeps the first of equally common printings, as most_common(1) does, without
+    # the heap it builds per co-author.
     return [
-        CoAuthor(printed[identity].most_common(1)[0][0], identity[1], count)
+        CoAuthor(max(printed[identity].items(), key=itemgetter(1))[0], identity[1], count)
         for identity, count in ranked
     ]

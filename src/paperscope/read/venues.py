@@ -11,7 +11,7 @@ returns a bounded number of rows: aggregates, a page of ids, or at most `limit` 
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -336,11 +336,11 @@ def _details(
         )
     )
     works_of: dict[tuple[int | None, str | None], set[int]] = {}
-    printed: dict[tuple[int | None, str | None], Counter[str]] = {}
+    printed: defaultdict[tuple[int | None, str | None], Counter[str]] = defaultdict(Counter)
     for work_id, person_id, key, name in connection.execute(query):
         identity = (person_id, None) if person_id is not None else (None, key)
         works_of.setdefault(identity, set()).add(int(work_id))
-        printed.setdefault(identity, Counter())[str(name)] += 1
+        printed[identity][str(name)] += 1
     every = sorted({work for found in works_of.values() for work in found})
     in_corpus = in_corpus_citations(connection, every)
     reported = reported_counts(connection, every)
