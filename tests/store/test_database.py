@@ -34,13 +34,13 @@ def test_sqlite_uses_wal(sqlite_url: str) -> None:
     store.close()
 
 
-HEAD = "0013_references_cited_citing"
+HEAD = "0014_drop_references_cited_key"
 
 
 def test_one_head_and_the_library_migration_goes_up_and_down(database_url: str) -> None:
     """A database at 0008_venues (the revision before the library) upgrades to the single
     head, downgrades back to 0008 without the library's, the follows' and the feedback's
-    columns and tables (and with the references' old index), and upgrades again."""
+    columns and tables (and with the references' old indexes), and upgrades again."""
     from alembic import command
     from alembic.config import Config
 
@@ -72,6 +72,7 @@ def test_one_head_and_the_library_migration_goes_up_and_down(database_url: str) 
             assert ("follows" in tables) is library, target
             assert ("ix_references_cited_citing" in indexes) is library, target
             assert ("ix_references_cited_work" in indexes) is not library, target
+            assert ("ix_references_cited_key" in indexes) is not library, target
             assert store.schema_revisions() == ({HEAD} if library else {target})
     finally:
         store.close()

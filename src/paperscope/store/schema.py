@@ -150,7 +150,6 @@ references = Table(
     ),
     Index("ix_references_citing_work", "citing_work_id"),
     Index("ix_references_cited_citing", "cited_work_id", "citing_work_id"),
-    Index("ix_references_cited_key", "cited_value", "cited_scheme"),
 )
 
 source_records = Table(
