@@ -244,8 +244,9 @@ def person_summary(
 def person_summaries(
     connection: Connection, found: Sequence[tuple[PersonRef, Sequence[int]]]
 ) -> list[PersonSummary]:
-    """The summaries of many people (each with its work ids), in the order given, in four
-    queries however many there are: a name's namesakes, a page of people found."""
+    """The summaries of many people (each with its work ids), in the order given: four
+    queries however many resolved people there are (a name's namesakes, a page of people
+    found), plus one per person without a stored name (the provisional ones)."""
     wanted = sorted({work_id for _, ids in found for work_id in ids})
     facts: dict[int, tuple[Any, Any, Any]] = {}
     query = select(works.c.id, works.c.year, works.c.published, works.c.primary_category)
