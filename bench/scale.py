@@ -18,6 +18,11 @@ Results go to bench/results/scale.json (bench/results/scale-quick.json with `--q
 
 Usage: python bench/scale.py [--corpus DIR] [--quick] [--skip-postgres] [--skip-sqlite]
                              [--stages ingest,resolve,enrich,score,serve] [--model NAME]
+                             [--workdir DIR] [--merge]
+
+A 1M run takes hours; `--workdir DIR --stages ...` runs some stages on the databases an
+earlier run left in DIR, and `--merge` adds their numbers to the results file instead of
+replacing it (each run's stages, and the load average around it, stay recorded).
 """
 
 from __future__ import annotations
@@ -215,6 +220,31 @@ def disk_mb(url: str, workdir: Path) -> float | None:
     return round(int(size) / 2**20, 1)
 
 
+def merged(earlier: dict[str, Any], run: dict[str, Any]) -> dict[str, Any]:
+    """`earlier` results with this run's stages, pages and disk added (a stage measured
+    again replaces its earlier number); every run's load averages are kept in `runs`."""
+    if earlier.get("corpus") != run["corpus"]:
+        sys.exit(f"--merge: the results file is of {earlier.get('corpus')}, not {run['corpus']}")
+    runs = earlier.pop("runs", [_run_summary(earlier)])
+    result = {**earlier, "runs": [*runs, _run_summary(run)]}
+    for name, report in run["databases"].items():
+        before = result["databases"].setdefault(name, {"stages": {}})
+        before["stages"] = {**before.get("stages", {}), **report["stages"]}
+        for key in ("pages", "disk_mb"):
+            if report.get(key) is not None:
+                before[key] = report[key]
+    return result
+
+
+def _run_summary(report: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "stages": {name: sorted(db.get("stages", {})) for name, db in report["databases"].items()},
+        "load_average_at_start": report.get("load_average_at_start"),
+        "load_average_at_end": report.get("load_average_at_end"),
+        "model": report.get("model"),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", type=Path, default=ROOT / "var" / "bench" / "corpus-1m")
@@ -227,6 +257,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workdir", type=Path, help="keep the databases and logs here")
     parser.add_argument("--results", type=Path, help="default: bench/results/scale[-quick].json")
+    parser.add_argument(
+        "--merge", action="store_true", help="add these stages to the results file's earlier ones"
+    )
     args = parser.parse_args()
     args.stages = [stage for stage in args.stages.split(",") if stage]
     if args.quick and args.corpus.name == "corpus-1m":
@@ -264,6 +297,8 @@ def main() -> None:
     )
     name = "scale-quick.json" if args.quick else "scale.json"
     results = args.results or ROOT / "bench" / "results" / name
+    if args.merge and results.exists():
+        report = merged(json.loads(results.read_text()), report)
     results.write_text(json.dumps(report, indent=2) + "\n")
     print(f"written {results}")
 

@@ -1,0 +1,57 @@
+"""`bench/scale.py --merge`: stages run in several sittings end up in one results file."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+SCALE = Path(__file__).resolve().parents[2] / "bench" / "scale.py"
+
+
+def _scale() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_scale", SCALE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _report(stages: dict[str, Any], load: float, **extra: Any) -> dict[str, Any]:
+    return {
+        "corpus": "corpus-1m",
+        "works": 1_000_000,
+        "model": "tokenlearn",
+        "load_average_at_start": [load, load, load],
+        "load_average_at_end": [load, load, load],
+        "databases": {"sqlite": {"stages": stages, **extra}},
+    }
+
+
+def test_later_stages_are_added_and_a_stage_measured_again_replaces_its_number() -> None:
+    merged = _scale().merged
+    ingest = {"seconds": 1500.0, "records_per_s": 1884}
+    first = _report({"ingest": ingest}, 1.5, disk_mb=7000.0)
+    second = _report({"enrich": {"seconds": 900.0}}, 2.0, disk_mb=8500.0, pages={"trending": 1})
+    both = merged(first, second)
+    assert both["databases"]["sqlite"]["stages"] == {"ingest": ingest, "enrich": {"seconds": 900.0}}
+    assert both["databases"]["sqlite"]["disk_mb"] == 8500.0
+    assert both["databases"]["sqlite"]["pages"] == {"trending": 1}
+    again = merged(both, _report({"enrich": {"seconds": 700.0}}, 3.0, disk_mb=8600.0))
+    assert again["databases"]["sqlite"]["stages"]["enrich"] == {"seconds": 700.0}
+    assert again["databases"]["sqlite"]["pages"] == {"trending": 1}  # not measured again
+    assert [run["stages"]["sqlite"] for run in again["runs"]] == [
+        ["ingest"],
+        ["enrich"],
+        ["enrich"],
+    ]
+    assert [run["load_average_at_start"][0] for run in again["runs"]] == [1.5, 2.0, 3.0]
+
+
+def test_results_of_another_corpus_are_not_merged() -> None:
+    other = _report({}, 1.0) | {"corpus": "corpus-100k"}
+    with pytest.raises(SystemExit, match="corpus-100k"):
+        _scale().merged(other, _report({}, 1.0))
