@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from datetime import date
 
+from fastapi.testclient import TestClient
 from metrics_helpers import METRICS_DATA, ingest
 from sqlalchemy import event, insert, select, update
 
+from paperscope.config import Settings
 from paperscope.metrics.profile import lookup_people, person_profile
 from paperscope.read.people import coauthors, lookup_refs, person_summary, person_work_ids
 from paperscope.store import Store
 from paperscope.store.schema import authorships, people, works
-from paperscope.web.authors import AuthorPage, author_page
+from paperscope.web.app import create_app
+from paperscope.web.authors import NAMESAKES_SHOWN, AuthorPage, author_page
 
 TODAY = date.today()
 
@@ -110,16 +113,25 @@ def _statements_of_a_name_page(store: Store) -> tuple[int, AuthorPage]:
     return len(statements), page
 
 
-def test_namesakes_cost_the_same_queries_however_many(store: Store) -> None:
+def test_namesakes_cost_the_same_queries_however_many(store: Store, database_url: str) -> None:
     """A common name is printed by hundreds of resolved people at a million works: their
     summaries come from a fixed number of queries, not a few per namesake."""
     _namesakes_of_one_name(store, 3)
     few, page = _statements_of_a_name_page(store)
-    assert len(page.namesakes) == 2
+    assert (len(page.namesakes), page.more_namesakes) == (2, 0)
     _namesakes_of_one_name(store, 40)
     many, page = _statements_of_a_name_page(store)
-    assert len(page.namesakes) == 42
+    # The first NAMESAKES_SHOWN are summarised, most works first; the rest are counted.
+    assert (len(page.namesakes), page.more_namesakes) == (NAMESAKES_SHOWN, 42 - NAMESAKES_SHOWN)
     assert many == few
+    with store.connect() as connection:
+        by_id = author_page(connection, person_id=page.profile.person.person_id)
+    assert (len(by_id.namesakes), by_id.more_namesakes) == (NAMESAKES_SHOWN, 42 - NAMESAKES_SHOWN)
+    html = TestClient(create_app(Settings(database_url=database_url), store)).get(
+        "/author", params={"name": "Wei Wang"}
+    )
+    assert f"and {42 - NAMESAKES_SHOWN} more" in html.text
+    assert 'href="/people?q=Wei%20Wang"' in html.text
     # Each namesake's summary is the one the per-person path builds (these works have no
     # year or category, so their facts add nothing).
     with store.connect() as connection:

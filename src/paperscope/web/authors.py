@@ -26,6 +26,10 @@ from paperscope.read.works import WorkSummary
 from paperscope.store.schema import authorships
 
 PER_PAGE = 50
+NAMESAKES_SHOWN = 20
+"""Namesakes summarised on an author page (most works first); the rest are counted and
+linked to the people search. A common name is printed by hundreds of resolved people at a
+million works, and summarising all of them reads all their works."""
 
 _HEADER = (
     ("h_index", "h-index", "h-index"),
@@ -54,6 +58,8 @@ class AuthorPage:
     sort: str
     page: int = 1
     """The page of the paper list the HTML shows (PER_PAGE papers; the JSON has them all)."""
+    more_namesakes: int = 0
+    """Namesakes not summarised here (beyond NAMESAKES_SHOWN): the people search lists them."""
 
     @property
     def pages(self) -> int:
@@ -79,11 +85,14 @@ def _metrics(profile: PersonProfile) -> tuple[Metric, ...]:
     return tuple(metrics)
 
 
-def _namesakes(connection: Connection, profile: PersonProfile) -> tuple[PersonSummary, ...]:
-    """The other people (resolved, or the provisional rest) printed under this name."""
+def _namesakes(
+    connection: Connection, profile: PersonProfile
+) -> tuple[tuple[PersonSummary, ...], int]:
+    """The other people (resolved, or the provisional rest) printed under this name, most
+    works first: the first NAMESAKES_SHOWN summarised, and how many more there are."""
     key = name_key(profile.person.name)
     if not key:
-        return ()
+        return (), 0
     others = connection.execute(
         select(authorships.c.person_id)
         .where(authorships.c.name_key == key, authorships.c.person_id.is_not(None))
@@ -93,8 +102,15 @@ def _namesakes(connection: Connection, profile: PersonProfile) -> tuple[PersonSu
     refs.append(PersonRef(None, key))
     own = profile.person.person_key
     listed = [(ref, ids) for ref, ids in works_of(connection, refs) if ids and ref.key != own]
-    found = person_summaries(connection, listed)
-    return tuple(sorted(found, key=lambda s: (-s.papers, s.provisional, s.person_id or 0)))
+    listed.sort(key=lambda item: (-len(item[1]), item[0].provisional, item[0].person_id or 0))
+    return _shown(connection, listed)
+
+
+def _shown(
+    connection: Connection, listed: list[tuple[PersonRef, list[int]]]
+) -> tuple[tuple[PersonSummary, ...], int]:
+    shown = listed[:NAMESAKES_SHOWN]
+    return tuple(person_summaries(connection, shown)), len(listed) - len(shown)
 
 
 def author_page(
@@ -112,14 +128,15 @@ def author_page(
         profile = person_profile(
             connection, person_id if person_id is not None else key or "", sort
         )
-        namesakes = _namesakes(connection, profile)
+        namesakes, more = _namesakes(connection, profile)
     elif name:
         if parse_person_key(name) is not None:
             found = lookup_people(connection, name)
             if not found:
                 raise NotFoundError(f"no papers by {name[:100]!r}")
             profile = person_profile(connection, found[0], sort)
-            namesakes = tuple(found[1:])
+            namesakes = tuple(found[1 : 1 + NAMESAKES_SHOWN])
+            more = len(found) - 1 - len(namesakes)
         else:
             # The top person's summary comes with its profile (one pass over its works);
             # only the namesakes need a summary of their own.
@@ -128,10 +145,10 @@ def author_page(
                 raise NotFoundError(f"no papers by {name[:100]!r}")
             ref, ids = people[0]
             profile = person_profile(connection, ref.key, sort, work_ids=ids)
-            namesakes = tuple(person_summaries(connection, people[1:]))
+            namesakes, more = _shown(connection, people[1:])
     else:
         raise NotFoundError("name an author: /author/<id> or /author?name=...")
-    result = AuthorPage(profile, _metrics(profile), namesakes, sort, page)
+    result = AuthorPage(profile, _metrics(profile), namesakes, sort, page, more)
     if page > result.pages:
         raise QueryError(f"page must be between 1 and {result.pages}, not {page}")
     return result
