@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 
 import pytest
 
@@ -41,6 +42,32 @@ def test_reuses_fresh_entries_and_recomputes_stale_ones() -> None:
     cache.get_or_compute("c", lambda: make("c"))  # evicts the least recently used: a
     assert cache.get_or_compute("a", lambda: make("a4")) == "a4"
     assert calls == ["a1", "a3", "b", "c", "a4"]
+
+
+def test_stale_pages_are_let_go_when_another_is_added() -> None:
+    """A stale page is not kept alive until the cache is full: big profiles held for no
+    use make every full garbage collection of the server longer."""
+    clock = FakeClock()
+    cache = PageCache(ttl=2.0, size=100, clock=clock)
+
+    class Page:
+        pass
+
+    gone = weakref.ref(cache.get_or_compute("old", Page))
+    clock.advance(1.0)
+    cache.get_or_compute("fresh", Page)
+    assert gone() is not None  # 1 s old: still served
+    clock.advance(1.0)
+    cache.get_or_compute("new", Page)
+    assert gone() is None  # 2 s old: dropped when "new" came in
+    recomputed: list[Page] = []
+
+    def again() -> Page:
+        recomputed.append(Page())
+        return recomputed[-1]
+
+    clock.advance(1.0)
+    assert cache.get_or_compute("fresh", again) is recomputed[0]  # 2 s old now: recomputed
 
 
 def test_concurrent_requests_share_one_computation() -> None:

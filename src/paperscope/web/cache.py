@@ -4,6 +4,9 @@ Profiles are recomputed from their works on every view (so they can never disagr
 list they show), which costs tens to hundreds of milliseconds for prolific authors. The data
 only changes when a batch stage (ingest, resolve, score) runs, so a page computed a few
 seconds ago is as good as a new one: entries live `ttl` seconds, at most `size` of them.
+Stale entries are dropped whenever a page is added, not only when the cache is full: a
+prolific author's profile at a million works is millions of objects, and every one kept
+alive is traversed again by each full garbage collection, which stops every request.
 Concurrent requests for a page being computed wait for that one computation (single flight)
 instead of all computing it at once. Ages are measured on `clock` (``time.monotonic`` unless
 another is given, as tests do to make entries stale without waiting).
@@ -56,8 +59,10 @@ class PageCache:
                     self._computing.pop(key, None)
                 raise
             with self._lock:
-                self._items[key] = (self._clock(), result)
-                self._items.move_to_end(key)
+                now = self._clock()
+                for stale in [k for k, (at, _) in self._items.items() if now - at >= self.ttl]:
+                    del self._items[stale]
+                self._items[key] = (now, result)
                 while len(self._items) > self.size:
                     self._items.popitem(last=False)
                 self._computing.pop(key, None)
