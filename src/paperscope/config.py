@@ -85,6 +85,17 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Where `paperscope serve` listens.")
     port: int = Field(default=8000, ge=1, le=65535)
+    serve_gc_threshold: int = Field(
+        default=20_000,
+        ge=0,
+        description=(
+            "Allocations between the server's youngest garbage collections (Python: 700); "
+            "the server also freezes what it loaded at start-up out of every collection. A "
+            "prolific author's profile is hundreds of thousands of objects, and with Python's "
+            "default each first visit promoted them into full collections that stop every "
+            "request (bench/serve_gc.py). 0 keeps Python's behaviour."
+        ),
+    )
     trusted_proxies: str = Field(
         default="",
         description=(

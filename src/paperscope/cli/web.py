@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Annotated
 
 import typer
@@ -9,6 +10,20 @@ import typer
 from paperscope.cli.app import DatabaseOption, app, console
 from paperscope.config import Settings
 from paperscope.store import Store
+
+
+def settle_garbage_collector(threshold: int) -> None:
+    """Before serving: freeze what start-up loaded (modules, templates, the app) out of
+    every later collection, and collect the youngest objects every `threshold` allocations
+    instead of 700, so that a big page being built is not promoted into the old generation
+    piecemeal, which triggers full collections (at 100k works: 9-10 full collections,
+    2.2 s in all, during 40 first visits; 3 and 0.25 s with 20,000). 0: Python's defaults."""
+    if threshold <= 0:
+        return
+    gc.collect()
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(threshold, older, oldest)
 
 
 def serve_app(
@@ -20,8 +35,10 @@ def serve_app(
     from paperscope.web.app import create_app
 
     console.print(f"paperscope on http://{host}:{port}/  (Ctrl-C stops it)")
+    web_app = create_app(settings, store)
+    settle_garbage_collector(settings.serve_gc_threshold)
     uvicorn.run(
-        create_app(settings, store),
+        web_app,
         host=host,
         port=port,
         log_level="info",
