@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
+from paperscope.metrics import novelty as novelty_module
 from paperscope.metrics.impact import citations_before, target_encoding
 from paperscope.metrics.novelty import cohort_percentiles, novelty
 
@@ -33,6 +35,32 @@ def test_novelty_matches_brute_force_dense_and_sparse(size: int, seed: int) -> N
     np.testing.assert_allclose(novelty(sparse.csr_matrix(vectors), day), expected, atol=1e-5)
     queries = np.arange(0, size, 2)
     np.testing.assert_allclose(novelty(vectors, day, queries), expected[queries], atol=1e-5)
+
+
+@pytest.mark.parametrize("cells", [1, 7, 50])
+def test_a_similarity_budget_shortens_blocks_not_values(
+    cells: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Late blocks are cut to `_CELLS` similarities (a million works would otherwise hold
+    1,024 x 1M of them at once); every work still gets its exact novelty."""
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(60, 5)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    day = rng.integers(0, 20, size=60).astype(np.float64)
+    expected = _brute_novelty(vectors, day)
+    widest: list[int] = []
+    real_best = novelty_module._best_before
+
+    def best_before(similarity: np.ndarray, limits: np.ndarray) -> np.ndarray:
+        widest.append(similarity.size)
+        return real_best(similarity, limits)
+
+    monkeypatch.setattr(novelty_module, "_CELLS", cells)
+    monkeypatch.setattr(novelty_module, "_best_before", best_before)
+    np.testing.assert_allclose(novelty(vectors, day), expected, atol=1e-5)
+    # A block holds one row when even one row's earlier works exceed the budget.
+    assert max(widest) <= max(cells, 60)
+    assert len(widest) > 1
 
 
 def test_a_copy_of_an_earlier_work_has_no_novelty() -> None:
