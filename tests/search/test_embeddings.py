@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from search_helpers import title_id
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from paperscope.embeddings.encoders import HashingEncoder, get_encoder, text_hash, work_text
 from paperscope.embeddings.vectors import embed_works, load_embeddings
@@ -98,6 +98,39 @@ def test_embeddings_go_with_their_work(sample_store: Store) -> None:
     with sample_store.connect() as connection:
         ids, _ = load_embeddings(connection, "hashing")
     assert len(ids) == 11
+
+
+def test_vectors_written_while_they_are_loaded_are_kept_consistent(
+    sample_store: Store,
+) -> None:
+    """load_embeddings counts the rows, then streams them into arrays of that size; a
+    writer that adds rows in between (each statement reads afresh on both databases) makes
+    the arrays grow, and never misaligns ids and vectors."""
+    embed_works(sample_store, HashingEncoder())
+    with sample_store.connect() as connection:
+        everything = connection.execute(
+            select(embeddings).where(embeddings.c.model == "hashing")
+        ).all()
+    late = [row._asdict() for row in everything[:5]]
+    with sample_store.transaction() as connection:
+        connection.execute(
+            embeddings.delete().where(embeddings.c.work_id.in_([r["work_id"] for r in late]))
+        )
+
+    def add_late_rows(*args: object) -> None:
+        if "count(" in str(args[2]).lower() and late:
+            with sample_store.transaction() as writer:
+                writer.execute(embeddings.insert(), late)
+            late.clear()
+
+    with sample_store.connect() as connection:
+        event.listen(connection, "after_cursor_execute", add_late_rows)
+        ids, matrix = load_embeddings(connection, "hashing")
+        event.remove(connection, "after_cursor_execute", add_late_rows)
+    expected = {row.work_id: np.frombuffer(row.vector, dtype=np.float32) for row in everything}
+    assert list(ids) == sorted(expected) and matrix.shape == (12, HashingEncoder().dim)
+    for work_id, vector in zip(ids.tolist(), matrix, strict=True):
+        assert np.array_equal(vector, expected[work_id])
 
 
 def test_progress_is_reported(sample_store: Store) -> None:
