@@ -47,7 +47,6 @@ class Corpus:
     venue: ObjectArray
     author_count: IntArray
     has_code: npt.NDArray[np.bool_]
-    texts: list[str]
     citing: IntArray
     """Row numbers of the citing side of each distinct edge between stored works."""
     cited: IntArray
@@ -81,8 +80,6 @@ def load_corpus(connection: Connection) -> Corpus:
             works.c.venue,
             works.c.author_count,
             works.c.code_badge,
-            works.c.title,
-            works.c.abstract,
         ).order_by(works.c.id)
     ).all()
     ids = np.array([row[0] for row in rows], dtype=np.int64)
@@ -111,7 +108,6 @@ def load_corpus(connection: Connection) -> Corpus:
         venue=np.array([(row[4] or "").strip().casefold() for row in rows], dtype=object),
         author_count=author_count.astype(np.int64),
         has_code=has_code,
-        texts=[row[7] + (". " + row[8] if row[8] else "") for row in rows],
         citing=citing,
         cited=cited,
         in_corpus=in_corpus,

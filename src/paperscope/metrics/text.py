@@ -16,7 +16,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
+
+from paperscope.store.schema import works
 
 IntArray = npt.NDArray[np.int64]
 
@@ -53,11 +55,22 @@ def tfidf_vectors(texts: list[str]) -> TextVectors:
     return TextVectors(matrix, present, TFIDF_NAME)
 
 
-def corpus_vectors(
-    connection: Connection, work_ids: IntArray, texts: list[str], model: str | None
-) -> TextVectors:
+def corpus_vectors(connection: Connection, work_ids: IntArray, model: str | None) -> TextVectors:
+    """The stored embeddings of `work_ids` (ascending), else TF-IDF vectors of their texts."""
     stored = _stored(connection, work_ids, model) if model else None
-    return stored if stored is not None else tfidf_vectors(texts)
+    return stored if stored is not None else tfidf_vectors(work_texts(connection, work_ids))
+
+
+def work_texts(connection: Connection, work_ids: IntArray) -> list[str]:
+    """Title and abstract of each of `work_ids` (ascending), "" for a work gone since. Read
+    only when TF-IDF needs them: a million works' texts are ~3 GB of Python strings."""
+    texts = [""] * int(work_ids.size)
+    query = select(works.c.id, works.c.title, works.c.abstract).order_by(works.c.id)
+    for work_id, title, abstract in connection.execute(query):
+        row = int(np.searchsorted(work_ids, work_id))
+        if row < work_ids.size and work_ids[row] == work_id:
+            texts[row] = title + (". " + abstract if abstract else "")
+    return texts
 
 
 def _stored(connection: Connection, work_ids: IntArray, model: str) -> TextVectors | None:

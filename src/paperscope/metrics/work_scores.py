@@ -71,7 +71,7 @@ def score_works(
             from paperscope.config import Settings
 
             embedding_model = Settings().embedding_model
-        text = corpus_vectors(connection, corpus.work_ids, corpus.texts, embedding_model)
+        text = corpus_vectors(connection, corpus.work_ids, embedding_model)
         encoder = text.encoder
         # Rounded as stored, so an incremental run ranks exactly what a full run ranked.
         raw_novelty[queries] = np.round(novelty(text.vectors, corpus.day, queries, text.present), 6)
