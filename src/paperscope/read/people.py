@@ -158,13 +158,21 @@ def lookup_refs(connection: Connection, name: str) -> list[tuple[PersonRef, list
     key = name_key(name)
     if not key:
         raise QueryError(f"{name!r} is not a name or a person id")
-    keys = name_keys_like(connection, key)
+    return people_printed_as(connection, name_keys_like(connection, key))
+
+
+def people_printed_as(
+    connection: Connection, keys: Sequence[str]
+) -> list[tuple[PersonRef, list[int]]]:
+    """The people printed under any of `keys` (name keys, the first the one asked for):
+    the resolved people, then the provisional one of each key, with their work ids, most
+    works first; people with no works left out."""
     resolved = connection.execute(
         select(authorships.c.person_id)
         .where(in_list(authorships.c.name_key, keys), authorships.c.person_id.is_not(None))
         .distinct()
     ).scalars()
-    refs = [PersonRef(person_id, key) for person_id in sorted(set(resolved))]
+    refs = [PersonRef(person_id, keys[0]) for person_id in sorted(set(resolved))]
     refs += [PersonRef(None, each) for each in keys]
     found = [(each, ids) for each, ids in works_of(connection, refs) if ids]
     return sorted(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from paperscope.errors import NotFoundError, QueryError
 from paperscope.metrics.profile import (
@@ -19,11 +19,10 @@ from paperscope.read.people import (
     PersonRef,
     lookup_refs,
     parse_person_key,
+    people_printed_as,
     person_summaries,
-    works_of,
 )
 from paperscope.read.works import WorkSummary
-from paperscope.store.schema import authorships
 
 PER_PAGE = 50
 NAMESAKES_SHOWN = 20
@@ -93,17 +92,9 @@ def _namesakes(
     key = name_key(profile.person.name)
     if not key:
         return (), 0
-    others = connection.execute(
-        select(authorships.c.person_id)
-        .where(authorships.c.name_key == key, authorships.c.person_id.is_not(None))
-        .distinct()
-    ).scalars()
-    refs = [PersonRef(pid, key) for pid in sorted(set(others))]
-    refs.append(PersonRef(None, key))
     own = profile.person.person_key
-    listed = [(ref, ids) for ref, ids in works_of(connection, refs) if ids and ref.key != own]
-    listed.sort(key=lambda item: (-len(item[1]), item[0].provisional, item[0].person_id or 0))
-    return _shown(connection, listed)
+    others = [item for item in people_printed_as(connection, [key]) if item[0].key != own]
+    return _shown(connection, others)
 
 
 def _shown(
