@@ -29,7 +29,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from web import first_visit_names, free_port, wait_up  # noqa: E402
+from web import cold_latency, first_visit_names, free_port, wait_up  # noqa: E402
 
 VARIANTS = {"python defaults": "0", "settled (serve_gc_threshold)": None}
 
@@ -56,27 +56,6 @@ def server(log: Path, argv: list[str]) -> None:
     main()
 
 
-def visit_all(base: str, warmup: str, names: list[str]) -> dict[str, Any]:
-    """Each author page once, after one warm-up page: milliseconds per name."""
-    from urllib.parse import urlencode
-    from urllib.request import urlopen
-
-    times = []
-    for name in [warmup, *names]:
-        started = time.perf_counter()
-        with urlopen(base + "/author?" + urlencode({"name": name}), timeout=120) as response:
-            response.read()
-        times.append(round((time.perf_counter() - started) * 1000, 1))
-    ordered = sorted(times[1:])
-    return {
-        "ms": times[1:],
-        "total_ms": round(sum(ordered), 1),
-        "p50_ms": ordered[len(ordered) // 2],
-        "p95_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))],
-        "max_ms": ordered[-1],
-    }
-
-
 def run_once(url: str, threshold: str | None, warmup: str, names: list[str]) -> dict[str, Any]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -97,7 +76,7 @@ def run_once(url: str, threshold: str | None, warmup: str, names: list[str]) -> 
         try:
             wait_up(base, timeout=300)
             before = len(log.read_text().split()) if log.exists() else 0
-            visits = visit_all(base, warmup, names)
+            visits = cold_latency(base, warmup, names)
         finally:
             process.terminate()
             process.wait(timeout=60)

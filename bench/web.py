@@ -134,7 +134,7 @@ def pick_targets(url: str) -> dict[str, str]:
     }
 
 
-def cold_latency(base: str, warmup: str, names: list[str]) -> dict[str, float]:
+def cold_latency(base: str, warmup: str, names: list[str]) -> dict[str, Any]:
     """One request per distinct author (nothing cached yet): what a first visit costs. One
     other author is asked first, so the server's one-off start-up work (templates, compiled
     statements) is not counted as a visit."""
@@ -146,12 +146,14 @@ def cold_latency(base: str, warmup: str, names: list[str]) -> dict[str, float]:
         with urlopen(base + "/author?" + urlencode({"name": name}), timeout=60) as response:
             response.read()
         times.append((time.perf_counter() - started) * 1000)
-    times.sort()
+    ordered = sorted(times)
     return {
         "authors": len(times),
-        "p50_ms": round(times[len(times) // 2], 1),
-        "p95_ms": round(times[min(len(times) - 1, int(len(times) * 0.95))], 1),
-        "max_ms": round(times[-1], 1),
+        "p50_ms": round(ordered[len(ordered) // 2], 1),
+        "p95_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))], 1),
+        "max_ms": round(ordered[-1], 1),
+        "total_ms": round(sum(times), 1),
+        "ms": [round(each, 1) for each in times],
     }
 
 
