@@ -32,6 +32,8 @@ def test_novelty_matches_brute_force_dense_and_sparse(size: int, seed: int) -> N
     day[rng.random(size) < 0.1] = np.nan
     expected = _brute_novelty(vectors, day)
     np.testing.assert_allclose(novelty(vectors, day), expected, atol=1e-5)
+    np.testing.assert_allclose(novelty(vectors, day, screen=True), expected, atol=1e-5)
+    np.testing.assert_allclose(novelty(vectors, day, screen=False), expected, atol=1e-5)
     np.testing.assert_allclose(novelty(sparse.csr_matrix(vectors), day), expected, atol=1e-5)
     queries = np.arange(0, size, 2)
     np.testing.assert_allclose(novelty(vectors, day, queries), expected[queries], atol=1e-5)
@@ -57,10 +59,72 @@ def test_a_similarity_budget_shortens_blocks_not_values(
 
     monkeypatch.setattr(novelty_module, "_CELLS", cells)
     monkeypatch.setattr(novelty_module, "_best_before", best_before)
-    np.testing.assert_allclose(novelty(vectors, day), expected, atol=1e-5)
+    np.testing.assert_allclose(novelty(vectors, day, screen=False), expected, atol=1e-5)
+    np.testing.assert_allclose(novelty(vectors, day, screen=True), expected, atol=1e-5)
     # A block holds one row when even one row's earlier works exceed the budget.
     assert max(widest) <= max(cells, 60)
     assert len(widest) > 1
+
+
+def _exact_novelty(vectors: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Brute force in float64, every pair at once."""
+    exact = vectors.astype(np.float64)
+    similarity = exact @ exact.T
+    similarity[~(day[None, :] < day[:, None])] = -np.inf
+    best = similarity.max(axis=1)
+    return np.where(np.isfinite(best), 1 - np.clip(best, -1, 1), np.nan)
+
+
+def _near_ties(size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Groups of works whose vectors differ by less than bfloat16 can tell apart."""
+    rng = np.random.default_rng(seed)
+    # |centre| ~ 7, |noise| ~ 0.7: similarities within a group differ by ~1e-3, under
+    # bfloat16's resolution near 1 (without the error bound, novelty would be 2e-3 off).
+    centres = rng.normal(size=(size // 200, 48))
+    vectors = centres[rng.integers(0, len(centres), size)] + 0.1 * rng.normal(size=(size, 48))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors.astype(np.float32), rng.integers(0, 400, size).astype(np.float64)
+
+
+def _count_unproven(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Rows the screen could not prove go to `_best_before` (the exact comparison)."""
+    unproven: list[int] = []
+    real_best = novelty_module._best_before
+
+    def best_before(similarity: np.ndarray, limits: np.ndarray) -> np.ndarray:
+        unproven.append(len(limits))
+        return real_best(similarity, limits)
+
+    monkeypatch.setattr(novelty_module, "_best_before", best_before)
+    return unproven
+
+
+def test_the_bfloat16_screen_gives_the_exact_maximum(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Separated vectors: the screen's top candidates prove nearly every row's maximum, and
+    the values are the float64 brute force's."""
+    rng = np.random.default_rng(5)
+    vectors = rng.normal(size=(1500, 48)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    day = rng.integers(0, 3000, 1500).astype(np.float64)
+    unproven = _count_unproven(monkeypatch)
+    result = novelty(vectors, day, screen=True)
+    np.testing.assert_allclose(result, _exact_novelty(vectors, day), atol=1e-6, rtol=0)
+    assert sum(unproven) < 15
+
+
+@pytest.mark.parametrize("tops", [(1,), (2, 8), (16, 256)])
+def test_near_ties_the_screen_cannot_order_are_compared_exactly(
+    tops: tuple[int, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Works closer than bfloat16's rounding: the screen's order among them is noise, so
+    their rows take more candidates or the exact comparison, and keep the exact value."""
+    vectors, day = _near_ties(1200, seed=8)
+    monkeypatch.setattr(novelty_module, "_SCREEN_TOP", tops)
+    unproven = _count_unproven(monkeypatch)
+    result = novelty(vectors, day, screen=True)
+    np.testing.assert_allclose(result, _exact_novelty(vectors, day), atol=1e-6, rtol=0)
+    # Groups of ~200 works: 256 candidates hold every earlier member of a row's group.
+    assert (sum(unproven) == 0) == (max(tops) == 256)
 
 
 def test_a_copy_of_an_earlier_work_has_no_novelty() -> None:
