@@ -86,45 +86,43 @@ def _near_ties(size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return vectors.astype(np.float32), rng.integers(0, 400, size).astype(np.float64)
 
 
-def _count_unproven(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Rows the screen could not prove go to `_best_before` (the exact comparison)."""
-    unproven: list[int] = []
-    real_best = novelty_module._best_before
-
-    def best_before(similarity: np.ndarray, limits: np.ndarray) -> np.ndarray:
-        unproven.append(len(limits))
-        return real_best(similarity, limits)
-
-    monkeypatch.setattr(novelty_module, "_best_before", best_before)
-    return unproven
-
-
-def test_the_bfloat16_screen_gives_the_exact_maximum(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Separated vectors: the screen's top candidates prove nearly every row's maximum, and
-    the values are the float64 brute force's."""
+def test_the_bfloat16_screen_gives_the_exact_maximum() -> None:
+    """Separated vectors: the float64 brute force's values, not the screen's."""
     rng = np.random.default_rng(5)
     vectors = rng.normal(size=(1500, 48)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     day = rng.integers(0, 3000, 1500).astype(np.float64)
-    unproven = _count_unproven(monkeypatch)
     result = novelty(vectors, day, screen=True)
-    np.testing.assert_allclose(result, _exact_novelty(vectors, day), atol=1e-6, rtol=0)
-    assert sum(unproven) < 15
+    np.testing.assert_allclose(result, _exact_novelty(vectors, day), atol=1e-12, rtol=0)
 
 
-@pytest.mark.parametrize("tops", [(1,), (2, 8), (16, 256)])
-def test_near_ties_the_screen_cannot_order_are_compared_exactly(
-    tops: tuple[int, ...], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("tile", [1, 7, 256])
+def test_near_ties_the_screen_cannot_order_are_all_recomputed(
+    tile: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Works closer than bfloat16's rounding: the screen's order among them is noise, so
-    their rows take more candidates or the exact comparison, and keep the exact value."""
+    every one within its error bound is recomputed, and the value is the exact one."""
     vectors, day = _near_ties(1200, seed=8)
-    monkeypatch.setattr(novelty_module, "_SCREEN_TOP", tops)
-    unproven = _count_unproven(monkeypatch)
+    monkeypatch.setattr(novelty_module, "_TILE", tile)
     result = novelty(vectors, day, screen=True)
-    np.testing.assert_allclose(result, _exact_novelty(vectors, day), atol=1e-6, rtol=0)
-    # Groups of ~200 works: 256 candidates hold every earlier member of a row's group.
-    assert (sum(unproven) == 0) == (max(tops) == 256)
+    np.testing.assert_allclose(result, _exact_novelty(vectors, day), atol=1e-12, rtol=0)
+
+
+def test_copies_are_all_candidates_recomputed_in_bounded_parts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Copies of one vector tie exactly: each is a candidate for every later copy; they are
+    recomputed a few at a time, and every later copy has novelty 0."""
+    monkeypatch.setattr(novelty_module, "_RESCORED", 8)
+    rng = np.random.default_rng(2)
+    others = rng.normal(size=(40, 16)).astype(np.float32)
+    vectors = np.concatenate([np.repeat(others[:1], 60, axis=0), others[1:]])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    day = rng.permutation(len(vectors)).astype(np.float64)
+    result = novelty(vectors, day, screen=True)
+    np.testing.assert_allclose(result, _exact_novelty(vectors, day), atol=1e-12, rtol=0)
+    copies = day[:60]
+    assert np.all(result[:60][copies > copies.min()] < 1e-6)
 
 
 def test_a_copy_of_an_earlier_work_has_no_novelty() -> None:

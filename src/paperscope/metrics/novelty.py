@@ -6,9 +6,9 @@ vector, has no novelty (NaN). Vectors are L2-normalised rows, so a dot product i
 
 Every work is compared with every earlier one, so the cost is quadratic. On a CPU that
 multiplies bfloat16 natively, dense vectors are compared in bfloat16 first (about 3.5x the
-float32 speed) and only each row's best candidates are computed exactly; the error bound of
-the bfloat16 product proves when those hold the maximum (`_Bf16Screen`). The result is the
-defined number (exact, or within 1e-6 for a work's copy), not an approximate neighbour.
+float32 speed) and only each row's candidates are computed exactly; the error bound of
+the bfloat16 product says which can hold the maximum (`_Bf16Screen`). The result is the
+defined number, not an approximate neighbour.
 """
 
 from __future__ import annotations
@@ -59,7 +59,8 @@ def novelty(
         # Earlier works sit before `limit` in the day-sorted pool.
         limits = np.searchsorted(pool_days, day[rows[block]], side="left")
         span = int(limits.max())
-        fit = max(1, _CELLS // max(span, 1))
+        # bfloat16 similarities take half the bytes: twice as many fit the same memory.
+        fit = max(1, (2 * _CELLS if screener else _CELLS) // max(span, 1))
         if fit < block.size:  # days are sorted: the shorter block's span is no longer
             block, limits = block[:fit], limits[:fit]
             span = int(limits.max())
@@ -93,18 +94,15 @@ def _best_before(similarity: npt.NDArray[np.float32], limits: IntArray) -> Float
     return best.astype(np.float64)
 
 
-_SCREEN_TOP = (16, 256)
-"""Candidates per row computed exactly after the bfloat16 screen: 16, then 256 for the rows
-16 could not settle. With 16 alone, 2 of the first 200,000 works of the 1M corpus
-(tokenlearn vectors) and 459 of ACM-CR's 113,061 (model2vec) needed every pair."""
+_TILE = 256
+"""Screened similarities are scanned in tiles of this many earlier works: a tile's maximum
+says whether any of its works can be a candidate. 256 was the fastest of 256, 1,024 and
+4,096 on 200k stored vectors of the 1M corpus."""
+_RESCORED = 16_384
+"""Candidates recomputed in float64 at once (50 MB of vectors at 384 dimensions)."""
 _BFLOAT16_UNIT = 2.0**-8
 """Unit roundoff of bfloat16 (8 significant bits): rounding changes a value by at most this
 fraction of it."""
-_TOLERANCE = 1e-6
-"""A row is settled when no other column can exceed its best candidate by more than this:
-the float32 comparison's own rounding is about as large (8.7e-7 on ACM-CR), and `score`
-stores six decimals. Only works whose best match is a copy of them are settled within it
-rather than exactly (their maximum is bounded by the vectors' norms, not by the screen)."""
 
 
 def bfloat16_is_native() -> bool:
@@ -119,12 +117,11 @@ class _Bf16Screen:
     """Each row's maximum similarity to the earlier works, screened in bfloat16.
 
     A screened similarity S~ differs from the exact S by at most `delta` (the rounding of
-    both vectors to bfloat16, measured per vector; float32 accumulation; the bfloat16 result).
-    The row's K highest screened columns are computed exactly (float64); any other column j
-    has S_j <= S~_j + delta <= (the K-th screened value) + delta, so when the best exact
-    candidate reaches that bound it is the row's maximum. Rows 16 candidates cannot settle
-    take 256; rows that still cannot (near-ties between many works) are compared exactly
-    with every earlier work.
+    both vectors to bfloat16, measured per vector; float32 accumulation; the bfloat16
+    result). So the most similar earlier work j* has S~_j* >= S_j* - delta >= (the highest
+    S~) - 2 delta: every column screened within 2 delta of the row's highest is a candidate,
+    and the highest of their float64 similarities is the exact maximum. Usually a handful
+    per row; near-copies of a work are all candidates, and all recomputed.
     """
 
     def __init__(self, pool_vectors: npt.NDArray[np.float32]) -> None:
@@ -132,66 +129,60 @@ class _Bf16Screen:
 
         self._torch = torch
         self.exact = pool_vectors
-        self.screened = torch.from_numpy(pool_vectors).to(torch.bfloat16)
+        count, dim = pool_vectors.shape
+        # Padded with zero rows to whole tiles; the padding lies past every row's limit.
+        self.screened = torch.zeros((-(-count // _TILE) * _TILE, dim), dtype=torch.bfloat16)
         largest_norm, largest_residual = 0.0, 0.0
-        for start in range(0, len(pool_vectors), 65_536):  # bounded temporaries
+        for start in range(0, count, 65_536):  # bounded temporaries
             part = pool_vectors[start : start + 65_536]
-            rounded = self.screened[start : start + 65_536].float().numpy()
+            self.screened[start : start + len(part)] = torch.from_numpy(part)
+            rounded = self.screened[start : start + len(part)].float().numpy()
             largest_norm = max(largest_norm, float(np.linalg.norm(part, axis=1).max()))
             residual = float(np.linalg.norm(part - rounded, axis=1).max())
             largest_residual = max(largest_residual, residual)
         self.largest_norm, self.largest_residual = largest_norm, largest_residual
-        self.buffer = torch.empty(_CELLS, dtype=torch.bfloat16)
+        # Blocks are cut to 2 * _CELLS similarities before their span is padded to tiles.
+        self.buffer = torch.empty(2 * _CELLS + _BLOCK * _TILE, dtype=torch.bfloat16)
 
     def best_before(self, queries: npt.NDArray[np.float32], limits: IntArray) -> FloatArray:
         """Each query's maximum similarity over pool columns before its limit (-inf: none)."""
         torch = self._torch
-        span = int(limits.max())
+        span = -(-int(limits.max()) // _TILE) * _TILE
         rounded = torch.from_numpy(queries).to(torch.bfloat16)
-        cells = len(queries) * span  # over `_CELLS` only when one row's span is
+        cells = len(queries) * span  # over the budget only when one row's span is
         if cells > self.buffer.numel():
             self.buffer = torch.empty(cells, dtype=torch.bfloat16)
         similarity = self.buffer[:cells].view(len(queries), span)
         torch.mm(rounded, self.screened[:span].T, out=similarity)
         low = int(limits.min())
-        if low < span:
-            later = torch.arange(low, span)[None, :] >= torch.from_numpy(limits)[:, None]
-            similarity[:, low:].masked_fill_(later, -torch.inf)
-        delta = self._delta(queries, rounded)
+        later = torch.arange(low, span)[None, :] >= torch.from_numpy(limits)[:, None]
+        similarity[:, low:].masked_fill_(later, -torch.inf)
+        tiles = similarity.view(len(queries), span // _TILE, _TILE)
+        tile_best = tiles.amax(dim=2).float()
+        delta = torch.from_numpy(self._delta(queries, rounded)).float()
+        threshold = tile_best.amax(dim=1) - 2 * delta
+        threshold[torch.from_numpy(limits) == 0] = torch.inf  # no earlier work: no candidate
+        rows, tile = torch.nonzero(tile_best >= threshold[:, None], as_tuple=True)
         best = np.full(len(queries), -np.inf)
-        unsettled = np.arange(len(queries))
-        for top in _SCREEN_TOP:
-            if not unsettled.size:
-                break
-            for part in np.array_split(unsettled, -(-unsettled.size * top // 16_384)):
-                # 16,384 candidates at once: 50 MB of float64 vectors at 384 dimensions
-                rows = similarity if part.size == len(queries) else similarity[part]
-                candidates = torch.topk(rows, min(top, span), dim=1)
-                best[part] = self._settle(queries[part], delta[part], *candidates)
-            unsettled = unsettled[np.isnan(best[unsettled])]
-        if unsettled.size:
-            reach = int(limits[unsettled].max())
-            full = queries[unsettled] @ self.exact[:reach].T
-            best[unsettled] = _best_before(full, limits[unsettled])
+        step = _RESCORED // 4  # (row, tile) pairs scanned at once
+        for start in range(0, len(rows), step):
+            pair_rows, pair_tiles = rows[start : start + step], tile[start : start + step]
+            within = tiles[pair_rows, pair_tiles].float() >= threshold[pair_rows][:, None]
+            pair, offset = torch.nonzero(within, as_tuple=True)
+            columns = (pair_tiles[pair] * _TILE + offset).numpy()
+            self._rescore(queries, pair_rows[pair].numpy(), columns, best)
         return best
 
-    def _settle(
-        self, queries: npt.NDArray[np.float32], delta: FloatArray, top: Any, columns: Any
-    ) -> FloatArray:
-        """The best exact similarity among each row's screened candidates, or NaN where a
-        column outside them could still be higher (by more than `_TOLERANCE`)."""
-        screened = top.float().numpy().astype(np.float64)
-        candidates = self.exact[columns.numpy()].astype(np.float64)
-        exact = np.einsum("bd,bkd->bk", queries.astype(np.float64), candidates)
-        exact[~np.isfinite(screened)] = -np.inf
-        best: FloatArray = exact.max(axis=1)
-        # No other column exceeds (the lowest candidate's screened value + delta), nor the
-        # product of the two vectors' norms.
-        norms = np.linalg.norm(queries.astype(np.float64), axis=1) * self.largest_norm
-        bound = np.minimum(screened[:, -1] + delta, norms)
-        settled = ~np.isfinite(screened[:, -1]) | (bound <= best + _TOLERANCE)
-        best[~settled] = np.nan
-        return best
+    def _rescore(
+        self, queries: npt.NDArray[np.float32], rows: IntArray, columns: IntArray, best: FloatArray
+    ) -> None:
+        """Raise `best` of each row to its candidates' float64 similarities."""
+        for start in range(0, len(rows), _RESCORED):
+            row, column = rows[start : start + _RESCORED], columns[start : start + _RESCORED]
+            exact = np.einsum(
+                "pd,pd->p", queries[row].astype(np.float64), self.exact[column].astype(np.float64)
+            )
+            np.maximum.at(best, row, exact)
 
     def _delta(self, queries: npt.NDArray[np.float32], rounded: Any) -> FloatArray:
         """Largest |S~ - S| per query row:
