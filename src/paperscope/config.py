@@ -76,6 +76,14 @@ class Settings(BaseSettings):
             "(docs/people.md); none: without them."
         ),
     )
+    resolve_workers: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "Processes that cluster name blocks while `resolve` loads and writes "
+            "(docs/operations.md); 0: one per core this process may use, 1: none besides it."
+        ),
+    )
     base_url: str = Field(
         default="http://127.0.0.1:8000",
         description=(

@@ -9,7 +9,9 @@ clusters did not change. Stored corrections and ORCIDs are hard constraints eith
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,9 +30,10 @@ from paperscope.identity.loading import (
     unresolved_ids,
 )
 from paperscope.identity.model import PairwiseModel, default_model
-from paperscope.identity.parts import PART_LIMIT, block_pieces, cluster_in_parts
+from paperscope.identity.parts import PART_LIMIT, block_pieces
 from paperscope.identity.signatures import name_blocks
 from paperscope.identity.topics import TopicSource
+from paperscope.identity.workers import BlockBatch, BlockClusterer, Clustering
 from paperscope.names import block_key
 from paperscope.progress import SILENT, Progress
 from paperscope.store.ids import in_list
@@ -61,10 +64,13 @@ def resolve_people(
     topics: TopicSource | None = None,
     part_limit: int = PART_LIMIT,
     batch: int = BATCH,
+    workers: int = 1,
 ) -> ResolveReport:
     """Cluster authorships into people; `topics` gives title embeddings for the pairwise
     evidence (None: without them, which the model also knows). A block above `part_limit`
-    authorships is split into parts of at most that many (`identity.parts`)."""
+    authorships is split into parts of at most that many (`identity.parts`). `workers`:
+    processes clustering batches at once (`identity.workers`; 1: in this process); the
+    people are the same for any number."""
     model = model or default_model()
     rules = constraints(connection)
     if full:
@@ -84,12 +90,22 @@ def resolve_people(
     grouped = _blocks_with_constraints(names, rules)
     totals = _Totals()
     progress.start("clustering name blocks", len(grouped))
-    for keys in _batches(grouped, batch):
-        stored = load(connection, [int(i) for key in keys for i in grouped[key]])
-        by_id = {s.signature.key: s for s in stored}
-        blocks = {key: [by_id[int(i)] for i in grouped[key]] for key in keys}
-        totals.add(_resolve_batch(connection, blocks, rules, model, full, topics, part_limit))
-        progress.advance(len(keys))
+    runs = list(_batches(grouped, batch))
+    clustering = Clustering(rules, model, full, part_limit)
+    # Up to `workers` batches are clustered at once while the next is loaded; each is
+    # written as soon as it and every batch loaded before it are done, in loading order.
+    pending: deque[tuple[Future[dict[str, list[PersonDraft]]], _Totals, int]] = deque()
+    with BlockClusterer(clustering, min(workers, len(runs))) as clusterer:
+        for keys in runs:
+            stored = load(connection, [int(i) for key in keys for i in grouped[key]])
+            by_id = {s.signature.key: s for s in stored}
+            blocks = {key: [by_id[int(i)] for i in grouped[key]] for key in keys}
+            prepared, counted = _prepare(blocks, clustering, topics)
+            pending.append((clusterer.submit(prepared), counted, len(keys)))
+            while len(pending) > clusterer.workers or (pending and pending[0][0].done()):
+                totals.add(_write(connection, pending.popleft(), progress))
+        while pending:
+            totals.add(_write(connection, pending.popleft(), progress))
     removed = 0
     if full:
         removed = _remove_orphans(connection)
@@ -127,22 +143,17 @@ def _batches(grouped: dict[str, NDArray[np.int64]], size: int) -> Iterator[list[
         yield keys
 
 
-def _resolve_batch(
-    connection: Connection,
-    blocks: dict[str, list[Stored]],
-    rules: Constraints,
-    model: PairwiseModel,
-    full: bool,
-    topics: TopicSource | None,
-    part_limit: int,
-) -> _Totals:
-    """Cluster and write the blocks of one batch (`identity.parts`); title vectors are
+def _prepare(
+    blocks: dict[str, list[Stored]], clustering: Clustering, topics: TopicSource | None
+) -> tuple[BlockBatch, _Totals]:
+    """One batch ready to cluster (`identity.parts`) and what it counts; title vectors are
     looked up (and the missing ones encoded) once for the whole batch."""
     totals = _Totals()
     split: dict[str, list[list[int]]] = {}
     wanted: list[Stored] = []
+    rules, full = clustering.rules, clustering.full
     for key, members in blocks.items():
-        split[key] = block_pieces(members, rules, full, part_limit)
+        split[key] = block_pieces(members, rules, full, clustering.part_limit)
         wanted += [members[k] for c in split[key] if len(c) > 1 for k in c]
         if not full:
             totals.old_people |= {s.person_id for s in members if s.person_id is not None}
@@ -153,11 +164,21 @@ def _resolve_batch(
     if topics is not None and wanted:
         found = topics([s.signature for s in wanted])
         vectors = {s.signature.key: found[k] for k, s in enumerate(wanted)}
+    return BlockBatch(blocks, split, vectors), totals
+
+
+def _write(
+    connection: Connection,
+    done: tuple[Future[dict[str, list[PersonDraft]]], _Totals, int],
+    progress: Progress,
+) -> _Totals:
+    """Write one clustered batch (waiting for it) and count its new people."""
+    future, totals, block_count = done
     writes = _Writes()
-    for key, members in blocks.items():
-        drafts = cluster_in_parts(members, rules, model, full, vectors, part_limit, split[key])
-        writes.add(key, [draft for part in drafts for draft in part])
+    for key, drafts in future.result().items():
+        writes.add(key, drafts)
     totals.created = writes.flush(connection)
+    progress.advance(block_count)
     return totals
 
 

@@ -167,12 +167,18 @@ def resolve(run: Run) -> StageResult:
     from paperscope.accounts.claims import follow_people
     from paperscope.identity.resolve import resolve_people
     from paperscope.identity.topics import topic_source
+    from paperscope.identity.workers import available_cores
 
     settings = run.settings
+    workers = settings.resolve_workers or available_cores()
     with run.store.transaction() as connection:
         topics = topic_source(connection, settings.identity_topics, settings.data_dir)
         report = resolve_people(
-            connection, full=run.options.full, progress=run.progress, topics=topics
+            connection,
+            full=run.options.full,
+            progress=run.progress,
+            topics=topics,
+            workers=workers,
         )
         follow_people(connection)  # claims stay with their works when people are renumbered
     line = (
