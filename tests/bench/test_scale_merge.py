@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -55,3 +57,23 @@ def test_results_of_another_corpus_are_not_merged() -> None:
     other = _report({}, 1.0) | {"corpus": "corpus-100k"}
     with pytest.raises(SystemExit, match="corpus-100k"):
         _scale().merged(other, _report({}, 1.0))
+
+
+_TWO_CHILDREN = """
+import subprocess, sys
+hold = "b = bytearray(150 * 2**20); b[::4096] = b'x' * len(b[::4096]); import time; time.sleep(2)"
+children = [subprocess.Popen([sys.executable, "-c", hold]) for _ in range(2)]
+for child in children:
+    child.wait()
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc (Linux)")
+def test_a_stage_s_peak_memory_counts_the_processes_it_starts(tmp_path: Path) -> None:
+    """`resolve` clusters in worker processes: wait4 reports the largest one process, the
+    ceiling is about all of them at once."""
+    scale = _scale()
+    command = [sys.executable, "-c", _TWO_CHILDREN]
+    result = scale.run_stage(command, tmp_path / "log", dict(os.environ))
+    assert result["peak_rss_mb"] >= 150  # the largest child's, through wait4
+    assert result["peak_tree_rss_mb"] >= result["peak_rss_mb"] + 120  # both children at once
