@@ -70,10 +70,10 @@ for child in children:
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc (Linux)")
 def test_a_stage_s_peak_memory_counts_the_processes_it_starts(tmp_path: Path) -> None:
-    """`resolve` clusters in worker processes: wait4 reports the largest one process, the
-    ceiling is about all of them at once."""
+    """`resolve` clusters in worker processes: wait4 reports one process's peak, the ceiling
+    is about all of them at once."""
     scale = _scale()
     command = [sys.executable, "-c", _TWO_CHILDREN]
     result = scale.run_stage(command, tmp_path / "log", dict(os.environ))
-    assert result["peak_rss_mb"] >= 150  # the largest child's, through wait4
-    assert result["peak_tree_rss_mb"] >= result["peak_rss_mb"] + 120  # both children at once
+    assert result["peak_rss_mb"] >= 150  # at least the largest child's, through wait4
+    assert result["peak_tree_rss_mb"] >= 290  # both children at once, sampled
