@@ -257,8 +257,11 @@ def disk_mb(url: str, workdir: Path) -> float | None:
 
 
 def merged(earlier: dict[str, Any], run: dict[str, Any]) -> dict[str, Any]:
-    """`earlier` results with this run's stages, pages and disk added (a stage measured
-    again replaces its earlier number); every run's load averages are kept in `runs`."""
+    """`earlier` results with this run's stages and pages added (a stage measured again
+    replaces its earlier number); every run's load averages and disk are kept in `runs`.
+    The database's disk is the largest measured: a sitting may run a stage on a freshly
+    ingested copy that lacks the other stages' tables, and the sizing guide wants the
+    database after the whole pipeline."""
     if earlier.get("corpus") != run["corpus"]:
         sys.exit(f"--merge: the results file is of {earlier.get('corpus')}, not {run['corpus']}")
     runs = earlier.pop("runs", [_run_summary(earlier)])
@@ -266,15 +269,17 @@ def merged(earlier: dict[str, Any], run: dict[str, Any]) -> dict[str, Any]:
     for name, report in run["databases"].items():
         before = result["databases"].setdefault(name, {"stages": {}})
         before["stages"] = {**before.get("stages", {}), **report["stages"]}
-        for key in ("pages", "disk_mb"):
-            if report.get(key) is not None:
-                before[key] = report[key]
+        if report.get("pages") is not None:
+            before["pages"] = report["pages"]
+        if report.get("disk_mb") is not None:
+            before["disk_mb"] = max(before.get("disk_mb") or 0.0, report["disk_mb"])
     return result
 
 
 def _run_summary(report: dict[str, Any]) -> dict[str, Any]:
     return {
         "stages": {name: sorted(db.get("stages", {})) for name, db in report["databases"].items()},
+        "disk_mb": {name: db.get("disk_mb") for name, db in report["databases"].items()},
         "load_average_at_start": report.get("load_average_at_start"),
         "load_average_at_end": report.get("load_average_at_end"),
         "model": report.get("model"),

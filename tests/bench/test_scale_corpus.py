@@ -103,3 +103,39 @@ def test_overlapping_records_merge_into_about_the_true_works(corpus: Path, sqlit
     # A few arXiv/OpenAlex pairs share only a normalised title, first surname and year; the
     # generator makes some of those keys differ as real data does, so a handful stay apart.
     assert WORKS <= stored <= WORKS * 1.02
+
+
+def _resolve_truth() -> Any:
+    import importlib.util
+
+    path = GENERATOR.with_name("resolve_truth.py")
+    spec = importlib.util.spec_from_file_location("bench_resolve_truth", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_stored_authorships_map_to_the_truth_s_people(corpus: Path, sqlite_url: str) -> None:
+    store = Store.open(sqlite_url)
+    try:
+        ingest_paths(store, [corpus / "arxiv", corpus / "openalex", corpus / "s2"])
+    finally:
+        store.close()
+    truth_script = _resolve_truth()
+
+    actual, stored, names, unknown = truth_script.labelled(sqlite_url, corpus / "truth")
+
+    with gzip.open(corpus / "truth" / "authorships.tsv.gz", "rt") as handle:
+        true_rows = [line.split() for line in handle]
+    assert unknown <= 0.02 * len(true_rows)
+    assert len(actual) + unknown >= len(true_rows)  # works stored twice hold their authors twice
+    assert len(set(actual)) >= 0.98 * len({person for _, _, person in true_rows})
+    # before resolve every authorship stands alone: no pair claimed, so no wrong pair
+    unresolved = truth_script.scores(actual, stored)
+    assert unresolved["people"] == len(actual)
+    assert unresolved["pairwise_precision"] == 1.0 and unresolved["pairwise_recall"] == 0.0
+    # the generator's namesakes: one person per printed name merges different people
+    by_name = truth_script.scores(actual, names)
+    assert by_name["people"] < len(set(actual))
+    assert by_name["pairwise_precision"] < 1.0

@@ -51,6 +51,16 @@ def test_later_stages_are_added_and_a_stage_measured_again_replaces_its_number()
         ["enrich"],
     ]
     assert [run["load_average_at_start"][0] for run in again["runs"]] == [1.5, 2.0, 3.0]
+    assert again["databases"]["sqlite"]["disk_mb"] == 8600.0
+
+
+def test_a_stage_run_on_a_smaller_copy_keeps_the_larger_disk_and_records_its_own() -> None:
+    merged = _scale().merged
+    full = _report({"ingest": {}, "score": {}}, 1.0, disk_mb=10_000.0)
+    resolve_only = _report({"resolve": {"seconds": 1900.0}}, 1.0, disk_mb=8_000.0)
+    both = merged(full, resolve_only)
+    assert both["databases"]["sqlite"]["disk_mb"] == 10_000.0
+    assert [run["disk_mb"]["sqlite"] for run in both["runs"]] == [10_000.0, 8_000.0]
 
 
 def test_results_of_another_corpus_are_not_merged() -> None:
