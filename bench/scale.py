@@ -19,11 +19,13 @@ Results go to bench/results/scale.json (bench/results/scale-quick.json with `--q
 
 Usage: python bench/scale.py [--corpus DIR] [--quick] [--skip-postgres] [--skip-sqlite]
                              [--stages ingest,resolve,enrich,score,serve] [--model NAME]
-                             [--workdir DIR] [--merge]
+                             [--workdir DIR] [--merge] [--postgres-url URL]
 
 A 1M run takes hours; `--workdir DIR --stages ...` runs some stages on the databases an
 earlier run left in DIR, and `--merge` adds their numbers to the results file instead of
-replacing it (each run's stages, and the load average around it, stay recorded).
+replacing it (each run's stages, and the load average around it, stay recorded). Without
+`--postgres-url` PostgreSQL runs on a temporary server that is removed at the end, so its
+stages must all run in one sitting; with it, on a database that stays.
 """
 
 from __future__ import annotations
@@ -294,6 +296,10 @@ def main() -> None:
     parser.add_argument("--model", default="model2vec")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument(
+        "--postgres-url",
+        help="run the PostgreSQL stages on this database instead of a temporary server's",
+    )
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workdir", type=Path, help="keep the databases and logs here")
@@ -325,7 +331,12 @@ def main() -> None:
     if not args.skip_sqlite:
         url = f"sqlite:///{workdir / 'scale.db'}"
         report["databases"]["sqlite"] = database_run("sqlite", url, args, workdir)
-    if not args.skip_postgres:
+    if args.postgres_url:
+        # a server that outlives this run: its stages can be spread over several sittings
+        report["databases"]["postgresql"] = database_run(
+            "postgresql", args.postgres_url, args, workdir
+        )
+    elif not args.skip_postgres:
         server = start_server()
         try:
             url = server.new_database("scale")
