@@ -16,7 +16,6 @@ and left out. Results: bench/results/resolve_truth-<tag>.json.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import sys
 import time
@@ -29,37 +28,16 @@ from sqlalchemy import create_engine, select
 from paperscope.identity.evaluation import bcubed_prf, pair_counts, pairwise_prf
 from paperscope.store.schema import authorships, work_ids
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from resolve_parts import truth
+
 RESULTS = Path(__file__).resolve().parents[1] / "bench" / "results"
-SCHEMES = ("arxiv", "doi", "openalex", "s2")
-"""The truth's identifier columns after the work's index, as `work_ids` names them."""
 
 
-def true_works(folder: Path) -> dict[tuple[str, str], int]:
-    """(scheme, lower-cased id) -> the truth's work index."""
-    works: dict[tuple[str, str], int] = {}
-    with gzip.open(folder / "works.tsv.gz", "rt", encoding="utf-8") as handle:
-        for line in handle:
-            index, *values = line.rstrip("\n").split("\t")
-            for scheme, value in zip(SCHEMES, values, strict=True):
-                if value:
-                    works[(scheme, value.lower())] = int(index)
-    return works
-
-
-def true_people(folder: Path) -> dict[tuple[int, int], int]:
-    """(work index, author position from 0) -> the true person's index."""
-    people: dict[tuple[int, int], int] = {}
-    with gzip.open(folder / "authorships.tsv.gz", "rt", encoding="utf-8") as handle:
-        for line in handle:
-            work, position, person = line.split()
-            people[(int(work), int(position))] = int(person)
-    return people
-
-
-def labelled(url: str, truth: Path) -> tuple[list[int], list[int], list[str], int]:
+def labelled(url: str, folder: Path) -> tuple[list[str], list[int], list[str], int]:
     """Each known authorship's true person, stored person and printed name key, and how many
     authorships the truth does not know."""
-    works = true_works(truth)
+    works, people = truth(folder)
     with create_engine(url).connect() as connection:
         work_of: dict[int, int] = {}
         for work_id, scheme, value in connection.execute(
@@ -68,8 +46,7 @@ def labelled(url: str, truth: Path) -> tuple[list[int], list[int], list[str], in
             if (found := works.get((scheme, str(value).lower()))) is not None:
                 work_of[work_id] = found
         del works
-        people = true_people(truth)
-        actual: list[int] = []
+        actual: list[str] = []
         stored: list[int] = []
         names: list[str] = []
         unknown = 0
@@ -93,7 +70,7 @@ def labelled(url: str, truth: Path) -> tuple[list[int], list[int], list[str], in
     return actual, stored, names, unknown
 
 
-def scores(actual: Sequence[int], predicted: Sequence[object]) -> dict[str, Any]:
+def scores(actual: Sequence[str], predicted: Sequence[object]) -> dict[str, Any]:
     precision, recall, f1 = pairwise_prf(pair_counts(actual, predicted))
     b_precision, b_recall, b_f1 = bcubed_prf(actual, predicted)
     return {
