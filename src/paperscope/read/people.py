@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Select, func, select
 
 from paperscope.errors import QueryError
 from paperscope.names import name_key
+from paperscope.read.people_aggregates import PersonCounts, paper_counts, person_counts
 from paperscope.store.ids import in_list
 from paperscope.store.schema import (
     authorships,
@@ -149,16 +150,27 @@ def lookup_people(connection: Connection, query: str) -> list[PersonSummary]:
                 return []
         summary = person_summary(connection, ref)
         return [summary] if summary.papers else []
-    return person_summaries(connection, lookup_refs(connection, query))
+    counted = lookup_counted(connection, query)
+    return person_summaries(connection, [(ref, None) for ref, _ in counted])
 
 
 def lookup_refs(connection: Connection, name: str) -> list[tuple[PersonRef, list[int]]]:
     """The people a printed name (folded) names, with their work ids, in the order
     `lookup_people` lists them (most works first): cheaper when only some need a summary."""
+    return people_printed_as(connection, _name_keys(connection, name))
+
+
+def lookup_counted(connection: Connection, name: str) -> list[tuple[PersonRef, int]]:
+    """`lookup_refs` with each person's number of works instead of the works: cheaper for
+    a common name, whose people's works are only counted."""
+    return people_counted_as(connection, _name_keys(connection, name))
+
+
+def _name_keys(connection: Connection, name: str) -> list[str]:
     key = name_key(name)
     if not key:
         raise QueryError(f"{name!r} is not a name or a person id")
-    return people_printed_as(connection, name_keys_like(connection, key))
+    return name_keys_like(connection, key)
 
 
 def people_printed_as(
@@ -167,17 +179,36 @@ def people_printed_as(
     """The people printed under any of `keys` (name keys, the first the one asked for):
     the resolved people, then the provisional one of each key, with their work ids, most
     works first; people with no works left out."""
+    counted = _counted(connection, keys)
+    resolved = [ref for ref, _, ids in counted if ids is None]
+    found = dict(works_of(connection, resolved))
+    return [(ref, ids if ids is not None else found[ref]) for ref, _, ids in counted]
+
+
+def people_counted_as(connection: Connection, keys: Sequence[str]) -> list[tuple[PersonRef, int]]:
+    """`people_printed_as` with each person's number of works (counted in the database for
+    the resolved people) instead of the works."""
+    return [(ref, count) for ref, count, _ in _counted(connection, keys)]
+
+
+def _counted(
+    connection: Connection, keys: Sequence[str]
+) -> list[tuple[PersonRef, int, list[int] | None]]:
+    """(person, works, the work ids of a provisional person), most works first."""
     resolved = connection.execute(
         select(authorships.c.person_id)
         .where(in_list(authorships.c.name_key, keys), authorships.c.person_id.is_not(None))
         .distinct()
     ).scalars()
-    refs = [PersonRef(person_id, keys[0]) for person_id in sorted(set(resolved))]
-    refs += [PersonRef(None, each) for each in keys]
-    found = [(each, ids) for each, ids in works_of(connection, refs) if ids]
-    return sorted(
-        found, key=lambda item: (-len(item[1]), item[0].provisional, item[0].person_id or 0)
-    )
+    counts = paper_counts(connection, sorted(set(resolved)))
+    found: list[tuple[PersonRef, int, list[int] | None]] = [
+        (PersonRef(person_id, keys[0]), count, None) for person_id, count in sorted(counts.items())
+    ]
+    for each in keys:
+        ids = person_work_ids(connection, PersonRef(None, each))
+        if ids:
+            found.append((PersonRef(None, each), len(ids), ids))
+    return sorted(found, key=lambda item: (-item[1], item[0].provisional, item[0].person_id or 0))
 
 
 def works_of(
@@ -241,20 +272,66 @@ def person_summary(
 ) -> PersonSummary:
     """What tells `ref` apart from namesakes. A caller that already loaded the person's work
     ids, their (year, published, category) facts and co-authors passes them to skip queries."""
-    if ids is None:
-        ids = person_work_ids(connection, ref)
     if facts is None or ranked_coauthors is None:
         return person_summaries(connection, [(ref, ids)])[0]
+    if ids is None:
+        ids = person_work_ids(connection, ref)
     stored = _stored_people(connection, [ref])
     return _summary(connection, ref, ids, facts, ranked_coauthors, stored)
 
 
 def person_summaries(
+    connection: Connection, found: Sequence[tuple[PersonRef, Sequence[int] | None]]
+) -> list[PersonSummary]:
+    """The summaries of many people, in the order given: a few queries however many
+    resolved people there are (a name's namesakes, a page of people found), counted in the
+    database (`read.people_aggregates`; their work ids are not needed and may be None);
+    provisional people are summarised from their works (their ids, read when None)."""
+    stored = _stored_people(connection, [ref for ref, _ in found])
+    counted = person_counts(
+        connection, [ref.person_id for ref, _ in found if ref.person_id is not None], TOP
+    )
+    provisional = [
+        (ref, ids if ids is not None else person_work_ids(connection, ref))
+        for ref, ids in found
+        if ref.person_id is None
+    ]
+    from_works = {summary.person_key: summary for summary in _from_works(connection, provisional)}
+    summaries = []
+    for ref, _ in found:
+        if ref.person_id is None:
+            summaries.append(from_works[ref.key])
+            continue
+        counts = counted.get(ref.person_id, _NO_WORKS)
+        stored_person = stored.get(ref.person_id, _NO_ROW)
+        summaries.append(
+            PersonSummary(
+                person_id=ref.person_id,
+                person_key=ref.key,
+                name=stored_person.name or _printed_name(connection, ref),
+                provisional=False,
+                papers=counts.papers,
+                first_year=counts.first_year,
+                last_year=counts.last_year,
+                top_categories=counts.top_categories,
+                top_coauthors=tuple(CoAuthor(*each) for each in counts.top_coauthors),
+                confidence=stored_person.confidence,
+                note=stored_person.note,
+            )
+        )
+    return summaries
+
+
+_NO_WORKS = PersonCounts(0, None, None, (), ())
+
+
+def _from_works(
     connection: Connection, found: Sequence[tuple[PersonRef, Sequence[int]]]
 ) -> list[PersonSummary]:
-    """The summaries of many people (each with its work ids), in the order given: four
-    queries however many resolved people there are (a name's namesakes, a page of people
-    found), plus one per person without a stored name (the provisional ones)."""
+    """Summaries read from every work and authorship of the people (provisional people,
+    whose works are found by name, not by a person id the database could group by)."""
+    if not found:
+        return []
     wanted = sorted({work_id for _, ids in found for work_id in ids})
     facts: dict[int, tuple[Any, Any, Any]] = {}
     query = select(works.c.id, works.c.year, works.c.published, works.c.primary_category)
@@ -265,13 +342,12 @@ def person_summaries(
     rows_by_work: dict[int, list[tuple[int, str, str, int | None]]] = {}
     for row in connection.execute(_coauthor_rows(wanted)):
         rows_by_work.setdefault(row[0], []).append((row[0], row[1], row[2], row[3]))
-    stored = _stored_people(connection, [ref for ref, _ in found])
     summaries = []
     for ref, ids in found:
         ordered = sorted(set(ids))
         ranked = rank_coauthors(ref, (row for w in ordered for row in rows_by_work.get(w, ())))
         own_facts = [facts[w] for w in ordered if w in facts]
-        summaries.append(_summary(connection, ref, ids, own_facts, ranked, stored))
+        summaries.append(_summary(connection, ref, ids, own_facts, ranked, {}))
     return summaries
 
 

@@ -17,10 +17,11 @@ from paperscope.metrics.profile import (
 from paperscope.names import name_key
 from paperscope.read.people import (
     PersonRef,
-    lookup_refs,
+    lookup_counted,
     parse_person_key,
-    people_printed_as,
+    people_counted_as,
     person_summaries,
+    works_of,
 )
 from paperscope.read.works import WorkSummary
 
@@ -93,14 +94,14 @@ def _namesakes(
     if not key:
         return (), 0
     own = profile.person.person_key
-    others = [item for item in people_printed_as(connection, [key]) if item[0].key != own]
+    others = [item for item in people_counted_as(connection, [key]) if item[0].key != own]
     return _shown(connection, others)
 
 
 def _shown(
-    connection: Connection, listed: list[tuple[PersonRef, list[int]]]
+    connection: Connection, listed: list[tuple[PersonRef, int]]
 ) -> tuple[tuple[PersonSummary, ...], int]:
-    shown = listed[:NAMESAKES_SHOWN]
+    shown = [(ref, None) for ref, _ in listed[:NAMESAKES_SHOWN]]
     return tuple(person_summaries(connection, shown)), len(listed) - len(shown)
 
 
@@ -131,10 +132,10 @@ def author_page(
         else:
             # The top person's summary comes with its profile (one pass over its works);
             # only the namesakes need a summary of their own.
-            people = lookup_refs(connection, name)
+            people = lookup_counted(connection, name)
             if not people:
                 raise NotFoundError(f"no papers by {name[:100]!r}")
-            ref, ids = people[0]
+            ref, ids = works_of(connection, [people[0][0]])[0]
             profile = person_profile(connection, ref.key, sort, work_ids=ids)
             namesakes, more = _shown(connection, people[1:])
     else:
