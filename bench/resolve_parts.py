@@ -104,10 +104,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 limit = int(method.rsplit(" ", 1)[1])
                 index = {m.signature.key: k for k, m in enumerate(members)}
-                found = cluster_in_parts(members, rules, model, True, None, limit)
+                clustered = cluster_in_parts(members, rules, model, True, None, limit)
                 drafts = [
                     PersonDraft(tuple(index[key] for key, _ in d.authorships))
-                    for part in found
+                    for part in clustered
                     for d in part
                 ]
             seconds[method] += time.process_time() - started
