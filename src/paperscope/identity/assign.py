@@ -138,7 +138,11 @@ def cluster_block(
         groups = [existing[p] for p in sorted(existing)]
         pending = [k for k, s in enumerate(members) if s.person_id is None]
     probabilities: NDArray[np.float64] | None = None
-    if n <= _CHUNK:
+    # An incremental run scores only the pairs with a new member (`_join`) when the new
+    # members are the fewer: the pairs inside existing people decide nothing there (they
+    # are never split or merged with each other), and scoring them made a run that placed
+    # 360 new authorships cost as much as clustering the whole corpus.
+    if n <= _CHUNK and (full or 2 * len(pending) >= n):
         probabilities = _score_square(evidence, model, n)
     record = SecondPass()
     for start in range(0, len(pending), _CHUNK):
@@ -148,7 +152,7 @@ def cluster_block(
         PersonDraft(tuple(group), joins=record.joins.get(group[0], ()), verdicts=record.verdicts)
         for group in groups
     ]
-    return _stable_ids(members, drafts, probabilities, evidence, model)
+    return _stable_ids(members, drafts, probabilities, evidence, model, full)
 
 
 def _join(
@@ -283,6 +287,7 @@ def _stable_ids(
     probabilities: NDArray[np.float64] | None,
     evidence: Evidence,
     model: PairwiseModel,
+    full: bool,
 ) -> list[PersonDraft]:
     """Each old person id goes to the one draft holding most of its authorships."""
     overlaps = []
@@ -296,4 +301,9 @@ def _stable_ids(
             taken[d] = pid
             used.add(pid)
     drafts = [replace(draft, keep_id=taken.get(d)) for d, draft in enumerate(drafts)]
-    return describe_block(members, drafts, probabilities, evidence, model)
+    if full:
+        return describe_block(members, drafts, probabilities, evidence, model)
+    # An incremental run describes and returns only the people that gained a member (or
+    # are new): the others are left as stored, untouched.
+    changed = [any(members[k].person_id is None for k in d.members) for d in drafts]
+    return describe_block(members, drafts, probabilities, evidence, model, changed)

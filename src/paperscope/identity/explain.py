@@ -73,13 +73,21 @@ def describe_block(
     probabilities: NDArray[np.float64] | None,
     evidence: Evidence,
     model: PairwiseModel,
+    changed: Sequence[bool] | None = None,
 ) -> list[PersonDraft]:
-    """Fill names, confidences and notes of the drafts of one block."""
+    """Fill names, confidences and notes of the drafts of one block. `changed` (an
+    incremental run): describe and return only those drafts, the others giving their names
+    to the notes (`_Scorer` says how their confidences are found)."""
     signatures = [m.signature for m in members]
+    wanted = [True] * len(drafts) if changed is None else list(changed)
+    scorer = _Scorer(probabilities, evidence, model, members if changed is not None else None)
     described: list[PersonDraft] = []
-    for draft in drafts:
+    for draft, describe in zip(drafts, wanted, strict=True):
         mine = [signatures[k] for k in draft.members]
-        within = _within(draft.members, probabilities, evidence, model)
+        if not describe:
+            described.append(replace(draft, canonical_name=canonical_name(mine)))
+            continue
+        within = scorer.within(draft.members)
         described.append(
             replace(
                 draft,
@@ -93,36 +101,94 @@ def describe_block(
         )
     coauthors: dict[tuple[int, ...], frozenset[str]] = {}
     return [
-        replace(d, note=_note(d, described, signatures, probabilities, model, coauthors))
-        for d in described
+        replace(d, note=_note(d, described, signatures, scorer, model, coauthors))
+        for d, describe in zip(described, wanted, strict=True)
+        if describe
     ]
 
 
-def _within(
-    group: Sequence[int],
-    probabilities: NDArray[np.float64] | None,
-    evidence: Evidence,
-    model: PairwiseModel,
-) -> NDArray[np.float64]:
-    """Per member: mean probability with the group's other members (1.0 alone)."""
-    if len(group) == 1:
-        return np.ones(1)
-    if probabilities is not None:
-        p = probabilities[np.ix_(group, group)]
-    elif len(group) <= 500:
-        p = model.probabilities(evidence.pairs(group, group))
-    else:
-        return np.full(len(group), np.nan)
-    p = (p + p.T) / 2
-    np.fill_diagonal(p, 0.0)
-    return np.asarray(p.sum(axis=1) / (len(group) - 1), dtype=float)
+class _Scorer:
+    """Same-person probabilities between members of a block: from the block's matrix where
+    it was computed, else scored here. A full run scores a person's pairs only up to 500
+    members (a block above 2,000 describes every person that way). An incremental run
+    (`members` given) computed only the pairs with a new member; it describes only the
+    people that gained one, and updates their old members' stored means with their
+    probabilities against the new members instead of scoring the person's every pair."""
+
+    _WITHIN_LIMIT = 500
+    _ROWS = 200
+
+    def __init__(
+        self,
+        probabilities: NDArray[np.float64] | None,
+        evidence: Evidence,
+        model: PairwiseModel,
+        members: Sequence[Stored] | None,
+    ) -> None:
+        self.probabilities = probabilities
+        self.evidence = evidence
+        self.model = model
+        self.members = members
+
+    def between(self, rows: Sequence[int], cols: Sequence[int]) -> NDArray[np.float64] | None:
+        """The rows x cols probabilities the block's matrix holds (None: not computed)."""
+        if self.probabilities is None:
+            return None
+        return self.probabilities[np.ix_(rows, cols)]
+
+    def within(self, group: Sequence[int]) -> NDArray[np.float64]:
+        """Per member: mean probability with the group's other members (1.0 alone)."""
+        if len(group) == 1:
+            return np.ones(1)
+        if self.probabilities is not None:
+            p = self.probabilities[np.ix_(group, group)]
+        elif (updated := self._updated(group)) is not None:
+            return updated
+        elif len(group) <= self._WITHIN_LIMIT:
+            p = self._scored(group, group)
+        else:
+            return np.full(len(group), np.nan)
+        p = (p + p.T) / 2
+        np.fill_diagonal(p, 0.0)
+        return np.asarray(p.sum(axis=1) / (len(group) - 1), dtype=float)
+
+    def _updated(self, group: Sequence[int]) -> NDArray[np.float64] | None:
+        """An old person that gained members: each old member's stored mean over the old
+        others, plus its probabilities with the new members, over the new count of others;
+        each new member's mean scored in full. None: not such a person (or a stored mean
+        is missing)."""
+        if self.members is None:
+            return None
+        stored = [self.members[k] for k in group]
+        new = [j for j, s in enumerate(stored) if s.person_id is None]
+        old = [j for j, s in enumerate(stored) if s.person_id is not None]
+        if not new or not old or any(stored[j].person_confidence is None for j in old):
+            return None
+        rows = [group[j] for j in new]
+        p = (self._scored(rows, group) + self._scored(group, rows).T) / 2
+        p[np.arange(len(new)), new] = 0.0
+        others = len(group) - 1
+        out = np.empty(len(group))
+        out[new] = p.sum(axis=1) / others
+        before = np.array([float(stored[j].person_confidence or 0.0) for j in old])
+        out[old] = (before * (len(old) - 1) + p[:, old].sum(axis=0)) / others
+        return out
+
+    def _scored(self, rows: Sequence[int], cols: Sequence[int]) -> NDArray[np.float64]:
+        out = np.empty((len(rows), len(cols)))
+        for start in range(0, len(rows), self._ROWS):  # bounded feature tensors
+            part = list(rows[start : start + self._ROWS])
+            out[start : start + len(part)] = self.model.probabilities(
+                self.evidence.pairs(part, cols)
+            )
+        return out
 
 
 def _note(
     draft: PersonDraft,
     block: Sequence[PersonDraft],
     signatures: Sequence[Signature],
-    probabilities: NDArray[np.float64] | None,
+    scorer: _Scorer,
     model: PairwiseModel,
     coauthors: dict[tuple[int, ...], frozenset[str]],
 ) -> str | None:
@@ -146,7 +212,7 @@ def _note(
             shared = _coauthors_of(draft, signatures, coauthors) & _coauthors_of(
                 other, signatures, coauthors
             )
-            link = _link(draft, other, shared, probabilities, model)
+            link = _link(draft, other, shared, scorer, model)
             parts.append(f"Kept apart from {other.canonical_name}, {_span(theirs)}{link}.")
     if draft.joins and model.groups is not None:
         parts.append(
@@ -166,13 +232,13 @@ def _link(
     draft: PersonDraft,
     other: PersonDraft,
     shared: frozenset[str],
-    probabilities: NDArray[np.float64] | None,
+    scorer: _Scorer,
     model: PairwiseModel,
 ) -> str:
     """Why two namesakes are apart: the first pass's link, the second pass's verdict."""
-    if probabilities is None:
+    p = scorer.between(draft.members, other.members)
+    if p is None:
         return ""
-    p = probabilities[np.ix_(draft.members, other.members)]
     score, what = (
         (float(p.max()), "strongest same-person link")
         if model.linkage == "single"

@@ -24,6 +24,9 @@ class Stored:
     signature: Signature
     person_id: int | None
     position: int
+    person_confidence: float | None = None
+    """What the last resolve stored: the mean same-person probability with the rest of the
+    person (rounded to 2 decimals), which an incremental run updates for the new members."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,5 +144,5 @@ def load(connection: Connection, ids: Sequence[int]) -> list[Stored]:
             source_id=source,
             cites=frozenset(cites[row.work_id]),
         )
-        out.append(Stored(signature, row.person_id, row.position))
+        out.append(Stored(signature, row.person_id, row.position, row.person_confidence))
     return out

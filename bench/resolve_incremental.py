@@ -1,0 +1,150 @@
+"""What an incremental `resolve` costs after a full one, and whether it agrees with it.
+
+    python bench/resolve_incremental.py --database sqlite:////data/copy-of-resolved.db \
+        --every 1000 --every 100 --tag 1m
+
+The database must be a resolved one you can spare: each round takes the authorships of
+every `--every`-th work (by id) away from their people, as if those works had just been
+ingested, and runs `paperscope resolve` (incremental) on them as a user would, timed with
+its peak memory (`scale.run_stage`). Rounds run in the order given, each on what the one
+before left. Printed beside each round: the authorships it had to place, their rate, the
+time the full run took per authorship (`--full-seconds`, default: the resolve stage in
+bench/results/scale.json) and the round's share of it; and how the incremental run agrees
+with the full one on those authorships: how many went back to the person they had, and
+pairwise precision/recall of the new grouping against the old one. Results:
+bench/results/resolve_incremental-<tag>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, func, select, update
+
+from paperscope.identity.evaluation import pair_counts, pairwise_prf
+from paperscope.store.ids import in_list
+from paperscope.store.schema import authorships
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from scale import PAPERSCOPE, run_stage  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+
+
+def take_away(url: str, every: int) -> dict[int, int]:
+    """Unassign the authorships of every `every`-th work; their former people by id."""
+    chosen = (authorships.c.work_id % every == 0) & authorships.c.person_id.is_not(None)
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        former = {
+            int(key): int(person)
+            for key, person in connection.execute(
+                select(authorships.c.id, authorships.c.person_id).where(chosen)
+            )
+        }
+        connection.execute(update(authorships).where(chosen).values(person_id=None))
+    engine.dispose()
+    return former
+
+
+def placed(url: str, keys: Sequence[int]) -> tuple[dict[int, int | None], int]:
+    """The person each of these authorships has now, and how many authorships there are."""
+    engine = create_engine(url)
+    found: dict[int, int | None] = {}
+    with engine.connect() as connection:
+        query = select(authorships.c.id, authorships.c.person_id)
+        for key, person in connection.execute(query.where(in_list(authorships.c.id, keys))):
+            found[int(key)] = None if person is None else int(person)
+        total = connection.execute(select(func.count()).select_from(authorships)).scalar_one()
+    engine.dispose()
+    return found, int(total)
+
+
+def agreement(former: dict[int, int], now: dict[int, int | None]) -> dict[str, Any]:
+    keys = sorted(former)
+    unplaced = sum(1 for key in keys if now.get(key) is None)
+    same = sum(1 for key in keys if now.get(key) == former[key])
+    old_labels = [str(former[key]) for key in keys]
+    new_labels = [str(now.get(key)) if now.get(key) is not None else f"?{key}" for key in keys]
+    precision, recall, f1 = pairwise_prf(pair_counts(old_labels, new_labels))
+    return {
+        "back_to_their_person": round(same / max(len(keys), 1), 4),
+        "left_without_person": unplaced,
+        "pairwise_vs_full_run": {
+            "precision": round(precision, 4),
+            "recall": round(recall, 4),
+            "f1": round(f1, 4),
+        },
+    }
+
+
+def full_run_seconds() -> float | None:
+    path = RESULTS / "scale.json"
+    if not path.exists():
+        return None
+    stages = json.loads(path.read_text())["databases"].get("sqlite", {}).get("stages", {})
+    seconds = stages.get("resolve", {}).get("seconds")
+    return None if seconds is None else float(seconds)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", required=True, help="a resolved database to modify")
+    parser.add_argument("--every", type=int, action="append", required=True)
+    parser.add_argument("--full-seconds", type=float, default=None)
+    parser.add_argument("--tag", default="run")
+    parser.add_argument("--log", type=Path, default=Path("resolve_incremental.log"))
+    args = parser.parse_args()
+    full_seconds = args.full_seconds or full_run_seconds()
+    rounds = []
+    total = 0
+    for every in args.every:
+        former = take_away(args.database, every)
+        command = [PAPERSCOPE, "resolve", "--database", args.database]
+        measured = run_stage(command, args.log, dict(os.environ))
+        now, total = placed(args.database, sorted(former))
+        share = len(former) / total
+        result: dict[str, Any] = {
+            "every": every,
+            "authorships": len(former),
+            "share_of_authorships": round(share, 5),
+            **measured,
+            "authorships_per_s": round(len(former) / measured["seconds"], 1),
+            **agreement(former, now),
+        }
+        if full_seconds:
+            result["share_of_full_run_time"] = round(measured["seconds"] / full_seconds, 4)
+        rounds.append(result)
+        print(
+            f"every {every:>6}th work: {len(former):>8,} authorships ({share:.2%}) in "
+            f"{measured['seconds']:8.1f} s ({result['authorships_per_s']:,.0f}/s; the full run "
+            f"{total / full_seconds if full_seconds else float('nan'):,.0f}/s, this round "
+            f"{result.get('share_of_full_run_time', float('nan')):.1%} of its time), peak "
+            f"{max(measured['peak_rss_mb'], measured['peak_tree_rss_mb']):,} MB; back to their "
+            f"person {result['back_to_their_person']:.1%}, pairwise F1 against the full run "
+            f"{result['pairwise_vs_full_run']['f1']:.3f}",
+            flush=True,
+        )
+    report = {
+        "database": args.database,
+        "authorships": total,
+        "full_run_seconds": full_seconds,
+        "topics": os.environ.get("PAPERSCOPE_IDENTITY_TOPICS", "(default)"),
+        "load_average_at_end": os.getloadavg(),
+        "rounds": rounds,
+    }
+    path = RESULTS / f"resolve_incremental-{args.tag}.json"
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"wrote {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
