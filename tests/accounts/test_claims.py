@@ -179,6 +179,9 @@ def test_a_correction_follows_review_reingest_and_resolve(
         owner = claims.owner_of(connection, owned)
         assert owner is not None and owner.user_id == jane.id
         history = corrections.history(connection, owned)
+        # A person no correction names has no history while others have one.
+        untouched = next(p for p, w in janes_of(janes).items() if w == COMPILERS)
+        assert corrections.history(connection, untouched).entries == ()
     assert history.corrected_by == "its owner"
     entry = history.entries[0]
     assert (entry.kind, entry.proposed_by, entry.approved_by) == (

@@ -195,6 +195,8 @@ def load_corrections(connection: Connection, ids: Iterable[int] | None = None) -
 
 def touching(connection: Connection, authorship_ids: Sequence[int]) -> list[Correction]:
     """The corrections naming any of these authorships, and the reverts of them, in order."""
+    if not _may_touch(connection, authorship_ids):
+        return []
     keys = member_keys(connection, authorship_ids)
     if not keys:
         return []
@@ -214,6 +216,33 @@ def touching(connection: Connection, authorship_ids: Sequence[int]) -> list[Corr
         select(identity_corrections.c.id).where(in_list(identity_corrections.c.reverts, found))
     ).scalars()
     return load_corrections(connection, found | set(reverts))
+
+
+def _may_touch(connection: Connection, authorship_ids: Sequence[int]) -> bool:
+    """Whether any correction names a work of these authorships under one of its ids, with
+    their printed name: what `touching` finds is among those. Every resolved author page
+    asks (its history), and at a million works a prolific person's authorships, their
+    works and ids cost ~15 ms to read into durable keys; corrections are few, so this asks
+    the database from their side, and nothing at all when there are none."""
+    members = identity_correction_members
+    if connection.execute(select(members.c.id).limit(1)).first() is None:
+        return False
+    query = (
+        select(members.c.id)
+        .join(
+            work_ids,
+            (work_ids.c.scheme == members.c.work_scheme)
+            & (work_ids.c.value == members.c.work_value),
+        )
+        .join(
+            authorships,
+            (authorships.c.work_id == work_ids.c.work_id)
+            & (authorships.c.name_key == members.c.name_key),
+        )
+        .where(in_list(authorships.c.id, authorship_ids))
+        .limit(1)
+    )
+    return connection.execute(query).first() is not None
 
 
 def reverted_ids(connection: Connection) -> set[int]:
