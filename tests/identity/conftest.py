@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 
 from paperscope.identity.model import HandSetModel, PairwiseModel
+from paperscope.identity.resolve import resolve_people
+from paperscope.ingest import ingest_paths
+from paperscope.store import Store
 
 
 @pytest.fixture
@@ -24,3 +27,11 @@ def model(request: pytest.FixtureRequest) -> PairwiseModel:
     if not TRAINING_PAIRS.is_file():
         pytest.skip("no packaged training pairs")
     return default_model()
+
+
+@pytest.fixture
+def resolved(store: Store, identity_data: Path, model: PairwiseModel) -> Store:
+    ingest_paths(store, [identity_data / "two-jane-does.jsonl"])
+    with store.transaction() as connection:
+        resolve_people(connection, model=model)
+    return store

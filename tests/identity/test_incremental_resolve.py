@@ -21,14 +21,6 @@ from paperscope.store.schema import authorships, people
 FOLDING = {"1501.00001", "1602.00002", "1703.00003"}
 
 
-@pytest.fixture
-def resolved(store: Store, identity_data: Path, model: PairwiseModel) -> Store:
-    ingest_paths(store, [identity_data / "two-jane-does.jsonl"])
-    with store.transaction() as connection:
-        resolve_people(connection, model=model)
-    return store
-
-
 def _confidences(store: Store, person: int) -> dict[int, float]:
     with store.connect() as connection:
         query = select(authorships.c.id, authorships.c.person_confidence).where(

@@ -30,14 +30,6 @@ from paperscope.store.schema import authorships, people, source_records, work_id
 COMPILERS = {"1504.00004", "1605.00005", "1806.00006"}
 
 
-@pytest.fixture
-def resolved(store: Store, identity_data: Path, model: PairwiseModel) -> Store:
-    ingest_paths(store, [identity_data / "two-jane-does.jsonl"])
-    with store.transaction() as connection:
-        resolve_people(connection, model=model)
-    return store
-
-
 def test_every_authorship_gets_a_person_and_namesakes_stay_apart(resolved: Store) -> None:
     with resolved.connect() as connection:
         unresolved = connection.execute(

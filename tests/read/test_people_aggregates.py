@@ -65,8 +65,9 @@ def _corpus(seed: int, size: int = 16) -> tuple[list[dict[str, object]], list[di
     return rows, signed
 
 
-@pytest.mark.parametrize("seed", range(8))
-def test_counted_summaries_equal_the_profiles_own(store: Store, seed: int) -> None:
+def _stored(store: Store, seed: int) -> list[dict[str, object]]:
+    """`_corpus(seed)` in the store, with six people (the sixth has no works); its
+    authorships."""
     rows, signed = _corpus(seed)
     with store.transaction() as connection:
         connection.execute(
@@ -74,6 +75,12 @@ def test_counted_summaries_equal_the_profiles_own(store: Store, seed: int) -> No
         )
         connection.execute(insert(works), rows)
         connection.execute(insert(authorships), signed)
+    return signed
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_counted_summaries_equal_the_profiles_own(store: Store, seed: int) -> None:
+    signed = _stored(store, seed)
     with store.connect() as connection:
         refs = [PersonRef(person_id, "") for person_id in range(1, 6)]
         counted = person_summaries(connection, [(ref, None) for ref in refs])
@@ -89,13 +96,7 @@ def test_counted_summaries_equal_the_profiles_own(store: Store, seed: int) -> No
 
 
 def test_counts_and_works_list_the_same_people_in_the_same_order(store: Store) -> None:
-    rows, signed = _corpus(4)
-    with store.transaction() as connection:
-        connection.execute(
-            insert(people), [{"id": i, "canonical_name": f"P{i}"} for i in range(1, 7)]
-        )
-        connection.execute(insert(works), rows)
-        connection.execute(insert(authorships), signed)
+    _stored(store, 4)
     with store.connect() as connection:
         for name in ("Ada Lee", "Bo Chen", "Di Wu"):
             with_works = lookup_refs(connection, name)
