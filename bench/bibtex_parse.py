@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from paperscope.sources import bibtex
-from paperscope.sources.base import Malformed
+from paperscope.sources.base import DEFAULT_LIMITS, Malformed
 from paperscope.sources.bibtex_scan import EntryError, entry_fields
 from paperscope.sources.reading import open_members
 
@@ -47,7 +47,9 @@ def _scan_only(blobs: list[bytes]) -> int:
     count = 0
     for blob in blobs:
         state = bibtex._FileState()
-        for segment, _line in bibtex._segments(io.BytesIO(blob)):
+        for segment, _line in bibtex._segments(io.BytesIO(blob), DEFAULT_LIMITS):
+            if not isinstance(segment, str):  # over the record cap: parse() skips it too
+                continue
             header = bibtex._HEADER.search(segment)
             key = bibtex._KEY.match(segment, header.end()) if header else None
             if key is None:
