@@ -1,0 +1,69 @@
+"""`bench/resolve_incremental.py`: which authorships a round takes away from their people,
+and how the people they end in are compared with the ones they had."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+from sqlalchemy import insert, select
+
+from paperscope.store import Store
+from paperscope.store.schema import authorships, people, works
+
+SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "resolve_incremental.py"
+
+
+def _script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_resolve_incremental", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_round_unassigns_every_nth_work_and_scores_where_they_went(sqlite_url: str) -> None:
+    script = _script()
+    store = Store.open(sqlite_url)
+    with store.transaction() as connection:
+        connection.execute(insert(people), [{"id": i, "canonical_name": f"P{i}"} for i in (1, 2)])
+        connection.execute(
+            insert(works), [{"id": w, "title": f"W{w}", "title_key": f"w{w}"} for w in range(1, 7)]
+        )
+        connection.execute(
+            insert(authorships),
+            [
+                {
+                    "id": 10 * w + k,
+                    "work_id": w,
+                    "position": k,
+                    "name": "A B",
+                    "name_key": "a b",
+                    "person_id": 1 + k,
+                }
+                for w in range(1, 7)
+                for k in (0, 1)
+            ],
+        )
+    store.close()
+    former = script.take_away(sqlite_url, 3)  # works 3 and 6
+    assert former == {30: 1, 31: 2, 60: 1, 61: 2}
+    now, total = script.placed(sqlite_url, sorted(former))
+    assert total == 12 and set(now.values()) == {None}
+    unplaced = script.agreement(former, now)
+    assert unplaced["left_without_person"] == 4 and unplaced["back_to_their_person"] == 0
+    assert unplaced["pairwise_vs_full_run"]["recall"] == 0.0
+    same = script.agreement(former, {30: 1, 31: 2, 60: 1, 61: 2})
+    assert same["back_to_their_person"] == 1.0 and same["pairwise_vs_full_run"]["f1"] == 1.0
+    merged = script.agreement(former, {30: 7, 31: 7, 60: 7, 61: 7})  # one new person for all
+    assert merged["back_to_their_person"] == 0
+    assert merged["pairwise_vs_full_run"]["precision"] == round(2 / 6, 4)
+    assert merged["pairwise_vs_full_run"]["recall"] == 1.0
+    store = Store.open(sqlite_url)
+    with store.connect() as connection:
+        left = connection.execute(
+            select(authorships.c.id).where(authorships.c.person_id.is_(None))
+        ).scalars()
+        assert sorted(left) == [30, 31, 60, 61]
+    store.close()
