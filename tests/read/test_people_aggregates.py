@@ -101,14 +101,19 @@ def test_counts_and_works_list_the_same_people_in_the_same_order(store: Store) -
         for name in ("Ada Lee", "Bo Chen", "Di Wu"):
             with_works = lookup_refs(connection, name)
             with_counts = lookup_counted(connection, name)
-            assert [(ref, len(ids)) for ref, ids in with_works] == with_counts
+            assert [(ref, len(ids)) for ref, ids in with_works] == [
+                (each.ref, each.papers) for each in with_counts
+            ]
             assert with_counts, name
         keys = ["bo chen", "di wu"]
-        assert people_counted_as(connection, keys) == [
+        counted = people_counted_as(connection, keys)
+        assert [(each.ref, each.papers) for each in counted] == [
             (ref, len(ids)) for ref, ids in people_printed_as(connection, keys)
         ]
+        # Only a provisional person's works were read to count them (and are kept).
+        assert all((each.ids is None) != each.ref.provisional for each in counted)
         # Provisional people (unresolved printings) are summarised from their works.
-        provisional = [ref for ref, _ in with_counts if ref.provisional]
+        provisional = [each.ref for each in with_counts if each.ref.provisional]
         assert provisional
         summaries = person_summaries(connection, [(ref, None) for ref in provisional])
         assert [s.person_key for s in summaries] == [ref.key for ref in provisional]

@@ -151,7 +151,7 @@ def lookup_people(connection: Connection, query: str) -> list[PersonSummary]:
         summary = person_summary(connection, ref)
         return [summary] if summary.papers else []
     counted = lookup_counted(connection, query)
-    return person_summaries(connection, [(ref, None) for ref, _ in counted])
+    return person_summaries(connection, [each.to_summarise for each in counted])
 
 
 def lookup_refs(connection: Connection, name: str) -> list[tuple[PersonRef, list[int]]]:
@@ -160,7 +160,23 @@ def lookup_refs(connection: Connection, name: str) -> list[tuple[PersonRef, list
     return people_printed_as(connection, _name_keys(connection, name))
 
 
-def lookup_counted(connection: Connection, name: str) -> list[tuple[PersonRef, int]]:
+@dataclass(frozen=True, slots=True)
+class CountedPerson:
+    """A person a name lists, with how many works it has."""
+
+    ref: PersonRef
+    papers: int
+    ids: list[int] | None
+    """The work ids, where counting read them (provisional people); None for resolved
+    people, whose works the database counted (`works_of` reads them)."""
+
+    @property
+    def to_summarise(self) -> tuple[PersonRef, list[int] | None]:
+        """What `person_summaries` takes for this person."""
+        return self.ref, self.ids
+
+
+def lookup_counted(connection: Connection, name: str) -> list[CountedPerson]:
     """`lookup_refs` with each person's number of works instead of the works: cheaper for
     a common name, whose people's works are only counted."""
     return people_counted_as(connection, _name_keys(connection, name))
@@ -179,36 +195,31 @@ def people_printed_as(
     """The people printed under any of `keys` (name keys, the first the one asked for):
     the resolved people, then the provisional one of each key, with their work ids, most
     works first; people with no works left out."""
-    counted = _counted(connection, keys)
-    resolved = [ref for ref, _, ids in counted if ids is None]
-    found = dict(works_of(connection, resolved))
-    return [(ref, ids if ids is not None else found[ref]) for ref, _, ids in counted]
+    counted = people_counted_as(connection, keys)
+    found = dict(works_of(connection, [each.ref for each in counted if each.ids is None]))
+    return [(each.ref, each.ids if each.ids is not None else found[each.ref]) for each in counted]
 
 
-def people_counted_as(connection: Connection, keys: Sequence[str]) -> list[tuple[PersonRef, int]]:
+def people_counted_as(connection: Connection, keys: Sequence[str]) -> list[CountedPerson]:
     """`people_printed_as` with each person's number of works (counted in the database for
-    the resolved people) instead of the works."""
-    return [(ref, count) for ref, count, _ in _counted(connection, keys)]
-
-
-def _counted(
-    connection: Connection, keys: Sequence[str]
-) -> list[tuple[PersonRef, int, list[int] | None]]:
-    """(person, works, the work ids of a provisional person), most works first."""
+    the resolved people) instead of the works, in the same order."""
     resolved = connection.execute(
         select(authorships.c.person_id)
         .where(in_list(authorships.c.name_key, keys), authorships.c.person_id.is_not(None))
         .distinct()
     ).scalars()
     counts = paper_counts(connection, sorted(set(resolved)))
-    found: list[tuple[PersonRef, int, list[int] | None]] = [
-        (PersonRef(person_id, keys[0]), count, None) for person_id, count in sorted(counts.items())
+    found = [
+        CountedPerson(PersonRef(person_id, keys[0]), count, None)
+        for person_id, count in sorted(counts.items())
     ]
     for each in keys:
         ids = person_work_ids(connection, PersonRef(None, each))
         if ids:
-            found.append((PersonRef(None, each), len(ids), ids))
-    return sorted(found, key=lambda item: (-item[1], item[0].provisional, item[0].person_id or 0))
+            found.append(CountedPerson(PersonRef(None, each), len(ids), ids))
+    return sorted(
+        found, key=lambda each: (-each.papers, each.ref.provisional, each.ref.person_id or 0)
+    )
 
 
 def works_of(

@@ -16,7 +16,7 @@ from paperscope.metrics.profile import (
 )
 from paperscope.names import name_key
 from paperscope.read.people import (
-    PersonRef,
+    CountedPerson,
     lookup_counted,
     parse_person_key,
     people_counted_as,
@@ -94,14 +94,14 @@ def _namesakes(
     if not key:
         return (), 0
     own = profile.person.person_key
-    others = [item for item in people_counted_as(connection, [key]) if item[0].key != own]
+    others = [each for each in people_counted_as(connection, [key]) if each.ref.key != own]
     return _shown(connection, others)
 
 
 def _shown(
-    connection: Connection, listed: list[tuple[PersonRef, int]]
+    connection: Connection, listed: list[CountedPerson]
 ) -> tuple[tuple[PersonSummary, ...], int]:
-    shown = [(ref, None) for ref, _ in listed[:NAMESAKES_SHOWN]]
+    shown = [each.to_summarise for each in listed[:NAMESAKES_SHOWN]]
     return tuple(person_summaries(connection, shown)), len(listed) - len(shown)
 
 
@@ -135,7 +135,10 @@ def author_page(
             people = lookup_counted(connection, name)
             if not people:
                 raise NotFoundError(f"no papers by {name[:100]!r}")
-            ref, ids = works_of(connection, [people[0][0]])[0]
+            top = people[0]
+            ref, ids = (
+                top.to_summarise if top.ids is not None else works_of(connection, [top.ref])[0]
+            )
             profile = person_profile(connection, ref.key, sort, work_ids=ids)
             namesakes, more = _shown(connection, people[1:])
     else:
