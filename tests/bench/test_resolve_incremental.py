@@ -3,28 +3,15 @@ and how the people they end in are compared with the ones they had."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-from types import ModuleType
-
 from sqlalchemy import insert, select
 
+from bench_scripts import bench_script
 from paperscope.store import Store
 from paperscope.store.schema import authorships, people, works
 
-SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "resolve_incremental.py"
-
-
-def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_resolve_incremental", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 def test_a_round_unassigns_every_nth_work_and_scores_where_they_went(sqlite_url: str) -> None:
-    script = _script()
+    script = bench_script("resolve_incremental")
     store = Store.open(sqlite_url)
     with store.transaction() as connection:
         connection.execute(insert(people), [{"id": i, "canonical_name": f"P{i}"} for i in (1, 2)])

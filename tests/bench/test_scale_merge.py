@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -11,15 +10,11 @@ from typing import Any
 
 import pytest
 
-SCALE = Path(__file__).resolve().parents[2] / "bench" / "scale.py"
+from bench_scripts import bench_script
 
 
 def _scale() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_scale", SCALE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return bench_script("scale")
 
 
 def _report(stages: dict[str, Any], load: float, **extra: Any) -> dict[str, Any]:
