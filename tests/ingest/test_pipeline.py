@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from sqlalchemy import select
 
 from paperscope.errors import MalformedRecordError, PaperscopeError, UnknownFormatError
 from paperscope.ingest import ingest_paths
+from paperscope.ingest.pipeline import INGEST_GC_THRESHOLDS
 from paperscope.store import Store
 from paperscope.store.schema import (
     authorships,
@@ -207,3 +209,32 @@ def test_hidden_files_in_a_folder_are_not_ingested(
     counts = ingest_paths(store, [folder])
 
     assert (counts.new, counts.updated, counts.skipped_files) == (3, 0, 0)
+
+
+class _ThresholdsSeen:
+    """A progress sink that records the collector's thresholds while batches are written."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[int, int, int]] = []
+
+    def start(self, description: str, total: int | None = None) -> None:
+        pass
+
+    def advance(self, amount: int = 1) -> None:
+        self.seen.append(gc.get_threshold())
+
+    def note(self, text: str) -> None:
+        pass
+
+
+def test_ingest_collects_cycles_less_often_and_restores_the_collector(
+    store: Store, samples: Path
+) -> None:
+    before = gc.get_threshold()
+    progress = _ThresholdsSeen()
+    ingest_paths(store, [samples / "kaggle-three.jsonl"], progress=progress, background=False)
+    assert progress.seen and set(progress.seen) == {INGEST_GC_THRESHOLDS}
+    assert gc.get_threshold() == before != INGEST_GC_THRESHOLDS
+    with pytest.raises(MalformedRecordError):
+        ingest_paths(store, [samples / "kaggle-three.jsonl"], strict=True, background=False)
+    assert gc.get_threshold() == before

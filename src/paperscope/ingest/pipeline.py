@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import secrets
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -44,6 +45,16 @@ from paperscope.store import Store
 
 BATCH_CHARS = 64 << 20
 """A batch is written once it holds this much raw text, however few records that is."""
+
+INGEST_GC_THRESHOLDS = (50_000, 50, 100)
+"""Python's cyclic collector during ingest: a first-generation pass every 50,000 new objects
+rather than every 700. A batch builds millions of small objects (a record's ids and
+references, the rows made of them) that all live until the batch is committed, and each
+pass walks the ones still young: with the default thresholds, building the records handed
+over by the reading process took three times as long as with the collector off (10.2 s
+against 3.4 s for 79k OpenAlex records). Nearly all of those objects are freed by their
+reference counts when a batch ends, so collecting less often does not let memory grow:
+a 100k-work ingest peaked at 467 MB either way."""
 
 # What a database says about one row it cannot store (too long for a column, out of an
 # integer's range, NUL or a lone surrogate in text); a lost connection is not one of these.
@@ -206,7 +217,11 @@ def _batches(
 ) -> Iterator[_BatchBuffer]:
     """A buffer of one run writing on one bulk connection; once everything is written (and
     only then), the reference edges are linked."""
-    with store.bulk_connection() as connection, _writer_for(connection) as writer:
+    with (
+        store.bulk_connection() as connection,
+        _writer_for(connection) as writer,
+        _collecting_less_often(),
+    ):
         buffer = _BatchBuffer(
             connection,
             strict=strict,
@@ -217,6 +232,17 @@ def _batches(
         )
         yield buffer
         _link(connection, buffer.counts)
+
+
+@contextmanager
+def _collecting_less_often() -> Iterator[None]:
+    """`INGEST_GC_THRESHOLDS` while ingest runs; the thresholds before it, after."""
+    before = gc.get_threshold()
+    gc.set_threshold(*INGEST_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 @contextmanager
