@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from paperscope.domain import AuthorRecord, CitationRecord, Record, WorkRecord
-from paperscope.ingest.keys import content_hash
+from paperscope.domain import AuthorRecord, CitationRecord, CodeLink, Record, WorkRecord
+from paperscope.enrich.codelinks import code_links_for
+from paperscope.ingest.keys import KeyedWork, content_hash, keyed
 from paperscope.sources.base import Parsed
 
 
@@ -22,6 +23,10 @@ class Item:
     digest: str
     embedded: bool = False
     """A paper inside an author's list: not counted as a record read from the file."""
+    keys: KeyedWork | None = None
+    """A work's identity keys, when they were computed beforehand (`prepared_item`)."""
+    links: tuple[CodeLink, ...] | None = None
+    """A work's code links, when they were found beforehand (`prepared_item`)."""
 
 
 def item_for(file: str, parsed: Parsed) -> Item:
@@ -36,3 +41,15 @@ def item_for(file: str, parsed: Parsed) -> Item:
     else:
         kind, key = record.kind, f"{record.kind}:{record.work}"
     return Item(record, file, parsed.position, parsed.raw, kind, key, digest)
+
+
+def prepared_item(file: str, parsed: Parsed) -> Item:
+    """`item_for`, with what the writer would compute from a work record alone (its keys and
+    code links) computed here: the reading process calls this, so that the writing process,
+    the slower of the two, does not."""
+    record = parsed.record
+    if not isinstance(record, WorkRecord):
+        return item_for(file, parsed)
+    key, digest = str(record.key), content_hash(parsed.raw)
+    keys, links = keyed(record), code_links_for(record)
+    return Item(record, file, parsed.position, parsed.raw, "work", key, digest, False, keys, links)

@@ -16,12 +16,14 @@ from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
 
 from paperscope.errors import MalformedRecordError, PaperscopeError, UnknownFormatError
 from paperscope.ingest.counts import IngestCounts
+from paperscope.ingest.items import Item
 from paperscope.ingest.reader import (
     Event,
     Failed,
     FileDone,
     FileSkipped,
     FileStarted,
+    Items,
     Results,
     read_events,
     read_events_in_background,
@@ -107,7 +109,7 @@ class _BatchBuffer:
         self.chars = 0
         self.counts = IngestCounts(run=run)
 
-    def add(self, file_name: str, fmt: Format, result: ParseResult) -> None:
+    def add(self, file_name: str, fmt: Format, result: ParseResult | Item) -> None:
         if isinstance(result, Empty):
             return
         if self.strict and isinstance(result, Malformed):
@@ -167,7 +169,7 @@ class _BatchBuffer:
         flat = [(fmt, item) for fmt, results in groups for item in results]
         if len(flat) == 1:
             fmt, (file, result) = flat[0]
-            if isinstance(result, Parsed):
+            if isinstance(result, Parsed | Item):
                 counts.add(self._write([(fmt, [(file, _refused(result, error))])]))
             return counts  # a quarantine row is made storable; one still refused cannot be kept
         middle = len(flat) // 2
@@ -185,7 +187,7 @@ def _regroup(items: list[tuple[Format, FileResult]]) -> list[Group]:
     return groups
 
 
-def _refused(parsed: Parsed, error: Exception) -> Malformed:
+def _refused(parsed: Parsed | Item, error: Exception) -> Malformed:
     cause = getattr(error, "orig", None) or error
     message = " ".join(str(cause).split())
     reason = f"the database refused the record: {type(cause).__name__}: {excerpt(message, 500)}"
@@ -290,14 +292,14 @@ def ingest_paths(
         background = spare_core()
     read = read_events_in_background if background else read_events
     with _batches(store, strict=strict, batch_size=batch_size, progress=progress) as buffer:
-        _read_into(buffer, read(paths, format_name, limits), progress)
+        _read_into(buffer, read(paths, format_name, limits, prepare=True), progress)
     return buffer.counts
 
 
 def _read_into(buffer: _BatchBuffer, events: Iterator[Event], progress: Progress) -> None:
     formats = {f.name: f for f in all_formats()}
     for event in events:
-        if isinstance(event, Results):
+        if isinstance(event, Results | Items):
             fmt = formats[event.format_name]
             for result in event.results:
                 buffer.add(event.name, fmt, result)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from paperscope.errors import PaperscopeError, UnknownFormatError
+from paperscope.ingest.items import Item, prepared_item
 from paperscope.sources.base import (
     DEFAULT_LIMITS,
     Empty,
@@ -64,6 +65,16 @@ class Results:
 
 
 @dataclass(frozen=True, slots=True)
+class Items:
+    """`Results` as ingest's writer takes them: each `Parsed` already made an `Item`
+    (`read_events(..., prepare=True)`)."""
+
+    name: str
+    format_name: str
+    results: list[Item | Malformed]
+
+
+@dataclass(frozen=True, slots=True)
 class FileDone:
     """A file was read to its end (or to where its parser stopped)."""
 
@@ -87,7 +98,7 @@ class Failed:
     unknown_format: bool
 
 
-Event = FileSkipped | FileStarted | Results | FileDone | Failed
+Event = FileSkipped | FileStarted | Results | Items | FileDone | Failed
 
 
 def _format_for(member: Member, head: bytes, format_name: str | None) -> Format | None:
@@ -107,6 +118,7 @@ def _member_events(
     raw_stream: BinaryIO,
     format_name: str | None,
     limits: Limits,
+    prepare: bool,
 ) -> Iterator[Event]:
     stream, transcoder = utf8_stream(raw_stream)
     head, stream = peek(stream)
@@ -135,7 +147,7 @@ def _member_events(
             chunk.append(result)
             size += _size(result)
             if len(chunk) >= EVENT_CHUNK or size >= EVENT_CHARS:
-                yield Results(member.name, fmt.name, chunk)
+                yield _results(member.name, fmt.name, chunk, prepare)
                 chunk, size = [], 0
     except UNREADABLE:
         raise
@@ -151,20 +163,35 @@ def _member_events(
         )
         chunk.append(Malformed("file", None, reason, head[:2000].decode("utf-8", "replace")))
     if chunk:
-        yield Results(member.name, fmt.name, chunk)
+        yield _results(member.name, fmt.name, chunk, prepare)
     yield FileDone(member.name, path, records, empty, transcoder.note())
+
+
+def _results(name: str, format_name: str, chunk: list[ParseResult], prepare: bool) -> Event:
+    if not prepare:
+        return Results(name, format_name, chunk)
+    items: list[Item | Malformed] = []
+    for result in chunk:
+        if isinstance(result, Parsed):
+            items.append(prepared_item(name, result))
+        elif isinstance(result, Malformed):
+            items.append(result)
+    return Items(name, format_name, items)
 
 
 # What a damaged file raises on reading: a truncated or corrupt compressed stream or archive.
 UNREADABLE = (OSError, EOFError, zlib.error, lzma.LZMAError, tarfile.TarError)
 
 
-def _path_events(path: Path, format_name: str | None, limits: Limits) -> Iterator[Event]:
+def _path_events(
+    path: Path, format_name: str | None, limits: Limits, prepare: bool
+) -> Iterator[Event]:
     """A damaged file named on its own is an error; one inside a folder or archive is skipped."""
     resolved = path.resolve()
     for member, raw_stream in open_members(resolved):
         try:
-            yield from _member_events(path, resolved, member, raw_stream, format_name, limits)
+            args = (format_name, limits, prepare)
+            yield from _member_events(path, resolved, member, raw_stream, *args)
         except UNREADABLE as error:
             if member.name == str(resolved):
                 raise
@@ -172,12 +199,19 @@ def _path_events(path: Path, format_name: str | None, limits: Limits) -> Iterato
 
 
 def read_events(
-    paths: Sequence[Path], format_name: str | None, limits: Limits = DEFAULT_LIMITS
+    paths: Sequence[Path],
+    format_name: str | None,
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    prepare: bool = False,
 ) -> Iterator[Event]:
-    """Every file's parse results in order; an error ends the stream with `Failed`."""
+    """Every file's parse results in order; an error ends the stream with `Failed`.
+
+    `prepare`: hand over `Items` (what ingest's writer makes of parse results) in place of
+    `Results`."""
     for path in paths:
         try:
-            yield from _path_events(path, format_name, limits)
+            yield from _path_events(path, format_name, limits, prepare)
         except PaperscopeError as error:
             yield Failed(str(error), error.exit_code, isinstance(error, UnknownFormatError))
             return
@@ -231,6 +265,7 @@ def _produce(
     paths: Sequence[Path],
     format_name: str | None,
     limits: Limits,
+    prepare: bool,
 ) -> None:
     """The reading process: every event, pickled, then `_DONE`, through the pipe `sender`.
 
@@ -253,7 +288,7 @@ def _produce(
     thread = threading.Thread(target=send, name="paperscope-reader-send", daemon=True)
     thread.start()
     try:
-        for event in read_events(paths, format_name, limits):
+        for event in read_events(paths, format_name, limits, prepare=prepare):
             outbox.put(_dumps(event))
     except Exception as error:  # a bug in reading: say so, like any reading failure
         failed = Failed(f"reading stopped: {failure(error)}", PaperscopeError.exit_code, False)
@@ -278,7 +313,11 @@ def spare_core() -> bool:
 
 
 def read_events_in_background(
-    paths: Sequence[Path], format_name: str | None, limits: Limits = DEFAULT_LIMITS
+    paths: Sequence[Path],
+    format_name: str | None,
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    prepare: bool = False,
 ) -> Iterator[Event]:
     """`read_events`, read and parsed in a forked process while the caller writes.
 
@@ -287,11 +326,11 @@ def read_events_in_background(
     Windows) it is `read_events` itself.
     """
     if "fork" not in multiprocessing.get_all_start_methods():
-        yield from read_events(paths, format_name, limits)
+        yield from read_events(paths, format_name, limits, prepare=prepare)
         return
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    args = (sender, receiver, list(paths), format_name, limits)
+    args = (sender, receiver, list(paths), format_name, limits, prepare)
     reader = context.Process(target=_produce, args=args, name="paperscope-reader", daemon=True)
     reader.start()
     sender.close()  # the reader's end: when the reader is gone, reading gives EOFError

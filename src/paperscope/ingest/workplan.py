@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
-from paperscope.domain import WorkRecord
+from paperscope.domain import CodeLink, WorkRecord
 from paperscope.enrich.codelinks import code_links_for
 from paperscope.ingest.counts import IngestCounts
 from paperscope.ingest.items import Item
@@ -92,7 +92,9 @@ class WorkPlan:
         for item, record, target in self.targets:
             work_id = real.get(target, target)
             self.work_of[id(item)] = work_id
-            self._collect(record, work_id, format_name, rows, (with_authors, with_categories))
+            links = code_links_for(record) if item.links is None else item.links
+            filled = (with_authors, with_categories)
+            self._collect(record, links, work_id, format_name, rows, filled)
         insert_ignore(self.connection, work_ids, rows["ids"], ["value", "scheme"])
         insert_ignore(self.connection, authorships, rows["authors"], ["work_id", "position"])
         insert_ignore(self.connection, work_categories, rows["categories"], ["work_id", "category"])
@@ -128,6 +130,7 @@ class WorkPlan:
     def _collect(
         self,
         record: WorkRecord,
+        links: tuple[CodeLink, ...],
         work_id: int,
         format_name: str,
         rows: dict[str, list[dict[str, Any]]],
@@ -160,8 +163,7 @@ class WorkPlan:
                 for n, c in enumerate(dict.fromkeys(record.categories))
             ]
         rows["links"] += [
-            {"work_id": work_id, "url": link.url, "origin": link.origin}
-            for link in code_links_for(record)
+            {"work_id": work_id, "url": link.url, "origin": link.origin} for link in links
         ]
         if record.reported_citations is not None:
             rows["cited"].append(

@@ -51,8 +51,8 @@ def _papers_of(item: Item, author: AuthorRecord) -> list[Item]:
     ]
 
 
-FileResult = tuple[str, ParseResult]
-"""A parse result and the file it came from."""
+FileResult = tuple[str, ParseResult | Item]
+"""A parse result (or the item the reading process made of it) and the file it came from."""
 
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -94,8 +94,8 @@ class BatchWriter:
         self._quarantine([(f, r) for f, r in results if isinstance(r, Malformed)], counts)
         items: list[Item] = []
         for file, result in results:
-            if isinstance(result, Parsed):
-                item = item_for(file, result)
+            if isinstance(result, Parsed | Item):
+                item = result if isinstance(result, Item) else item_for(file, result)
                 items.append(item)
                 if isinstance(item.record, AuthorRecord):
                     items.extend(_papers_of(item, item.record))
@@ -146,7 +146,7 @@ class BatchWriter:
         work_items = [i for i in fresh if isinstance(i.record, WorkRecord)]
         if not work_items:
             return {}
-        batch = [keyed(i.record) for i in work_items if isinstance(i.record, WorkRecord)]
+        batch = [i.keys or keyed(i.record) for i in work_items if isinstance(i.record, WorkRecord)]
         resolver = WorkResolver(load_index(self.connection, batch))
         plan = WorkPlan(self.connection, resolver)
         for item, work in zip(work_items, batch, strict=True):
