@@ -5,14 +5,22 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from paperscope.ingest.reader import Results, read_events, read_events_in_background
+from paperscope.ingest.reader import (
+    Results,
+    cpu_times,
+    read_events,
+    read_events_in_background,
+    spare_core,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -91,3 +99,39 @@ def test_a_reader_whose_ingest_is_killed_stops_by_itself(
     while _running(reader) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not _running(reader)
+
+
+def _samples(*times: tuple[float, float]) -> Callable[[], tuple[float, float]]:
+    """CPU-time samples (idle, total) handed out in order."""
+    given = iter(times)
+    return lambda: next(given)
+
+
+def test_a_core_is_spare_when_one_and_a_half_cores_were_idle_just_now(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.9, 1.9, 1.9))  # lagging: not asked
+    assert spare_core(_samples((0, 0), (190, 200)), window=0)
+    assert not spare_core(_samples((0, 0), (100, 200)), window=0)  # the other core busy
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert not spare_core(_samples((0, 0), (100, 100)), window=0)
+
+
+def test_without_cpu_times_the_load_average_decides(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unreadable() -> tuple[float, float]:
+        raise OSError("no /proc here")
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.4, 0.4, 0.4))
+    assert spare_core(unreadable, window=0)
+    assert spare_core(_samples((5, 10), (5, 10)), window=0)  # no time passed between them
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.6, 1.6, 1.6))
+    assert not spare_core(unreadable, window=0)
+    assert not spare_core(_samples((5, 10), (5, 10)), window=0)
+
+
+def test_cpu_times_reads_idle_and_iowait_of_all_cores(tmp_path: Path) -> None:
+    stat = tmp_path / "stat"
+    stat.write_text("cpu  10 2 3 40 5 1 1 0 7 0\ncpu0 5 1 1 20 2 0 0 0 3 0\nintr 1 2\n")
+    assert cpu_times(stat) == (45.0, 62.0)
