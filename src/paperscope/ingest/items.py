@@ -47,9 +47,18 @@ def prepared_item(file: str, parsed: Parsed) -> Item:
     """`item_for`, with what the writer would compute from a work record alone (its keys and
     code links) computed here: the reading process calls this, so that the writing process,
     the slower of the two, does not."""
-    record = parsed.record
+    item = item_for(file, parsed)
+    record = item.record
     if not isinstance(record, WorkRecord):
-        return item_for(file, parsed)
-    key, digest = str(record.key), content_hash(parsed.raw)
-    keys, links = keyed(record), code_links_for(record)
-    return Item(record, file, parsed.position, parsed.raw, "work", key, digest, False, keys, links)
+        return item
+    return Item(
+        record,
+        file,
+        item.position,
+        item.raw,
+        item.kind,
+        item.record_key,
+        item.digest,
+        keys=keyed(record),
+        links=code_links_for(record),
+    )

@@ -332,17 +332,23 @@ def spare_core(
     cores = os.cpu_count() or 1
     if cores < 2:
         return False
+    idle = _idle_share(sample, window)
+    if idle is None:
+        return os.getloadavg()[0] <= cores - 1
+    return cores * idle >= IDLE_CORES_TO_READ_APART
+
+
+def _idle_share(sample: Callable[[], tuple[float, float]], window: float) -> float | None:
+    """The share of all cores' time that was idle over `window` seconds, or None when the
+    CPU times cannot be read or did not advance."""
     try:
         idle_before, total_before = sample()
         time.sleep(window)
         idle_after, total_after = sample()
     except (OSError, ValueError, IndexError):
-        return os.getloadavg()[0] <= cores - 1
+        return None
     elapsed = total_after - total_before
-    if elapsed <= 0:
-        return os.getloadavg()[0] <= cores - 1
-    idle_cores = cores * (idle_after - idle_before) / elapsed
-    return idle_cores >= IDLE_CORES_TO_READ_APART
+    return (idle_after - idle_before) / elapsed if elapsed > 0 else None
 
 
 def read_events_in_background(
