@@ -13,6 +13,12 @@ bench/results/scale.json) and the round's share of it; and how the incremental r
 with the full one on those authorships: how many went back to the person they had, and
 pairwise precision/recall of the new grouping against the old one. Results:
 bench/results/resolve_incremental-<tag>.json.
+
+`--fresh-models-baseline` (SQLite): each round also runs on a copy of the database taken just
+before it, with an empty data folder, so the packaged model is trained as every run did
+before trained models were kept in `<data_dir>/models/identity`; the measured run uses the
+data folder of `PAPERSCOPE_DATA_DIR` with the model stored there first. The two alternate
+(baseline first in odd rounds).
 """
 
 from __future__ import annotations
@@ -20,7 +26,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import sqlite3
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -86,6 +95,45 @@ def agreement(former: dict[int, int], now: dict[int, int | None]) -> dict[str, A
     }
 
 
+def keep_model() -> None:
+    """Train and store the packaged model in this environment's data folder (untimed), as
+    the first run there would have."""
+    from paperscope.config import Settings
+    from paperscope.identity.model import default_model
+
+    default_model(Settings().data_dir / "models")
+
+
+def copy_of(url: str) -> str:
+    path = Path(url.removeprefix("sqlite:///"))
+    if not url.startswith("sqlite:///") or not path.is_file():
+        raise SystemExit("--fresh-models-baseline needs an SQLite file")
+    with sqlite3.connect(path) as connection:  # what the write-ahead log holds, in the file
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    copy = path.with_name(path.name + ".baseline")
+    shutil.copyfile(path, copy)
+    return f"sqlite:///{copy}"
+
+
+def paired(
+    command: list[str], baseline_db: str, every: int, log: Path, *, first: bool
+) -> dict[str, Any]:
+    """The measured run and the baseline on the same take-away; the baseline's numbers under
+    `fresh_models_baseline`."""
+    take_away(baseline_db, every)
+    with tempfile.TemporaryDirectory() as empty:
+        fresh = {**os.environ, "PAPERSCOPE_DATA_DIR": empty}
+        base_command = [*command[:-1], baseline_db]
+        if first:
+            baseline = run_stage(base_command, log, fresh)
+        measured = run_stage(command, log, dict(os.environ))
+        if not first:
+            baseline = run_stage(base_command, log, fresh)
+    Path(baseline_db.removeprefix("sqlite:///")).unlink()
+    print(f"  fresh models folder (baseline): {baseline['seconds']:.1f} s", flush=True)
+    return {**measured, "fresh_models_baseline": baseline}
+
+
 def full_run_seconds() -> float | None:
     path = RESULTS / "scale.json"
     if not path.exists():
@@ -102,14 +150,21 @@ def main() -> None:
     parser.add_argument("--full-seconds", type=float, default=None)
     parser.add_argument("--tag", default="run")
     parser.add_argument("--log", type=Path, default=Path("resolve_incremental.log"))
+    parser.add_argument("--fresh-models-baseline", action="store_true")
     args = parser.parse_args()
     full_seconds = args.full_seconds or full_run_seconds()
+    if args.fresh_models_baseline:
+        keep_model()
     rounds = []
     total = 0
-    for every in args.every:
+    for number, every in enumerate(args.every):
+        baseline_db = copy_of(args.database) if args.fresh_models_baseline else None
         former = take_away(args.database, every)
         command = [PAPERSCOPE, "resolve", "--database", args.database]
-        measured = run_stage(command, args.log, dict(os.environ))
+        if baseline_db is None:
+            measured = run_stage(command, args.log, dict(os.environ))
+        else:
+            measured = paired(command, baseline_db, every, args.log, first=number % 2 == 0)
         now, total = placed(args.database, sorted(former))
         share = len(former) / total
         result: dict[str, Any] = {

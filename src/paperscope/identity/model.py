@@ -2,6 +2,7 @@
 
 A scikit-learn HistGradientBoostingClassifier (S2AND uses LightGBM; it is not installed
 here) trained on labelled pairs. The shipped model is trained at first use, deterministically,
+and kept in the deployment's `models/identity/` folder for the runs after it (`default_model`),
 from `data/pairs.csv.gz`: numeric feature rows and same-person labels derived from the AMiner
 dev names by `bench/disambiguation.py --export-training` (no text, names or ids, so nothing of
 the licensed data set itself is redistributed). Without that file a transparent hand-set
@@ -12,7 +13,12 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import json
+import os
+import pickle
+import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -407,11 +413,29 @@ def load_training_rows(
     return table[:, : len(names)], table[:, label_column].astype(int), weights
 
 
-@lru_cache(maxsize=1)
-def default_model() -> PairwiseModel:
-    """The packaged model (trained on first use, about a second), else the hand-set rule."""
+MODEL_CACHE_DIR = "identity"
+"""Under a deployment's models folder: the trained packaged model, reused by later runs."""
+
+
+@lru_cache(maxsize=4)
+def default_model(cache_dir: Path | None = None) -> PairwiseModel:
+    """The packaged model, else the hand-set rule. Training takes ~12 s here, so with a
+    `cache_dir` (the resolve stage passes its data folder's `models/`) the trained model is
+    kept there and reused while nothing it was trained from changed (`_training_key`)."""
     if not TRAINING_PAIRS.is_file():
         return HandSetModel()
+    if cache_dir is None:
+        return _trained()
+    path = cache_dir / MODEL_CACHE_DIR / f"pairwise-{_training_key()}.pickle"
+    cached = _load_cached(path)
+    if cached is not None:
+        return cached
+    model = _trained()
+    _store_cached(path, model)
+    return model
+
+
+def _trained() -> BoostedModel:
     features, labels, _ = load_training_rows(TRAINING_PAIRS, FEATURE_NAMES)
     meta = json.loads(TRAINING_META.read_text()) if TRAINING_META.is_file() else {}
     threshold = float(meta.get("threshold", DEFAULT_THRESHOLD))
@@ -427,3 +451,41 @@ def default_model() -> PairwiseModel:
         f"second pass {'off' if groups is None else f'at {groups.threshold:.2f}'}"
     )
     return train(features, labels, threshold, description, linkage, groups)
+
+
+def _training_key() -> str:
+    """What the trained model depends on: the packaged rows and thresholds, this module's
+    code (the training settings and the `Forest` layout live here) and the versions of the
+    libraries that fit and pickle it. Any change trains afresh."""
+    import sklearn
+
+    digest = hashlib.sha256()
+    for path in (TRAINING_PAIRS, TRAINING_GROUPS, TRAINING_META, Path(__file__)):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes() if path.is_file() else b"-")
+    for version in (sys.version, np.__version__, sklearn.__version__):
+        digest.update(version.encode())
+    return digest.hexdigest()[:24]
+
+
+def _load_cached(path: Path) -> BoostedModel | None:
+    """The model stored at `path`, or None when there is none or it cannot be read (a
+    truncated or foreign file is trained over). The file is the deployment's own, in the
+    folder beside its database: whoever can write there can change the data already."""
+    try:
+        with path.open("rb") as handle:
+            model = pickle.load(handle)  # the deployment's own file (above)
+    except FileNotFoundError:
+        return None
+    except Exception:  # any unreadable file: trained over and replaced
+        return None
+    return model if isinstance(model, BoostedModel) else None
+
+
+def _store_cached(path: Path, model: BoostedModel) -> None:
+    """Written beside and renamed into place: a reader never sees half a file, and two
+    runs training at once both end with a whole one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False) as handle:
+        pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(handle.name, path)

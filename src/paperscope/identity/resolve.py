@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
@@ -65,20 +66,21 @@ def resolve_people(
     part_limit: int = PART_LIMIT,
     batch: int = BATCH,
     workers: int = 1,
+    model_dir: Path | None = None,
 ) -> ResolveReport:
     """Cluster authorships into people; `topics` gives title embeddings for the pairwise
     evidence (None: without them, which the model also knows). A block above `part_limit`
     authorships is split into parts of at most that many (`identity.parts`). `workers`:
     processes clustering batches at once (`identity.workers`; 1: in this process); the
-    people are the same for any number."""
-    model = model or default_model()
+    people are the same for any number. `model_dir`: where the trained packaged model is
+    kept between runs (`default_model`); it is trained only when there is work to do."""
     rules = constraints(connection)
     if full:
         names = load_names(connection)
     else:
         fresh = unresolved_ids(connection)
         if not fresh:
-            return ResolveReport("incremental", 0, 0, 0, 0, model.description)
+            return ResolveReport("incremental", 0, 0, 0, 0, "none needed (no new authorships)")
         partners = rules.partners(fresh)
         ids = sorted(
             set(fresh)
@@ -91,6 +93,7 @@ def resolve_people(
     totals = _Totals()
     progress.start("clustering name blocks", len(grouped))
     runs = list(_batches(grouped, batch))
+    model = model or default_model(model_dir)
     clustering = Clustering(rules, model, full, part_limit)
     # Up to `workers` batches are clustered at once while the next is loaded; each is
     # written as soon as it and every batch loaded before it are done, in loading order.

@@ -179,6 +179,7 @@ def resolve(run: Run) -> StageResult:
             progress=run.progress,
             topics=topics,
             workers=workers,
+            model_dir=settings.data_dir / "models",
         )
         follow_people(connection)  # claims stay with their works when people are renumbered
     line = (
