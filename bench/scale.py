@@ -7,7 +7,8 @@ of its own so that its peak RSS is its own (read from `wait4`; with the processe
 sampled from /proc):
 
 1. `ingest` of the three source folders (arXiv Kaggle, OpenAlex, Semantic Scholar);
-2. `resolve --full` (authorships into people);
+2. `resolve --full` (authorships into people; without MiniLM title vectors unless
+   `--identity-topics minilm`: they would add about 9 hours at a million works here);
 3. `enrich` (abstract embeddings and the vector index; `--model` picks the encoder);
 4. `score --full`;
 5. `serve`, then each page's first visits (distinct URLs, nothing cached) and repeated visits
@@ -19,6 +20,7 @@ Results go to bench/results/scale.json (bench/results/scale-quick.json with `--q
 
 Usage: python bench/scale.py [--corpus DIR] [--quick] [--skip-postgres] [--skip-sqlite]
                              [--stages ingest,resolve,enrich,score,serve] [--model NAME]
+                             [--identity-topics none|minilm]
                              [--workdir DIR] [--merge] [--postgres-url URL]
 
 A 1M run takes hours; `--workdir DIR --stages ...` runs some stages on the databases an
@@ -300,6 +302,12 @@ def main() -> None:
         "--postgres-url",
         help="run the PostgreSQL stages on this database instead of a temporary server's",
     )
+    parser.add_argument(
+        "--identity-topics",
+        choices=("none", "minilm"),
+        default="none",
+        help="title vectors in resolve (PAPERSCOPE_IDENTITY_TOPICS); minilm adds ~9 h at 1M here",
+    )
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workdir", type=Path, help="keep the databases and logs here")
@@ -315,6 +323,9 @@ def main() -> None:
         sys.exit(f"{args.corpus}: no corpus; write it: python bench/scale_corpus.py {args.corpus}")
     if "serve" in args.stages and shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install wrk (scripts/install-system-deps.sh)")
+    # Every stage and the server inherit it (stage_env): without title vectors unless asked,
+    # as the documented 1M runs were (MiniLM on a million titles is hours on 2 cores).
+    os.environ["PAPERSCOPE_IDENTITY_TOPICS"] = args.identity_topics
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="paperscope-scale-"))
     workdir.mkdir(parents=True, exist_ok=True)
     works, records = corpus_records(args.corpus)
@@ -323,11 +334,15 @@ def main() -> None:
         "works": works,
         "records": records,
         "model": args.model,
+        "identity_topics": args.identity_topics,
         "targets": TARGETS,
         "load_average_at_start": os.getloadavg(),
         "databases": {},
     }
-    print(f"corpus {args.corpus}: {works:,} works in {records:,} records; work dir {workdir}")
+    print(
+        f"corpus {args.corpus}: {works:,} works in {records:,} records; work dir {workdir}; "
+        f"resolve's title vectors: {args.identity_topics}"
+    )
     if not args.skip_sqlite:
         url = f"sqlite:///{workdir / 'scale.db'}"
         report["databases"]["sqlite"] = database_run("sqlite", url, args, workdir)

@@ -3,6 +3,7 @@ and how the people they end in are compared with the ones they had."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import insert, select
 
 from bench_scripts import bench_script
@@ -54,3 +55,20 @@ def test_a_round_unassigns_every_nth_work_and_scores_where_they_went(sqlite_url:
         ).scalars()
         assert sorted(left) == [30, 31, 60, 61]
     store.close()
+
+
+def test_the_baseline_copy_holds_what_the_database_holds(sqlite_url: str) -> None:
+    """`--fresh-models-baseline` runs each round on a copy: it must hold every row, also
+    those still in the write-ahead log of an open connection."""
+    script = bench_script("resolve_incremental")
+    store = Store.open(sqlite_url)
+    with store.transaction() as connection:
+        connection.execute(insert(works), [{"id": 1, "title": "W", "title_key": "w"}])
+    copy = script.copy_of(sqlite_url)  # the store's connection is still open
+    store.close()
+    copied = Store.open(copy, migrate=False)
+    with copied.connect() as connection:
+        assert connection.execute(select(works.c.title)).scalars().all() == ["W"]
+    copied.close()
+    with pytest.raises(SystemExit):
+        script.copy_of("postgresql://127.0.0.1/db")
