@@ -14,11 +14,13 @@ with the full one on those authorships: how many went back to the person they ha
 pairwise precision/recall of the new grouping against the old one. Results:
 bench/results/resolve_incremental-<tag>.json.
 
-`--fresh-models-baseline` (SQLite): each round also runs on a copy of the database taken just
-before it, with an empty data folder, so the packaged model is trained as every run did
-before trained models were kept in `<data_dir>/models/identity`; the measured run uses the
-data folder of `PAPERSCOPE_DATA_DIR` with the model stored there first. The two alternate
-(baseline first in odd rounds).
+A baseline (SQLite): each round also runs on a copy of the database taken just before it,
+the two alternating (baseline first in odd rounds), the baseline's numbers beside each
+round's. `--baseline REV`: that revision's `src/` (git archive) runs the copy.
+`--fresh-models-baseline`: this tree runs it with an empty data folder, so the packaged
+model is trained as every run did before trained models were kept in
+`<data_dir>/models/identity`. Either way the measured run uses the data folder of
+`PAPERSCOPE_DATA_DIR`, with the model stored there first.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ import shutil
 import sqlite3
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +46,7 @@ from paperscope.store.schema import authorships
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
+from resolve_speed import export_tree  # noqa: E402
 from scale import PAPERSCOPE, run_stage  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -107,7 +111,7 @@ def keep_model() -> None:
 def copy_of(url: str) -> str:
     path = Path(url.removeprefix("sqlite:///"))
     if not url.startswith("sqlite:///") or not path.is_file():
-        raise SystemExit("--fresh-models-baseline needs an SQLite file")
+        raise SystemExit("a baseline needs an SQLite file")
     with sqlite3.connect(path) as connection:  # what the write-ahead log holds, in the file
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     copy = path.with_name(path.name + ".baseline")
@@ -116,22 +120,71 @@ def copy_of(url: str) -> str:
 
 
 def paired(
-    command: list[str], baseline_db: str, every: int, log: Path, *, first: bool
+    command: list[str],
+    baseline_db: str,
+    every: int,
+    log: Path,
+    baseline_env: dict[str, str],
+    *,
+    first: bool,
 ) -> dict[str, Any]:
     """The measured run and the baseline on the same take-away; the baseline's numbers under
-    `fresh_models_baseline`."""
+    `baseline`."""
     take_away(baseline_db, every)
-    with tempfile.TemporaryDirectory() as empty:
-        fresh = {**os.environ, "PAPERSCOPE_DATA_DIR": empty}
-        base_command = [*command[:-1], baseline_db]
-        if first:
-            baseline = run_stage(base_command, log, fresh)
-        measured = run_stage(command, log, dict(os.environ))
-        if not first:
-            baseline = run_stage(base_command, log, fresh)
+    base_command = [*command[:-1], baseline_db]
+    if first:
+        baseline = run_stage(base_command, log, baseline_env)
+    measured = run_stage(command, log, dict(os.environ))
+    if not first:
+        baseline = run_stage(base_command, log, baseline_env)
     Path(baseline_db.removeprefix("sqlite:///")).unlink()
-    print(f"  fresh models folder (baseline): {baseline['seconds']:.1f} s", flush=True)
-    return {**measured, "fresh_models_baseline": baseline}
+    print(f"  baseline: {baseline['seconds']:.1f} s", flush=True)
+    return {**measured, "baseline": baseline}
+
+
+@contextmanager
+def baseline_environment(
+    revision: str | None, fresh_models: bool
+) -> Iterator[dict[str, str] | None]:
+    """What the baseline runs with (None: no baseline)."""
+    if revision is None and not fresh_models:
+        yield None
+        return
+    with tempfile.TemporaryDirectory() as scratch:
+        if revision is not None:
+            yield {**os.environ, "PYTHONPATH": str(export_tree(revision, Path(scratch)))}
+        else:
+            yield {**os.environ, "PAPERSCOPE_DATA_DIR": scratch}
+
+
+def round_result(
+    url: str, every: int, former: dict[int, int], measured: dict[str, Any], full: float | None
+) -> dict[str, Any]:
+    """One round's numbers and agreement with the full run, printed as they come."""
+    now, total = placed(url, sorted(former))
+    share = len(former) / total
+    result: dict[str, Any] = {
+        "every": every,
+        "authorships": len(former),
+        "total_authorships": total,
+        "share_of_authorships": round(share, 5),
+        **measured,
+        "authorships_per_s": round(len(former) / measured["seconds"], 1),
+        **agreement(former, now),
+    }
+    if full:
+        result["share_of_full_run_time"] = round(measured["seconds"] / full, 4)
+    print(
+        f"every {every:>6}th work: {len(former):>8,} authorships ({share:.2%}) in "
+        f"{measured['seconds']:8.1f} s ({result['authorships_per_s']:,.0f}/s; the full run "
+        f"{total / full if full else float('nan'):,.0f}/s, this round "
+        f"{result.get('share_of_full_run_time', float('nan')):.1%} of its time), peak "
+        f"{max(measured['peak_rss_mb'], measured['peak_tree_rss_mb']):,} MB; back to their "
+        f"person {result['back_to_their_person']:.1%}, pairwise F1 against the full run "
+        f"{result['pairwise_vs_full_run']['f1']:.3f}",
+        flush=True,
+    )
+    return result
 
 
 def full_run_seconds() -> float | None:
@@ -151,46 +204,28 @@ def main() -> None:
     parser.add_argument("--tag", default="run")
     parser.add_argument("--log", type=Path, default=Path("resolve_incremental.log"))
     parser.add_argument("--fresh-models-baseline", action="store_true")
+    parser.add_argument("--baseline", metavar="REV", help="a revision to run beside this tree")
     args = parser.parse_args()
     full_seconds = args.full_seconds or full_run_seconds()
-    if args.fresh_models_baseline:
-        keep_model()
-    rounds = []
-    total = 0
-    for number, every in enumerate(args.every):
-        baseline_db = copy_of(args.database) if args.fresh_models_baseline else None
-        former = take_away(args.database, every)
-        command = [PAPERSCOPE, "resolve", "--database", args.database]
-        if baseline_db is None:
-            measured = run_stage(command, args.log, dict(os.environ))
-        else:
-            measured = paired(command, baseline_db, every, args.log, first=number % 2 == 0)
-        now, total = placed(args.database, sorted(former))
-        share = len(former) / total
-        result: dict[str, Any] = {
-            "every": every,
-            "authorships": len(former),
-            "share_of_authorships": round(share, 5),
-            **measured,
-            "authorships_per_s": round(len(former) / measured["seconds"], 1),
-            **agreement(former, now),
-        }
-        if full_seconds:
-            result["share_of_full_run_time"] = round(measured["seconds"] / full_seconds, 4)
-        rounds.append(result)
-        print(
-            f"every {every:>6}th work: {len(former):>8,} authorships ({share:.2%}) in "
-            f"{measured['seconds']:8.1f} s ({result['authorships_per_s']:,.0f}/s; the full run "
-            f"{total / full_seconds if full_seconds else float('nan'):,.0f}/s, this round "
-            f"{result.get('share_of_full_run_time', float('nan')):.1%} of its time), peak "
-            f"{max(measured['peak_rss_mb'], measured['peak_tree_rss_mb']):,} MB; back to their "
-            f"person {result['back_to_their_person']:.1%}, pairwise F1 against the full run "
-            f"{result['pairwise_vs_full_run']['f1']:.3f}",
-            flush=True,
-        )
+    keep_model()
+    rounds: list[dict[str, Any]] = []
+    with baseline_environment(args.baseline, args.fresh_models_baseline) as baseline_env:
+        for number, every in enumerate(args.every):
+            baseline_db = copy_of(args.database) if baseline_env is not None else None
+            former = take_away(args.database, every)
+            command = [PAPERSCOPE, "resolve", "--database", args.database]
+            if baseline_db is None or baseline_env is None:
+                measured = run_stage(command, args.log, dict(os.environ))
+            else:
+                measured = paired(
+                    command, baseline_db, every, args.log, baseline_env, first=number % 2 == 0
+                )
+            rounds.append(round_result(args.database, every, former, measured, full_seconds))
     report = {
         "database": args.database,
-        "authorships": total,
+        "baseline": args.baseline
+        or ("fresh models folder" if args.fresh_models_baseline else None),
+        "authorships": rounds[-1]["total_authorships"] if rounds else 0,
         "full_run_seconds": full_seconds,
         "topics": os.environ.get("PAPERSCOPE_IDENTITY_TOPICS", "(default)"),
         "load_average_at_end": os.getloadavg(),
