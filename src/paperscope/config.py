@@ -28,6 +28,14 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; default: an SQLite file `paperscope.db` in data_dir.",
     )
     ingest_batch_size: int = Field(default=5000, ge=1, le=100_000)
+    ingest_reader: Literal["auto", "process", "inline"] = Field(
+        default="auto",
+        description=(
+            "Where ingest parses: in a second process while this one writes (process), in "
+            "the writing process (inline), or in a second one when 1.5 cores sat idle over "
+            "the last 0.3 s (auto; docs/operations.md, Ingest)."
+        ),
+    )
     max_record_bytes: int = Field(
         default=8 << 20,
         ge=1024,

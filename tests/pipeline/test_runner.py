@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -106,3 +107,42 @@ def test_unknown_stages_are_refused_before_any_runs(store: Store, tmp_path: Path
     with store.connect() as connection:
         assert connection.execute(select(references.c.id).limit(1)).first() is None
     assert list(STAGES) == ["harvest", "ingest", "resolve", "enrich", "score", "notify"]
+
+
+@pytest.mark.parametrize(
+    ("setting", "reader", "asked"),
+    [("process", "background", False), ("inline", "inline", False), ("auto", "inline", True)],
+)
+def test_the_ingest_reader_setting_picks_where_ingest_parses(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str, reader: str,
+    asked: bool,
+) -> None:  # fmt: skip
+    """`ingest_reader` (PAPERSCOPE_INGEST_READER): a second process, this one, or whichever
+    `spare_core` says (here: no core to spare)."""
+    from paperscope.ingest import pipeline
+    from paperscope.ingest.reader import read_events, read_events_in_background
+
+    used: list[str] = []
+    questions: list[bool] = []
+
+    def watching(name: str, read: Any) -> Any:
+        def watched(*args: Any, **kwargs: Any) -> Any:
+            used.append(name)
+            return read(*args, **kwargs)
+
+        return watched
+
+    def no_core_to_spare() -> bool:
+        questions.append(True)
+        return False
+
+    monkeypatch.setattr(pipeline, "read_events", watching("inline", read_events))
+    background = watching("background", read_events_in_background)
+    monkeypatch.setattr(pipeline, "read_events_in_background", background)
+    monkeypatch.setattr(pipeline, "spare_core", no_core_to_spare)
+    settings = _settings(tmp_path).model_copy(update={"ingest_reader": setting})
+    run = Run(store, settings, RunOptions(paths=(DATA / "aan",)))
+    result = run_stages(run, ["ingest"])[0]
+    assert result.summary.startswith("ingest: read ")
+    assert set(used) == {reader}
+    assert bool(questions) == asked

@@ -130,6 +130,10 @@ def harvest(run: Run) -> StageResult:
     return StageResult("harvest", line, results)
 
 
+READER_PROCESS: dict[str, bool | None] = {"auto": None, "process": True, "inline": False}
+"""`ingest_reader` as `ingest_paths`'s `background` (None: `spare_core` decides)."""
+
+
 def ingest(run: Run) -> StageResult:
     """Read files into the store, link references, then index the queued works' text."""
     from paperscope.accounts.library_import import rematch
@@ -147,6 +151,7 @@ def ingest(run: Run) -> StageResult:
         strict=run.options.strict,
         batch_size=run.settings.ingest_batch_size,
         progress=run.progress,
+        background=READER_PROCESS[run.settings.ingest_reader],
         limits=Limits(run.settings.max_record_bytes, run.settings.max_document_bytes),
     )
     refresh_keyword_index(run.store)
