@@ -322,7 +322,7 @@ def main() -> None:
     if not (args.corpus / "corpus.json").exists():
         sys.exit(f"{args.corpus}: no corpus; write it: python bench/scale_corpus.py {args.corpus}")
     if "serve" in args.stages and shutil.which("wrk") is None:
-        sys.exit("wrk is missing: apt-get install wrk (scripts/install-system-deps.sh)")
+        sys.exit("wrk is missing: bash scripts/install-system-deps.sh --bench (make bench)")
     # Every stage and the server inherit it (stage_env): without title vectors unless asked,
     # as the documented 1M runs were (MiniLM on a million titles is hours on 2 cores).
     os.environ["PAPERSCOPE_IDENTITY_TOPICS"] = args.identity_topics
