@@ -475,9 +475,7 @@ def _load_cached(path: Path) -> BoostedModel | None:
     try:
         with path.open("rb") as handle:
             model = pickle.load(handle)  # the deployment's own file (above)
-    except FileNotFoundError:
-        return None
-    except Exception:  # any unreadable file: trained over and replaced
+    except Exception:  # none yet, or unreadable: trained (over) and stored
         return None
     return model if isinstance(model, BoostedModel) else None
 
