@@ -358,3 +358,28 @@ def test_a_deleted_work_not_yet_reindexed_is_not_found(sample_store: Store) -> N
     ids, total = _page(sample_store, "molecule", "AND", [])
     assert graph not in ids  # type: ignore[operator]
     assert total == len(ids)  # type: ignore[arg-type]
+
+
+def test_several_connections_reindex_each_queued_work_once(
+    sample_store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`workers` > 1 (PostgreSQL: chunks taken with SKIP LOCKED; SQLite: one connection):
+    every queued work is re-indexed, none twice, and search finds what one connection finds."""
+    from paperscope.search import keyword as keyword_module
+
+    before = {text: titles(sample_store, keyword(text), settings) for text in ("speech", "graph")}
+    with sample_store.transaction() as connection:
+        connection.execute(
+            update(works).values(abstract=func.coalesce(works.c.abstract, "") + " Quokka.")
+        )
+        queued = connection.execute(select(func.count()).select_from(works)).scalar_one()
+    monkeypatch.setattr(keyword_module, "REFRESH_BATCH", 2)  # many chunks to share out
+    seen: list[int] = []
+
+    assert refresh_keyword_index(sample_store, seen.append, workers=3) == queued
+    assert seen == sorted(seen) and seen[-1] == queued  # running totals, ending at all
+    with sample_store.connect() as connection:
+        assert index_in_step(connection)
+    assert len(titles(sample_store, keyword("quokka"), settings)) == queued
+    for text, found in before.items():
+        assert titles(sample_store, keyword(text), settings) == found

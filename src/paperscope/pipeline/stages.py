@@ -134,9 +134,14 @@ READER_PROCESS: dict[str, bool | None] = {"auto": None, "process": True, "inline
 """`ingest_reader` as `ingest_paths`'s `background` (None: `spare_core` decides)."""
 
 
+MAX_REINDEX_WORKERS = 4
+"""Connections that re-index the search documents after an ingest (PostgreSQL only)."""
+
+
 def ingest(run: Run) -> StageResult:
     """Read files into the store, link references, then index the queued works' text."""
     from paperscope.accounts.library_import import rematch
+    from paperscope.identity.workers import available_cores
     from paperscope.ingest import ingest_paths
     from paperscope.search.keyword import refresh_keyword_index
     from paperscope.sources.base import Limits
@@ -154,7 +159,8 @@ def ingest(run: Run) -> StageResult:
         background=READER_PROCESS[run.settings.ingest_reader],
         limits=Limits(run.settings.max_record_bytes, run.settings.max_document_bytes),
     )
-    refresh_keyword_index(run.store)
+    # The reading process is done by now: every core may compute search documents.
+    refresh_keyword_index(run.store, workers=min(available_cores(), MAX_REINDEX_WORKERS))
     line = (
         f"ingest: read {counts.read}, new {counts.new}, merged {counts.merged}, "
         f"updated {counts.updated}, quarantined {counts.quarantined}"

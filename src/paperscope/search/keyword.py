@@ -9,7 +9,9 @@ so results are never stale after an ingest, a re-ingest or a merge; searching on
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,19 +77,52 @@ def _reindex_postgresql(connection: Connection, ids: list[int]) -> None:
     )
 
 
-def refresh_keyword_index(store: Store, progress: Callable[[int], None] | None = None) -> int:
-    """Re-index every queued work (deleted works leave the index); return how many."""
+def refresh_keyword_index(
+    store: Store, progress: Callable[[int], None] | None = None, *, workers: int = 1
+) -> int:
+    """Re-index every queued work (deleted works leave the index); return how many.
+
+    `workers` > 1 on PostgreSQL: that many connections re-index at once, each taking its own
+    chunks of the queue (`FOR UPDATE SKIP LOCKED`). The server computes every document's
+    tsvector, which after a 100k-work ingest took 15.5 s in one connection on this 2-core
+    machine while the other core sat idle. SQLite has one writer: one connection there.
+    """
+    if store.dialect != "postgresql" or workers <= 1:
+        return _refresh_chunks(store, progress)
+    done = [0]
+    lock = threading.Lock()
+
+    def counted(count: int) -> None:
+        with lock:
+            done[0] += count
+            if progress:
+                progress(done[0])
+
+    with ThreadPoolExecutor(workers, thread_name_prefix="paperscope-reindex") as pool:
+        chunks = [pool.submit(_refresh_chunks, store, None, counted) for _ in range(workers)]
+        return sum(chunk.result() for chunk in chunks)
+
+
+def _refresh_chunks(
+    store: Store,
+    progress: Callable[[int], None] | None,
+    chunk_done: Callable[[int], None] | None = None,
+) -> int:
+    """Take `REFRESH_BATCH` queued works at a time, in one transaction each, until none are
+    left; return how many this connection re-indexed."""
     done = 0
-    reindex = _reindex_postgresql if store.dialect == "postgresql" else _reindex_sqlite
+    postgresql = store.dialect == "postgresql"
+    reindex = _reindex_postgresql if postgresql else _reindex_sqlite
     while True:
         with store.transaction() as connection:
-            ids = list(
-                connection.execute(
-                    select(search_pending.c.work_id)
-                    .order_by(search_pending.c.work_id)
-                    .limit(REFRESH_BATCH)
-                ).scalars()
+            queued = (
+                select(search_pending.c.work_id)
+                .order_by(search_pending.c.work_id)
+                .limit(REFRESH_BATCH)
             )
+            if postgresql:  # rows another connection took are passed over, not waited for
+                queued = queued.with_for_update(skip_locked=True)
+            ids = list(connection.execute(queued).scalars())
             if not ids:
                 return done
             # Dequeue first: a concurrent change re-queues the work after we commit.
@@ -98,6 +133,8 @@ def refresh_keyword_index(store: Store, progress: Callable[[int], None] | None =
         done += len(ids)
         if progress:
             progress(done)
+        if chunk_done:
+            chunk_done(len(ids))
 
 
 def pending_count(connection: Connection) -> int:

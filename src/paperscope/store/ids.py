@@ -6,10 +6,16 @@ the SQL, so long lists hit SQLite's variable limit and PostgreSQL's 65535 parame
 every list length compiles (and plans) a new statement; callers ended up chunking by
 hand. Here the whole list is one parameter and the SQL text never changes:
 
-- PostgreSQL: `column = ANY(:ids::BIGINT[])` (TEXT[] for string columns; psycopg's dialect
-  writes the cast), which the planner answers from the column's index;
-- SQLite: `column IN (SELECT value FROM json_each(:ids))` with the list bound as JSON
-  text, which SQLite answers by looking each value up in the column's index or the rowid.
+- SQLite: `column IN (SELECT value FROM json_each(:ids))`, which SQLite answers by looking
+  each value up in the column's index or the rowid;
+- PostgreSQL: `column = ANY(ARRAY(SELECT json_array_elements_text(CAST(:ids AS json))))`
+  (each element cast to BIGINT for an integer column): the array is built once, by the
+  server, and the planner answers `= ANY` from the column's index.
+
+Both bind the list as one JSON text. On PostgreSQL it used to be bound as an array, which
+psycopg writes out element by element in Python: at ingest, whose batches look up tens of
+thousands of keys at a time, that took 9.6 s of a 100k-work ingest's 146 s (under a
+profiler), in the thread every batch waits for; `json.dumps` of such lists is ~6x faster.
 
 An empty list matches nothing; duplicates match once, as with `IN`.
 """
@@ -21,8 +27,7 @@ import operator
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Integer, String, Text, bindparam
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Boolean, Integer, String, Text, bindparam
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -35,32 +40,26 @@ __all__ = ["in_list"]
 
 
 class _ListParameter(TypeDecorator[list[Any]]):
-    """A Python list bound as a PostgreSQL array, or as one JSON text anywhere else."""
+    """A Python list bound as one JSON text."""
 
     impl = Text
     cache_ok = True
-    pg_element: TypeEngine[Any] = Text()
-
-    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
-        if dialect.name == "postgresql":
-            return dialect.type_descriptor(ARRAY(self.pg_element))
-        return dialect.type_descriptor(Text())
+    pg_element = ""
+    """How PostgreSQL casts each element read back from the JSON text ("" keeps the text)."""
 
     def process_bind_param(self, value: list[Any] | None, dialect: Dialect) -> Any:
-        if dialect.name == "postgresql":
-            return value
         return json.dumps(value)
 
 
 class _IntList(_ListParameter):
-    """Integer ids: BIGINT[] on PostgreSQL, which compares with INTEGER columns too."""
+    """Integer ids: BIGINT on PostgreSQL, which compares with INTEGER columns too."""
 
     cache_ok = True
-    pg_element = BigInteger()
+    pg_element = "BIGINT"
 
 
 class _StrList(_ListParameter):
-    """String keys: TEXT[] on PostgreSQL (VARCHAR columns compare as text)."""
+    """String keys: text on PostgreSQL (VARCHAR columns compare as text)."""
 
     cache_ok = True
 
@@ -127,6 +126,10 @@ def _compile_json_each(element: _InList, compiler: SQLCompiler, **kw: Any) -> st
 
 @compiles(_InList, "postgresql")
 def _compile_any(element: _InList, compiler: SQLCompiler, **kw: Any) -> str:
-    """PostgreSQL: one array parameter (psycopg's dialect casts it to BIGINT[] or TEXT[])."""
+    """PostgreSQL: the JSON array made an array by the server, compared with `= ANY`."""
     column = compiler.process(element.column, **kw)
-    return f"{column} = ANY({compiler.process(element.values, **kw)})"
+    values = compiler.process(element.values, **kw)
+    each = f"json_array_elements_text(CAST({values} AS json))"
+    parameter = element.values.type
+    cast = parameter.pg_element if isinstance(parameter, _ListParameter) else ""
+    return f"{column} = ANY(ARRAY(SELECT {f'CAST({each} AS {cast})' if cast else each}))"
