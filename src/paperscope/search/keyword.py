@@ -87,8 +87,6 @@ def refresh_keyword_index(
     tsvector, which after a 100k-work ingest took 15.5 s in one connection on this 2-core
     machine while the other core sat idle. SQLite has one writer: one connection there.
     """
-    if store.dialect != "postgresql" or workers <= 1:
-        return _refresh_chunks(store, progress)
     done = [0]
     lock = threading.Lock()
 
@@ -98,16 +96,14 @@ def refresh_keyword_index(
             if progress:
                 progress(done[0])
 
+    if store.dialect != "postgresql" or workers <= 1:
+        return _refresh_chunks(store, counted)
     with ThreadPoolExecutor(workers, thread_name_prefix="paperscope-reindex") as pool:
-        chunks = [pool.submit(_refresh_chunks, store, None, counted) for _ in range(workers)]
+        chunks = [pool.submit(_refresh_chunks, store, counted) for _ in range(workers)]
         return sum(chunk.result() for chunk in chunks)
 
 
-def _refresh_chunks(
-    store: Store,
-    progress: Callable[[int], None] | None,
-    chunk_done: Callable[[int], None] | None = None,
-) -> int:
+def _refresh_chunks(store: Store, chunk_done: Callable[[int], None]) -> int:
     """Take `REFRESH_BATCH` queued works at a time, in one transaction each, until none are
     left; return how many this connection re-indexed."""
     done = 0
@@ -131,10 +127,7 @@ def _refresh_chunks(
             )
             reindex(connection, ids)
         done += len(ids)
-        if progress:
-            progress(done)
-        if chunk_done:
-            chunk_done(len(ids))
+        chunk_done(len(ids))
 
 
 def pending_count(connection: Connection) -> int:
