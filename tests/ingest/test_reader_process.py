@@ -3,7 +3,6 @@ when the ingest stops early or is killed."""
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import subprocess
@@ -13,8 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from kaggle import kaggle_lines
 
 from paperscope.ingest.reader import (
+    Items,
     Results,
     cpu_times,
     read_events,
@@ -25,34 +26,20 @@ from paperscope.ingest.reader import (
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-def test_the_reading_process_hands_over_exactly_what_reading_in_process_gives() -> None:
+@pytest.mark.parametrize("prepare", [False, True], ids=["results", "items"])
+def test_the_reading_process_hands_over_exactly_what_reading_in_process_gives(
+    prepare: bool,
+) -> None:
     formats = ["aan", "openalex", "s2-bulk", "arxiv-kaggle", "bibtex", "hf-daily", "listing-text"]
     paths = [DATA / name for name in formats]
-    expected = list(read_events(paths, None))
-    assert any(isinstance(event, Results) for event in expected)
-    assert list(read_events_in_background(paths, None)) == expected
-
-
-def _kaggle_lines(path: Path, count: int, abstract_words: int = 0) -> None:
-    """`count` records of the Kaggle arXiv snapshot (the keys its format is detected by)."""
-    version = [{"version": "v1", "created": "Mon, 4 Jan 2021 10:00:00 GMT"}]
-    with path.open("w", encoding="utf-8") as out:
-        for n in range(count):
-            record = {
-                "id": f"2101.{n:05d}",
-                "title": f"Title number {n}",
-                "authors": "A. B",
-                "abstract": "word " * abstract_words,
-                "categories": "cs.LG",
-                "versions": version,
-                "update_date": "2021-01-05",
-            }
-            out.write(json.dumps(record) + "\n")
+    expected = list(read_events(paths, None, prepare=prepare))
+    assert any(isinstance(event, Items if prepare else Results) for event in expected)
+    assert list(read_events_in_background(paths, None, prepare=prepare)) == expected
 
 
 def test_stopping_early_ends_the_reading_process(tmp_path: Path) -> None:
     path = tmp_path / "snapshot.jsonl"
-    _kaggle_lines(path, 20_000)
+    kaggle_lines(path, 20_000)
     events = read_events_in_background([path], None)
     assert type(next(events)).__name__ == "FileStarted"
     assert multiprocessing.active_children()
@@ -87,7 +74,7 @@ def test_a_reader_whose_ingest_is_killed_stops_by_itself(
     tmp_path: Path, records: int, abstract_words: int
 ) -> None:
     path = tmp_path / "snapshot.jsonl"
-    _kaggle_lines(path, records, abstract_words)
+    kaggle_lines(path, records, abstract_words)
     done = subprocess.run(
         [sys.executable, "-c", KILLED_INGEST, str(path)], capture_output=True, text=True
     )

@@ -12,6 +12,7 @@ import dataclasses
 import io
 import lzma
 import multiprocessing
+import operator
 import os
 import pickle
 import queue
@@ -230,28 +231,38 @@ _DONE = b""
 
 class _EventPickler(pickle.Pickler):
     """Pickles frozen dataclasses as `cls(*fields)`: several times faster to load than the
-    default `__setstate__` of a slotted dataclass, which dominated the cost of the hand-over."""
+    default `__setstate__` of a slotted dataclass, which dominated the cost of the hand-over.
+
+    The fields are read by one `operator.attrgetter` per class (C code) rather than a
+    generator of `getattr`s: this method runs for every record, name and identifier, and
+    pickling a 100k-work OpenAlex file took 10.2-13.4 s with the generator against 5.9-7.8 s
+    (the same bytes) with the getter."""
 
     def reducer_override(self, obj: Any) -> Any:
-        if isinstance(obj, type):
+        cls = type(obj)
+        fields = _FIELDS_OF[cls] if cls in _FIELDS_OF else _fields_getter(cls)
+        if fields is None:
             return NotImplemented
-        names = _init_fields(type(obj))
-        if names is None:
-            return NotImplemented
-        return type(obj), tuple(getattr(obj, name) for name in names)
+        return cls, fields(obj)
 
 
-_FIELDS: dict[type, tuple[str, ...] | None] = {}
+_FIELDS_OF: dict[type, Callable[[Any], tuple[Any, ...]] | None] = {}
 
 
-def _init_fields(cls: type) -> tuple[str, ...] | None:
-    """The fields a dataclass is rebuilt from, or None when it is no dataclass or cannot be
-    rebuilt from its fields alone."""
-    if cls not in _FIELDS:
-        fields = dataclasses.fields(cls) if dataclasses.is_dataclass(cls) else ()
-        rebuildable = bool(fields) and all(field.init for field in fields)
-        _FIELDS[cls] = tuple(field.name for field in fields) if rebuildable else None
-    return _FIELDS[cls]
+def _fields_getter(cls: type) -> Callable[[Any], tuple[Any, ...]] | None:
+    """What reads the fields a dataclass is rebuilt from, as a tuple; None when `cls` is no
+    dataclass (or a dataclass *class* itself) or cannot be rebuilt from its fields alone."""
+    fields = dataclasses.fields(cls) if dataclasses.is_dataclass(cls) else ()
+    getter: Callable[[Any], tuple[Any, ...]] | None = None
+    if fields and all(field.init for field in fields):
+        names = [field.name for field in fields]
+        if len(names) == 1:  # attrgetter of one name gives the value, not a tuple
+            one = operator.attrgetter(names[0])
+            getter = lambda obj: (one(obj),)  # noqa: E731
+        else:
+            getter = operator.attrgetter(*names)
+    _FIELDS_OF[cls] = getter
+    return getter
 
 
 def _dumps(event: Event) -> bytes:
