@@ -3,15 +3,18 @@ from __future__ import annotations
 import gc
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from dump import canonical_dump
-from sqlalchemy import select
+from kaggle import kaggle_lines
+from sqlalchemy import select, text
 
 from paperscope.errors import MalformedRecordError, PaperscopeError, UnknownFormatError
 from paperscope.ingest import ingest_paths
-from paperscope.ingest.pipeline import INGEST_GC_THRESHOLDS
+from paperscope.ingest.pipeline import INGEST_GC_THRESHOLDS, INGEST_TABLES, counts_again_after
 from paperscope.store import Store
+from paperscope.store.ids import in_list
 from paperscope.store.schema import (
     authorships,
     code_links,
@@ -22,6 +25,7 @@ from paperscope.store.schema import (
     work_ids,
     works,
 )
+from plans import explain
 
 
 @pytest.fixture
@@ -238,3 +242,44 @@ def test_ingest_collects_cycles_less_often_and_restores_the_collector(
     with pytest.raises(MalformedRecordError):
         ingest_paths(store, [samples / "kaggle-three.jsonl"], strict=True, background=False)
     assert gc.get_threshold() == before
+
+
+def _index_conditions(plan: Any) -> list[str]:
+    """Every `Index Cond` of a PostgreSQL JSON plan, or every SQLite plan line."""
+    if isinstance(plan, dict):
+        found = [plan["Index Cond"]] if "Index Cond" in plan else []
+        nodes = [plan.get("Plan"), plan.get("Plans")]
+        return found + [c for node in nodes if node for c in _index_conditions(node)]
+    if isinstance(plan, list | tuple):
+        return [c for value in plan for c in _index_conditions(value)]
+    return [plan] if isinstance(plan, str) else []
+
+
+def test_a_store_growing_batch_by_batch_keeps_its_lookups_on_the_index(
+    store: Store, tmp_path: Path
+) -> None:
+    """Each batch asks which of its records are stored already. On PostgreSQL the planner
+    must know the table grew: planned as for the empty table, that lookup scans every
+    record of the format, batch after batch. Autovacuum is off here so that only ingest
+    can have refreshed the statistics."""
+    if store.dialect == "postgresql":
+        with store.transaction() as connection:
+            for table in INGEST_TABLES:
+                name = connection.dialect.identifier_preparer.format_table(table)
+                connection.execute(text(f"ALTER TABLE {name} SET (autovacuum_enabled = false)"))
+    kaggle_lines(tmp_path / "snapshot.jsonl", 3000)
+    ingest_paths(store, [tmp_path / "snapshot.jsonl"], batch_size=500, background=False)
+
+    with store.connect() as connection:
+        keys = [f"arxiv:2101.{n:05d}" for n in range(0, 3000, 150)]
+        stored = select(source_records.c.record_key).where(
+            source_records.c.format == "arxiv-kaggle",
+            in_list(source_records.c.record_key, keys),
+        )
+        assert len(connection.execute(stored).all()) == len(keys)
+        conditions = _index_conditions([row[-1] for row in explain(connection, stored)])
+    assert any("record_key" in condition for condition in conditions), conditions
+
+
+def test_statistics_are_counted_again_each_time_the_batches_double() -> None:
+    assert [n for n in range(0, 70) if counts_again_after(n)] == [1, 2, 4, 8, 16, 32, 64]

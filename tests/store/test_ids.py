@@ -52,6 +52,7 @@ from paperscope.store.schema import (
     works,
 )
 from pgserver import PgServer
+from plans import explain
 
 metadata = MetaData()
 groups = Table(
@@ -287,22 +288,6 @@ def _fill_big(store: Store) -> None:
         connection.execute(text("ANALYZE"))
 
 
-def _explain(connection: Connection, statement: Executable) -> list[Any]:
-    """The plan of `statement` with its parameters bound exactly as SQLAlchemy binds them."""
-    prefix = (
-        "EXPLAIN QUERY PLAN " if connection.dialect.name == "sqlite" else "EXPLAIN (FORMAT JSON) "
-    )
-
-    def explained(*args: Any) -> tuple[str, Any]:
-        return prefix + args[2], args[3]  # (conn, cursor, statement, parameters, ...)
-
-    event.listen(connection, "before_cursor_execute", explained, retval=True)
-    try:
-        return list(connection.execute(statement))
-    finally:
-        event.remove(connection, "before_cursor_execute", explained)
-
-
 SELECTIVE = random.Random(1).sample(range(1, BIG + 1), 100)
 PLAN_CASES = {
     "rowid": (things.c.id, SELECTIVE),
@@ -314,7 +299,7 @@ PLAN_CASES = {
 def test_sqlite_plan_searches_the_index(sqlite_big: Store) -> None:
     with sqlite_big.connect() as connection:
         plans = {
-            name: [row[-1] for row in _explain(connection, select(things).where(in_list(c, v)))]
+            name: [row[-1] for row in explain(connection, select(things).where(in_list(c, v)))]
             for name, (c, v) in {**PLAN_CASES, "control": (things.c.score, [1, 2])}.items()
         }
         found = _ids(connection, select(things.c.id).where(in_list(things.c.id, SELECTIVE)))
@@ -348,7 +333,7 @@ def test_postgresql_plan_scans_the_index(pg_big: Store) -> None:
     with pg_big.connect() as connection:
         plans = {}
         for name, (column, values) in {**PLAN_CASES, "control": (things.c.score, [1])}.items():
-            (row,) = _explain(connection, select(things).where(in_list(column, values)))
+            (row,) = explain(connection, select(things).where(in_list(column, values)))
             plan = row[0] if not isinstance(row[0], str) else json.loads(row[0])
             plans[name] = list(_scans(plan[0]["Plan"]))
         found = _ids(connection, select(things.c.id).where(in_list(things.c.key, ["k5", "k9"])))

@@ -44,6 +44,20 @@ from paperscope.sources.base import (
 )
 from paperscope.sources.detect import all_formats, format_named
 from paperscope.store import Store
+from paperscope.store.database import refresh_statistics
+from paperscope.store.schema import (
+    authorships,
+    code_links,
+    quarantine,
+    references,
+    reported_citations,
+    source_author_works,
+    source_authors,
+    source_records,
+    work_categories,
+    work_ids,
+    works,
+)
 
 BATCH_CHARS = 64 << 20
 """A batch is written once it holds this much raw text, however few records that is."""
@@ -57,6 +71,30 @@ over by the reading process took three times as long as with the collector off (
 against 3.4 s for 79k OpenAlex records). Nearly all of those objects are freed by their
 reference counts when a batch ends, so collecting less often does not let memory grow:
 a 100k-work ingest peaked at 467 MB either way."""
+
+INGEST_TABLES = (
+    works,
+    work_ids,
+    authorships,
+    work_categories,
+    code_links,
+    reported_citations,
+    references,
+    source_records,
+    source_authors,
+    source_author_works,
+    quarantine,
+)
+"""The tables a batch writes (and looks up before writing: `source_records` for records
+already stored, `work_ids` and `works` to merge, `references` to link)."""
+
+
+def counts_again_after(batches: int) -> bool:
+    """Whether the planner's statistics are refreshed after the `batches`-th batch: after
+    the 1st, 2nd, 4th, 8th ... so that no table outgrows its statistics more than twice
+    over, at about log2(batches) refreshes a run (8 for a million works)."""
+    return batches > 0 and batches & (batches - 1) == 0
+
 
 # What a database says about one row it cannot store (too long for a column, out of an
 # integer's range, NUL or a lone surrogate in text); a lost connection is not one of these.
@@ -108,6 +146,7 @@ class _BatchBuffer:
         self.size = 0
         self.chars = 0
         self.counts = IngestCounts(run=run)
+        self.batches = 0
 
     def add(self, file_name: str, fmt: Format, result: ParseResult | Item) -> None:
         if isinstance(result, Empty):
@@ -132,9 +171,9 @@ class _BatchBuffer:
         self.groups, self.size, self.chars = [], 0, 0
         self.wait()
         if self.writer is None:
-            self._written(self._write(groups), size)
+            self._written(self._write_batch(groups), size)
         else:
-            self.pending = (self.writer.submit(self._write, groups), size)
+            self.pending = (self.writer.submit(self._write_batch, groups), size)
 
     def wait(self) -> None:
         """Wait until the batch being written is committed; its error, if any, is raised."""
@@ -151,6 +190,15 @@ class _BatchBuffer:
     def _written(self, counts: IngestCounts, size: int) -> None:
         self.counts.add(counts)
         self.progress.advance(size)
+
+    def _write_batch(self, groups: list[Group]) -> IngestCounts:
+        """Write one batch; then, now and again, refresh the planner's statistics (see
+        `counts_again_after`), on this connection, before the next batch is planned."""
+        counts = self._write(groups)
+        self.batches += 1
+        if counts_again_after(self.batches):
+            refresh_statistics(self.connection, INGEST_TABLES)
+        return counts
 
     def _write(self, groups: list[Group]) -> IngestCounts:
         try:
