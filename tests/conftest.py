@@ -26,6 +26,23 @@ def _no_title_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PAPERSCOPE_IDENTITY_TOPICS", "none")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_identity_model_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every test's `resolve` (in this process and the commands it starts) keeps the trained
+    identity model in one folder shared by the test workers: trained once a run rather than
+    once a test (~12 s each; the claims tests alone resolved in ~20 fixtures).
+    tests/identity/test_model.py covers keeping it per data folder."""
+    shared = tmp_path_factory.getbasetemp().parent / "identity-models"
+    shared.mkdir(exist_ok=True)
+    before = os.environ.get("PAPERSCOPE_IDENTITY_MODEL_DIR")
+    os.environ["PAPERSCOPE_IDENTITY_MODEL_DIR"] = str(shared)
+    yield
+    if before is None:
+        del os.environ["PAPERSCOPE_IDENTITY_MODEL_DIR"]
+    else:
+        os.environ["PAPERSCOPE_IDENTITY_MODEL_DIR"] = before
+
+
 @pytest.fixture
 def mail_server() -> Iterator[MailServer]:
     """A real SMTP server (aiosmtpd) on a loopback port, collecting what it receives."""

@@ -27,6 +27,14 @@ class Settings(BaseSettings):
         default=None,
         description="SQLAlchemy URL; default: an SQLite file `paperscope.db` in data_dir.",
     )
+    identity_model_dir: Path | None = Field(
+        default=None,
+        description=(
+            "Where resolve keeps the identity model it trains from the packaged pairs "
+            "(~12 s to train; it depends on no corpus, so deployments on one machine can "
+            "share one folder); default: data_dir/models."
+        ),
+    )
     ingest_batch_size: int = Field(default=5000, ge=1, le=100_000)
     ingest_reader: Literal["auto", "process", "inline"] = Field(
         default="auto",
@@ -162,3 +170,6 @@ class Settings(BaseSettings):
 
     def resolved_harvest_dir(self) -> Path:
         return self.harvest_dir or self.data_dir / "harvest"
+
+    def resolved_identity_model_dir(self) -> Path:
+        return self.identity_model_dir or self.data_dir / "models"

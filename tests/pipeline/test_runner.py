@@ -146,3 +146,29 @@ def test_the_ingest_reader_setting_picks_where_ingest_parses(
     assert result.summary.startswith("ingest: read ")
     assert set(used) == {reader}
     assert bool(questions) == asked
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["per-data-folder", "shared-folder"])
+def test_resolve_keeps_its_trained_model_where_the_settings_say(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared: bool
+) -> None:
+    """`identity_model_dir` (PAPERSCOPE_IDENTITY_MODEL_DIR): the trained identity model is
+    kept there, by default in the data folder's `models/`."""
+    from paperscope.identity import model as identity_model
+
+    trainings: list[Path] = []
+
+    def trained() -> identity_model.HandSetModel:  # stands in for ~12 s of training
+        trainings.append(tmp_path)
+        return identity_model.HandSetModel()
+
+    monkeypatch.setattr(identity_model, "_trained", trained)
+    folder = tmp_path / "shared-models" if shared else None
+    settings = _settings(tmp_path).model_copy(update={"identity_model_dir": folder})
+    run = Run(store, settings, RunOptions(paths=(DATA / "aan",)))
+    run_stages(run, ["ingest", "resolve"])
+
+    expected = folder or settings.data_dir / "models"
+    assert len(trainings) == 1
+    assert len(list((expected / identity_model.MODEL_CACHE_DIR).glob("pairwise-*.pickle"))) == 1
+    assert (settings.data_dir / "models").exists() is not shared

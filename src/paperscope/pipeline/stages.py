@@ -190,7 +190,7 @@ def resolve(run: Run) -> StageResult:
             progress=run.progress,
             topics=topics,
             workers=workers,
-            model_dir=settings.data_dir / "models",
+            model_dir=settings.resolved_identity_model_dir(),
         )
         follow_people(connection)  # claims stay with their works when people are renumbered
     line = (
