@@ -27,6 +27,7 @@ lint: install
 	$(BIN)/ruff check --no-cache src tests bench
 	$(BIN)/ruff format --no-cache --check src tests bench
 	$(BIN)/mypy src
+	$(BIN)/mypy bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy $(TEST_HELPERS)
 	for conftest in tests/*/conftest.py; do $(BIN)/mypy $$conftest || exit 1; done

@@ -77,12 +77,12 @@ def _parse_tarball(tarball: Path) -> int:
 
 def _bibtexparser(blobs: list[bytes], megabytes: float) -> tuple[int, float] | None:
     try:
-        import bibtexparser  # type: ignore[import-not-found]
+        from bibtexparser.entrypoint import parse_string
     except ImportError:
         return None
     text = b"".join(blobs).decode("utf-8", "replace")[: int(megabytes * 1e6)]
     text = text[: text.rfind("\n@")]  # whole entries only
-    return _timed(lambda: len(bibtexparser.parse_string(text).entries))
+    return _timed(lambda: len(parse_string(text).entries))
 
 
 def main() -> None:

@@ -192,7 +192,8 @@ def block_speed(
         for k, s in enumerate(sig for b in blocks for sig in b.name.signatures)
     ][:size]
     topics = [b.evidence.topics for b in blocks]
-    vectors = None if any(t is None for t in topics) else np.concatenate(topics)[:size]
+    present = [t for t in topics if t is not None]
+    vectors = np.concatenate(present)[:size] if len(present) == len(topics) else None
     n = len(signatures)
     started = time.perf_counter()
     evidence = Evidence(signatures, vectors)

@@ -45,6 +45,7 @@ Results go to bench/results/experts.json.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -460,7 +461,7 @@ def evaluate_sample(
         mismatch = runs[PRODUCT.name][-1] != product[-1]
         if mismatch and runs[PRODUCT.name][-1][:10] != product[-1][:10]:
             raise AssertionError(f"the bench's variant code drifted from rank_people: {paper}")
-        ranked, seconds = timed(lambda text=text, paper=paper: baseline.rank(text, paper))
+        ranked, seconds = timed(functools.partial(baseline.rank, text, paper))
         bm25.append(ranked)
         times["bm25_people"].append(seconds)
         if done % 50 == 0:
@@ -494,7 +495,7 @@ def page_latency(corpus: Corpus, papers: list[int]) -> dict[str, float]:
     their summaries and top works (nothing hidden)."""
     find_experts(corpus.store, corpus.settings, corpus.text[papers[0]])  # load model, index
     times = [
-        timed(lambda p=p: find_experts(corpus.store, corpus.settings, corpus.text[p]))[1]
+        timed(functools.partial(find_experts, corpus.store, corpus.settings, corpus.text[p]))[1]
         for p in papers
     ]
     return percentiles(times)

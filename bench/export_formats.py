@@ -137,14 +137,15 @@ def reference(store: Store, limit: int) -> dict[str, Any]:
     found: dict[str, Any] = {"works": len(items), "paperscope_per_cpu_s": round(ours)}
     print(f"  paperscope BibTeX writer: {ours:,.0f} entries/CPU s")
     try:
-        import bibtexparser
+        from bibtexparser.entrypoint import write_string
+        from bibtexparser.library import Library
         from bibtexparser.middlewares import LatexEncodingMiddleware
         from bibtexparser.model import Entry, Field
     except ImportError:
         print("  bibtexparser is not installed: no reference numbers")
         return found
     for label, middleware in (("plain", []), ("latex_encoding", [LatexEncodingMiddleware()])):
-        library = bibtexparser.Library()
+        library = Library()
         for number, item in enumerate(items):
             fields = [Field("title", item.title), Field("author", " and ".join(item.authors))]
             fields += [Field("year", str(item.year))] if item.year else []
@@ -152,7 +153,7 @@ def reference(store: Store, limit: int) -> dict[str, Any]:
             fields += [Field("abstract", item.abstract)] if item.abstract else []
             library.add(Entry("article", f"k{number}", fields))
         start = time.process_time()
-        bibtexparser.write_string(library, prepend_middleware=middleware)
+        write_string(library, prepend_middleware=middleware)
         rate = len(items) / (time.process_time() - start)
         found[f"bibtexparser_{label}_per_cpu_s"] = round(rate)
         print(f"  bibtexparser 2 writer, {label}: {rate:,.0f} entries/CPU s")

@@ -57,6 +57,7 @@ import numpy.typing as npt
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from paperscope.domain import WorkRecord  # noqa: E402
 from paperscope.embeddings.encoders import get_encoder, work_text  # noqa: E402
 from paperscope.notify import personal  # noqa: E402
 from paperscope.sources import bibtex  # noqa: E402
@@ -116,6 +117,8 @@ def _papers(venue: str, data: bytes) -> Iterator[Paper]:
         if not isinstance(result, Parsed):
             continue
         record = result.record
+        if not isinstance(record, WorkRecord):
+            continue
         abstract = getattr(record, "abstract", None)
         year = getattr(record, "year", None)
         if not abstract or not year or not record.ids:

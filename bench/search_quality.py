@@ -44,7 +44,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy import ColumnElement, insert, select  # noqa: E402
 
 from paperscope.embeddings.cache import CachedEncoder  # noqa: E402
 from paperscope.embeddings.encoders import Encoder, get_encoder, work_text  # noqa: E402
@@ -125,7 +125,7 @@ def query_terms(text: str) -> ParsedQuery:
 
 
 def bm25_rank(store: Store, text: str, limit: int, within: list[int] | None = None) -> list[int]:
-    where = [works.c.id.in_(within)] if within is not None else []
+    where: list[ColumnElement[bool]] = [works.c.id.in_(within)] if within is not None else []
     with store.connect() as connection:
         page = keyword_page(connection, query_terms(text), where, limit, operator="OR", count=False)
     return list(page.ids)
@@ -196,7 +196,9 @@ def csfcube_store(papers: dict[str, dict[str, Any]], workdir: Path) -> tuple[Sto
         with store.transaction() as connection:
             ids = []
             for row in rows:
-                ids.append(connection.execute(insert(works).values(row)).inserted_primary_key[0])
+                inserted = connection.execute(insert(works).values(row)).inserted_primary_key
+                assert inserted is not None
+                ids.append(inserted[0])
             connection.execute(
                 insert(work_ids),
                 [
@@ -209,6 +211,20 @@ def csfcube_store(papers: dict[str, dict[str, Any]], workdir: Path) -> tuple[Sto
         query = select(work_ids.c.value, work_ids.c.work_id).where(work_ids.c.scheme == "s2")
         mapping = {row[0]: row[1] for row in connection.execute(query)}
     return store, mapping
+
+
+Query = dict[str, Any]
+FacetRanker = Callable[[Query, bool], list[int]]
+
+
+def _semantic_ranker(semantic: FacetRanker, facet: bool) -> Callable[[Query], list[int]]:
+    return lambda q: semantic(q, facet)
+
+
+def _hybrid_ranker(
+    keyword: FacetRanker, semantic: FacetRanker, facet: bool
+) -> Callable[[Query], list[int]]:
+    return lambda q: fused(keyword(q, facet), semantic(q, facet))
 
 
 def evaluate_csfcube(folder: Path, workdir: Path, models: list[str]) -> dict[str, dict[str, float]]:
@@ -247,10 +263,8 @@ def evaluate_csfcube(folder: Path, workdir: Path, models: list[str]) -> dict[str
 
         for facet in (False, True):
             suffix = "-facet" if facet else ""
-            rankers[f"semantic-{model}{suffix}"] = lambda q, f=facet, s=semantic: s(q, f)
-            rankers[f"hybrid-{model}{suffix}"] = lambda q, f=facet, s=semantic: fused(
-                keyword(q, f), s(q, f)
-            )
+            rankers[f"semantic-{model}{suffix}"] = _semantic_ranker(semantic, facet)
+            rankers[f"hybrid-{model}{suffix}"] = _hybrid_ranker(keyword, semantic, facet)
     results = {}
     for name, ranker in rankers.items():
         ndcgs, maps = [], []
@@ -523,4 +537,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

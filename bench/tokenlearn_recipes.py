@@ -37,6 +37,8 @@ from paperscope.embeddings import static
 from paperscope.embeddings.base import minilm_path, normalise
 from paperscope.embeddings.encoders import work_text
 from paperscope.embeddings.vectors import training_sample
+from paperscope.search.keyword import FTS5_WEIGHTS
+from paperscope.search.service import RERANK_CANDIDATES
 from paperscope.store.schema import works
 
 RESULTS = sq.ROOT / "bench" / "results" / "tokenlearn_recipes.jsonl"
@@ -100,7 +102,7 @@ def acm_rerank(encoder: Recipe, folder: Path, workdir: Path, k: int) -> tuple[fl
     keyword_lists = {}
     for topic in topics:
         text = sq.clean_context(topic["context"])
-        key = f"{sq.FTS5_WEIGHTS}|{text}"
+        key = f"{FTS5_WEIGHTS}|{text}"
         if key not in cached:
             cached[key] = sq.bm25_rank(store, text, 200)
         keyword_lists[topic["id"]] = [w for w in cached[key] if w not in blacklist]
@@ -133,7 +135,7 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=static.LEARNING_RATE)
     parser.add_argument("--epochs", type=int, default=static.EPOCHS, help="0: the start only")
     parser.add_argument("--keep-start", type=float, default=0.0)
-    parser.add_argument("--rerank-k", type=int, default=sq.RERANK_CANDIDATES)
+    parser.add_argument("--rerank-k", type=int, default=RERANK_CANDIDATES)
     parser.add_argument("--label", default="")
     parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args()

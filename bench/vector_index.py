@@ -215,7 +215,8 @@ def measure(
 
 def base_vectors(args: argparse.Namespace) -> np.ndarray:
     if args.vectors:
-        return np.load(args.vectors).astype(np.float32)
+        loaded: np.ndarray = np.load(args.vectors).astype(np.float32)
+        return loaded
     from paperscope.embeddings.encoders import get_encoder
     from paperscope.embeddings.vectors import embed_works, load_embeddings
     from search_quality import acm_store
