@@ -34,13 +34,9 @@ def _one_identity_model_folder(tmp_path_factory: pytest.TempPathFactory) -> Iter
     tests/identity/test_model.py covers keeping it per data folder."""
     shared = tmp_path_factory.getbasetemp().parent / "identity-models"
     shared.mkdir(exist_ok=True)
-    before = os.environ.get("PAPERSCOPE_IDENTITY_MODEL_DIR")
-    os.environ["PAPERSCOPE_IDENTITY_MODEL_DIR"] = str(shared)
-    yield
-    if before is None:
-        del os.environ["PAPERSCOPE_IDENTITY_MODEL_DIR"]
-    else:
-        os.environ["PAPERSCOPE_IDENTITY_MODEL_DIR"] = before
+    with pytest.MonkeyPatch.context() as session:
+        session.setenv("PAPERSCOPE_IDENTITY_MODEL_DIR", str(shared))
+        yield
 
 
 @pytest.fixture
