@@ -6,7 +6,10 @@ database the script runs the stages as a user would, each `paperscope` command i
 of its own so that its peak RSS is its own (read from `wait4`; with the processes it starts,
 sampled from /proc):
 
-1. `ingest` of the three source folders (arXiv Kaggle, OpenAlex, Semantic Scholar);
+1. `ingest` of the three source folders (arXiv Kaggle, OpenAlex, Semantic Scholar), then
+   the rows it wrote loaded again into a fresh database by the raw bulk path (`executemany`
+   on SQLite, COPY on PostgreSQL; bench/ingest.py's `bulk_load`) for the ingest/raw ratio
+   (`--no-raw` skips it; not with `--postgres-url`);
 2. `resolve --full` (authorships into people; without MiniLM title vectors unless
    `--identity-topics minilm`: they would add about 9 hours at a million works here);
 3. `enrich` (abstract embeddings and the vector index; `--model` picks the encoder);
@@ -21,7 +24,7 @@ Results go to bench/results/scale.json (bench/results/scale-quick.json with `--q
 Usage: python bench/scale.py [--corpus DIR] [--quick] [--skip-postgres] [--skip-sqlite]
                              [--stages ingest,resolve,enrich,score,serve] [--model NAME]
                              [--identity-topics none|minilm]
-                             [--workdir DIR] [--merge] [--postgres-url URL]
+                             [--workdir DIR] [--merge] [--postgres-url URL] [--no-raw]
 
 A 1M run takes hours; `--workdir DIR --stages ...` runs some stages on the databases an
 earlier run left in DIR, and `--merge` adds their numbers to the results file instead of
@@ -42,7 +45,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -52,6 +55,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from ingest import bulk_load  # noqa: E402
 from pgserver import start_server  # noqa: E402
 from web import (  # noqa: E402
     LUA,
@@ -136,8 +140,34 @@ def corpus_records(corpus: Path) -> tuple[int, int]:
     return int(summary["works"]), sum(int(n) for n in summary["records"].values())
 
 
+RawUrl = Callable[[], tuple[str, Callable[[], None]]]
+"""A fresh database for the raw bulk load beside ingest, and how to remove it again."""
+
+
+def raw_bulk_load(url: str, raw_url: RawUrl, ingest_seconds: float) -> dict[str, Any]:
+    """The rows `ingest` wrote into `url`, loaded again into a fresh database by the
+    driver's plainest bulk path (bench/ingest.py's `bulk_load`: `executemany` on SQLite, COPY
+    on PostgreSQL) right after the ingest, and ingest's speed as a share of it."""
+    target, remove = raw_url()
+    try:
+        seconds, rows = bulk_load(url, target)
+    finally:
+        remove()
+    return {
+        "bulk_method": "COPY" if url.startswith("postgresql") else "executemany",
+        "bulk_seconds": round(seconds, 1),
+        "bulk_rows": rows,
+        "ratio_to_bulk": round(seconds / ingest_seconds, 3),
+    }
+
+
 def pipeline(
-    url: str, corpus: Path, stages: list[str], model: str, data_dir: Path
+    url: str,
+    corpus: Path,
+    stages: list[str],
+    model: str,
+    data_dir: Path,
+    raw_url: RawUrl | None = None,
 ) -> dict[str, Any]:
     works, records = corpus_records(corpus)
     commands = {
@@ -166,6 +196,15 @@ def pipeline(
             f"{result['peak_tree_rss_mb']:>6,} MB (ceiling {MEMORY_CEILING_MB:,})",
             flush=True,
         )
+        if stage == "ingest" and raw_url is not None:
+            result |= raw_bulk_load(url, raw_url, result["seconds"])
+            print(
+                f"  {'raw':8} {result['bulk_seconds']:9.1f} s  "
+                f"{round(records / result['bulk_seconds']):>9,}/s  {result['bulk_method']} of "
+                f"the {result['bulk_rows']:,} rows ingest wrote: ingest/raw "
+                f"{result['ratio_to_bulk']:.2f} (target 0.5)",
+                flush=True,
+            )
     return results
 
 
@@ -236,16 +275,31 @@ def pages(url: str, data_dir: Path, model: str, duration: int, connections: int)
     return results
 
 
-def database_run(name: str, url: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+def database_run(
+    name: str, url: str, args: argparse.Namespace, workdir: Path, raw_url: RawUrl | None
+) -> dict[str, Any]:
     print(f"{name}: {url}", flush=True)
     data_dir = workdir / name  # each database its own trained encoder and vector index
     data_dir.mkdir(exist_ok=True)
-    stages = pipeline(url, args.corpus, args.stages, args.model, data_dir)
+    raw = None if args.no_raw else raw_url
+    stages = pipeline(url, args.corpus, args.stages, args.model, data_dir, raw)
     report: dict[str, Any] = {"stages": stages}
     if "serve" in args.stages:
         report["pages"] = pages(url, data_dir, args.model, args.duration, args.connections)
     report["disk_mb"] = disk_mb(url, workdir)
     return report
+
+
+def _raw_sqlite(workdir: Path) -> tuple[str, Callable[[], None]]:
+    """A fresh SQLite file for the raw bulk load, removed once measured (9 GB at 1M)."""
+    path = workdir / "raw.db"
+
+    def remove() -> None:
+        for leftover in (path, path.with_name("raw.db-wal"), path.with_name("raw.db-shm")):
+            leftover.unlink(missing_ok=True)
+
+    remove()
+    return f"sqlite:///{path}", remove
 
 
 def disk_mb(url: str, workdir: Path) -> float | None:
@@ -308,6 +362,11 @@ def main() -> None:
         default="none",
         help="title vectors in resolve (PAPERSCOPE_IDENTITY_TOPICS); minilm adds ~9 h at 1M here",
     )
+    parser.add_argument(
+        "--no-raw",
+        action="store_true",
+        help="skip the raw bulk load of ingest's rows (its ratio; ~7 min more at 1M on SQLite)",
+    )
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workdir", type=Path, help="keep the databases and logs here")
@@ -345,17 +404,26 @@ def main() -> None:
     )
     if not args.skip_sqlite:
         url = f"sqlite:///{workdir / 'scale.db'}"
-        report["databases"]["sqlite"] = database_run("sqlite", url, args, workdir)
+        report["databases"]["sqlite"] = database_run(
+            "sqlite", url, args, workdir, lambda: _raw_sqlite(workdir)
+        )
     if args.postgres_url:
         # a server that outlives this run: its stages can be spread over several sittings
+        # (and no second database is made on it for the raw bulk load)
         report["databases"]["postgresql"] = database_run(
-            "postgresql", args.postgres_url, args, workdir
+            "postgresql", args.postgres_url, args, workdir, None
         )
     elif not args.skip_postgres:
         server = start_server()
         try:
             url = server.new_database("scale")
-            report["databases"]["postgresql"] = database_run("postgresql", url, args, workdir)
+
+            def raw_postgres() -> tuple[str, Callable[[], None]]:
+                return server.new_database("scale_raw"), lambda: None  # gone with the server
+
+            report["databases"]["postgresql"] = database_run(
+                "postgresql", url, args, workdir, raw_postgres
+            )
         finally:
             server.stop()
     report["load_average_at_end"] = os.getloadavg()
