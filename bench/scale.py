@@ -45,7 +45,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -140,19 +140,16 @@ def corpus_records(corpus: Path) -> tuple[int, int]:
     return int(summary["works"]), sum(int(n) for n in summary["records"].values())
 
 
-RawUrl = Callable[[], tuple[str, Callable[[], None]]]
-"""A fresh database for the raw bulk load beside ingest, and how to remove it again."""
-
-
-def raw_bulk_load(url: str, raw_url: RawUrl, ingest_seconds: float) -> dict[str, Any]:
-    """The rows `ingest` wrote into `url`, loaded again into a fresh database by the
-    driver's plainest bulk path (bench/ingest.py's `bulk_load`: `executemany` on SQLite, COPY
-    on PostgreSQL) right after the ingest, and ingest's speed as a share of it."""
-    target, remove = raw_url()
+def raw_bulk_load(url: str, target: str, ingest_seconds: float) -> dict[str, Any]:
+    """The rows `ingest` wrote into `url`, loaded again into the fresh database `target` by
+    the driver's plainest bulk path (bench/ingest.py's `bulk_load`: `executemany` on SQLite,
+    COPY on PostgreSQL) right after the ingest, and ingest's speed as a share of it. A SQLite
+    `target` is removed before and after (9 GB at 1M)."""
+    _remove_sqlite(target)
     try:
         seconds, rows = bulk_load(url, target)
     finally:
-        remove()
+        _remove_sqlite(target)
     return {
         "bulk_method": "COPY" if url.startswith("postgresql") else "executemany",
         "bulk_seconds": round(seconds, 1),
@@ -167,7 +164,7 @@ def pipeline(
     stages: list[str],
     model: str,
     data_dir: Path,
-    raw_url: RawUrl | None = None,
+    raw_url: str | None = None,
 ) -> dict[str, Any]:
     works, records = corpus_records(corpus)
     commands = {
@@ -276,7 +273,7 @@ def pages(url: str, data_dir: Path, model: str, duration: int, connections: int)
 
 
 def database_run(
-    name: str, url: str, args: argparse.Namespace, workdir: Path, raw_url: RawUrl | None
+    name: str, url: str, args: argparse.Namespace, workdir: Path, raw_url: str | None
 ) -> dict[str, Any]:
     print(f"{name}: {url}", flush=True)
     data_dir = workdir / name  # each database its own trained encoder and vector index
@@ -290,16 +287,13 @@ def database_run(
     return report
 
 
-def _raw_sqlite(workdir: Path) -> tuple[str, Callable[[], None]]:
-    """A fresh SQLite file for the raw bulk load, removed once measured (9 GB at 1M)."""
-    path = workdir / "raw.db"
-
-    def remove() -> None:
-        for leftover in (path, path.with_name("raw.db-wal"), path.with_name("raw.db-shm")):
+def _remove_sqlite(url: str) -> None:
+    """Delete a SQLite database file with its WAL and shared-memory files (a no-op for a
+    PostgreSQL URL: that database goes with its temporary server)."""
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
             leftover.unlink(missing_ok=True)
-
-    remove()
-    return f"sqlite:///{path}", remove
 
 
 def disk_mb(url: str, workdir: Path) -> float | None:
@@ -404,9 +398,8 @@ def main() -> None:
     )
     if not args.skip_sqlite:
         url = f"sqlite:///{workdir / 'scale.db'}"
-        report["databases"]["sqlite"] = database_run(
-            "sqlite", url, args, workdir, lambda: _raw_sqlite(workdir)
-        )
+        raw = f"sqlite:///{workdir / 'raw.db'}"
+        report["databases"]["sqlite"] = database_run("sqlite", url, args, workdir, raw)
     if args.postgres_url:
         # a server that outlives this run: its stages can be spread over several sittings
         # (and no second database is made on it for the raw bulk load)
@@ -416,14 +409,8 @@ def main() -> None:
     elif not args.skip_postgres:
         server = start_server()
         try:
-            url = server.new_database("scale")
-
-            def raw_postgres() -> tuple[str, Callable[[], None]]:
-                return server.new_database("scale_raw"), lambda: None  # gone with the server
-
-            report["databases"]["postgresql"] = database_run(
-                "postgresql", url, args, workdir, raw_postgres
-            )
+            url, raw = server.new_database("scale"), server.new_database("scale_raw")
+            report["databases"]["postgresql"] = database_run("postgresql", url, args, workdir, raw)
         finally:
             server.stop()
     report["load_average_at_end"] = os.getloadavg()
