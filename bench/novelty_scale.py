@@ -1,9 +1,12 @@
 """Novelty's cost at scale: `metrics.novelty.novelty` as `score` runs it (on a CPU with native
 bfloat16, screened in bfloat16 and proven exact) beside the float32 comparison of every pair
-(the baseline, `screen=False`), in one process on the same vectors, with a check that both
-give the same values: the same works without novelty, and a largest error against float64
-brute force on 1,000 sampled works within 1e-6 (the baseline's own error is printed beside:
-its float32 sums carry about that much rounding).
+(the baseline, `screen=False`), and where the projected screen applies (a few principal
+directions hold most of the energy) beside the same screen of the whole vectors
+(`project=False`, which must give identical values), in one process on the same vectors,
+with a check that the screen and the baseline give the same values: the same works without
+novelty, and a largest error against float64 brute force on 1,000 sampled works within 1e-6
+(the baseline's own error is printed beside: its float32 sums carry about that much
+rounding).
 
 Novelty compares every work with every earlier one, so its time grows with the square of the
 works; each line also projects the time to a million works from the measured one.
@@ -36,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from paperscope.metrics.novelty import bfloat16_is_native, novelty
+from paperscope.metrics.novelty import _Projection, bfloat16_is_native, novelty
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -143,6 +146,14 @@ def side_by_side(vectors: Any, day: np.ndarray, label: str) -> dict[str, Any]:
     started = time.perf_counter()
     current = novelty(vectors, day)
     current_s = time.perf_counter() - started
+    dense = not hasattr(vectors, "toarray")
+    projection = _Projection.of(np.asarray(vectors, np.float32)) if dense else None
+    whole_s = None
+    if projection is not None:  # the same screen on the whole vectors
+        started = time.perf_counter()
+        whole = novelty(vectors, day, project=False)
+        whole_s = time.perf_counter() - started
+        assert np.array_equal(whole, current, equal_nan=True), "the projection changed values"
     works = vectors.shape[0]
     sample = np.random.default_rng(0).choice(works, size=min(1_000, works), replace=False)
     errors = [largest_error(vectors, day, values, sample) for values in (current, baseline)]
@@ -153,6 +164,8 @@ def side_by_side(vectors: Any, day: np.ndarray, label: str) -> dict[str, Any]:
         "sparse": hasattr(vectors, "toarray"),
         "seconds": round(current_s, 1),
         "baseline_seconds": round(baseline_s, 1),
+        "projected_head": None if projection is None else projection.head,
+        "whole_vector_screen_seconds": None if whole_s is None else round(whole_s, 1),
         "largest_difference": float(np.nanmax(np.abs(current - baseline))),
         "largest_error_vs_float64": errors[0],
         "baseline_largest_error_vs_float64": errors[1],
@@ -161,7 +174,9 @@ def side_by_side(vectors: Any, day: np.ndarray, label: str) -> dict[str, Any]:
     }
     print(
         f"{label:9} {works:>9,} works x {result['dim']:>7,}: {result['seconds']:7.1f} s "
-        f"(baseline {result['baseline_seconds']:7.1f} s, {baseline_s / current_s:.2f}x); same "
+        f"(baseline {result['baseline_seconds']:7.1f} s, {baseline_s / current_s:.2f}x"
+        + (f"; whole vectors screened {whole_s:.1f} s" if whole_s is not None else "")
+        + f"); same "
         f"values: {result['same_values']} (largest error {errors[0]:.1e}, baseline's "
         f"{errors[1]:.1e}); at 1M works ~{result['seconds_at_1m_projected']:,} s",
         flush=True,

@@ -161,3 +161,132 @@ def test_target_encoding_leaves_training_rows_out() -> None:
     prior = 2.0
     assert encoded[0] == (3.0 + 10 * prior) / 11
     assert encoded[2] == prior
+
+
+def _low_rank(size: int, dim: int, rank: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vectors whose energy lies mostly in `rank` directions (as averaged token
+    vectors do), with near-copies, and days with ties."""
+    rng = np.random.default_rng(seed)
+    directions = rng.normal(size=(rank, dim))
+    topics = rng.normal(size=(size // 20, rank))
+    vectors = topics[rng.integers(0, len(topics), size)] @ directions
+    scale = 0.05 * np.linalg.norm(vectors, axis=1, keepdims=True) / np.sqrt(dim)
+    vectors += scale * rng.normal(size=(size, dim))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors.astype(np.float32), rng.integers(0, size // 3, size).astype(np.float64)
+
+
+def test_the_projected_screen_is_used_and_gives_the_exact_maximum() -> None:
+    """Vectors whose energy lies in a few directions are screened by the bound from their
+    leading coordinates and the norm of the rest; the values are float64 brute force's."""
+    vectors, day = _low_rank(3000, 128, 12, seed=4)
+    projection = novelty_module._Projection.of(vectors)
+    assert projection is not None and projection.head == 31
+    projected = novelty(vectors, day, screen=True, project=True)
+    np.testing.assert_allclose(projected, _exact_novelty(vectors, day), atol=1e-12, rtol=0)
+    np.testing.assert_array_equal(projected, novelty(vectors, day, screen=True, project=False))
+
+
+def test_no_projection_when_the_energy_is_spread() -> None:
+    rng = np.random.default_rng(6)
+    vectors = rng.normal(size=(2000, 128)).astype(np.float32)
+    assert novelty_module._Projection.of(vectors) is None
+
+
+@pytest.mark.parametrize(("tile", "tiles_per_group", "chunk"), [(1, 1, 1), (4, 3, 16), (8, 2, 64)])
+def test_tiles_groups_and_chunks_do_not_change_values(
+    tile: int, tiles_per_group: int, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Screened by many small chunks on both threads, tiles and groups cut anywhere (rows
+    of one day across them), every value is still the exact one."""
+    monkeypatch.setattr(novelty_module, "_TILE", tile)
+    monkeypatch.setattr(novelty_module, "_TILES_PER_GROUP", tiles_per_group)
+    monkeypatch.setattr(novelty_module, "_CHUNK", chunk)
+    monkeypatch.setattr(novelty_module, "_PAIRS", 5)
+    vectors, day = _low_rank(700, 96, 8, seed=9)
+    expected = _exact_novelty(vectors, day)
+    for project in (True, False):
+        result = novelty(vectors, day, screen=True, project=project)
+        np.testing.assert_allclose(result, expected, atol=1e-12, rtol=0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(width=32, allow_nan=False), min_size=1, max_size=50))
+def test_bfloat16_at_most_is_the_highest_bfloat16_not_above(values: list[float]) -> None:
+    import torch
+
+    exact = torch.tensor(values, dtype=torch.float32)
+    rounded = novelty_module._bfloat16_at_most(torch, exact).float()
+    assert bool((rounded <= exact).all())
+    # One bfloat16 step up (in the float32 bits) is above the value, unless it is exact.
+    bits = rounded.view(torch.int32)
+    up = torch.where(rounded >= 0, bits + 65_536, bits - 65_536).view(torch.float32)
+    finite = torch.isfinite(up) & (rounded != exact)
+    assert bool((up[finite] > exact[finite]).all())
+
+
+def test_the_rest_of_a_vector_can_decide_the_most_similar_work(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Works x1 and x2 before q: q's leading coordinates are closer to x2's (0.9025 against
+    0.874), but x1 shares the rest of q's vector and x2's rest is orthogonal to it, so x1
+    is the most similar (0.924 against 0.9025). Screening the leading coordinates alone
+    would leave x1 more than the screen's error below x2's exact similarity; the bound with
+    the norm of the rest keeps it a candidate. (The projection is fixed to the first 31
+    coordinates, so that every designed rest lies outside it.)"""
+    rng = np.random.default_rng(12)
+    pool, pool_day = _low_rank(2000, 12, 12, seed=13)
+    head, rest = np.sqrt(0.95), np.sqrt(0.05)
+
+    def unit(size: int) -> np.ndarray:
+        vector = rng.normal(size=size)
+        return vector / np.linalg.norm(vector)
+
+    def at_cosine(u: np.ndarray, cosine: float) -> np.ndarray:
+        other = unit(u.size)
+        other -= (other @ u) * u
+        return cosine * u + np.sqrt(1 - cosine**2) * other / np.linalg.norm(other)
+
+    designed, days = [], []
+    for k in range(20):
+        u, tail = unit(12), unit(65)
+        x1 = np.concatenate([head * at_cosine(u, 0.92), np.zeros(19), rest * tail])
+        x2 = np.concatenate([head * at_cosine(u, 0.95), np.zeros(19), rest * at_cosine(tail, 0)])
+        q = np.concatenate([head * u, np.zeros(19), rest * tail])
+        designed += [x1, x2, q]
+        days += [2000 + 2 * k, 2000 + 2 * k, 2001 + 2 * k]
+    padded = np.concatenate([pool, np.zeros((len(pool), 84), np.float32)], axis=1)
+    vectors = np.concatenate([padded, np.array(designed, dtype=np.float32)])
+    day = np.concatenate([pool_day, np.array(days, dtype=np.float64)])
+    fixed = novelty_module._Projection(np.eye(96), 31)
+    monkeypatch.setattr(novelty_module._Projection, "of", classmethod(lambda cls, v: fixed))
+    result = novelty(vectors, day, screen=True, project=True)
+    np.testing.assert_allclose(result, _exact_novelty(vectors, day), atol=1e-12, rtol=0)
+    np.testing.assert_allclose(result[2002::3], 1 - (0.95 * 0.92 + 0.05), atol=1e-6)
+
+
+@pytest.mark.parametrize("projected_faster", [True, False])
+def test_by_default_the_faster_screen_is_kept(
+    projected_faster: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both screens are timed on the latest works and the faster is kept (on a clock that
+    makes one of them slower); either way the values are the exact ones."""
+    vectors, day = _low_rank(1500, 96, 8, seed=15)
+    screen = novelty_module._Bf16Screen
+    clock = [0.0]
+    real_best_before = screen.best_before
+
+    def best_before(
+        self: novelty_module._Bf16Screen, positions: np.ndarray, limits: np.ndarray
+    ) -> np.ndarray:
+        projected = self.projection is not None
+        clock[0] += 1.0 if projected == projected_faster else 2.0
+        return real_best_before(self, positions, limits)
+
+    monkeypatch.setattr(screen, "best_before", best_before)
+    monkeypatch.setattr(novelty_module, "perf_counter", lambda: clock[0])
+    pool = vectors[np.argsort(day, kind="stable")]
+    kept = screen.fastest(pool, None)
+    assert (kept.projection is not None) == projected_faster
+    result = novelty(vectors, day, screen=True)
+    np.testing.assert_allclose(result, _exact_novelty(vectors, day), atol=1e-12, rtol=0)

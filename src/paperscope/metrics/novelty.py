@@ -5,14 +5,17 @@ any strictly earlier work (earlier publication day). A work with no earlier work
 vector, has no novelty (NaN). Vectors are L2-normalised rows, so a dot product is a cosine.
 
 Every work is compared with every earlier one, so the cost is quadratic. On a CPU that
-multiplies bfloat16 natively, dense vectors are compared in bfloat16 first (about 3.5x the
-float32 speed) and only each row's candidates are computed exactly; the error bound of
-the bfloat16 product says which can hold the maximum (`_Bf16Screen`). The result is the
-defined number, not an approximate neighbour.
+multiplies bfloat16 natively, dense vectors are screened in bfloat16 first and only each
+row's candidates are computed exactly; the error bound of the bfloat16 product says which
+can hold the maximum (`_Bf16Screen`). When a few principal directions hold most of the
+vectors' energy, the screen compares an upper bound built from them instead of the whole
+vectors (`_Projection`). The result is the defined number, not an approximate neighbour.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from time import perf_counter
 from typing import Any
 
 import numpy as np
@@ -23,7 +26,8 @@ IntArray = npt.NDArray[np.int64]
 
 _BLOCK = 1024
 _CELLS = 1 << 27
-"""At most this many similarities at once (512 MB in float32). A block of 1,024 works
+"""At most this many float32 similarities at once (512 MB; the bfloat16 screen holds only
+tiles' maxima). A block of 1,024 works
 compares each with every earlier work: at a million works that is 1,024 x 1M similarities,
 4 GB, and `score` peaked at 9.8 GB; late blocks are made shorter instead."""
 
@@ -34,10 +38,14 @@ def novelty(
     queries: IntArray | None = None,
     has_vector: npt.NDArray[np.bool_] | None = None,
     screen: bool | None = None,
+    project: bool | None = None,
 ) -> FloatArray:
     """1 - max cosine to an earlier work, for each row in `queries` (default: every row).
 
     `screen`: compare dense vectors in bfloat16 first (default: when `bfloat16_is_native`).
+    `project`: screen a bound from the leading principal directions when a few hold most of
+    the vectors' energy (`_Projection`): True whenever they do, False never, None (default)
+    when that screen is the faster of the two on the latest works (`_Bf16Screen.fastest`).
     """
     count = vectors.shape[0]
     present = np.ones(count, dtype=bool) if has_vector is None else has_vector
@@ -50,7 +58,13 @@ def novelty(
     pool_vectors = vectors[pool]
     dense = not hasattr(vectors, "toarray")
     screened = dense and (bfloat16_is_native() if screen is None else screen)
-    screener = _Bf16Screen(np.asarray(pool_vectors, dtype=np.float32)) if screened else None
+    screener = (
+        _Bf16Screen.fastest(np.asarray(pool_vectors, dtype=np.float32), project)
+        if screened
+        else None
+    )
+    position = np.zeros(count, dtype=np.int64)  # of each known work in the sorted pool
+    position[pool] = np.arange(pool.size)
     wanted = np.flatnonzero(known[rows])
     wanted = wanted[np.argsort(day[rows[wanted]], kind="stable")]
     start = 0
@@ -59,8 +73,9 @@ def novelty(
         # Earlier works sit before `limit` in the day-sorted pool.
         limits = np.searchsorted(pool_days, day[rows[block]], side="left")
         span = int(limits.max())
-        # bfloat16 similarities take half the bytes: twice as many fit the same memory.
-        fit = max(1, (2 * _CELLS if screener else _CELLS) // max(span, 1))
+        # Compared in float32, every similarity of the block is held at once; the screen
+        # keeps only each tile's maximum.
+        fit = block.size if screener else max(1, _CELLS // max(span, 1))
         if fit < block.size:  # days are sorted: the shorter block's span is no longer
             block, limits = block[:fit], limits[:fit]
             span = int(limits.max())
@@ -68,7 +83,7 @@ def novelty(
         if span == 0:
             continue
         if screener is not None:
-            best = screener.best_before(np.asarray(vectors[rows[block]], np.float32), limits)
+            best = screener.best_before(position[rows[block]], limits)
         else:
             similarity = vectors[rows[block]] @ pool_vectors[:span].T
             if hasattr(similarity, "toarray"):
@@ -94,10 +109,18 @@ def _best_before(similarity: npt.NDArray[np.float32], limits: IntArray) -> Float
     return best.astype(np.float64)
 
 
-_TILE = 256
-"""Screened similarities are scanned in tiles of this many earlier works: a tile's maximum
-says whether any of its works can be a candidate. 256 was the fastest of 256, 1,024 and
-4,096 on 200k stored vectors of the 1M corpus."""
+_TILE = 32
+"""Screened similarities are reduced to the maximum of each tile of this many earlier works:
+a tile whose maximum reaches a row's threshold is screened again for that row. With 32 the
+screen took 0.31 ns per similarity (2 cores, 128 dimensions), with 256 0.40 ns: tiles
+reduce in fewer steps, and fewer works are screened again."""
+_TILES_PER_GROUP = 32
+"""Tiles per group: a group's maximum says whether any of its tiles can hold a candidate,
+so the tiles' maxima are compared only in the groups that may."""
+_CHUNK = 2048
+"""Earlier works screened at once by one core: 2,048 x 1,024 queries in bfloat16 (4 MB)."""
+_PAIRS = 4096
+"""(row, tile) pairs screened again at once."""
 _RESCORED = 16_384
 """Candidates recomputed in float64 at once (50 MB of vectors at 384 dimensions)."""
 _BFLOAT16_UNIT = 2.0**-8
@@ -113,93 +136,260 @@ def bfloat16_is_native() -> bool:
     return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
 
 
+class _Projection:
+    """Coordinates in which a few leading directions hold most of the vectors' energy.
+
+    With an orthonormal basis V of the pool's principal directions, q.x = (V'q).(V'x); split
+    into the first `head` coordinates and the rest, Cauchy-Schwarz bounds the rest by the
+    product of their norms: q.x <= q_h.x_h + |q_t| |x_t|, the product of the vectors
+    [q_h, |q_t|] and [x_h, |x_t|] of head + 1 coordinates. Comparing those instead of the
+    whole vectors gives an upper bound of every similarity at a fraction of the work.
+    """
+
+    def __init__(self, basis: npt.NDArray[np.float64], head: int) -> None:
+        self.basis = basis
+        self.head = head
+
+    @classmethod
+    def of(cls, vectors: npt.NDArray[np.float32]) -> _Projection | None:
+        """The projection of a pool, or None when too few directions hold its energy (the
+        bound would be loose, or the saving small): the head is the smallest of
+        `_HEADS` leaving at most `_TAIL_ENERGY` of the energy outside it, and at most half
+        the dimensions."""
+        count, dim = vectors.shape
+        step = max(1, count // _PROJECTION_SAMPLE)
+        sample = vectors[::step].astype(np.float64)
+        energy, basis = np.linalg.eigh(sample.T @ sample)
+        energy, basis = energy[::-1], basis[:, ::-1]
+        total = float(energy.sum())
+        if total <= 0:
+            return None
+        kept = np.cumsum(energy) / total
+        for head in _HEADS:
+            if head + 1 <= dim // 2 and kept[head - 1] >= 1 - _TAIL_ENERGY:
+                return cls(np.ascontiguousarray(basis), head)
+        return None
+
+    def bounding(self, vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        """[head coordinates, norm of the rest] of each vector."""
+        rotated = vectors.astype(np.float64) @ self.basis
+        out = np.empty((len(vectors), self.head + 1), dtype=np.float32)
+        out[:, : self.head] = rotated[:, : self.head]
+        out[:, self.head] = np.linalg.norm(rotated[:, self.head :], axis=1)
+        return out
+
+
+_HEADS = (31, 63, 95, 127)
+"""Head sizes tried (+1 for the norm of the rest: whole AMX tiles of 32 bfloat16)."""
+_TAIL_ENERGY = 0.05
+"""At most this share of the energy outside the head: on the 1M corpus's 384-d tokenlearn
+vectors, 127 leading directions hold 95.8%; among its first 200k works the bound then
+leaves about 3 earlier works per work at or above the exact maximum (8 with 95
+directions, 44 with 63)."""
+_CALIBRATION = 1024
+"""The latest works both screens are timed on (`_Bf16Screen.fastest`)."""
+_PROJECTION_SAMPLE = 65_536
+"""Vectors the principal directions are estimated from (the bound holds for any basis)."""
+
+
 class _Bf16Screen:
     """Each row's maximum similarity to the earlier works, screened in bfloat16.
 
-    A screened similarity S~ differs from the exact S by at most `delta` (the rounding of
-    both vectors to bfloat16, measured per vector; float32 accumulation; the bfloat16
-    result). So the most similar earlier work j* has S~_j* >= S_j* - delta >= (the highest
-    S~) - 2 delta: every column screened within 2 delta of the row's highest is a candidate,
-    and the highest of their float64 similarities is the exact maximum. Usually a handful
-    per row; near-copies of a work are all candidates, and all recomputed.
+    A screened value S~ is within `delta` of an upper bound B >= S of the exact similarity
+    (the rounding of both vectors to bfloat16, measured per vector; float32 accumulation;
+    the bfloat16 result). B is S itself, or with a `_Projection` the similarity of the
+    bounding vectors. For each row, the work screened highest is recomputed exactly: its
+    similarity L is a lower bound of the maximum. The most similar earlier work j* has
+    S~_j* >= B_j* - delta >= S_j* - delta >= L - delta, so every column screened at or
+    above L - delta is a candidate, and the highest of their float64 similarities is the
+    exact maximum. Usually a handful per row; near-copies of a work are all candidates,
+    and all recomputed. Rows are pool positions: every query is a pool work.
     """
 
-    def __init__(self, pool_vectors: npt.NDArray[np.float32]) -> None:
+    def __init__(
+        self, pool_vectors: npt.NDArray[np.float32], projection: _Projection | None
+    ) -> None:
         import torch
 
         self._torch = torch
         self.exact = pool_vectors
-        count, dim = pool_vectors.shape
-        # Padded with zero rows to whole tiles; the padding lies past every row's limit.
-        self.screened = torch.zeros((-(-count // _TILE) * _TILE, dim), dtype=torch.bfloat16)
-        largest_norm, largest_residual = 0.0, 0.0
+        count = len(pool_vectors)
+        self.projection = projection
+        dim = pool_vectors.shape[1] if self.projection is None else self.projection.head + 1
+        # Padded with zero rows to whole groups; the padding lies past every row's limit.
+        group = _TILE * _TILES_PER_GROUP
+        self.screened = torch.zeros((-(-count // group) * group, dim), dtype=torch.bfloat16)
+        # Per row: the norm of its screened form before rounding, and what rounding moved.
+        self.norms = np.zeros(count)
+        self.residuals = np.zeros(count)
         for start in range(0, count, 65_536):  # bounded temporaries
             part = pool_vectors[start : start + 65_536]
+            if self.projection is not None:
+                part = self.projection.bounding(part)
             self.screened[start : start + len(part)] = torch.from_numpy(part)
             rounded = self.screened[start : start + len(part)].float().numpy()
-            largest_norm = max(largest_norm, float(np.linalg.norm(part, axis=1).max()))
-            residual = float(np.linalg.norm(part - rounded, axis=1).max())
-            largest_residual = max(largest_residual, residual)
-        self.largest_norm, self.largest_residual = largest_norm, largest_residual
-        # Blocks are cut to 2 * _CELLS similarities before their span is padded to tiles.
-        self.buffer = torch.empty(2 * _CELLS + _BLOCK * _TILE, dtype=torch.bfloat16)
+            self.norms[start : start + len(part)] = np.linalg.norm(part, axis=1)
+            self.residuals[start : start + len(part)] = np.linalg.norm(part - rounded, axis=1)
+        self.largest_norm = float(self.norms.max(initial=0.0))
+        self.largest_residual = float(self.residuals.max(initial=0.0))
 
-    def best_before(self, queries: npt.NDArray[np.float32], limits: IntArray) -> FloatArray:
-        """Each query's maximum similarity over pool columns before its limit (-inf: none)."""
+    @classmethod
+    def fastest(cls, pool_vectors: npt.NDArray[np.float32], project: bool | None) -> _Bf16Screen:
+        """The screen of the whole vectors or of their projection (`novelty`'s `project`).
+        Which is faster depends on the vectors: the projected bound is looser, and every
+        work it leaves near a row's maximum is recomputed. On ACM-CR's 256-d model2vec
+        vectors (95.2% of the energy in 127 directions) it was 5x slower, on the 1M
+        corpus's 384-d tokenlearn vectors (95.8%) 2x faster. So both screen the latest
+        `_CALIBRATION` works, twice each, and the faster is kept; the values are the same."""
+        projection = _Projection.of(pool_vectors) if project is not False else None
+        if projection is None:
+            return cls(pool_vectors, None)
+        projected = cls(pool_vectors, projection)
+        if project:
+            return projected
+        whole = cls(pool_vectors, None)
+        latest = np.arange(max(0, len(pool_vectors) - _CALIBRATION), len(pool_vectors))
+        seconds = {whole: np.inf, projected: np.inf}
+        for screen in (whole, projected, whole, projected):
+            started = perf_counter()
+            screen.best_before(latest, latest)
+            seconds[screen] = min(seconds[screen], perf_counter() - started)
+        return projected if seconds[projected] < seconds[whole] else whole
+
+    def best_before(self, positions: IntArray, limits: IntArray) -> FloatArray:
+        """The maximum similarity of each pool row in `positions` over the pool rows before
+        its limit (-inf: none)."""
         torch = self._torch
-        span = -(-int(limits.max()) // _TILE) * _TILE
-        rounded = torch.from_numpy(queries).to(torch.bfloat16)
-        cells = len(queries) * span  # over the budget only when one row's span is
-        if cells > self.buffer.numel():
-            self.buffer = torch.empty(cells, dtype=torch.bfloat16)
-        similarity = self.buffer[:cells].view(len(queries), span)
-        torch.mm(rounded, self.screened[:span].T, out=similarity)
-        low = int(limits.min())
-        later = torch.arange(low, span)[None, :] >= torch.from_numpy(limits)[:, None]
-        similarity[:, low:].masked_fill_(later, -torch.inf)
-        tiles = similarity.view(len(queries), span // _TILE, _TILE)
-        tile_best = tiles.amax(dim=2).float()
-        delta = torch.from_numpy(self._delta(queries, rounded)).float()
-        threshold = tile_best.amax(dim=1) - 2 * delta
-        threshold[torch.from_numpy(limits) == 0] = torch.inf  # no earlier work: no candidate
-        rows, tile = torch.nonzero(tile_best >= threshold[:, None], as_tuple=True)
-        best = np.full(len(queries), -np.inf)
-        step = _RESCORED // 4  # (row, tile) pairs scanned at once
-        for start in range(0, len(rows), step):
-            pair_rows, pair_tiles = rows[start : start + step], tile[start : start + step]
-            within = tiles[pair_rows, pair_tiles].float() >= threshold[pair_rows][:, None]
+        group = _TILE * _TILES_PER_GROUP
+        span = -(-int(limits.max()) // group) * group
+        rounded = self.screened[torch.from_numpy(positions)]
+        limits_t = torch.from_numpy(limits)
+        tile_best, group_best = self._tile_maxima(rounded, limits_t, span)
+        best = np.full(len(positions), -np.inf)
+        none_earlier = limits_t == 0
+        # A lower bound: the exact similarity of a column screened highest in each row.
+        highest = group_best.amax(dim=0).masked_fill_(none_earlier, torch.inf)
+        rows, tiles = self._tiles_reaching(tile_best, group_best, highest)
+        rows, first = np.unique(rows.numpy(), return_index=True)  # one tile per row
+        row_index, tiles = torch.from_numpy(rows), tiles[torch.from_numpy(first)]
+        values = self._tile_values(rounded[row_index], tiles, limits_t[row_index])
+        self._rescore(positions, rows, (tiles * _TILE + values.argmax(dim=1)).numpy(), best)
+        threshold = torch.from_numpy(best - self._delta(positions)).float()
+        threshold[none_earlier] = torch.inf  # no candidate
+        pair_rows, tiles = self._tiles_reaching(
+            tile_best, group_best, _bfloat16_at_most(torch, threshold)
+        )
+        for start in range(0, len(pair_rows), _PAIRS):
+            part_rows, part_tiles = pair_rows[start : start + _PAIRS], tiles[start : start + _PAIRS]
+            values = self._tile_values(rounded[part_rows], part_tiles, limits_t[part_rows])
+            within = values.float() >= threshold[part_rows][:, None]
             pair, offset = torch.nonzero(within, as_tuple=True)
-            columns = (pair_tiles[pair] * _TILE + offset).numpy()
-            self._rescore(queries, pair_rows[pair].numpy(), columns, best)
+            columns = (part_tiles[pair] * _TILE + offset).numpy()
+            self._rescore(positions, part_rows[pair].numpy(), columns, best)
         return best
 
+    def _tiles_reaching(self, tile_best: Any, group_best: Any, bound: Any) -> tuple[Any, Any]:
+        """(row, tile) pairs whose tile maximum reaches the row's bound (bfloat16), found
+        through the groups of tiles: only the tiles of groups reaching it are compared."""
+        torch = self._torch
+        groups, rows = torch.nonzero(group_best >= bound[None, :], as_tuple=True)
+        members = tile_best.view(-1, _TILES_PER_GROUP, tile_best.shape[1])[groups, :, rows]
+        pair, offset = torch.nonzero(members >= bound[rows][:, None], as_tuple=True)
+        return rows[pair], groups[pair] * _TILES_PER_GROUP + offset
+
+    def _tile_maxima(self, rounded: Any, limits: Any, span: int) -> tuple[Any, Any]:
+        """Each tile's and each group's highest screened similarity per query (tiles or
+        groups x queries, bfloat16), later works masked. Earlier works are screened a chunk
+        of `_CHUNK` at a time by each core on one thread of its own: the chunk's
+        similarities stay in its cache while they are reduced, and are then dropped (a tile
+        holding a candidate is screened again, `_tile_values`); writing them all to memory
+        and reading them back took twice as long as the products."""
+        torch = self._torch
+        count = len(rounded)
+        tile_best = torch.empty((span // _TILE, count), dtype=torch.bfloat16)
+        group = _TILE * _TILES_PER_GROUP
+        group_best = torch.empty((span // group, count), dtype=torch.bfloat16)
+        low = int(limits.min())
+        size = max(1, _CHUNK // group) * group  # whole groups
+
+        def screen(first: int, step: int) -> None:
+            buffer = torch.empty(size * count, dtype=torch.bfloat16)
+            for start in range(first, span, step):
+                stop = min(start + size, span)
+                part = buffer[: (stop - start) * count].view(stop - start, count)
+                torch.mm(self.screened[start:stop], rounded.T, out=part)
+                if stop > low:  # works on or after some query's day
+                    masked = max(start, low)
+                    later = torch.arange(masked, stop)[:, None] >= limits[None, :]
+                    part[masked - start :].masked_fill_(later, -torch.inf)
+                tiles = tile_best[start // _TILE : stop // _TILE]
+                torch.amax(part.view(-1, _TILE, count), dim=1, out=tiles)
+                groups = tiles.view(-1, _TILES_PER_GROUP, count)
+                torch.amax(groups, dim=1, out=group_best[start // group : stop // group])
+
+        threads = torch.get_num_threads()
+        workers = max(1, min(threads, -(-span // size)))
+        if workers == 1:
+            screen(0, size)
+            return tile_best, group_best
+        torch.set_num_threads(1)
+        try:
+            with ThreadPoolExecutor(workers) as pool:
+                jobs = [pool.submit(screen, k * size, workers * size) for k in range(workers)]
+                for job in jobs:
+                    job.result()
+        finally:
+            torch.set_num_threads(threads)
+        return tile_best, group_best
+
+    def _tile_values(self, rounded_rows: Any, tiles: Any, limits: Any) -> Any:
+        """The screened similarities of row k with the works of tile `tiles[k]` (rows x
+        `_TILE`, bfloat16), later works -inf."""
+        torch = self._torch
+        dim = self.screened.shape[1]
+        members = self.screened.view(-1, _TILE, dim)[tiles]
+        values = torch.bmm(members, rounded_rows[:, :, None])[:, :, 0]
+        columns = tiles[:, None] * _TILE + torch.arange(_TILE)[None, :]
+        return values.masked_fill_(columns >= limits[:, None], -torch.inf)
+
     def _rescore(
-        self, queries: npt.NDArray[np.float32], rows: IntArray, columns: IntArray, best: FloatArray
+        self, positions: IntArray, rows: IntArray, columns: IntArray, best: FloatArray
     ) -> None:
         """Raise `best` of each row to its candidates' float64 similarities."""
         for start in range(0, len(rows), _RESCORED):
             row, column = rows[start : start + _RESCORED], columns[start : start + _RESCORED]
-            exact = np.einsum(
-                "pd,pd->p", queries[row].astype(np.float64), self.exact[column].astype(np.float64)
-            )
+            queries = self.exact[positions[row]].astype(np.float64)
+            exact = np.einsum("pd,pd->p", queries, self.exact[column].astype(np.float64))
             np.maximum.at(best, row, exact)
 
-    def _delta(self, queries: npt.NDArray[np.float32], rounded: Any) -> FloatArray:
-        """Largest |S~ - S| per query row:
+    def _delta(self, positions: IntArray) -> FloatArray:
+        """Largest |S~ - B| per query row (q, x: the screened forms; ^: rounded to bfloat16):
         |q.x - q^.x^| <= |q| |x - x^| + |q - q^| |x^|   (the inputs rounded to bfloat16),
         plus d 2^-23 |q^| |x^|                          (float32 accumulation of d products),
         plus 2^-8 |q^| |x^| (1 + d 2^-23)               (the result rounded to bfloat16)."""
-        rounded_queries = rounded.float().numpy().astype(np.float64)
-        query_norm = np.linalg.norm(queries.astype(np.float64), axis=1)
-        query_residual = np.linalg.norm(queries - rounded_queries, axis=1)
+        query_norm, query_residual = self.norms[positions], self.residuals[positions]
         pool_norm = self.largest_norm + self.largest_residual
         product = (query_norm + query_residual) * pool_norm
-        accumulation = queries.shape[1] * 2.0**-23
+        accumulation = self.screened.shape[1] * 2.0**-23
         delta = query_norm * self.largest_residual + query_residual * pool_norm
         delta += product * (accumulation + _BFLOAT16_UNIT * (1 + accumulation))
+        if self.projection is not None:
+            # The bounding vectors were rotated in float64 and rounded to float32: each moved
+            # by at most 2^-24 of its norm, the product by 2^-22 of theirs.
+            delta += product * 2.0**-20
         # A margin for the float64 arithmetic above and for flushed bfloat16 subnormals.
         margin: FloatArray = delta * (1 + 2.0**-10) + 2.0**-40
         return margin
+
+
+def _bfloat16_at_most(torch: Any, values: Any) -> Any:
+    """The highest bfloat16 at or below each float32 value. bfloat16 is the upper half of
+    float32's bits: clearing the lower half rounds toward zero, down for positive values;
+    a negative value so rounded is raised, and one step further from zero lowers it."""
+    bits = values.contiguous().view(torch.int32)
+    cleared = bits & -65_536
+    down = torch.where((values < 0) & (cleared != bits), cleared + 65_536, cleared)
+    return down.view(torch.float32).to(torch.bfloat16)
 
 
 def cohort_percentiles(values: FloatArray, cohorts: npt.NDArray[np.object_]) -> FloatArray:
