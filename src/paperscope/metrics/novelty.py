@@ -27,9 +27,9 @@ IntArray = npt.NDArray[np.int64]
 _BLOCK = 1024
 _CELLS = 1 << 27
 """At most this many float32 similarities at once (512 MB; the bfloat16 screen holds only
-tiles' maxima). A block of 1,024 works
-compares each with every earlier work: at a million works that is 1,024 x 1M similarities,
-4 GB, and `score` peaked at 9.8 GB; late blocks are made shorter instead."""
+tiles' maxima). A block of 1,024 works compares each with every earlier work: at a million
+works that is 1,024 x 1M similarities, 4 GB, and `score` peaked at 9.8 GB; late blocks are
+made shorter instead."""
 
 
 def novelty(
@@ -112,8 +112,8 @@ def _best_before(similarity: npt.NDArray[np.float32], limits: IntArray) -> Float
 _TILE = 32
 """Screened similarities are reduced to the maximum of each tile of this many earlier works:
 a tile whose maximum reaches a row's threshold is screened again for that row. With 32 the
-screen took 0.31 ns per similarity (2 cores, 128 dimensions), with 256 0.40 ns: tiles
-reduce in fewer steps, and fewer works are screened again."""
+screen took 0.31 ns per similarity (2 cores, 128 dimensions, chunks of 2,048), with 256
+0.40 ns; a smaller tile also leaves fewer works to screen again."""
 _TILES_PER_GROUP = 32
 """Tiles per group: a group's maximum says whether any of its tiles can hold a candidate,
 so the tiles' maxima are compared only in the groups that may."""
@@ -238,8 +238,9 @@ class _Bf16Screen:
         """The screen of the whole vectors or of their projection (`novelty`'s `project`).
         Which is faster depends on the vectors: the projected bound is looser, and every
         work it leaves near a row's maximum is recomputed. On ACM-CR's 256-d model2vec
-        vectors (95.2% of the energy in 127 directions) it was 5x slower, on the 1M
-        corpus's 384-d tokenlearn vectors (95.8%) 2x faster. So both screen the latest
+        vectors (95.2% of the energy in 127 directions) it was 5x slower; on the 1M
+        corpus's 384-d tokenlearn vectors (95.8%) a block of the latest works took 0.60-0.65
+        s against 0.84-0.95 s. So both screen the latest
         `_CALIBRATION` works, twice each, and the faster is kept; the values are the same."""
         projection = _Projection.of(pool_vectors) if project is not False else None
         if projection is None:
@@ -303,7 +304,7 @@ class _Bf16Screen:
         of `_CHUNK` at a time by each core on one thread of its own: the chunk's
         similarities stay in its cache while they are reduced, and are then dropped (a tile
         holding a candidate is screened again, `_tile_values`); writing them all to memory
-        and reading them back took twice as long as the products."""
+        and reading them back took about as long as the products."""
         torch = self._torch
         count = len(rounded)
         tile_best = torch.empty((span // _TILE, count), dtype=torch.bfloat16)
