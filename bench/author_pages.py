@@ -9,10 +9,13 @@ The names are the ones `bench/web.py` visits first (the 20 most prolific printed
 whose import path is its `src/` (`git archive` of `--baseline`), alternating `--rounds`
 times; the child builds each page's data with `web.authors.author_page` (the read model the
 page, its JSON and the CLI use) on one connection, after one warm-up page, and records the
-milliseconds per page and a digest of every page (profile header, entries, citations per
-year, co-authors, graph, topics, namesakes). `--baseline-database`: a copy of the database
-at the baseline's schema, for a change that comes with a migration (an index). Results:
-bench/results/author_pages-<tag>.json.
+milliseconds per page and a digest of every page as the HTML page shows it (profile
+header, the first page of works, citations per year, co-authors, graph, topics, namesakes).
+Where the revision has stored pages (`paperscope pages`), the child asks for the page as
+the HTML page does (`complete=False`: a stored page is read when one holds); run
+`paperscope pages` on the database first to measure them. `--baseline-database`: a copy of
+the database at the baseline's schema, for a change that comes with a migration (an index).
+Results: bench/results/author_pages-<tag>.json.
 """
 
 from __future__ import annotations
@@ -40,8 +43,8 @@ def worker(url: str, names: list[str], warmup: str) -> dict[str, Any]:
     """Each name's page once (in this process): milliseconds and a digest of the page."""
     from datetime import date
 
+    from paperscope.metrics.author_pages import author_page
     from paperscope.store import Store
-    from paperscope.web.authors import author_page
 
     store = Store.open(url, migrate=False)
     times, digests = [], []
@@ -109,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(
                     f"round {round_ + 1} {label:9}: p50 {percentile(result['ms'], 0.5):7.1f} ms"
                     f"  p95 {percentile(result['ms'], 0.95):7.1f} ms  max {max(result['ms']):7.1f}"
-                    f" ms  (load {result['load_average']:.1f})",
+                    f" ms  ({result.get('stored', 0)} stored; load {result['load_average']:.1f})",
                     flush=True,
                 )
     same = len({tuple(run["digests"]) for label in runs for run in runs[label]}) == 1

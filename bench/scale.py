@@ -14,7 +14,8 @@ sampled from /proc):
    `--identity-topics minilm`: they would add about 9 hours at a million works here);
 3. `enrich` (abstract embeddings and the vector index; `--model` picks the encoder);
 4. `score --full`;
-5. `serve`, then each page's first visits (distinct URLs, nothing cached) and repeated visits
+5. `pages` (the author pages of people and names with 100+ works, stored);
+6. `serve`, then each page's first visits (distinct URLs, nothing cached) and repeated visits
    under `wrk` on loopback (the functions of bench/web.py), keyword, semantic and hybrid search.
 
 Beside each stage it prints the baseline the targets are read against: records/s of ingest,
@@ -22,7 +23,7 @@ the 8 GB memory ceiling, the 1-hour resolve and 10-minute score budgets, the pag
 Results go to bench/results/scale.json (bench/results/scale-quick.json with `--quick`).
 
 Usage: python bench/scale.py [--corpus DIR] [--quick] [--skip-postgres] [--skip-sqlite]
-                             [--stages ingest,resolve,enrich,score,serve] [--model NAME]
+                             [--stages ingest,resolve,enrich,score,pages,serve] [--model NAME]
                              [--identity-topics none|minilm]
                              [--workdir DIR] [--merge] [--postgres-url URL] [--no-raw]
 
@@ -68,7 +69,7 @@ from web import (  # noqa: E402
 )
 
 PAPERSCOPE = str(Path(sys.executable).with_name("paperscope"))
-STAGES = ("ingest", "resolve", "enrich", "score", "serve")
+STAGES = ("ingest", "resolve", "enrich", "score", "pages", "serve")
 SOURCE_FOLDERS = ("arxiv", "openalex", "s2")
 MEMORY_CEILING_MB = 8 * 1024
 TARGETS = {
@@ -172,6 +173,7 @@ def pipeline(
         "resolve": ["resolve", "--full"],
         "enrich": ["enrich", "--model", model],
         "score": ["score", "--full"],
+        "pages": ["pages"],
     }
     results: dict[str, Any] = {}
     for stage in stages:

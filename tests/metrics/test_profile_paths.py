@@ -10,12 +10,12 @@ from metrics_helpers import METRICS_DATA, ingest
 from sqlalchemy import event, insert, select, update
 
 from paperscope.config import Settings
+from paperscope.metrics.author_pages import NAMESAKES_SHOWN, AuthorPage, author_page
 from paperscope.metrics.profile import lookup_people, person_profile
 from paperscope.read.people import coauthors, lookup_refs, person_summary, person_work_ids
 from paperscope.store import Store
 from paperscope.store.schema import authorships, people, works
 from paperscope.web.app import create_app
-from paperscope.web.authors import NAMESAKES_SHOWN, AuthorPage, author_page
 
 TODAY = date.today()
 

@@ -40,22 +40,25 @@ def _fingerprints(store: Store) -> dict[str, str]:
 
 
 def test_each_stage_writes_only_its_own_tables(store: Store, tmp_path: Path) -> None:
-    run = Run(store, _settings(tmp_path), RunOptions(paths=(DATA / "aan",), full=True))
+    options = RunOptions(paths=(DATA / "aan",), full=True, min_works=1)
+    run = Run(store, _settings(tmp_path), options)
     changed_by = {}
-    for name in ("ingest", "resolve", "enrich", "score"):
+    for name in ("ingest", "resolve", "enrich", "score", "pages"):
         before = _fingerprints(store)
         result = run_stages(run, [name])[0]
         after = _fingerprints(store)
         # The runner logs every stage it runs in pipeline_runs (its own table, not the stage's).
         changed = {table for table in before if before[table] != after[table]}
         assert "pipeline_runs" in changed
-        changed_by[name] = changed - {"pipeline_runs"}
+        # The triggers record in content_changes that what author pages read changed.
+        changed_by[name] = changed - {"pipeline_runs", "content_changes"}
         assert result.stage == name and result.summary.startswith(name)
     for name, changed in changed_by.items():
         assert changed or not WRITES[name], f"{name} changed nothing"
         assert changed <= WRITES[name], f"{name} wrote {sorted(changed - WRITES[name])}"
     assert "references" in changed_by["ingest"]  # ingest links the references it reads
     assert "references" not in changed_by["score"]
+    assert "author_page_snapshots" in changed_by["pages"]
 
 
 def test_the_runner_logs_each_stage_run(store: Store, tmp_path: Path) -> None:
@@ -106,7 +109,7 @@ def test_unknown_stages_are_refused_before_any_runs(store: Store, tmp_path: Path
         run_stages(run, ["ingest", "embed"])
     with store.connect() as connection:
         assert connection.execute(select(references.c.id).limit(1)).first() is None
-    assert list(STAGES) == ["harvest", "ingest", "resolve", "enrich", "score", "notify"]
+    assert list(STAGES) == ["harvest", "ingest", "resolve", "enrich", "score", "pages", "notify"]
 
 
 @pytest.mark.parametrize(

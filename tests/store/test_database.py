@@ -34,7 +34,7 @@ def test_sqlite_uses_wal(sqlite_url: str) -> None:
     store.close()
 
 
-HEAD = "0014_drop_references_cited_key"
+HEAD = "0015_author_page_snapshots"
 
 
 def test_one_head_and_the_library_migration_goes_up_and_down(database_url: str) -> None:
@@ -70,6 +70,7 @@ def test_one_head_and_the_library_migration_goes_up_and_down(database_url: str) 
             assert ("work_feedback" in tables) is library, target
             assert ({"note", "read_at", "imported"} <= columns) is library, target
             assert ("follows" in tables) is library, target
+            assert ("author_page_snapshots" in tables) is library, target
             assert ("ix_references_cited_citing" in indexes) is library, target
             assert ("ix_references_cited_work" in indexes) is not library, target
             assert ("ix_references_cited_key" in indexes) is not library, target

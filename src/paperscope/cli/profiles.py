@@ -1,4 +1,4 @@
-"""Author profiles and the scores behind them: `paperscope author` and `paperscope score`."""
+"""Author profiles and the scores behind them: `paperscope author`, `score` and `pages`."""
 
 from __future__ import annotations
 
@@ -105,3 +105,30 @@ def score(
             open_store(database), Settings(), "score", RunOptions(full=full), progress
         )
     console.print(result.details.summary(), markup=False, highlight=False)
+
+
+@app.command()
+def pages(
+    min_works: Annotated[
+        int, typer.Option("--min-works", min=1, help="Store pages with at least this many works.")
+    ] = 100,
+    database: DatabaseOption = None,
+) -> None:
+    """Store the author pages of prolific people and common names (100 works or more).
+
+    Such a page is computed from thousands of works; stored, its first visit reads one row
+    and the works it shows. A stored page is shown only while nothing it reads has changed
+    (any ingest, resolve, score, correction or upvote retires them all until the next
+    run); `paperscope update` runs this after `score`.
+
+    Example: paperscope pages
+    """
+    from paperscope.cli.progress import progress_bar
+    from paperscope.config import Settings
+    from paperscope.pipeline.runner import run_stage
+    from paperscope.pipeline.stages import RunOptions
+
+    with progress_bar() as progress:
+        options = RunOptions(min_works=min_works)
+        result = run_stage(open_store(database), Settings(), "pages", options, progress)
+    console.print(result.summary, markup=False, highlight=False)

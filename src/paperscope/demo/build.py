@@ -117,7 +117,7 @@ def build_demo(
             say("generating a synthetic corpus (marked as synthetic on every page)")
             corpus = generate(settings.data_dir / "synthetic-demo.jsonl", works=synthetic_works)
             report.counts = _ingest(run, [corpus.path])
-    for result in run_stages(run, ["resolve", "enrich", "score"]):
+    for result in run_stages(run, ["resolve", "enrich", "score", "pages"]):
         say(result.summary)
         enriched = result.stage == "enrich"
         report.stages.append(f"embeddings ({result.details.model})" if enriched else result.stage)

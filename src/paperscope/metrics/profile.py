@@ -120,7 +120,7 @@ def person_profile(
         citations_per_year=tuple(citations_per_year(connection, ids).items()),
         coauthors=tuple(ranked[:10]),
         explanations=EXPLANATIONS,
-        entries=tuple(_sorted(works, sort)),
+        entries=tuple(sorted_entries(works, sort)),
         today=today,
         positions=author_positions(ref, works),
         coauthor_graph=coauthor_graph(ref, summary.name, works),
@@ -169,7 +169,9 @@ def person_ai_score(entries: Sequence[WorkSummary]) -> float | None:
     return fmean(known) if known else None
 
 
-def _sorted(entries: Sequence[WorkSummary], sort: str) -> list[WorkSummary]:
+def sorted_entries(entries: Sequence[WorkSummary], sort: str) -> list[WorkSummary]:
+    """A profile's works in one of `SORTS` (newest first; highest AI score; most cited)."""
+
     def day(entry: WorkSummary) -> date:
         return entry.published or date(entry.year or 1, 1, 1)
 

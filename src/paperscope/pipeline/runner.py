@@ -25,7 +25,7 @@ from paperscope.pipeline.stages import STAGES, Run, RunOptions, StageResult
 from paperscope.progress import SILENT, Progress
 from paperscope.store import Store
 
-UPDATE = ("harvest", "ingest", "resolve", "enrich", "score")
+UPDATE = ("harvest", "ingest", "resolve", "enrich", "score", "pages")
 """What cron runs; digests are sent by their own cron line (`paperscope digest send`)."""
 LOCK_NAME = "update.lock"
 

@@ -1,4 +1,4 @@
-"""The named stages: harvest -> ingest -> resolve -> enrich -> score -> notify.
+"""The named stages: harvest -> ingest -> resolve -> enrich -> score -> pages -> notify.
 
 Each stage is a function of one `Run` (the store, the settings, the options and the progress
 display) that returns a `StageResult`; each is idempotent, so a crash mid-way is repaired by
@@ -14,7 +14,11 @@ running it again, and each writes only its own tables:
              (person_claims.person_id)
     enrich   embeddings of new or changed works, the vector index
     score    work_metrics, person_metrics, scope_stats, metrics_state
+    pages    author_page_snapshots, content_state (the stored pages of prolific people)
     notify   deliveries, work_first_seen
+
+Every write to a table an author page reads also adds a row to `content_changes` (a
+trigger, migration 0015): that is how a stored page knows it no longer holds.
 
 `update`, `demo` and the CLI commands all run stages through `paperscope.pipeline.runner`.
 """
@@ -59,6 +63,9 @@ class RunOptions:
     """harvest: the HTTP transport (tests replay recordings through it)."""
     clock: Clock | None = None
     """harvest: the clock its politeness delays use."""
+    min_works: int | None = None
+    """pages: store the pages of people and names with at least this many works (default
+    `metrics.page_snapshots.MIN_WORKS`)."""
 
 
 @dataclass(slots=True)
@@ -242,6 +249,21 @@ def score(run: Run) -> StageResult:
     return StageResult("score", line, report)
 
 
+def pages(run: Run) -> StageResult:
+    """Store the author pages of prolific people and common names (a first visit then
+    reads one row instead of thousands of works)."""
+    from paperscope.metrics.page_snapshots import MIN_WORKS, refresh_pages
+
+    least = MIN_WORKS if run.options.min_works is None else run.options.min_works
+    report = refresh_pages(run.store, today=run.today, min_works=least, progress=run.progress)
+    line = (
+        f"pages: {report.name_pages} name pages, {report.person_pages} person pages stored"
+        f" in {report.seconds:.1f} s"
+        + ("" if report.current else "; data changed meanwhile: not used until the next run")
+    )
+    return StageResult("pages", line, report)
+
+
 def notify(run: Run) -> StageResult:
     """Send the period's digests, each exactly once (what failed is kept for the next run)."""
     from paperscope.accounts.clock import utcnow
@@ -303,10 +325,12 @@ WRITES: dict[str, frozenset[str]] = {
     "resolve": frozenset({"people", "authorships", "embeddings", "person_claims"}),
     "enrich": frozenset({"embeddings", "search_state"}),
     "score": frozenset({"work_metrics", "person_metrics", "scope_stats", "metrics_state"}),
+    "pages": frozenset({"author_page_snapshots", "content_state", "content_changes"}),
     "notify": frozenset({"deliveries", "work_first_seen"}),
 }
 """The tables each stage writes (resolve: only `authorships.person_id`, and title vectors in
-the embeddings cache); a test holds every stage to it."""
+the embeddings cache), besides `content_changes`, which the triggers write for every stage
+that changes what an author page reads; a test holds every stage to it."""
 
 Stage = Callable[[Run], StageResult]
 STAGES: dict[str, Stage] = {
@@ -315,6 +339,7 @@ STAGES: dict[str, Stage] = {
     "resolve": resolve,
     "enrich": enrich,
     "score": score,
+    "pages": pages,
     "notify": notify,
 }
 """Every stage by name, in pipeline order."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Connection, Subquery, func, select
 
@@ -144,6 +144,25 @@ def is_recent(published: date | None, year: int | None, today: date) -> bool:
     except ValueError:  # 29 February
         cutoff = today.replace(year=today.year - RECENT_YEARS, day=28)
     return day > cutoff
+
+
+def recent_until(published: date | None, year: int | None, today: date) -> date | None:
+    """The last day from `today` on which `is_recent` still says what it says `today`
+    (None: for ever; a work that is not recent never becomes so again)."""
+    if not is_recent(published, year, today):
+        return None
+    day = published or date(year or 1, 7, 1)
+    try:
+        last = day.replace(year=day.year + RECENT_YEARS)
+    except ValueError:  # 29 February
+        last = day.replace(year=day.year + RECENT_YEARS, day=28)
+    # `is_recent` decides, a few days either side of the anniversary.
+    last = max(today, last - timedelta(days=3))
+    while not is_recent(published, year, last):
+        last -= timedelta(days=1)
+    while is_recent(published, year, last + timedelta(days=1)):
+        last += timedelta(days=1)
+    return last
 
 
 def total_upvotes(source: int | None, local: int) -> int | None:

@@ -3,13 +3,27 @@
 `paperscope score` writes them; pages read them instead of recomputing (`scope_stats`: the
 venue and category pages' statistics, metrics/scopes.py, migration 0008_venues). Every row
 carries the version of the definitions it was computed with (`definitions.VERSION`).
+`paperscope pages` writes `author_page_snapshots` (metrics/page_snapshots.py, migration
+0015_author_page_snapshots): prolific people's author pages, valid while `content_state`
+says nothing they read has changed since.
 A person is keyed `person:<id>` once the identity stage resolved it, and `name:<name key>`
 while it is provisional (unresolved authorships sharing one normalised name).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+)
 
 from paperscope.store.schema import metadata
 
@@ -69,4 +83,49 @@ metrics_state = Table(
     Column("value", Text, nullable=False),
 )
 
-__all__ = ["metadata", "metrics_state", "person_metrics", "scope_stats_table", "work_metrics"]
+content_state = Table(
+    "content_state",
+    metadata,
+    # One row (id 1): the newest `content_changes` id when `paperscope pages` last began.
+    Column("id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
+content_changes = Table(
+    "content_changes",
+    metadata,
+    # Triggers on every table an author page reads add a row here when none is newer than
+    # `content_state.version` (migration 0015): a snapshot stamped with that version holds
+    # while no such row exists.
+    Column("id", Integer, primary_key=True),
+)
+
+author_page_snapshots = Table(
+    "author_page_snapshots",
+    metadata,
+    # `person:<id>`, `name:<key>` (a person's page) or `printed:<key>` (a name's page).
+    Column("page_key", String(600), primary_key=True),
+    Column("content_version", Integer, nullable=False),
+    Column("definition_version", String(16), nullable=False),
+    Column("computed_on", Date, nullable=False),
+    # The last day every listed work is as recent (`read.works.is_recent`) as on
+    # `computed_on`: the header's AI score depends on it.
+    Column("valid_until", Date),
+    # JSON: the page without its works (profile, header metrics, namesakes).
+    Column("body", Text, nullable=False),
+    # The work ids in each sort order, little-endian int64 (a page reads only its slice).
+    Column("by_date", LargeBinary, nullable=False),
+    Column("by_score", LargeBinary, nullable=False),
+    Column("by_citations", LargeBinary, nullable=False),
+)
+
+__all__ = [
+    "author_page_snapshots",
+    "content_changes",
+    "content_state",
+    "metadata",
+    "metrics_state",
+    "person_metrics",
+    "scope_stats_table",
+    "work_metrics",
+]

@@ -7,12 +7,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from paperscope.accounts.feedback import FeedbackChange, FeedbackPage
+from paperscope.metrics.author_pages import AuthorPage
 from paperscope.metrics.profile import SORTS
 from paperscope.notify.feed import PersonalFeed
 from paperscope.notify.follows import HomeFeed
 from paperscope.read.lists import DailyList
 from paperscope.web import views
-from paperscope.web.authors import AuthorPage
 from paperscope.web.context import context_of
 from paperscope.web.dependencies import CheckedForm, Context, SignedIn
 from paperscope.web.feedback import (

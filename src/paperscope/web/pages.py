@@ -10,10 +10,10 @@ from paperscope.errors import NotFoundError
 from paperscope.export.formats import FORMATS
 from paperscope.export.formats import render as render_export
 from paperscope.export.works import load_items
+from paperscope.metrics.author_pages import AuthorPage
 from paperscope.metrics.profile import SORTS
 from paperscope.read.venues import PEOPLE_SORTS
 from paperscope.web import views
-from paperscope.web.authors import AuthorPage
 from paperscope.web.charts import bar_chart_svg
 from paperscope.web.claims import panel_for
 from paperscope.web.context import context_of
@@ -116,7 +116,13 @@ def _author(request: Request, person_id: int | None) -> HTMLResponse:
     key = parse_text(q.get("person"), "person") or None
     number = parse_int(q.get("page"), "page", default=1, low=1, high=10_000)
     page = views.author_view(
-        context_of(request), person_id=person_id, name=name, key=key, sort=sort, page=number
+        context_of(request),
+        person_id=person_id,
+        name=name,
+        key=key,
+        sort=sort,
+        page=number,
+        complete=False,
     )
     chart = bar_chart_svg(
         list(page.profile.citations_per_year),

@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from paperscope.config import Settings
 from paperscope.errors import NotFoundError, PaperscopeError
+from paperscope.metrics.author_pages import AuthorPage, author_page
 from paperscope.metrics.scopes import ScopeStats, scope_stats
 from paperscope.read.lists import DailyList, TrendingEntry, daily
 from paperscope.read.lists import latest_day as newest_day
@@ -21,7 +22,6 @@ from paperscope.read.venues import Scope
 from paperscope.read.works import WorkSummary, load_works
 from paperscope.store import Store
 from paperscope.web import scopes
-from paperscope.web.authors import AuthorPage, author_page
 from paperscope.web.context import WebContext
 from paperscope.web.papers import PaperLists, PaperPage, paper_page
 
@@ -175,15 +175,25 @@ def author_view(
     key: str | None = None,
     sort: str = "date",
     page: int = 1,
+    complete: bool = True,
 ) -> AuthorPage:
+    """`complete=False` (the HTML page): only the works shown need be there, so a stored
+    page may be read (`paperscope pages`); the JSON and the feeds list every work."""
 
     def compute() -> AuthorPage:
         with ctx.store.connect() as connection:
             return author_page(
-                connection, person_id=person_id, name=name, key=key, sort=sort, page=page
+                connection,
+                person_id=person_id,
+                name=name,
+                key=key,
+                sort=sort,
+                page=page,
+                complete=complete,
             )
 
-    return ctx.cache.get_or_compute(("author", person_id, name, key, sort, page), compute)
+    key_ = ("author", person_id, name, key, sort, page, complete)
+    return ctx.cache.get_or_compute(key_, compute)
 
 
 # Venue and category pages (web/scopes.py): what a venue or category is, its stats and each

@@ -1,0 +1,294 @@
+"""Stored author pages (`paperscope pages`) show exactly what the live page shows, and stop
+being used as soon as anything an author page reads changes (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import event, select, text, update
+
+from paperscope.config import Settings
+from paperscope.metrics import author_pages
+from paperscope.metrics.author_pages import AuthorPage, author_page
+from paperscope.metrics.page_snapshots import refresh_pages
+from paperscope.pipeline.runner import run_stages
+from paperscope.pipeline.stages import Run, RunOptions
+from paperscope.read.works import is_recent, recent_until
+from paperscope.store import Store
+from paperscope.store.changes import start_refresh
+from paperscope.store.metrics_schema import author_page_snapshots
+from paperscope.store.schema import metadata, works
+from paperscope.web.app import create_app
+
+DATA = Path(__file__).parents[1] / "data"
+TODAY = date(2026, 12, 4)
+
+
+@pytest.fixture
+def scored(store: Store, tmp_path: Path) -> Store:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=tmp_path / "data",
+        embedding_model="hashing",
+        identity_topics="none",
+    )
+    paths = (DATA / "metrics", DATA / "aan")
+    run = Run(store, settings, RunOptions(paths=paths, today=TODAY))
+    run_stages(run, ["ingest", "resolve", "score"])
+    return store
+
+
+def _stored_keys(store: Store) -> list[str]:
+    with store.connect() as connection:
+        return list(connection.execute(select(author_page_snapshots.c.page_key)).scalars())
+
+
+def _page(
+    store: Store,
+    key: str,
+    sort: str = "date",
+    page: int = 1,
+    complete: bool = False,
+    today: date = TODAY,
+) -> AuthorPage:
+    kind, _, value = key.partition(":")
+    with store.connect() as connection:
+        if kind == "printed":
+            return author_page(
+                connection, name=value, sort=sort, page=page, complete=complete, today=today
+            )
+        return author_page(
+            connection, key=key, sort=sort, page=page, complete=complete, today=today
+        )
+
+
+def _without_storage(page: AuthorPage) -> AuthorPage:
+    """What a visitor sees: the page's fields, its works as shown, no storage details."""
+    return replace(
+        page,
+        profile=replace(page.profile, entries=page.shown),
+        first_entry=0,
+        stored_on=None,
+    )
+
+
+def test_a_stored_page_is_the_live_page(scored: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(author_pages, "PER_PAGE", 2)  # several pages of works per person
+    report = refresh_pages(scored, today=TODAY, min_works=1)
+    assert report.current and report.name_pages and report.person_pages
+    keys = _stored_keys(scored)
+    assert len(keys) == report.name_pages + report.person_pages
+    assert any(key.startswith("person:") for key in keys)
+    assert any(key.startswith("printed:") for key in keys)
+    compared = 0
+    for key in keys:
+        for sort in ("date", "score", "citations"):
+            live = _page(scored, key, sort, complete=True)
+            for number in range(1, live.pages + 1):
+                stored = _page(scored, key, sort, number)
+                assert stored.stored_on == TODAY, key
+                assert stored.first_entry == (number - 1) * 2
+                expected = replace(live, page=number)
+                assert _without_storage(stored) == _without_storage(expected), (key, sort)
+                compared += 1
+            with pytest.raises(Exception, match="page must be between"):
+                _page(scored, key, sort, live.pages + 1)
+    assert compared > len(keys) * 3
+
+
+def test_only_pages_with_enough_works_are_stored(scored: Store) -> None:
+    everyone = refresh_pages(scored, today=TODAY, min_works=1)
+    fewer = refresh_pages(scored, today=TODAY, min_works=4)
+    assert 0 < fewer.name_pages + fewer.person_pages < everyone.name_pages + everyone.person_pages
+    for key in _stored_keys(scored):
+        assert _page(scored, key, complete=True).profile.header.papers >= 1
+    # Pages of the earlier refresh are gone, not kept beside.
+    assert len(_stored_keys(scored)) == fewer.name_pages + fewer.person_pages
+
+
+def _watched(store: Store) -> set[str]:
+    """The tables whose writes retire stored pages: those with the content-change triggers."""
+    with store.connect() as connection:
+        if store.dialect == "postgresql":
+            query = (
+                "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE t.tgname = 'content_changed'"
+            )
+        else:
+            query = (
+                "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' "
+                "AND name LIKE 'content_changed_%'"
+            )
+        return set(connection.execute(text(query)).scalars())
+
+
+def test_every_table_an_author_page_reads_is_watched(scored: Store) -> None:
+    """Catches a page that starts reading a new table without a trigger on it."""
+    statements: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    refresh_pages(scored, today=TODAY, min_works=1)
+    keys = _stored_keys(scored)
+    event.listen(scored.engine, "before_cursor_execute", record)
+    try:
+        for key in keys:
+            for sort in ("date", "score", "citations"):
+                _page(scored, key, sort, complete=True)
+                _page(scored, key, sort)
+    finally:
+        event.remove(scored.engine, "before_cursor_execute", record)
+    sql = "\n".join(statements).lower()
+    read = {
+        name
+        for name in metadata.tables
+        if f"from {name}" in sql
+        or f'from "{name}"' in sql
+        or f"join {name}" in sql
+        or f'join "{name}"' in sql
+    }
+    assert {"works", "authorships", "references", "work_metrics"} <= read
+    bookkeeping = {"author_page_snapshots", "content_state", "content_changes"}
+    assert read - bookkeeping <= _watched(scored)
+
+
+def _is_stored(store: Store, key: str, today: date = TODAY) -> bool:
+    return _page(store, key, today=today).stored_on is not None
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE works SET title = title || ' (revised)' WHERE id = (SELECT min(id) FROM works)",
+        "UPDATE work_metrics SET ai_score = 0.5",
+        "DELETE FROM code_links",
+        'UPDATE "references" SET is_influential = is_influential',
+        "UPDATE authorships SET person_id = NULL WHERE id = (SELECT min(id) FROM authorships)",
+    ],
+)
+def test_any_change_retires_the_stored_pages(scored: Store, statement: str) -> None:
+    refresh_pages(scored, today=TODAY, min_works=1)
+    key = next(key for key in _stored_keys(scored) if key.startswith("printed:"))
+    assert _is_stored(scored, key)
+    with scored.transaction() as connection:
+        connection.execute(text(statement))
+    assert not _is_stored(scored, key)
+    # A page computed now shows the change; the next refresh stores pages again.
+    refresh_pages(scored, today=TODAY, min_works=1)
+    assert _is_stored(scored, key)
+
+
+def test_a_title_change_shows_at_once(scored: Store) -> None:
+    refresh_pages(scored, today=TODAY, min_works=1)
+    key = next(key for key in _stored_keys(scored) if key.startswith("person:"))
+    first = _page(scored, key).shown[0]
+    with scored.transaction() as connection:
+        connection.execute(
+            update(works).where(works.c.id == first.work_id).values(title="A renamed work")
+        )
+    assert _page(scored, key).shown[0].title == "A renamed work"
+
+
+def test_stored_pages_hold_only_while_their_works_are_as_recent(scored: Store) -> None:
+    refresh_pages(scored, today=TODAY, min_works=1)
+    with scored.connect() as connection:
+        rows = connection.execute(
+            select(author_page_snapshots.c.page_key, author_page_snapshots.c.valid_until)
+        ).all()
+    key, until = next((key, until) for key, until in rows if until is not None)
+    assert _is_stored(scored, key, until)
+    assert not _is_stored(scored, key, until + timedelta(days=1))
+    assert not _is_stored(scored, key, TODAY - timedelta(days=1))  # stored after that day
+
+
+def test_new_definitions_retire_the_stored_pages(
+    scored: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refresh_pages(scored, today=TODAY, min_works=1)
+    key = _stored_keys(scored)[0]
+    assert _is_stored(scored, key)
+    monkeypatch.setattr(author_pages, "VERSION", "a later version")
+    assert not _is_stored(scored, key)
+
+
+@given(
+    st.dates(min_value=date(1990, 1, 1), max_value=date(2040, 12, 31)),
+    st.booleans(),
+    st.dates(min_value=date(1990, 1, 1), max_value=date(2040, 12, 31)),
+)
+def test_recent_until_is_the_last_day_of_the_same_recency(
+    published: date, year_only: bool, today: date
+) -> None:
+    day, year = (None, published.year) if year_only else (published, None)
+    last = recent_until(day, year, today)
+    if last is None:
+        assert not is_recent(day, year, today)
+        assert not is_recent(day, year, today + timedelta(days=4000))
+        return
+    assert last >= today
+    for probe in (today, last - timedelta(days=1), last):
+        if probe >= today:
+            assert is_recent(day, year, probe)
+    assert not is_recent(day, year, last + timedelta(days=1))
+
+
+@pytest.fixture
+def two_connections(scored: Store) -> Iterator[Store]:
+    if scored.dialect != "postgresql":
+        pytest.skip("SQLite has one writer at a time: a refresh cannot overlap a write")
+    yield scored
+
+
+def test_a_refresh_waits_for_writes_begun_before_it(two_connections: Store) -> None:
+    """PostgreSQL: a change recorded by a transaction that commits after the refresh began
+    would be older than the new version; the refresh waits for it instead."""
+    store = two_connections
+    refreshed = threading.Event()
+
+    def refresh() -> None:
+        with store.transaction() as connection:
+            start_refresh(connection)
+        refreshed.set()
+
+    with store.engine.connect() as writer:
+        writer.execute(text("UPDATE works SET title = title"))
+        thread = threading.Thread(target=refresh)
+        thread.start()
+        assert not refreshed.wait(1.0), "the refresh went ahead of an open write"
+        writer.commit()
+    thread.join(10)
+    assert refreshed.is_set()
+
+
+def test_the_web_page_reads_the_stored_page_and_the_json_stays_complete(
+    scored: Store, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(author_pages, "PER_PAGE", 2)
+    refresh_pages(scored, today=date.today(), min_works=1)
+    key = next(k for k in _stored_keys(scored) if k.startswith("person:") and _many(scored, k))
+    person_id = int(key.removeprefix("person:"))
+    client = TestClient(create_app(Settings(database_url=database_url), scored))
+    html = client.get(f"/author/{person_id}", params={"page": 2}).text
+    live = _page(scored, key, page=2, complete=True, today=date.today())
+    assert "Stored by <code>paperscope pages</code>" in html
+    assert f"{live.profile.header.papers} Papers" in html
+    for entry in live.shown:
+        assert f'href="/paper/{entry.work_id}"' in html
+    others = set(e.work_id for e in live.profile.entries) - {e.work_id for e in live.shown}
+    assert not any(f'href="/paper/{work_id}"' in html for work_id in others)
+    api = client.get(f"/api/author/{person_id}").json()
+    assert len(api["profile"]["entries"]) == live.profile.header.papers
+    assert api["stored_on"] is None
+
+
+def _many(store: Store, key: str) -> bool:
+    return _page(store, key, complete=True, today=date.today()).pages > 1
