@@ -20,9 +20,10 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import ColumnElement, Connection, delete, func, insert, select
 
 from paperscope.definitions import VERSION
 from paperscope.errors import NotFoundError
@@ -111,30 +112,30 @@ def refresh_pages(
 def _candidates(connection: Connection, min_works: int) -> tuple[list[str], list[str]]:
     """Name keys printed on at least `min_works` works, and person keys (resolved, then
     provisional) with at least that many, each most works first."""
-    works = func.count(func.distinct(authorships.c.work_id))
-    names = connection.execute(
-        select(authorships.c.name_key)
-        .group_by(authorships.c.name_key)
-        .having(works >= min_works)
-        .order_by(works.desc(), authorships.c.name_key)
-    ).scalars()
-    resolved = connection.execute(
-        select(authorships.c.person_id)
-        .where(authorships.c.person_id.is_not(None))
-        .group_by(authorships.c.person_id)
-        .having(works >= min_works)
-        .order_by(works.desc(), authorships.c.person_id)
-    ).scalars()
-    provisional = connection.execute(
-        select(authorships.c.name_key)
-        .where(authorships.c.person_id.is_(None))
-        .group_by(authorships.c.name_key)
-        .having(works >= min_works)
-        .order_by(works.desc(), authorships.c.name_key)
-    ).scalars()
-    printed = [key for key in names if parse_person_key(key) is None]
+    names = _with_works(connection, authorships.c.name_key, min_works)
+    resolved = _with_works(
+        connection, authorships.c.person_id, min_works, authorships.c.person_id.is_not(None)
+    )
+    provisional = _with_works(
+        connection, authorships.c.name_key, min_works, authorships.c.person_id.is_(None)
+    )
+    printed = [str(key) for key in names if parse_person_key(str(key)) is None]
     people = [f"person:{each}" for each in resolved] + [f"name:{each}" for each in provisional]
     return printed, people
+
+
+def _with_works(
+    connection: Connection,
+    column: ColumnElement[Any],
+    min_works: int,
+    where: ColumnElement[bool] | None = None,
+) -> list[Any]:
+    """Values of `column` on the authorships of at least `min_works` works, most first."""
+    works = func.count(func.distinct(authorships.c.work_id))
+    query = select(column).group_by(column).having(works >= min_works)
+    if where is not None:
+        query = query.where(where)
+    return list(connection.execute(query.order_by(works.desc(), column)).scalars())
 
 
 def _pages(
