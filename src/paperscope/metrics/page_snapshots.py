@@ -150,31 +150,26 @@ def _pages(
     own namesakes); then the people no name page reached."""
     wanted = set(people)
     reached: set[str] = set()
-    for key in names:
-        progress.advance(1)
-        try:
-            page = author_page(connection, name=key, today=today)
-        except NotFoundError:
-            counts["skipped"] += 1
-            continue
-        counts["printed"] += 1
-        yield f"printed:{key}", page
-        own = page.profile.person.person_key
-        if own in wanted and own not in reached:
-            reached.add(own)
-            counts["person"] += 1
-            yield own, person_page(connection, page.profile)
-    for key in people:
+    jobs = [("printed", key) for key in names] + [("person", key) for key in people]
+    for kind, key in jobs:
         progress.advance(1)
         if key in reached:
             continue
         try:
-            page = author_page(connection, key=key, today=today)
+            if kind == "printed":
+                page = author_page(connection, name=key, today=today)
+            else:
+                page = author_page(connection, key=key, today=today)
         except NotFoundError:
             counts["skipped"] += 1
             continue
-        counts["person"] += 1
-        yield key, page
+        counts[kind] += 1
+        yield (f"printed:{key}" if kind == "printed" else key), page
+        own = page.profile.person.person_key
+        if kind == "printed" and own in wanted and own not in reached:
+            reached.add(own)
+            counts["person"] += 1
+            yield own, person_page(connection, page.profile)
 
 
 def _row(key: str, page: AuthorPage, version: int, today: date) -> dict[str, object]:
