@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import event, select, text, update
 
+from paperscope.accounts.library import toggle_upvote
+from paperscope.accounts.users import user_for_email
 from paperscope.config import Settings
 from paperscope.metrics import author_pages
 from paperscope.metrics.author_pages import AuthorPage, author_page
@@ -158,7 +160,25 @@ def test_every_table_an_author_page_reads_is_watched(scored: Store) -> None:
     }
     assert {"works", "authorships", "references", "work_metrics"} <= read
     bookkeeping = {"author_page_snapshots", "content_state", "content_changes"}
-    assert read - bookkeeping <= _watched(scored)
+    # Local upvotes only add to the counts of the works shown, which are loaded live
+    # (test_an_upvote_keeps_the_stored_pages_and_shows).
+    shown_only = {"user_upvotes"}
+    assert read - bookkeeping - shown_only <= _watched(scored)
+    assert not shown_only & _watched(scored)
+
+
+def test_an_upvote_keeps_the_stored_pages_and_shows(scored: Store) -> None:
+    refresh_pages(scored, today=TODAY, min_works=1)
+    key = next(key for key in _stored_keys(scored) if key.startswith("person:"))
+    work = _page(scored, key).shown[0]
+    with scored.transaction() as connection:
+        user = user_for_email(connection, "reader@example.org", datetime(2026, 12, 4), True)
+        assert toggle_upvote(connection, user.id, work.work_id, datetime(2026, 12, 4))
+    stored = _page(scored, key)
+    assert stored.stored_on == TODAY
+    assert stored.shown[0].upvotes == (work.upvotes or 0) + 1
+    live = _page(scored, key, complete=True)
+    assert _without_storage(stored) == _without_storage(live)
 
 
 def _is_stored(store: Store, key: str, today: date = TODAY) -> bool:

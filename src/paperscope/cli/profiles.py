@@ -118,8 +118,8 @@ def pages(
 
     Such a page is computed from thousands of works; stored, its first visit reads one row
     and the works it shows. A stored page is shown only while nothing it reads has changed
-    (any ingest, resolve, score, correction or upvote retires them all until the next
-    run); `paperscope update` runs this after `score`.
+    (any ingest, resolve, score or correction retires them all until the next run);
+    `paperscope update` runs this after `score`.
 
     Example: paperscope pages
     """

@@ -8,8 +8,9 @@ then reads one row and the 50 works it shows (`author_pages.stored_author_page`)
 
 A stored page is used only while it is current: it carries the content version this
 refresh started (`store.changes`), and any later write to a table an author page reads
-(whoever makes it: a stage, a correction on the web, an upvote) retires every stored page
-until the next refresh; the page is then computed from its works, as before. It also
+(whoever makes it: a stage, a correction on the web, the Spark write-back) retires every
+stored page until the next refresh; the page is then computed from its works, as before.
+Local upvotes do not: they only change the works shown, which are loaded live. It also
 carries the last day its works stay as recent as when it was stored (the header's AI
 score is the AI score of recent works) and the definitions' version.
 """

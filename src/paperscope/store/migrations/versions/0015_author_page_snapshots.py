@@ -5,7 +5,7 @@ first visit took up to 1.1-2.8 s); `paperscope pages` stores such pages, and a p
 from its snapshot only while nothing it reads has changed since. Every write to a table an
 author page reads fires a trigger that records the change in `content_changes`; a snapshot
 holds while no change is newer than the `content_state.version` it was stamped with. The
-triggers catch every writer (each stage, the web's corrections and upvotes, the Spark
+triggers catch every writer (each stage, the web's corrections and claims, the Spark
 write-back, a hand-written UPDATE) without any of them having to remember.
 
 SQLite: row triggers, which do nothing once a change is recorded since the last refresh
@@ -41,14 +41,16 @@ WATCHED = (
     "source_author_works",
     "work_metrics",
     "person_metrics",
-    "user_upvotes",
     "person_claims",
     "identity_corrections",
     "identity_correction_members",
     "correction_proposals",
 )
-"""Every table an author page reads (metrics.page_snapshots.WATCHED_TABLES says the same,
-and a test checks each has its trigger)."""
+"""Every table whose rows an author page's stored part depends on (a test reads the SQL an
+author page runs and checks each table it reads has a trigger). Not `user_upvotes`: local
+upvotes only add to the counts of the works shown, which a stored page loads when it is
+shown; upvotes are the one write a busy site makes all day, and would otherwise retire
+every stored page at each click."""
 
 ADVISORY_KEY = 7_263_115_012
 """The PostgreSQL advisory lock writers hold shared and a refresh exclusively."""
