@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cache
 
 import numpy as np
 from pydantic import TypeAdapter
@@ -219,7 +220,10 @@ class PageSnapshot:
     more_namesakes: int
 
 
-SNAPSHOT_JSON: TypeAdapter[PageSnapshot] = TypeAdapter(PageSnapshot)
+@cache
+def snapshot_json() -> TypeAdapter[PageSnapshot]:
+    """The JSON form of a stored page (built on first use, not at import)."""
+    return TypeAdapter(PageSnapshot)
 
 
 def stored_author_page(
@@ -254,7 +258,7 @@ def stored_author_page(
     ).first()
     if row is None:
         return None
-    body = SNAPSHOT_JSON.validate_json(row[0])
+    body = snapshot_json().validate_json(row[0])
     ids = np.frombuffer(row[1], dtype="<i8")
     pages = max(1, -(-len(ids) // PER_PAGE))
     if page > pages:

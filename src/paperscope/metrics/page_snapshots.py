@@ -29,11 +29,11 @@ from sqlalchemy import ColumnElement, Connection, delete, func, insert, select
 from paperscope.definitions import VERSION
 from paperscope.errors import NotFoundError
 from paperscope.metrics.author_pages import (
-    SNAPSHOT_JSON,
     AuthorPage,
     PageSnapshot,
     author_page,
     person_page,
+    snapshot_json,
 )
 from paperscope.metrics.profile import SORTS, sorted_entries
 from paperscope.progress import SILENT, Progress
@@ -198,7 +198,7 @@ def _row(key: str, page: AuthorPage, version: int, today: date) -> dict[str, obj
         "definition_version": VERSION,
         "computed_on": today,
         "valid_until": min(until) if until else None,
-        "body": SNAPSHOT_JSON.dump_json(body).decode(),
+        "body": snapshot_json().dump_json(body).decode(),
         "by_date": order["date"],
         "by_score": order["score"],
         "by_citations": order["citations"],
