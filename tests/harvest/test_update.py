@@ -58,7 +58,7 @@ def test_update_twice_does_nothing_the_second_time(
         "harvest: 2 pages from 1 queries (2 requests)",
         "ingest: read 6, new 3, merged 0, updated 0, quarantined 2",
     ]
-    assert [line.split(":")[0] for line in first[2:]] == ["resolve", "enrich", "score"]
+    assert [line.split(":")[0] for line in first[2:]] == ["resolve", "enrich", "score", "pages"]
     assert "3 embedded (hashing)" in first[3]
     assert first[4].startswith("score: 3 works scored")
     assert second == ["harvest: nothing new (1 queries, 0 requests)", "ingest: nothing to do"]
