@@ -1,4 +1,4 @@
-"""`paperscope author` and `paperscope score` from the command line (SQLite)."""
+"""`paperscope author`, `paperscope score` and `paperscope pages` from the command line (SQLite)."""
 
 from __future__ import annotations
 
@@ -127,3 +127,23 @@ def test_author_errors_are_clear(sqlite_url: str) -> None:
     assert missing.exit_code != 0
     bad = runner.invoke(app, ["author", "Nobody", "--sort", "random", "-d", sqlite_url])
     assert bad.exit_code != 0
+
+
+def test_pages_stores_the_author_pages_the_site_then_reads(sqlite_url: str) -> None:
+    from paperscope.metrics.author_pages import author_page
+
+    store = Store.open(sqlite_url)
+    ingest(store, PAGE)
+    store.close()
+    assert runner.invoke(app, ["score", "-d", sqlite_url]).exit_code == 0
+    done = runner.invoke(app, ["pages", "--min-works", "3", "-d", sqlite_url])
+    assert done.exit_code == 0, done.output
+    assert "1 name pages, 1 person pages stored" in done.output, done.output
+    store = Store.open(sqlite_url)
+    with store.connect() as connection:
+        page = author_page(connection, name="Jun Park", complete=False)
+        assert page.stored_on == date.today()
+        assert page.profile.header.papers >= 3
+    store.close()
+    refused = runner.invoke(app, ["pages", "--min-works", "0", "-d", sqlite_url])
+    assert refused.exit_code != 0
