@@ -161,11 +161,12 @@ def author_page(
         raise QueryError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
     today = today or date.today()
     stored_as = None if complete else page_key(person_id, name, key)
+    stored = None
     if stored_as is not None:
         stored = stored_author_page(connection, stored_as, sort, page, today)
-        if stored is not None:
-            return stored
-    if person_id is not None or key:
+    if stored is not None:
+        result = stored
+    elif person_id is not None or key:
         profile = person_profile(
             connection, person_id if person_id is not None else key or "", sort, today=today
         )
@@ -229,10 +230,11 @@ def snapshot_json() -> TypeAdapter[PageSnapshot]:
 def stored_author_page(
     connection: Connection, key: str, sort: str, page: int, today: date
 ) -> AuthorPage | None:
-    """The page stored under `key` with the works of its `page` in `sort` order, when a
-    snapshot holds: stamped with the content version, nothing that an author page reads
-    changed since (no newer `content_changes` row), the same definitions, and every work
-    as recent today as on the day it was stored. None otherwise."""
+    """The page stored under `key` with the works of its `page` in `sort` order (none past
+    the last page), when a snapshot holds: stamped with the content version, nothing that
+    an author page reads changed since (no newer `content_changes` row), the same
+    definitions, and every work as recent today as on the day it was stored. None
+    otherwise."""
     order = {
         "date": author_page_snapshots.c.by_date,
         "score": author_page_snapshots.c.by_score,
@@ -260,9 +262,6 @@ def stored_author_page(
         return None
     body = snapshot_json().validate_json(row[0])
     ids = np.frombuffer(row[1], dtype="<i8")
-    pages = max(1, -(-len(ids) // PER_PAGE))
-    if page > pages:
-        raise QueryError(f"page must be between 1 and {pages}, not {page}")
     first = (page - 1) * PER_PAGE
     shown = load_works(
         connection, ids[first : first + PER_PAGE].tolist(), authors_limit=None, today=today

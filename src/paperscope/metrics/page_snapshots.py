@@ -84,12 +84,8 @@ def refresh_pages(
     with store.connect() as connection:
         names, people = _candidates(connection, min_works)
         progress.start("pages", len(names) + len(people))
-        stored: set[str] = set()
         batch: list[dict[str, object]] = []
         for key, page in _pages(connection, names, people, today, counts, progress):
-            if key in stored:
-                continue
-            stored.add(key)
             batch.append(_row(key, page, version, today))
             if len(batch) >= _BATCH:
                 _write(connection, batch)
@@ -148,7 +144,7 @@ def _pages(
     progress: Progress,
 ) -> Iterator[tuple[str, AuthorPage]]:
     """Each name's page, and with it its top person's page (the same profile, the person's
-    own namesakes); then the people no name page reached."""
+    own namesakes); then the people no name page reached. Each key once."""
     wanted = set(people)
     reached: set[str] = set()
     jobs = [("printed", key) for key in names] + [("person", key) for key in people]

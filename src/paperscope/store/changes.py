@@ -8,7 +8,7 @@ refresh and stamped with its version is current.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, exists, func, insert, select, text, update
+from sqlalchemy import Connection, delete, exists, insert, select, text, update
 
 from paperscope.store.metrics_schema import content_changes, content_state
 
@@ -27,28 +27,13 @@ def start_refresh(connection: Connection) -> int:
         connection.execute(text(f"SELECT pg_advisory_xact_lock({ADVISORY_KEY})"))
     version = int(
         connection.execute(
-            insert(content_changes).values(id=_next_id(connection)).returning(content_changes.c.id)
+            insert(content_changes).returning(content_changes.c.id)  # the next id
         ).scalar_one()
     )
     connection.execute(update(content_state).where(content_state.c.id == 1).values(version=version))
     # The newest row stays: SQLite numbers new rows after the largest one left.
     connection.execute(delete(content_changes).where(content_changes.c.id < version))
     return version
-
-
-def _next_id(connection: Connection) -> int:
-    if connection.dialect.name == "postgresql":
-        return int(
-            connection.execute(text("SELECT nextval('content_changes_id_seq')")).scalar_one()
-        )
-    return (
-        int(
-            connection.execute(
-                select(func.coalesce(func.max(content_changes.c.id), 0))
-            ).scalar_one()
-        )
-        + 1
-    )
 
 
 def unchanged_since(connection: Connection, version: int) -> bool:
