@@ -8,7 +8,7 @@ from datetime import date
 from paperscope.export.bibtex import escape_bibtex
 from paperscope.read.works import category_tag, short_date
 from paperscope.web.charts import bar_chart_svg
-from paperscope.web.templating import readable
+from paperscope.web.markup import readable
 
 
 def test_chart_is_valid_svg_with_a_bar_per_year_and_gaps() -> None:

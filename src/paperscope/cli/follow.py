@@ -39,7 +39,7 @@ def _check_format(output: str) -> None:
 
 def _print(text: str) -> None:
     """Untrusted text (names, titles) without control characters or bidi overrides."""
-    from paperscope.web.templating import readable
+    from paperscope.web.markup import readable
 
     console.print(readable(text), markup=False, highlight=False, end="")
 

@@ -25,7 +25,7 @@ def _check_format(output: str) -> None:
 def _print(text: str) -> None:
     """Untrusted text made safe for a terminal: control characters (escape sequences) and
     bidirectional overrides dropped, as the web pages drop them."""
-    from paperscope.web.templating import readable
+    from paperscope.web.markup import readable
 
     console.print(readable(text), markup=False, highlight=False, end="")
 

@@ -13,9 +13,9 @@ from paperscope.errors import QueryError
 from paperscope.read.works import WorkSummary
 from paperscope.web import views
 from paperscope.web.context import context_of
+from paperscope.web.markup import readable
 from paperscope.web.pages import search_params
 from paperscope.web.params import RowId, parse_day, parse_text
-from paperscope.web.templating import readable
 
 router = APIRouter(prefix="/feeds", include_in_schema=False)
 MEDIA_TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml"}

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from markupsafe import Markup, escape
 
 from paperscope.metrics.authorship import CoauthorGraph, GraphNode, TopicRow, TopicsOverTime
-from paperscope.web.templating import readable
+from paperscope.web.markup import readable
 
 GRAPH_WIDTH = 760
 GRAPH_HEIGHT = 420

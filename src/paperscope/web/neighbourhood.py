@@ -14,8 +14,8 @@ from paperscope.search import neighbourhood as computed
 from paperscope.search.neighbourhood import NEIGHBOURS, Neighbour, Neighbourhood
 from paperscope.web.context import WebContext
 from paperscope.web.graph_svg import Edge, Node, force_layout, graph_svg
+from paperscope.web.markup import readable
 from paperscope.web.params import parse_int
-from paperscope.web.templating import readable
 
 MIN_SHOWN = 5
 EDGES_PER_NODE = 2

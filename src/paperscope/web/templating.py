@@ -6,12 +6,11 @@ put in an `href`: `{% if url is safe_url %}<a href="{{ url }}">{% endif %}`.
 The globals are `csrf_field()` (the hidden input every POST form needs), `csrf_token()`,
 `signed_in_user()`, `followed(kind, value)` (the signed-in user's follow of it) and
 `here()` (this page's path and query, a form's way back); they find the secret and the
-store through the request's `WebContext`."""
+store through the request's `WebContext`. The links every list row draws (`person_link`,
+`authors_line`, `category_link`, `venue_link`) are built in Python (`web.markup`)."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from pathlib import Path
 
 from fastapi import Request
@@ -26,25 +25,10 @@ from paperscope.read.works import category_tag, short_date
 from paperscope.untrusted import is_safe_url
 from paperscope.web.context import context_of
 from paperscope.web.csrf import FIELD, csrf_token
+from paperscope.web.markup import authors_line, category_link, person_link, readable, venue_link
 from paperscope.web.sessions import current_user
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-
-
-# Control characters (but tab and newline), lone surrogates, private use, bidi overrides.
-_UNREADABLE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff"
-    "\u202a-\u202e\u2066-\u2069\U000f0000-\U0010ffff]"
-)
-
-
-def readable(text: str | None) -> str:
-    """Untrusted text made displayable: NFC; control characters, lone surrogates, private-use
-    and bidirectional-override characters dropped. (Escaping is the template's job.)"""
-    if not text:
-        return ""
-    cleaned = _UNREADABLE.sub("", text)
-    return cleaned if cleaned.isascii() else unicodedata.normalize("NFC", cleaned)
 
 
 def _request(context: Context) -> Request:
@@ -111,4 +95,8 @@ def build_templates() -> Jinja2Templates:
     environment.globals["csrf_token"] = csrf_value
     environment.globals["followed"] = followed
     environment.globals["here"] = here
+    environment.globals["person_link"] = person_link
+    environment.globals["authors_line"] = authors_line
+    environment.globals["category_link"] = category_link
+    environment.globals["venue_link"] = venue_link
     return Jinja2Templates(env=environment)
