@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import given
@@ -21,9 +22,15 @@ from paperscope.config import Settings
 from paperscope.metrics import author_pages
 from paperscope.metrics.author_pages import AuthorPage, author_page
 from paperscope.metrics.page_snapshots import refresh_pages
+from paperscope.metrics.profile import (
+    AI_SCORE_INPUTS,
+    ai_score_inputs,
+    ai_score_on,
+    person_ai_score,
+)
 from paperscope.pipeline.runner import run_stages
 from paperscope.pipeline.stages import Run, RunOptions
-from paperscope.read.works import is_recent, recent_until
+from paperscope.read.works import WorkSummary, is_recent, recent_until
 from paperscope.store import Store
 from paperscope.store.changes import start_refresh
 from paperscope.store.metrics_schema import author_page_snapshots
@@ -218,16 +225,66 @@ def test_a_title_change_shows_at_once(scored: Store) -> None:
     assert _page(scored, key).shown[0].title == "A renamed work"
 
 
-def test_stored_pages_hold_only_while_their_works_are_as_recent(scored: Store) -> None:
+def test_a_stored_page_holds_as_its_works_stop_being_recent(scored: Store) -> None:
     refresh_pages(scored, today=TODAY, min_works=1)
     with scored.connect() as connection:
         rows = connection.execute(
-            select(author_page_snapshots.c.page_key, author_page_snapshots.c.valid_until)
+            select(author_page_snapshots.c.page_key, author_page_snapshots.c.ai_score_inputs)
         ).all()
-    key, until = next((key, until) for key, until in rows if until is not None)
-    assert _is_stored(scored, key, until)
-    assert not _is_stored(scored, key, until + timedelta(days=1))
+    lasts = {
+        key: np.frombuffer(inputs, dtype=AI_SCORE_INPUTS)["recent_until"] for key, inputs in rows
+    }
+    changing = {key: sorted({int(d) for d in days if d}) for key, days in lasts.items()}
+    changing = {key: days for key, days in changing.items() if days}
+    assert changing, "the sample has people with recent works"
+    moved = 0
+    for key, days in changing.items():
+        probes = {TODAY, TODAY + timedelta(days=3 * 365)}
+        for last in days:
+            probes |= {date.fromordinal(last), date.fromordinal(last + 1)}
+        for day in sorted(probes):
+            stored = _page(scored, key, today=day)
+            assert stored.stored_on == TODAY, (key, day)  # still read from its snapshot
+            live = _page(scored, key, complete=True, today=day)
+            assert _without_storage(stored) == _without_storage(live), (key, day)
+        later = _page(scored, key, today=TODAY + timedelta(days=3 * 365)).profile.header
+        moved += later.ai_score != _page(scored, key).profile.header.ai_score
+    assert moved, "some header's AI score changes as its works age"
     assert not _is_stored(scored, key, TODAY - timedelta(days=1))  # stored after that day
+
+
+def test_the_ai_score_on_a_later_day_is_the_profiles() -> None:
+    def work(ai: float | None, pct: float | None, published: date) -> WorkSummary:
+        recent = is_recent(published, published.year, TODAY)
+        return _summary(published, recent, ai, pct)
+
+    entries = [
+        work(0.9, 0.2, TODAY - timedelta(days=10)),
+        work(None, 0.4, TODAY - timedelta(days=400)),
+        work(0.3, None, TODAY - timedelta(days=700)),
+        work(0.5, 0.7, TODAY - timedelta(days=4000)),
+    ]
+    inputs = ai_score_inputs(entries, TODAY)
+    for day in (TODAY, TODAY + timedelta(days=40), TODAY + timedelta(days=400), date(2040, 1, 1)):
+        aged = [
+            _summary(e.published, is_recent(e.published, e.year, day), e.ai_score, e.citation_pct)
+            for e in entries
+        ]
+        assert ai_score_on(inputs, day) == person_ai_score(aged), day
+    assert ai_score_on(ai_score_inputs([], TODAY), TODAY) is None
+
+
+def _summary(
+    published: date | None, recent: bool, ai: float | None, pct: float | None
+) -> WorkSummary:
+    return WorkSummary(
+        work_id=1, title="t", abstract=None, authors=(), author_count=0, authors_truncated=False,
+        published=published, year=published.year if published else None, day=None, venue=None,
+        primary_category=None, code_urls=(), code_badge=False, upvotes=None,
+        in_corpus_citations=0, reported_citations=None, citations=0, citation_source="corpus",
+        recent=recent, ai_score=ai, score=ai if recent else None, novelty_pct=None,
+        citation_pct=pct,
+    )  # fmt: skip
 
 
 def test_new_definitions_retire_the_stored_pages(

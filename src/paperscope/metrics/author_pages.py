@@ -16,7 +16,7 @@ from functools import cache
 
 import numpy as np
 from pydantic import TypeAdapter
-from sqlalchemy import Connection, exists, or_, select
+from sqlalchemy import Connection, exists, select
 
 from paperscope.definitions import EXPLANATIONS, VERSION
 from paperscope.errors import NotFoundError, QueryError
@@ -24,6 +24,7 @@ from paperscope.metrics.profile import (
     SORTS,
     PersonProfile,
     PersonSummary,
+    ai_score_on,
     lookup_people,
     person_profile,
 )
@@ -213,10 +214,9 @@ def _name_page(connection: Connection, name: str, sort: str, page: int, today: d
 @dataclass(frozen=True, slots=True)
 class PageSnapshot:
     """What is stored of an author page: everything but its works (their ids are stored
-    in each sort order beside it)."""
+    in each sort order beside it) and the metrics (drawn from the header when shown)."""
 
     profile: PersonProfile
-    metrics: tuple[Metric, ...]
     namesakes: tuple[PersonSummary, ...]
     more_namesakes: int
 
@@ -233,8 +233,8 @@ def stored_author_page(
     """The page stored under `key` with the works of its `page` in `sort` order (none past
     the last page), when a snapshot holds: stamped with the content version, nothing that
     an author page reads changed since (no newer `content_changes` row), the same
-    definitions, and every work as recent today as on the day it was stored. None
-    otherwise."""
+    definitions, stored no later than `today`. None otherwise. The header's AI score is
+    recomputed for `today` (`profile.ai_score_on`): works stop being recent as days pass."""
     order = {
         "date": author_page_snapshots.c.by_date,
         "score": author_page_snapshots.c.by_score,
@@ -243,7 +243,7 @@ def stored_author_page(
     snapshots = author_page_snapshots.c
     changed = exists().where(content_changes.c.id > content_state.c.version)
     row = connection.execute(
-        select(snapshots.body, order, snapshots.computed_on)
+        select(snapshots.body, order, snapshots.ai_score_inputs, snapshots.computed_on)
         .join_from(
             author_page_snapshots,
             content_state,
@@ -255,7 +255,6 @@ def stored_author_page(
             ~changed,
             snapshots.definition_version == VERSION,
             snapshots.computed_on <= today,
-            or_(snapshots.valid_until.is_(None), snapshots.valid_until >= today),
         )
     ).first()
     if row is None:
@@ -266,7 +265,10 @@ def stored_author_page(
     shown = load_works(
         connection, ids[first : first + PER_PAGE].tolist(), authors_limit=None, today=today
     )
-    profile = replace(body.profile, entries=tuple(shown), today=today, explanations=EXPLANATIONS)
+    header = replace(body.profile.header, ai_score=ai_score_on(row[2], today))
+    profile = replace(
+        body.profile, header=header, entries=tuple(shown), today=today, explanations=EXPLANATIONS
+    )
     return AuthorPage(
-        profile, body.metrics, body.namesakes, sort, page, body.more_namesakes, first, row[2]
+        profile, _metrics(profile), body.namesakes, sort, page, body.more_namesakes, first, row[3]
     )

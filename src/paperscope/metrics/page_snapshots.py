@@ -11,8 +11,9 @@ refresh started (`store.changes`), and any later write to a table an author page
 (whoever makes it: a stage, a correction on the web, the Spark write-back) retires every
 stored page until the next refresh; the page is then computed from its works, as before.
 Local upvotes do not: they only change the works shown, which are loaded live. It also
-carries the last day its works stay as recent as when it was stored (the header's AI
-score is the AI score of recent works) and the definitions' version.
+carries the definitions' version, and what the header's AI score needs on a later day (per
+work its AI score, citation percentile and last recent day: `profile.ai_score_inputs`), so
+a page holds as its works stop being recent.
 """
 
 from __future__ import annotations
@@ -35,10 +36,9 @@ from paperscope.metrics.author_pages import (
     person_page,
     snapshot_json,
 )
-from paperscope.metrics.profile import SORTS, sorted_entries
+from paperscope.metrics.profile import SORTS, ai_score_inputs, sorted_entries
 from paperscope.progress import SILENT, Progress
 from paperscope.read.people import parse_person_key
-from paperscope.read.works import recent_until
 from paperscope.store import Store
 from paperscope.store.changes import start_refresh, unchanged_since
 from paperscope.store.ids import in_list
@@ -172,10 +172,7 @@ def _pages(
 def _row(key: str, page: AuthorPage, version: int, today: date) -> dict[str, object]:
     profile = page.profile
     body = PageSnapshot(
-        replace(profile, entries=(), explanations={}),
-        page.metrics,
-        page.namesakes,
-        page.more_namesakes,
+        replace(profile, entries=(), explanations={}), page.namesakes, page.more_namesakes
     )
     order = {
         sort: np.array(
@@ -183,17 +180,12 @@ def _row(key: str, page: AuthorPage, version: int, today: date) -> dict[str, obj
         ).tobytes()
         for sort in SORTS
     }
-    until = [
-        day
-        for day in (recent_until(e.published, e.year, today) for e in profile.entries)
-        if day is not None
-    ]
     return {
         "page_key": key,
         "content_version": version,
         "definition_version": VERSION,
         "computed_on": today,
-        "valid_until": min(until) if until else None,
+        "ai_score_inputs": ai_score_inputs(profile.entries, today),
         "body": snapshot_json().dump_json(body).decode(),
         "by_date": order["date"],
         "by_score": order["score"],

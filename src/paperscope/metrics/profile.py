@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from statistics import fmean
 
+import numpy as np
 from sqlalchemy import Connection
 
 from paperscope.definitions import EXPLANATIONS
@@ -36,7 +37,7 @@ from paperscope.read.people import (
     person_work_ids,
     rank_coauthors,
 )
-from paperscope.read.works import WorkSummary, citations_per_year, load_works
+from paperscope.read.works import WorkSummary, citations_per_year, load_works, recent_until
 
 __all__ = [
     "CoAuthor",
@@ -167,6 +168,35 @@ def person_ai_score(entries: Sequence[WorkSummary]) -> float | None:
     values = [entry.ai_score if entry.recent else entry.citation_pct for entry in entries]
     known = [value for value in values if value is not None]
     return fmean(known) if known else None
+
+
+AI_SCORE_INPUTS = np.dtype([("ai_score", "<f8"), ("citation_pct", "<f8"), ("recent_until", "<i4")])
+"""Per work: its AI score and citation percentile (NaN: none) and the ordinal of the last
+day it is recent (0: not recent, nor ever again)."""
+
+
+def ai_score_inputs(entries: Sequence[WorkSummary], today: date) -> bytes:
+    """What `person_ai_score` needs to be recomputed on a later day without the works:
+    which value each work contributes changes as works stop being recent."""
+    inputs = np.empty(len(entries), dtype=AI_SCORE_INPUTS)
+    for row, entry in enumerate(entries):
+        until = recent_until(entry.published, entry.year, today) if entry.recent else None
+        inputs[row] = (
+            np.nan if entry.ai_score is None else entry.ai_score,
+            np.nan if entry.citation_pct is None else entry.citation_pct,
+            0 if until is None else until.toordinal(),
+        )
+    return inputs.tobytes()
+
+
+def ai_score_on(inputs: bytes, day: date) -> float | None:
+    """`person_ai_score` of the works `inputs` describes, on `day` (not before the day the
+    inputs were taken): the same values, so the same mean."""
+    works = np.frombuffer(inputs, dtype=AI_SCORE_INPUTS)
+    recent = works["recent_until"] >= day.toordinal()
+    values = np.where(recent, works["ai_score"], works["citation_pct"])
+    known = values[~np.isnan(values)]
+    return fmean(known.tolist()) if len(known) else None
 
 
 def sorted_entries(entries: Sequence[WorkSummary], sort: str) -> list[WorkSummary]:

@@ -108,15 +108,15 @@ author_page_snapshots = Table(
     Column("content_version", Integer, nullable=False),
     Column("definition_version", String(16), nullable=False),
     Column("computed_on", Date, nullable=False),
-    # The last day every listed work is as recent (`read.works.is_recent`) as on
-    # `computed_on`: the header's AI score depends on it.
-    Column("valid_until", Date),
-    # JSON: the page without its works (profile, header metrics, namesakes).
+    # JSON: the page without its works (profile and header, namesakes).
     Column("body", Text, nullable=False),
     # The work ids in each sort order, little-endian int64 (a page reads only its slice).
     Column("by_date", LargeBinary, nullable=False),
     Column("by_score", LargeBinary, nullable=False),
     Column("by_citations", LargeBinary, nullable=False),
+    # Per work its AI score, citation percentile and last recent day
+    # (`metrics.profile.AI_SCORE_INPUTS`): the header's AI score on the day it is shown.
+    Column("ai_score_inputs", LargeBinary, nullable=False),
 )
 
 __all__ = [
