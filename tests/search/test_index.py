@@ -9,12 +9,14 @@ import pytest
 from search_helpers import title_id
 from sqlalchemy import update
 
+from paperscope.cli.web import start_warm_up
 from paperscope.config import Settings
 from paperscope.embeddings import faiss_index
 from paperscope.embeddings import index as index_module
 from paperscope.embeddings.encoders import HashingEncoder
 from paperscope.embeddings.index import VectorIndex, index_dir, open_index
 from paperscope.embeddings.vectors import embed_works
+from paperscope.search.service import similar_works, warm_vector_index
 from paperscope.store import Store
 from paperscope.store.schema import works
 
@@ -141,3 +143,47 @@ def test_index_dir_is_beside_an_sqlite_database(sample_store: Store, tmp_path: P
         assert directory.parent.name.endswith(".db.search")
     else:
         assert directory.is_relative_to(tmp_path / "search")
+
+
+def test_an_ivf_index_reloads_with_its_matrix_mapped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With IVF lists the matrix is only read row by row: it is mapped from its file, and
+    the reloaded index answers, finds a work's vector and grows as the one it saved."""
+    monkeypatch.setattr(faiss_index, "ANN_THRESHOLD", 100)
+    matrix = clustered(600, 16, 5)
+    ids = np.arange(10, 610, dtype=np.int64)
+    alive = np.ones(500, dtype=bool)
+    alive[3] = False
+    built = VectorIndex("t", ids[:500], ["h"] * 500, matrix[:500], alive)
+    built.build_ann()
+    built.save(tmp_path / "t")
+    loaded = VectorIndex.load(tmp_path / "t", "t")
+    assert loaded is not None and isinstance(loaded.matrix, np.memmap)
+    assert loaded.size == built.size == 499 and 13 not in loaded._row_of
+    assert loaded.search(matrix[40], 5) == built.search(matrix[40], 5)
+    assert np.array_equal(loaded.vector_of(50), matrix[40])
+    # Appended after a tombstone left the lists: each new row keeps its own work id.
+    loaded._append(ids[500:], matrix[500:], ["h"] * 100)
+    assert loaded.search(matrix[550], 1)[0][0] == 560
+    exact = VectorIndex("t", ids[:50], ["h"] * 50, matrix[:50], np.ones(50, dtype=bool))
+    exact.save(tmp_path / "exact")
+    reloaded = VectorIndex.load(tmp_path / "exact", "t")
+    assert reloaded is not None and not isinstance(reloaded.matrix, np.memmap)
+
+
+def test_serve_loads_the_vector_index_before_it_is_asked(
+    sample_store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    embed_works(sample_store, HashingEncoder())
+    index_module.forget_cached_indexes()
+    start_warm_up(settings, sample_store).join(timeout=120)
+
+    def not_again(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the index was loaded again")
+
+    monkeypatch.setattr(VectorIndex, "load", not_again)
+    monkeypatch.setattr(VectorIndex, "build", not_again)
+    similar = similar_works(sample_store, title_id(sample_store, "Graph"), settings, limit=3)
+    assert len(similar) == 3
+    assert warm_vector_index(sample_store, settings) == 12

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gc
+import threading
+import time
 from typing import Annotated
 
 import typer
 
-from paperscope.cli.app import DatabaseOption, app, console
+from paperscope.cli.app import DatabaseOption, app, console, errors
 from paperscope.config import Settings
 from paperscope.store import Store
 
@@ -26,6 +28,26 @@ def settle_garbage_collector(threshold: int) -> None:
     gc.set_threshold(threshold, older, oldest)
 
 
+def start_warm_up(settings: Settings, store: Store) -> threading.Thread:
+    """Load the vector index in a background thread while the server starts answering:
+    the first paper page or semantic search then finds it loaded (requests that come
+    sooner wait for this load instead of starting their own)."""
+    from paperscope.search.service import warm_vector_index
+
+    def warm() -> None:
+        started = time.perf_counter()
+        try:
+            size = warm_vector_index(store, settings)
+        except Exception as error:  # the first request that needs it loads it and reports
+            errors.print(f"vector index not loaded at start: {error}")
+            return
+        console.print(f"vector index: {size:,} works ({time.perf_counter() - started:.1f} s)")
+
+    thread = threading.Thread(target=warm, name="warm-vector-index", daemon=True)
+    thread.start()
+    return thread
+
+
 def serve_app(
     settings: Settings, store: Store, host: str, port: int, *, access_log: bool = True
 ) -> None:
@@ -37,6 +59,7 @@ def serve_app(
     console.print(f"paperscope on http://{host}:{port}/  (Ctrl-C stops it)")
     web_app = create_app(settings, store)
     settle_garbage_collector(settings.serve_gc_threshold)
+    start_warm_up(settings, store)
     uvicorn.run(
         web_app,
         host=host,

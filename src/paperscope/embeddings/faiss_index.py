@@ -93,7 +93,9 @@ class VectorIndex:
     _row_of: dict[int, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._row_of = {int(w): r for r, w in enumerate(self.ids) if self.alive[r]}
+        # zip of lists, not a loop over numpy scalars: 0.1 s instead of 0.2-9 s at 1M rows.
+        alive_rows = np.flatnonzero(self.alive)
+        self._row_of = dict(zip(self.ids[alive_rows].tolist(), alive_rows.tolist(), strict=True))
 
     @classmethod
     def empty(cls, model: str) -> VectorIndex:
@@ -200,7 +202,9 @@ class VectorIndex:
         for offset, work_id in enumerate(ids):
             self._row_of[int(work_id)] = start + offset
         if self.ann is not None:
-            self.ann.add(matrix)
+            # The row numbers as ids: `add` would number them from `ntotal`, which tombstones
+            # removed from the lists have lowered, so they would name other rows' works.
+            self.ann.add_with_ids(matrix, np.arange(start, start + len(ids), dtype=np.int64))
 
     # --- searching ----------------------------------------------------------------------
 
@@ -281,11 +285,14 @@ class VectorIndex:
             meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
             if meta.get("format") != FORMAT_VERSION or meta.get("model") != model:
                 return None
+            # With an IVF index the matrix is read only for single rows (a work's own
+            # vector, a filtered search's candidates): mapped, not read whole. At 1M works
+            # reading its 1.5 GB took 18 s of the first semantic request's time.
             index = cls(
                 model,
                 np.load(directory / "ids.npy"),
                 list(meta["hashes"]),
-                np.load(directory / "matrix.npy"),
+                np.load(directory / "matrix.npy", mmap_mode="r" if meta["ann"] else None),
                 np.load(directory / "alive.npy"),
                 int(meta["generation"]),
                 trained_size=int(meta["trained_size"]),
