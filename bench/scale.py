@@ -9,7 +9,7 @@ sampled from /proc):
 1. `ingest` of the three source folders (arXiv Kaggle, OpenAlex, Semantic Scholar), then
    the rows it wrote loaded again into a fresh database by the raw bulk path (`executemany`
    on SQLite, COPY on PostgreSQL; bench/ingest.py's `bulk_load`) for the ingest/raw ratio
-   (`--no-raw` skips it; not with `--postgres-url`);
+   (`--no-raw` skips it; with `--postgres-url`, only into `--postgres-raw-url`);
 2. `resolve --full` (authorships into people; without MiniLM title vectors unless
    `--identity-topics minilm`: they would add about 9 hours at a million works here);
 3. `enrich` (abstract embeddings and the vector index; `--model` picks the encoder);
@@ -25,7 +25,8 @@ Results go to bench/results/scale.json (bench/results/scale-quick.json with `--q
 Usage: python bench/scale.py [--corpus DIR] [--quick] [--skip-postgres] [--skip-sqlite]
                              [--stages ingest,resolve,enrich,score,pages,serve] [--model NAME]
                              [--identity-topics none|minilm]
-                             [--workdir DIR] [--merge] [--postgres-url URL] [--no-raw]
+                             [--workdir DIR] [--merge] [--postgres-url URL]
+                             [--postgres-raw-url URL] [--no-raw]
 
 A 1M run takes hours; `--workdir DIR --stages ...` runs some stages on the databases an
 earlier run left in DIR, and `--merge` adds their numbers to the results file instead of
@@ -353,6 +354,10 @@ def main() -> None:
         help="run the PostgreSQL stages on this database instead of a temporary server's",
     )
     parser.add_argument(
+        "--postgres-raw-url",
+        help="with --postgres-url: an empty database for the raw COPY of ingest's rows (its ratio)",
+    )
+    parser.add_argument(
         "--identity-topics",
         choices=("none", "minilm"),
         default="none",
@@ -404,9 +409,9 @@ def main() -> None:
         report["databases"]["sqlite"] = database_run("sqlite", url, args, workdir, raw)
     if args.postgres_url:
         # a server that outlives this run: its stages can be spread over several sittings
-        # (and no second database is made on it for the raw bulk load)
+        # (no second database is made on it: the raw bulk load runs only if given one)
         report["databases"]["postgresql"] = database_run(
-            "postgresql", args.postgres_url, args, workdir, None
+            "postgresql", args.postgres_url, args, workdir, args.postgres_raw_url
         )
     elif not args.skip_postgres:
         server = start_server()

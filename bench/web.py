@@ -177,7 +177,10 @@ def wait_up(base: str, timeout: float = 60.0) -> None:
 
 
 def drive(url: str, duration: int, connections: int, script: Path) -> dict[str, Any]:
-    with urlopen(url, timeout=30) as response:  # warm up, and check the page works
+    # Warm up, and check the page works. Not timed, so it may wait long: right after the
+    # server starts, a paper page or semantic search waits for the vector index to load
+    # (at a million works, 1.5 GB read from a cold disk).
+    with urlopen(url, timeout=300) as response:
         if response.status != 200:
             raise RuntimeError(f"{url}: status {response.status}")
     command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s", "-s", str(script)]
