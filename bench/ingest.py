@@ -181,7 +181,8 @@ def bulk_load(source_url: str, target_url: str) -> tuple[float, int]:
     indexes) by the driver's plainest bulk path, and the row count. Only the writing is timed
     (reading the rows back out of the source is not): `executemany` of one INSERT per table on
     SQLite, psycopg's COPY FROM STDIN on PostgreSQL; one transaction, on a connection set up
-    as ingest's (`Store.bulk_connection`: the same SQLite pragmas)."""
+    as ingest's (`Store.bulk_connection`: the same SQLite pragmas). The rows the migrations
+    seed are deleted first, so that the source's copies of them load."""
     source, target = create_engine(source_url), Store.open(target_url)
     total, seconds = 0, 0.0
     with target.bulk_connection() as connection:
@@ -190,6 +191,9 @@ def bulk_load(source_url: str, target_url: str) -> tuple[float, int]:
         cursor = raw.cursor()
         postgres = target.dialect == "postgresql"
         for table in metadata.sorted_tables:
+            # Rows the migrations seed (content_changes' first version) come from the
+            # source like the rest; not timed.
+            cursor.execute(f'DELETE FROM "{table.name}"')
             columns = [c.name for c in table.columns]
             quoted = ", ".join(f'"{c}"' for c in columns)
             markers = ", ".join("?" * len(columns))
