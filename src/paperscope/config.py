@@ -100,6 +100,14 @@ class Settings(BaseSettings):
             "(docs/operations.md); 0: one per core this process may use, 1: none besides it."
         ),
     )
+    pages_workers: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "Processes that compute the stored author pages while `paperscope pages` "
+            "writes them; 0: one per core this process may use, 1: none besides it."
+        ),
+    )
     base_url: str = Field(
         default="http://127.0.0.1:8000",
         description=(

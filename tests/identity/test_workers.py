@@ -19,13 +19,13 @@ from paperscope.identity.model import PairwiseModel
 from paperscope.identity.parts import PART_LIMIT
 from paperscope.identity.resolve import resolve_people
 from paperscope.identity.workers import (
-    PARENT_CHECK_SECONDS,
     BlockBatch,
     BlockClusterer,
     Clustering,
     cluster_batch,
 )
 from paperscope.ingest import ingest_paths
+from paperscope.processes import PARENT_CHECK_SECONDS
 from paperscope.store import Store
 from paperscope.store.schema import authorships, people
 

@@ -19,7 +19,7 @@ from sqlalchemy import event, select, text, update
 from paperscope.accounts.library import toggle_upvote
 from paperscope.accounts.users import user_for_email
 from paperscope.config import Settings
-from paperscope.metrics import author_pages
+from paperscope.metrics import author_pages, page_snapshots
 from paperscope.metrics.author_pages import AuthorPage, author_page
 from paperscope.metrics.page_snapshots import refresh_pages
 from paperscope.metrics.profile import (
@@ -121,6 +121,33 @@ def test_only_pages_with_enough_works_are_stored(scored: Store) -> None:
         assert _page(scored, key, complete=True).profile.header.papers >= 1
     # Pages of the earlier refresh are gone, not kept beside.
     assert len(_stored_keys(scored)) == fewer.name_pages + fewer.person_pages
+
+
+def _stored_rows(store: Store) -> list[tuple[object, ...]]:
+    """Every stored page as stored, but the refresh's content version."""
+    table = author_page_snapshots
+    columns = [column for column in table.columns if column.name != "content_version"]
+    with store.connect() as connection:
+        return [
+            tuple(row) for row in connection.execute(select(*columns).order_by(table.c.page_key))
+        ]
+
+
+def test_pages_computed_in_worker_processes_are_the_same(
+    scored: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alone = refresh_pages(scored, today=TODAY, min_works=1)
+    in_place = _stored_rows(scored)
+    monkeypatch.setattr(page_snapshots, "CHUNK", 2)  # many tasks: both workers take some
+    apart = refresh_pages(scored, today=TODAY, min_works=1, workers=2)
+    assert apart.workers == 2 and apart.current
+    assert (apart.name_pages, apart.person_pages, apart.skipped) == (
+        alone.name_pages,
+        alone.person_pages,
+        alone.skipped,
+    )
+    assert len(in_place) == alone.name_pages + alone.person_pages > 2 * 2
+    assert _stored_rows(scored) == in_place
 
 
 def _watched(store: Store) -> set[str]:

@@ -11,9 +11,6 @@ once, when it starts. With one worker nothing is spawned: batches are clustered 
 
 from __future__ import annotations
 
-import os
-import threading
-import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -28,6 +25,7 @@ from paperscope.identity.explain import PersonDraft
 from paperscope.identity.loading import Stored
 from paperscope.identity.model import PairwiseModel
 from paperscope.identity.parts import cluster_in_parts
+from paperscope.processes import end_with_parent
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,15 +68,6 @@ def cluster_batch(clustering: Clustering, batch: BlockBatch) -> dict[str, list[P
     }
 
 
-def available_cores() -> int:
-    """The cores this process may run on (its affinity, not the machine's count)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-PARENT_CHECK_SECONDS = 1.0
 _worker_clustering: Clustering | None = None
 
 
@@ -89,15 +78,7 @@ def _start_worker(clustering: Clustering) -> None:
 
     threadpool_limits(1)
     _worker_clustering = clustering
-    threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
-
-
-def _exit_with(parent: int) -> None:
-    """End this worker once its parent is gone: a resolve killed outright (kill -9) cannot
-    stop its pool, and a worker waits on a queue it holds both ends of."""
-    while os.getppid() == parent:
-        time.sleep(PARENT_CHECK_SECONDS)
-    os._exit(1)
+    end_with_parent()
 
 
 def _cluster_in_worker(batch: BlockBatch) -> dict[str, list[PersonDraft]]:

@@ -19,9 +19,12 @@ a page holds as its works stop being recent.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
+from multiprocessing import get_context
 from typing import Any
 
 import numpy as np
@@ -37,6 +40,7 @@ from paperscope.metrics.author_pages import (
     snapshot_json,
 )
 from paperscope.metrics.profile import SORTS, ai_score_inputs, sorted_entries
+from paperscope.processes import end_with_parent
 from paperscope.progress import SILENT, Progress
 from paperscope.read.people import parse_person_key
 from paperscope.store import Store
@@ -52,6 +56,13 @@ computed in tens of milliseconds on a first visit (the median names at a million
 for little."""
 
 _BATCH = 200
+CHUNK = 20
+"""Keys per task a worker process computes: small enough that the few pages of thousands
+of works (taken first) spread over the workers, large enough that handing tasks over is
+cheap beside computing them."""
+_AHEAD = 4
+"""Tasks handed out per worker before the first unfinished one is written: finished pages
+wait in memory only this far."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +76,25 @@ class PagesReport:
     current: bool
     """Nothing changed while the pages were computed: they are in use. False: something
     did, and the pages are not used until the next refresh."""
+    workers: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Refresh:
+    """What every task of one refresh is computed with."""
+
+    version: int
+    today: date
+    wanted: frozenset[str]
+    """The person keys whose pages are stored (a name's page brings its top person's)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Computed:
+    """One task's stored rows, in order, and the keys that had no page any more."""
+
+    rows: tuple[dict[str, object], ...]
+    skipped: int
 
 
 def refresh_pages(
@@ -73,24 +103,32 @@ def refresh_pages(
     today: date | None = None,
     min_works: int = MIN_WORKS,
     progress: Progress = SILENT,
+    workers: int = 1,
 ) -> PagesReport:
     """Store the page of every printed name and every person with at least `min_works`
-    works, replacing the pages stored before."""
+    works, replacing the pages stored before.
+
+    With `workers` > 1 the pages are computed in that many processes (computing a profile
+    is Python, one core each) and written here; the stored pages are the same."""
     started = time.perf_counter()
     today = today or date.today()
     with store.transaction() as connection:
         version = start_refresh(connection)
-    counts = {"printed": 0, "person": 0, "skipped": 0}
     with store.connect() as connection:
         names, people = _candidates(connection, min_works)
         progress.start("pages", len(names) + len(people))
-        batch: list[dict[str, object]] = []
-        for key, page in _pages(connection, names, people, today, counts, progress):
-            batch.append(_row(key, page, version, today))
-            if len(batch) >= _BATCH:
-                _write(connection, batch)
-                batch = []
-        _write(connection, batch)
+        refresh = _Refresh(version, today, frozenset(people))
+        workers = max(1, min(workers, -(-(len(names) + len(people)) // CHUNK)))
+        written = _Written(connection)
+        with _PageComputer(store, refresh, workers) as computer:
+            # Names first: each brings its top person's page; then the people none reached.
+            for kind, keys in (("printed", names), ("person", people)):
+                todo = [key for key in keys if key not in written.keys]
+                progress.advance(len(keys) - len(todo))
+                for computed, size in computer.computed(kind, todo, connection):
+                    written.add(computed)
+                    progress.advance(size)
+        written.flush()
         connection.execute(
             delete(author_page_snapshots).where(author_page_snapshots.c.content_version != version)
         )
@@ -98,11 +136,12 @@ def refresh_pages(
         connection.commit()
     return PagesReport(
         version,
-        counts["printed"],
-        counts["person"],
-        counts["skipped"],
+        written.counts["printed"],
+        written.counts["person"],
+        written.counts["skipped"],
         round(time.perf_counter() - started, 1),
         current,
+        workers,
     )
 
 
@@ -135,41 +174,89 @@ def _with_works(
     return list(connection.execute(query.order_by(works.desc(), column)).scalars())
 
 
-def _pages(
-    connection: Connection,
-    names: list[str],
-    people: list[str],
-    today: date,
-    counts: dict[str, int],
-    progress: Progress,
-) -> Iterator[tuple[str, AuthorPage]]:
-    """Each name's page, and with it its top person's page (the same profile, the person's
-    own namesakes); then the people no name page reached. Each key once."""
-    wanted = set(people)
-    reached: set[str] = set()
-    jobs = [("printed", key) for key in names] + [("person", key) for key in people]
-    for kind, key in jobs:
-        progress.advance(1)
-        if key in reached:
-            continue
+def _compute(connection: Connection, refresh: _Refresh, kind: str, keys: list[str]) -> _Computed:
+    """The stored rows of these names' or people's pages; a name's page brings its top
+    person's page when that person's is wanted."""
+    rows: list[dict[str, object]] = []
+    skipped = 0
+    for key in keys:
         try:
             if kind == "printed":
-                page = author_page(connection, name=key, today=today)
+                page = author_page(connection, name=key, today=refresh.today)
             else:
-                page = author_page(connection, key=key, today=today)
+                page = author_page(connection, key=key, today=refresh.today)
         except NotFoundError:
-            counts["skipped"] += 1
+            skipped += 1
             continue
-        counts[kind] += 1
-        yield (f"printed:{key}" if kind == "printed" else key), page
+        rows.append(_row(f"printed:{key}" if kind == "printed" else key, page, refresh))
         own = page.profile.person.person_key
-        if kind == "printed" and own in wanted and own not in reached:
-            reached.add(own)
-            counts["person"] += 1
-            yield own, person_page(connection, page.profile)
+        if kind == "printed" and own in refresh.wanted:
+            rows.append(_row(own, person_page(connection, page.profile), refresh))
+    connection.rollback()  # ends the read transaction (on PostgreSQL: its snapshot)
+    return _Computed(tuple(rows), skipped)
 
 
-def _row(key: str, page: AuthorPage, version: int, today: date) -> dict[str, object]:
+_worker_store: Store | None = None
+_worker_refresh: _Refresh | None = None
+
+
+def _start_worker(url: str, refresh: _Refresh) -> None:
+    global _worker_store, _worker_refresh
+    _worker_store = Store.open(url, migrate=False)
+    _worker_refresh = refresh
+    end_with_parent()
+
+
+def _compute_in_worker(kind: str, keys: list[str]) -> _Computed:
+    assert _worker_store is not None and _worker_refresh is not None, "worker not started"
+    with _worker_store.connect() as connection:
+        return _compute(connection, _worker_refresh, kind, keys)
+
+
+class _PageComputer:
+    """Computes tasks of `CHUNK` keys in `workers` spawned processes (in place, on the
+    refreshing connection, for one), yielding each task's rows in the keys' order."""
+
+    def __init__(self, store: Store, refresh: _Refresh, workers: int) -> None:
+        self.refresh = refresh
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        if workers > 1:
+            url = store.engine.url.render_as_string(hide_password=False)
+            self._pool = ProcessPoolExecutor(
+                workers,
+                mp_context=get_context("spawn"),  # the parent holds connections
+                initializer=_start_worker,
+                initargs=(url, refresh),
+            )
+
+    def computed(
+        self, kind: str, keys: list[str], connection: Connection
+    ) -> Iterator[tuple[_Computed, int]]:
+        tasks = [keys[start : start + CHUNK] for start in range(0, len(keys), CHUNK)]
+        if self._pool is None:
+            for task in tasks:
+                yield _compute(connection, self.refresh, kind, task), len(task)
+            return
+        pending: deque[tuple[Future[_Computed], int]] = deque()
+        for task in tasks:
+            pending.append((self._pool.submit(_compute_in_worker, kind, task), len(task)))
+            if len(pending) >= _AHEAD * self.workers:
+                future, size = pending.popleft()
+                yield future.result(), size
+        while pending:
+            future, size = pending.popleft()
+            yield future.result(), size
+
+    def __enter__(self) -> _PageComputer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _row(key: str, page: AuthorPage, refresh: _Refresh) -> dict[str, object]:
     profile = page.profile
     body = PageSnapshot(
         replace(profile, entries=(), explanations={}), page.namesakes, page.more_namesakes
@@ -182,10 +269,10 @@ def _row(key: str, page: AuthorPage, version: int, today: date) -> dict[str, obj
     }
     return {
         "page_key": key,
-        "content_version": version,
+        "content_version": refresh.version,
         "definition_version": VERSION,
-        "computed_on": today,
-        "ai_score_inputs": ai_score_inputs(profile.entries, today),
+        "computed_on": refresh.today,
+        "ai_score_inputs": ai_score_inputs(profile.entries, refresh.today),
         "body": snapshot_json().dump_json(body).decode(),
         "by_date": order["date"],
         "by_score": order["score"],
@@ -193,16 +280,39 @@ def _row(key: str, page: AuthorPage, version: int, today: date) -> dict[str, obj
     }
 
 
-def _write(connection: Connection, rows: list[dict[str, object]]) -> None:
-    if not rows:
-        return
-    keys = [str(row["page_key"]) for row in rows]
-    connection.commit()  # ends the transaction the pages were read in
-    connection.execute(
-        delete(author_page_snapshots).where(in_list(author_page_snapshots.c.page_key, keys))
-    )
-    connection.execute(insert(author_page_snapshots), rows)
-    connection.commit()
+class _Written:
+    """The pages stored so far, written in batches; a page computed twice (two printed
+    names with the same top person) is stored once, the first time."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.keys: set[str] = set()
+        self.counts = {"printed": 0, "person": 0, "skipped": 0}
+        self._batch: list[dict[str, object]] = []
+
+    def add(self, computed: _Computed) -> None:
+        self.counts["skipped"] += computed.skipped
+        for row in computed.rows:
+            key = str(row["page_key"])
+            if key in self.keys:
+                continue
+            self.keys.add(key)
+            self.counts["printed" if key.startswith("printed:") else "person"] += 1
+            self._batch.append(row)
+        if len(self._batch) >= _BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        connection, rows, self._batch = self.connection, self._batch, []
+        connection.commit()  # ends the transaction the pages were read in
+        if not rows:
+            return
+        keys = [str(row["page_key"]) for row in rows]
+        connection.execute(
+            delete(author_page_snapshots).where(in_list(author_page_snapshots.c.page_key, keys))
+        )
+        connection.execute(insert(author_page_snapshots), rows)
+        connection.commit()
 
 
 __all__ = ["MIN_WORKS", "PagesReport", "refresh_pages"]

@@ -148,8 +148,8 @@ MAX_REINDEX_WORKERS = 4
 def ingest(run: Run) -> StageResult:
     """Read files into the store, link references, then index the queued works' text."""
     from paperscope.accounts.library_import import rematch
-    from paperscope.identity.workers import available_cores
     from paperscope.ingest import ingest_paths
+    from paperscope.processes import available_cores
     from paperscope.search.keyword import refresh_keyword_index
     from paperscope.sources.base import Limits
 
@@ -185,7 +185,7 @@ def resolve(run: Run) -> StageResult:
     from paperscope.accounts.claims import follow_people
     from paperscope.identity.resolve import resolve_people
     from paperscope.identity.topics import topic_source
-    from paperscope.identity.workers import available_cores
+    from paperscope.processes import available_cores
 
     settings = run.settings
     workers = settings.resolve_workers or available_cores()
@@ -253,12 +253,16 @@ def pages(run: Run) -> StageResult:
     """Store the author pages of prolific people and common names (a first visit then
     reads one row instead of thousands of works)."""
     from paperscope.metrics.page_snapshots import MIN_WORKS, refresh_pages
+    from paperscope.processes import available_cores
 
     least = MIN_WORKS if run.options.min_works is None else run.options.min_works
-    report = refresh_pages(run.store, today=run.today, min_works=least, progress=run.progress)
+    workers = run.settings.pages_workers or available_cores()
+    report = refresh_pages(
+        run.store, today=run.today, min_works=least, progress=run.progress, workers=workers
+    )
     line = (
         f"pages: {report.name_pages} name pages, {report.person_pages} person pages stored"
-        f" in {report.seconds:.1f} s"
+        f" in {report.seconds:.1f} s ({report.workers} processes computing)"
         + ("" if report.current else "; data changed meanwhile: not used until the next run")
     )
     return StageResult("pages", line, report)
