@@ -288,5 +288,13 @@ def test_by_default_the_faster_screen_is_kept(
     pool = vectors[np.argsort(day, kind="stable")]
     kept = screen.fastest(pool, None)
     assert (kept.projection is not None) == projected_faster
-    result = novelty(vectors, day, screen=True)
+    # What was kept, and why, is said (score's summary line reports it).
+    projected_seconds, whole_seconds = (1.0, 2.0) if projected_faster else (2.0, 1.0)
+    assert kept.described.startswith(
+        "bfloat16 screen of a " if projected_faster else "bfloat16 screen of the whole 96-d"
+    )
+    assert f"projected {projected_seconds:.2f} s, whole {whole_seconds:.2f} s" in kept.described
+    told: list[str] = []
+    result = novelty(vectors, day, screen=True, on_screen=told.append)
     np.testing.assert_allclose(result, _exact_novelty(vectors, day), atol=1e-12, rtol=0)
+    assert told == [told[0]] and "kept over the" in told[0]

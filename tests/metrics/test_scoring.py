@@ -74,6 +74,12 @@ def test_incremental_score_touches_only_new_works_and_their_people(
         again = run_score(connection, today=TODAY, embedding_model="none")
     assert first.recomputed_works == first.works
     assert (again.recomputed_works, again.written_works, again.written_people) == (0, 0, 0)
+    # The summary says how novelty compared the works and what its parts cost, when it ran.
+    assert first.novelty_screen is not None and "sparse" in first.novelty_screen
+    assert set(first.parts) == {"novelty", "impact model"}
+    assert "of the works step: novelty" in first.summary()
+    assert f"novelty compared by {first.novelty_screen}" in first.summary()
+    assert again.novelty_screen is None and "novelty" not in again.summary()
     ingest(store, *HELD_OUT_PAGES)
     with store.transaction() as connection:
         added = run_score(connection, today=TODAY, embedding_model="none")

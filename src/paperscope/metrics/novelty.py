@@ -14,6 +14,7 @@ vectors (`_Projection`). The result is the defined number, not an approximate ne
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from time import perf_counter
 from typing import Any
@@ -39,6 +40,7 @@ def novelty(
     has_vector: npt.NDArray[np.bool_] | None = None,
     screen: bool | None = None,
     project: bool | None = None,
+    on_screen: Callable[[str], None] | None = None,
 ) -> FloatArray:
     """1 - max cosine to an earlier work, for each row in `queries` (default: every row).
 
@@ -46,6 +48,8 @@ def novelty(
     `project`: screen a bound from the leading principal directions when a few hold most of
     the vectors' energy (`_Projection`): True whenever they do, False never, None (default)
     when that screen is the faster of the two on the latest works (`_Bf16Screen.fastest`).
+    `on_screen` is told how the works were compared (which screen, and the calibration's
+    times): the cost of the stage at scale depends on it.
     """
     count = vectors.shape[0]
     present = np.ones(count, dtype=bool) if has_vector is None else has_vector
@@ -63,6 +67,8 @@ def novelty(
         if screened
         else None
     )
+    if on_screen is not None:
+        on_screen(_compared(vectors, screener))
     position = np.zeros(count, dtype=np.int64)  # of each known work in the sorted pool
     position[pool] = np.arange(pool.size)
     wanted = np.flatnonzero(known[rows])
@@ -92,6 +98,16 @@ def novelty(
         best[limits == 0] = np.nan
         result[block] = 1.0 - np.clip(best, -1.0, 1.0)
     return result
+
+
+def _compared(vectors: Any, screener: _Bf16Screen | None) -> str:
+    """How `novelty` compares the works, in words."""
+    dim = vectors.shape[1]
+    if screener is not None:
+        return screener.described
+    if hasattr(vectors, "toarray"):
+        return f"float32 products of sparse {dim}-d vectors"
+    return f"float32 products of the whole {dim}-d vectors (no native bfloat16)"
 
 
 def _best_before(similarity: npt.NDArray[np.float32], limits: IntArray) -> FloatArray:
@@ -232,6 +248,13 @@ class _Bf16Screen:
             self.residuals[start : start + len(part)] = np.linalg.norm(part - rounded, axis=1)
         self.largest_norm = float(self.norms.max(initial=0.0))
         self.largest_residual = float(self.residuals.max(initial=0.0))
+        whole = pool_vectors.shape[1]
+        self.described = (
+            f"bfloat16 screen of the whole {whole}-d vectors"
+            if self.projection is None
+            else f"bfloat16 screen of a {dim}-d bound ({self.projection.head} leading"
+            f" directions of {whole})"
+        )
 
     @classmethod
     def fastest(cls, pool_vectors: npt.NDArray[np.float32], project: bool | None) -> _Bf16Screen:
@@ -255,7 +278,13 @@ class _Bf16Screen:
             started = perf_counter()
             screen.best_before(latest, latest)
             seconds[screen] = min(seconds[screen], perf_counter() - started)
-        return projected if seconds[projected] < seconds[whole] else whole
+        kept = projected if seconds[projected] < seconds[whole] else whole
+        kept.described += (
+            f", kept over the {'whole vectors' if kept is projected else 'projected bound'}"
+            f" by timing both on the latest {len(latest):,} works: projected"
+            f" {seconds[projected]:.2f} s, whole {seconds[whole]:.2f} s"
+        )
+        return kept
 
     def best_before(self, positions: IntArray, limits: IntArray) -> FloatArray:
         """The maximum similarity of each pool row in `positions` over the pool rows before

@@ -54,11 +54,19 @@ class ScoreReport:
     written_scopes: int = 0
     encoder: str | None = None
     training_works: int = 0
+    novelty_screen: str | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+    parts: dict[str, float] = field(default_factory=dict)
+    """Time of the works step's costly parts (novelty, the impact model)."""
 
     def summary(self) -> str:
         mode = "full" if self.full else "incremental"
         timing = ", ".join(f"{step} {sec:.1f}s" for step, sec in self.seconds.items())
+        if self.parts:
+            inside = ", ".join(f"{part} {sec:.1f}s" for part, sec in self.parts.items())
+            timing += f"\nof the works step: {inside}"
+        if self.novelty_screen:
+            timing += f"\nnovelty compared by {self.novelty_screen}"
         model = "impact model not needed (no new works)"
         if self.recomputed_works:
             model = (
@@ -131,6 +139,8 @@ def run_score(
     report.people = len(people)
     report.encoder = scores.encoder
     report.training_works = scores.training_works
+    report.novelty_screen = scores.novelty_screen
+    report.parts = scores.seconds
     return report
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from time import perf_counter
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,10 @@ class WorkScores:
     recomputed: int
     encoder: str | None
     training_works: int
+    novelty_screen: str | None = None
+    """How novelty compared the works (`metrics.novelty`), when any were scored anew."""
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Time of the costly parts (novelty, the impact model), when they ran."""
 
 
 def _stored_column(corpus: Corpus, stored: dict[Any, dict[str, Any]], name: str) -> FloatArray:
@@ -65,6 +70,8 @@ def score_works(
         (stored[w]["encoder"] if w in stored else None) for w in corpus.work_ids.tolist()
     ]
     encoder, training = None, 0
+    screens: list[str] = []
+    seconds: dict[str, float] = {}
     queries = np.flatnonzero(fresh)
     if queries.size:
         if embedding_model is None:
@@ -73,11 +80,16 @@ def score_works(
             embedding_model = Settings().embedding_model
         text = corpus_vectors(connection, corpus.work_ids, embedding_model)
         encoder = text.encoder
+        started = perf_counter()
+        found = novelty(text.vectors, corpus.day, queries, text.present, on_screen=screens.append)
         # Rounded as stored, so an incremental run ranks exactly what a full run ranked.
-        raw_novelty[queries] = np.round(novelty(text.vectors, corpus.day, queries, text.present), 6)
+        raw_novelty[queries] = np.round(found, 6)
+        seconds["novelty"] = perf_counter() - started
         for number in queries.tolist():
             encoders[number] = encoder
+        started = perf_counter()
         fitted, training = _predict(corpus, text.vectors, today, queries)
+        seconds["impact model"] = perf_counter() - started
         if fitted is not None:
             predicted[queries] = np.round(fitted, 6)
     year_cohort = _cohort(corpus.year.astype(object), corpus.category)
@@ -94,6 +106,8 @@ def score_works(
         recomputed=int(queries.size),
         encoder=encoder,
         training_works=training,
+        novelty_screen=screens[0] if screens else None,
+        seconds=seconds,
     )
 
 
