@@ -10,7 +10,6 @@ stored and the computed statistics equal.
 
 from __future__ import annotations
 
-import heapq
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -18,6 +17,8 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import Connection, select
 
 from paperscope.definitions import VERSION
@@ -169,7 +170,12 @@ def _plain(value: Any) -> Any:
 
 
 class _Scopes:
-    """The corpus as the scopes need it: works, members, signatures and citations."""
+    """The corpus as the scopes need it: works, members, signatures and citations.
+
+    Signatures are held as arrays (`_Signatures`): a scope's people are counted with numpy
+    over its works' signatures. Counting them in dicts of sets took 18 of the 57 s the
+    stage spent at a million works (3.9M signatures, each counted for its venue and each
+    of its categories)."""
 
     def __init__(self, connection: Connection) -> None:
         self.works = {work.work_id: work for work in all_scope_works(connection)}
@@ -179,52 +185,56 @@ class _Scopes:
                 self.members.setdefault(Scope("venue", work.venue_key), []).append(work.work_id)
         for work_id, category in all_categories(connection):
             self.members.setdefault(Scope("category", category), []).append(work_id)
-        self.signatures: dict[int, list[tuple[Identity, str]]] = {}
-        for work_id, person_id, key, name in all_signatures(connection):
-            identity = (person_id, None) if person_id is not None else (None, key)
-            self.signatures.setdefault(work_id, []).append((identity, name))
-        self.canonical = all_canonical_names(connection)
         ids = sorted(self.works)
+        self.signatures = _Signatures(all_signatures(connection), ids)
+        self.canonical = all_canonical_names(connection)
         in_corpus = in_corpus_citations(connection, ids)
         reported = reported_counts(connection, ids)
-        self.citations = {w: max(in_corpus.get(w, 0), reported.get(w, 0)) for w in ids}
+        self.citations = np.array(
+            [max(in_corpus.get(w, 0), reported.get(w, 0)) for w in ids], dtype=np.int64
+        )
 
     def people(self, ids: Sequence[int]) -> dict[str, list[ScopePerson]]:
-        works_of: dict[Identity, set[int]] = {}
-        for work_id in ids:
-            for identity, _ in self.signatures.get(work_id, ()):
-                works_of.setdefault(identity, set()).add(work_id)
-        papers = {identity: len(found) for identity, found in works_of.items()}
-        cites = {i: sum(self.citations[w] for w in found) for i, found in works_of.items()}
-
-        def tie(identity: Identity) -> tuple[bool, int, str]:
-            return (identity[0] is None, identity[0] or 0, identity[1] or "")
-
+        """The top `PEOPLE_SHOWN` people of these works by papers and by citations, as
+        `read.venues.top_people` ranks them: more first, then people before unclaimed
+        names, then by person id or name key."""
+        signatures = self.signatures
+        rows = signatures.of_works(signatures.index_of(ids))
+        identity, work = signatures.identity[rows], signatures.work[rows]
+        count = len(signatures.identities)
+        # Each person counts a work once, however many of its authorships are theirs.
+        pairs = np.unique(identity * len(self.citations) + work)
+        owner, owned = pairs // len(self.citations), pairs % len(self.citations)
+        papers = np.bincount(owner, minlength=count)
+        cites = np.bincount(owner, weights=self.citations[owned], minlength=count)
+        cites = np.rint(cites).astype(np.int64)
+        present = np.flatnonzero(papers)
+        rank = signatures.rank[present]
         orders = {
-            "papers": heapq.nsmallest(PEOPLE_SHOWN, works_of, key=lambda i: (-papers[i], *tie(i))),
-            "citations": heapq.nsmallest(
-                PEOPLE_SHOWN, works_of, key=lambda i: (-cites[i], -papers[i], *tie(i))
-            ),
+            "papers": present[np.lexsort((rank, -papers[present]))][:PEOPLE_SHOWN],
+            "citations": present[np.lexsort((rank, -papers[present], -cites[present]))][
+                :PEOPLE_SHOWN
+            ],
         }
-        shown = {identity for order in orders.values() for identity in order}
-        printed: dict[Identity, Counter[str]] = {identity: Counter() for identity in shown}
-        for work_id in ids:
-            for identity, name in self.signatures.get(work_id, ()):
-                if identity in printed:
-                    printed[identity][name] += 1
-        return {
-            sort: [
-                scope_person(
-                    identity,
-                    self.canonical.get(identity[0]) if identity[0] is not None else None,
-                    printed[identity],
-                    papers[identity],
-                    cites[identity],
+        shown = np.union1d(orders["papers"], orders["citations"])
+        printed: dict[int, Counter[str]] = {int(code): Counter() for code in shown}
+        for row in rows[np.isin(identity, shown)].tolist():
+            printed[int(signatures.identity[row])][signatures.names[row]] += 1
+        result: dict[str, list[ScopePerson]] = {}
+        for sort, order in orders.items():
+            result[sort] = []
+            for code in order.tolist():
+                person = signatures.identities[code]
+                result[sort].append(
+                    scope_person(
+                        person,
+                        self.canonical.get(person[0]) if person[0] is not None else None,
+                        printed[code],
+                        int(papers[code]),
+                        int(cites[code]),
+                    )
                 )
-                for identity in order
-            ]
-            for sort, order in orders.items()
-        }
+        return result
 
     def rising(self, ids: Iterable[int]) -> RisingTopics:
         """As `live_stats` reads them: newest first, from `years_back` years before the
@@ -250,6 +260,49 @@ class _Scopes:
             },
             "rising": asdict(self.rising(ids)),
         }
+
+
+class _Signatures:
+    """Every signature as arrays, grouped by work: the work's position among the corpus'
+    work ids, the signer's identity code (a person, or an unclaimed name key) and the
+    printed name; `rank` orders the identities as `read.venues.top_people` breaks ties."""
+
+    def __init__(
+        self, signatures: Sequence[tuple[int, int | None, str | None, str]], ids: Sequence[int]
+    ) -> None:
+        self.ids = np.asarray(ids, dtype=np.int64)
+        codes: dict[Identity, int] = {}
+        signers = (
+            (person_id, None) if person_id is not None else (None, key)
+            for _, person_id, key, _ in signatures
+        )
+        size = len(signatures)
+        identity = np.fromiter(
+            (codes.setdefault(signer, len(codes)) for signer in signers), np.int64, size
+        )
+        work = self.index_of(np.fromiter((row[0] for row in signatures), np.int64, size))
+        order = np.argsort(work, kind="stable")
+        self.identity, self.work = identity[order], work[order]
+        self.names = [signatures[row][3] for row in order.tolist()]
+        self.starts = np.searchsorted(self.work, np.arange(len(self.ids) + 1))
+        self.identities = list(codes)
+
+        def tie(code: int) -> tuple[bool, int, str]:
+            person_id, key = self.identities[code]
+            return (person_id is None, person_id or 0, key or "")
+
+        self.rank = np.empty(len(codes), dtype=np.int64)
+        self.rank[sorted(range(len(codes)), key=tie)] = np.arange(len(codes))
+
+    def index_of(self, work_ids: Any) -> npt.NDArray[np.int64]:
+        """Positions of these work ids among the corpus' (each must be one of them)."""
+        return np.searchsorted(self.ids, np.asarray(work_ids, dtype=np.int64))
+
+    def of_works(self, works: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """The rows of these works' signatures, work by work."""
+        first, sizes = self.starts[works], self.starts[works + 1] - self.starts[works]
+        offsets = np.cumsum(sizes) - sizes
+        return np.repeat(first - offsets, sizes) + np.arange(int(sizes.sum()))
 
 
 def _newest_first(work: ScopeWork) -> tuple[int, bool, int, int]:
