@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import insert
 
 from paperscope.metrics import corpus as corpus_module
-from paperscope.metrics.corpus import load_corpus
+from paperscope.metrics.corpus import distinct_sorted, load_corpus
 from paperscope.store import Store
 from paperscope.store.schema import references, works
 
@@ -73,3 +76,10 @@ def test_edges_read_in_several_batches_are_made_distinct_across_them(
         (0, 2),
         (1, 2),
     ]
+
+
+@given(st.lists(st.integers(-(2**62), 2**62), max_size=60))
+def test_distinct_sorted_is_what_np_unique_finds(values: list[int]) -> None:
+    found = distinct_sorted(np.array(values, dtype=np.int64))
+    np.testing.assert_array_equal(found, np.unique(np.array(values, dtype=np.int64)))
+    assert found.dtype == np.int64

@@ -167,8 +167,20 @@ def _edges(connection: Connection, ids: IntArray) -> tuple[IntArray, IntArray]:
         rows = np.minimum(np.searchsorted(ids, pairs), ids.size - 1)
         stored = (ids[rows] == pairs).all(axis=1)
         keys.append(rows[stored, 0] * ids.size + rows[stored, 1])
-    distinct = np.unique(np.concatenate(keys))
+    distinct = distinct_sorted(np.concatenate(keys))
     return distinct // ids.size, distinct % ids.size
+
+
+def distinct_sorted(values: IntArray) -> IntArray:
+    """The distinct values, ascending: `np.unique`'s result. Since numpy 2.3 `np.unique`
+    finds them through a hash table and then sorts them, which on mostly distinct integers
+    is the slower way by far: on 10M random int64 here 9.9 s against 0.65 s for a sort and
+    a comparison of neighbours (at 1M works the corpus' edges took 12 s of `load`)."""
+    ordered = np.sort(values)
+    keep = np.empty(ordered.size, dtype=bool)
+    keep[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
 
 
 @dataclass(frozen=True, slots=True)

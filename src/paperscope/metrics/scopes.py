@@ -22,6 +22,7 @@ import numpy.typing as npt
 from sqlalchemy import Connection, select
 
 from paperscope.definitions import VERSION
+from paperscope.metrics.corpus import distinct_sorted
 from paperscope.metrics.trends import (
     EARLIER_MONTHS,
     MONTHS,
@@ -203,7 +204,7 @@ class _Scopes:
         identity, work = signatures.identity[rows], signatures.work[rows]
         count = len(signatures.identities)
         # Each person counts a work once, however many of its authorships are theirs.
-        pairs = np.unique(identity * len(self.citations) + work)
+        pairs = distinct_sorted(identity * len(self.citations) + work)
         owner, owned = pairs // len(self.citations), pairs % len(self.citations)
         papers = np.bincount(owner, minlength=count)
         cites = np.bincount(owner, weights=self.citations[owned], minlength=count)
