@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import IntegrityError, StatementError
 
 from paperscope.store import Store
 from paperscope.store.schema import reported_citations, work_ids, works
-from paperscope.store.upsert import insert_ignore, insert_with_ids, upsert
+from paperscope.store.upsert import insert_ignore, insert_rows, insert_with_ids, upsert
 
 
 def _work(title: str, year: int | None = 2020) -> dict[str, object]:
@@ -44,6 +44,23 @@ def test_insert_ignore_keeps_the_first_of_duplicates_in_one_call_and_across_call
         insert_ignore(connection, work_ids, rows, ["value", "scheme"])
         stored = set(connection.execute(select(work_ids.c.value, work_ids.c.work_id)).all())
     assert stored == {("10.1/x", a), ("2101.00001", a), ("10.1/y", b)}
+
+
+def test_insert_rows_writes_every_row_as_given_and_refuses_a_stored_key(store: Store) -> None:
+    with store.transaction() as connection:
+        a, b = insert_with_ids(connection, works, [_work("A"), _work("B", None)])
+        rows = [
+            {"work_id": a, "source": "openalex", "count": 3},
+            {"work_id": b, "source": "s2 'quoted'\tand tabbed", "count": 0},
+        ]
+        insert_rows(connection, reported_citations, rows)
+        insert_rows(connection, reported_citations, [])
+        stored = set(connection.execute(select(reported_citations)).all())
+    assert stored == {(a, "openalex", 3), (b, "s2 'quoted'\tand tabbed", 0)}
+    with pytest.raises(IntegrityError), store.transaction() as connection:
+        insert_rows(connection, reported_citations, [{**rows[0], "count": 4}])
+    with store.connect() as connection:
+        assert set(connection.execute(select(reported_citations)).all()) == stored
 
 
 def test_upsert_replaces_the_update_columns_of_known_keys(store: Store) -> None:

@@ -37,8 +37,7 @@ from paperscope.store.metrics_schema import (
     scope_stats_table,
     work_metrics,
 )
-
-_INSERT_CHUNK = 5000  # rows per executemany insert
+from paperscope.store.upsert import insert_rows
 
 
 @dataclass
@@ -218,8 +217,7 @@ def _write_changed(
         if replaced:
             connection.execute(delete(table).where(in_list(table.c[key], replaced)))
         written = changed
-    for start in range(0, len(written), _INSERT_CHUNK):
-        connection.execute(insert(table), written[start : start + _INSERT_CHUNK])
+    insert_rows(connection, table, written)
     return len(changed)
 
 
