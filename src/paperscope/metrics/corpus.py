@@ -196,7 +196,8 @@ def _persons(connection: Connection, index: dict[int, int]) -> _Persons:
     numbers: dict[str, int] = {}
     ids: list[int | None] = []
     printed: list[Counter[str]] = []
-    pairs: set[tuple[int, int]] = set()
+    persons: list[int] = []  # with `work_rows`: one (person, work row) per authorship
+    work_rows: list[int] = []
     claimed: set[tuple[int, str]] = set()
 
     def number(key: str, person_id: int | None) -> int:
@@ -217,7 +218,8 @@ def _persons(connection: Connection, index: dict[int, int]) -> _Persons:
         person_key = f"person:{person_id}" if person_id is not None else f"name:{key}"
         person = number(person_key, person_id)
         printed[person][name] += 1
-        pairs.add((person, index[work_id]))
+        persons.append(person)
+        work_rows.append(index[work_id])
     listed = select(source_authors.c.name, source_author_works.c.work_id).join(
         source_author_works, source_author_works.c.source_author_id == source_authors.c.id
     )
@@ -226,7 +228,8 @@ def _persons(connection: Connection, index: dict[int, int]) -> _Persons:
         if key and (work_id, key) not in claimed:
             person = number(f"name:{key}", None)
             printed[person][name] += 0
-            pairs.add((person, index[work_id]))
+            persons.append(person)
+            work_rows.append(index[work_id])
     canonical = {
         pid: name for pid, name in connection.execute(select(people.c.id, people.c.canonical_name))
     }
@@ -235,10 +238,15 @@ def _persons(connection: Connection, index: dict[int, int]) -> _Persons:
         canonical.get(person_id) or _most_printed(counter, key)
         for key, person_id, counter in zip(keys, ids, printed, strict=True)
     ]
-    ordered = sorted(pairs)
+    # Distinct (person, work row) pairs in that order, as integers: sorting 3.9M tuples in
+    # Python took 8.6 s of `load` at a million works.
+    span = max(len(index), 1)
+    pairs = distinct_sorted(
+        np.array(persons, dtype=np.int64) * span + np.array(work_rows, dtype=np.int64)
+    )
     return _Persons(
-        person_of_row=np.array([p for p, _ in ordered], dtype=np.int64),
-        work_of_row=np.array([w for _, w in ordered], dtype=np.int64),
+        person_of_row=pairs // span,
+        work_of_row=pairs % span,
         keys=keys,
         ids=ids,
         names=names,
