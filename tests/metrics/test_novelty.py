@@ -265,13 +265,19 @@ def test_the_rest_of_a_vector_can_decide_the_most_similar_work(
     np.testing.assert_allclose(result[2002::3], 1 - (0.95 * 0.92 + 0.05), atol=1e-6)
 
 
-@pytest.mark.parametrize("projected_faster", [True, False])
-def test_by_default_the_faster_screen_is_kept(
-    projected_faster: bool, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("fastest_head", [None, 63, 31])
+def test_by_default_the_fastest_screen_is_kept(
+    fastest_head: int | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Both screens are timed on the latest works and the faster is kept (on a clock that
-    makes one of them slower); either way the values are the exact ones."""
-    vectors, day = _low_rank(1500, 96, 8, seed=15)
+    """The whole vectors, the projection `_Projection.of` picks (63 directions here) and
+    the next narrower one (31) are timed on the latest works and the fastest is kept (on a
+    clock that makes one of them faster); whichever it is, the values are the exact ones,
+    and what was kept and why is said (score's summary prints it)."""
+    vectors, day = _low_rank(1500, 160, 8, seed=15)
+    pool = vectors[np.argsort(day, kind="stable")]
+    basis = np.linalg.eigh(pool.T.astype(np.float64) @ pool)[1][:, ::-1].copy()
+    picked = novelty_module._Projection(basis, 63)
+    monkeypatch.setattr(novelty_module._Projection, "of", classmethod(lambda cls, v: picked))
     screen = novelty_module._Bf16Screen
     clock = [0.0]
     real_best_before = screen.best_before
@@ -279,22 +285,32 @@ def test_by_default_the_faster_screen_is_kept(
     def best_before(
         self: novelty_module._Bf16Screen, positions: np.ndarray, limits: np.ndarray
     ) -> np.ndarray:
-        projected = self.projection is not None
-        clock[0] += 1.0 if projected == projected_faster else 2.0
+        head = None if self.projection is None else self.projection.head
+        clock[0] += 1.0 if head == fastest_head else 2.0
         return real_best_before(self, positions, limits)
 
     monkeypatch.setattr(screen, "best_before", best_before)
     monkeypatch.setattr(novelty_module, "perf_counter", lambda: clock[0])
-    pool = vectors[np.argsort(day, kind="stable")]
     kept = screen.fastest(pool, None)
-    assert (kept.projection is not None) == projected_faster
-    # What was kept, and why, is said (score's summary line reports it).
-    projected_seconds, whole_seconds = (1.0, 2.0) if projected_faster else (2.0, 1.0)
-    assert kept.described.startswith(
-        "bfloat16 screen of a " if projected_faster else "bfloat16 screen of the whole 96-d"
+    assert (None if kept.projection is None else kept.projection.head) == fastest_head
+    seconds = {head: 1.0 if head == fastest_head else 2.0 for head in (None, 63, 31)}
+    assert kept.described.endswith(
+        f"the fastest on the latest 1,024 works: whole 160-d {seconds[None]:.2f} s, "
+        f"64-d bound {seconds[63]:.2f} s, 32-d bound {seconds[31]:.2f} s"
     )
-    assert f"projected {projected_seconds:.2f} s, whole {whole_seconds:.2f} s" in kept.described
     told: list[str] = []
     result = novelty(vectors, day, screen=True, on_screen=told.append)
     np.testing.assert_allclose(result, _exact_novelty(vectors, day), atol=1e-12, rtol=0)
-    assert told == [told[0]] and "kept over the" in told[0]
+    assert told == [kept.described]
+    assert told[0].startswith(
+        "bfloat16 screen of the whole 160-d"
+        if fastest_head is None
+        else f"bfloat16 screen of a {fastest_head + 1}-d bound ({fastest_head} leading"
+    )
+
+
+def test_the_narrower_projection_has_the_next_smaller_head() -> None:
+    basis = np.eye(200)
+    assert novelty_module._Projection(basis, 127).narrower().head == 95  # type: ignore[union-attr]
+    assert novelty_module._Projection(basis, 63).narrower().head == 31  # type: ignore[union-attr]
+    assert novelty_module._Projection(basis, 31).narrower() is None
