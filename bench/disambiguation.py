@@ -27,15 +27,21 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
-from paperscope.embeddings.encoders import get_encoder
+from paperscope.embeddings.encoders import Encoder, get_encoder
 from paperscope.identity.evaluation import PairCounts, Scores, pair_counts, pairwise_prf, score
 from paperscope.identity.features import FEATURE_NAMES, Evidence
 from paperscope.identity.labelled import LabelledName, read_labelled_dir
 from paperscope.identity.merge import GROUP_FEATURES
 from paperscope.identity.model import BoostedModel, save_training_rows, train_groups
 from paperscope.identity.parts import parts
-from paperscope.identity.topics import FileTopicCache, topic_vectors
+from paperscope.identity.topics import (
+    TITLE_TRAIN_TEXTS,
+    FileTopicCache,
+    title_encoder,
+    topic_vectors,
+)
 from paperscope.identity.training import (
     GUIDE_THRESHOLD,
     PAIRS_PER_NAME,
@@ -58,20 +64,28 @@ EXPORT_ROWS = 60_000
 
 def load(directory: Path, topics: str = "minilm", cache_dir: Path = TOPIC_CACHE) -> list[Block]:
     """Every labelled name of `directory` with its features; `topics` names the encoder of
-    the title embeddings ("none": without), whose vectors are cached in `cache_dir`."""
-    cache, encoder = None, None
-    if topics != "none":
+    the title embeddings ("none": without), whose vectors are cached in `cache_dir`.
+    "tokenlearn" is resolve's corpus-trained title encoder, trained here (once, kept in
+    `cache_dir`) on the titles of every name in `directory`, as `resolve` trains it on the
+    titles of the database it clusters."""
+    names = [name for name in read_labelled_dir(directory) if name.signatures]
+    cache: dict[str, NDArray[np.float32]] = {}
+    encoder: Encoder | None = None
+    if topics == "tokenlearn":
+        encoder = title_encoder(cache_dir / f"tokenlearn-{directory.name}")
+        titles = [" ".join(s.title.split()) for name in names for s in name.signatures]
+        encoder.train(list(dict.fromkeys(titles))[:TITLE_TRAIN_TEXTS])
+    elif topics != "none":
         encoder = get_encoder(topics, ROOT / "var" / "search-bench")
         cache = FileTopicCache(cache_dir / f"{topics}-titles.npz")
     blocks = []
-    for name in read_labelled_dir(directory):
-        if not name.signatures:
-            continue
+    for name in names:
         vectors = None
-        if encoder is not None and cache is not None:
+        if encoder is not None:
             vectors = topic_vectors([s.title for s in name.signatures], encoder, cache)
-            cache.save()
         blocks.append(Block.of(name, vectors))
+    if isinstance(cache, FileTopicCache):
+        cache.save()
     return blocks
 
 
@@ -183,6 +197,23 @@ def print_summary(summary: dict[str, float], prefix: str = "") -> None:
     )
 
 
+def topic_auc(blocks: Sequence[Block]) -> float | None:
+    """ROC AUC of the title-vector cosine for "same person" over every pair of signatures of
+    one name, pooled over the names (None without title vectors)."""
+    from sklearn.metrics import roc_auc_score
+
+    same, cosines = [], []
+    for block in blocks:
+        vectors = block.evidence.topics
+        if vectors is None:
+            return None
+        labels = np.asarray(block.labels)
+        i, j = np.triu_indices(len(labels), k=1)
+        same.append(labels[i] == labels[j])
+        cosines.append(np.einsum("ij,ij->i", vectors[i], vectors[j]))
+    return float(roc_auc_score(np.concatenate(same), np.concatenate(cosines)))
+
+
 def block_speed(
     blocks: Sequence[Block], model: BoostedModel, size: int = 1_000
 ) -> dict[str, float]:
@@ -258,9 +289,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument(
         "--topics",
-        choices=("minilm", "model2vec", "hashing", "none"),
+        choices=("minilm", "tokenlearn", "model2vec", "hashing", "none"),
         default="minilm",
-        help="encoder of the title embeddings behind topic_cosine (none: without)",
+        help="encoder of the title embeddings behind topic_cosine (none: without; "
+        "tokenlearn: resolve's title encoder, trained on the names' own titles)",
+    )
+    parser.add_argument(
+        "--model-topics",
+        choices=("minilm", "tokenlearn", "model2vec", "hashing", "none"),
+        help="encoder of the title embeddings the models learn from (default: --topics); "
+        "`--topics tokenlearn --model-topics minilm` is what resolve does with "
+        "identity_topics = tokenlearn: the shipped rows hold MiniLM's cosines",
     )
     parser.add_argument("--cache", type=Path, default=TOPIC_CACHE, help="title vector cache")
     parser.add_argument("--export-training", type=Path, metavar="CSV_GZ")
@@ -277,33 +316,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    train_blocks = load(args.train, args.topics, args.cache)
+    model_topics = args.model_topics or args.topics
+    train_blocks = load(args.train, model_topics, args.cache)
     if not train_blocks:
         parser.error(f"no labelled names (*.xml) in {args.train}")
     if args.export_training:
         export(train_blocks, args.export_training)
         return 0
+    scored_blocks = train_blocks
+    if model_topics != args.topics:
+        scored_blocks = load(args.train, args.topics, args.cache)
 
     results: list[NameResult] = []
     thresholds: list[str] = []
     if args.test:
         model = fit(train_blocks)
         thresholds.append(chosen(model))
-        results = [
-            evaluate(model, block, args.part_limit)
-            for block in load(args.test, args.topics, args.cache)
-        ]
+        scored_blocks = load(args.test, args.topics, args.cache)
+        results = [evaluate(model, block, args.part_limit) for block in scored_blocks]
         protocol = f"trained on {args.train}, scored on {args.test}"
     else:
-        folds = [train_blocks[k :: args.folds] for k in range(args.folds)]
-        for k, fold in enumerate(folds):
-            rest = [b for m, other in enumerate(folds) if m != k for b in other]
+        for k in range(args.folds):
+            rest = [b for m in range(args.folds) if m != k for b in train_blocks[m :: args.folds]]
             model = fit(rest)
             thresholds.append(chosen(model))
+            fold = scored_blocks[k :: args.folds]
             results += [evaluate(model, block, args.part_limit) for block in fold]
         protocol = f"{args.folds}-fold cross-validation over the names of {args.train}"
+    if model_topics != args.topics:
+        protocol += f"; models learn from {model_topics} title vectors, scored with {args.topics}"
     elapsed = time.perf_counter() - started
     speed = block_speed(train_blocks, model)
+    auc = topic_auc(scored_blocks)
 
     print(f"{len(results)} names, {sum(r.signatures for r in results)} signatures; {protocol}")
     print(f"linkage, threshold / second-pass threshold chosen: {', '.join(thresholds)}")
@@ -321,6 +365,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"(features {speed['features_seconds']:.1f}, model {speed['model_seconds']:.1f}, "
         f"clustering {speed['clustering_seconds']:.1f})"
     )
+    if auc is not None:
+        print(f"title-vector cosine, same person or not ({args.topics}): ROC AUC {auc:.3f}")
     print(f"elapsed {elapsed:.1f} s")
     args.results.parent.mkdir(parents=True, exist_ok=True)
     payload = {
@@ -339,6 +385,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ],
         "elapsed_seconds": round(elapsed, 1),
         "block_speed": speed,
+        "topic_cosine_auc": None if auc is None else round(auc, 4),
     }
     args.results.write_text(json.dumps(payload, indent=2) + "\n")
     return 0

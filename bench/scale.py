@@ -10,8 +10,9 @@ sampled from /proc):
    the rows it wrote loaded again into a fresh database by the raw bulk path (`executemany`
    on SQLite, COPY on PostgreSQL; bench/ingest.py's `bulk_load`) for the ingest/raw ratio
    (`--no-raw` skips it; with `--postgres-url`, only into `--postgres-raw-url`);
-2. `resolve --full` (authorships into people; without MiniLM title vectors unless
-   `--identity-topics minilm`: they would add about 9 hours at a million works here);
+2. `resolve --full` (authorships into people; without title vectors unless
+   `--identity-topics tokenlearn` (a static title encoder trained on the corpus's titles
+   first) or `minilm` (about 9 more hours at a million works here));
 3. `enrich` (abstract embeddings and the vector index; `--model` picks the encoder);
 4. `score --full`;
 5. `pages` (the author pages of people and names with 100+ works, stored);
@@ -24,7 +25,7 @@ Results go to bench/results/scale.json (bench/results/scale-quick.json with `--q
 
 Usage: python bench/scale.py [--corpus DIR] [--quick] [--skip-postgres] [--skip-sqlite]
                              [--stages ingest,resolve,enrich,score,pages,serve] [--model NAME]
-                             [--identity-topics none|minilm]
+                             [--identity-topics none|tokenlearn|minilm]
                              [--workdir DIR] [--merge] [--postgres-url URL]
                              [--postgres-raw-url URL] [--no-raw]
 
@@ -359,9 +360,10 @@ def main() -> None:
     )
     parser.add_argument(
         "--identity-topics",
-        choices=("none", "minilm"),
+        choices=("none", "tokenlearn", "minilm"),
         default="none",
-        help="title vectors in resolve (PAPERSCOPE_IDENTITY_TOPICS); minilm adds ~9 h at 1M here",
+        help="title vectors in resolve (PAPERSCOPE_IDENTITY_TOPICS); tokenlearn trains a static "
+        "title encoder on the corpus first; minilm adds ~9 h at 1M here",
     )
     parser.add_argument(
         "--no-raw",

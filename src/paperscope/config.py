@@ -85,11 +85,12 @@ class Settings(BaseSettings):
         default="minilm",
         description="Encoder for semantic search, novelty and personal ranking (docs/search.md).",
     )
-    identity_topics: Literal["minilm", "none"] = Field(
+    identity_topics: Literal["minilm", "tokenlearn", "none"] = Field(
         default="minilm",
         description=(
             "Encoder of the title embeddings that author disambiguation weighs "
-            "(docs/people.md); none: without them."
+            "(docs/people.md); tokenlearn: a static encoder trained on the corpus's titles "
+            "(for 100k+ works); none: without them."
         ),
     )
     resolve_workers: int = Field(

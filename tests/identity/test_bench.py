@@ -54,3 +54,10 @@ def test_train_then_test_prints_the_contract_lines(
     each_own = payload["summaries"]["each paper its own person"]
     assert each_own["macro_pairwise_precision"] == 1.0
     assert payload["summaries"]["one name = one person"]["macro_pairwise_recall"] == 1.0
+    auc = payload["topic_cosine_auc"]  # title words shared by one person's papers
+    assert 0.5 < auc <= 1.0 and f"ROC AUC {auc:.3f}" in "\n".join(lines)
+
+    assert bench.main([*arguments, *options, "--model-topics", "none"]) == 0
+    again = json.loads(results.read_text())
+    assert again["protocol"].endswith("models learn from none title vectors, scored with hashing")
+    assert again["topic_cosine_auc"] == auc  # the scored names' vectors, not the training's

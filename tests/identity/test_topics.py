@@ -12,7 +12,16 @@ from sqlalchemy import func, select, update
 from paperscope.embeddings.encoders import HashingEncoder
 from paperscope.identity.loading import all_ids, load
 from paperscope.identity.resolve import resolve_people
-from paperscope.identity.topics import FileTopicCache, stored_topics, topic_vectors
+from paperscope.identity.topics import (
+    TITLE_TRAIN_TEXTS,
+    FileTopicCache,
+    encoded_topics,
+    prepare_topics,
+    stored_topics,
+    title_encoder,
+    topic_source,
+    topic_vectors,
+)
 from paperscope.ingest import ingest_paths
 from paperscope.store import Store
 from paperscope.store.schema import authorships, works
@@ -89,6 +98,84 @@ def test_resolve_with_topics_gives_every_authorship_a_person(
             select(func.count()).where(authorships.c.person_id.is_(None))
         ).scalar_one()
     assert missing == 0
+
+
+def test_encoded_topics_encode_every_block_and_store_nothing(
+    store: Store, identity_data: Path
+) -> None:
+    ingest_paths(store, [identity_data / "two-jane-does.jsonl"])
+    encoder = CountingEncoder()
+    with store.transaction() as connection:
+        signatures = [s.signature for s in load(connection, all_ids(connection))]
+        topics = encoded_topics(encoder)
+        first, again = topics(signatures), topics(signatures)
+        stored = connection.execute(select(func.count()).select_from(embeddings)).scalar_one()
+    titles = {" ".join(s.title.split()) for s in signatures}
+    assert len(encoder.encoded) == 2 * len(titles) and stored == 0
+    assert first.shape == (len(signatures), encoder.dim) and np.allclose(first, again)
+    assert np.allclose(first, topic_vectors([s.title for s in signatures], HashingEncoder(), {}))
+
+
+def test_only_tokenlearn_topics_train_a_title_encoder(
+    store: Store, identity_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest_paths(store, [identity_data / "two-jane-does.jsonl"])
+    trained_on: list[list[str]] = []
+    monkeypatch.setattr(
+        "paperscope.embeddings.static.TokenlearnEncoder.train",
+        lambda encoder, texts, progress: trained_on.append(list(texts)),
+    )
+    for name in ("none", "minilm"):
+        prepare_topics(store, name, tmp_path)
+    assert trained_on == [] and not (tmp_path / "models").exists()
+    prepare_topics(store, "tokenlearn", tmp_path)
+    with store.connect() as connection:
+        titles = set(connection.execute(select(works.c.title)).scalars())
+    # the titles alone (not title + abstract), each work's once, at most TITLE_TRAIN_TEXTS
+    assert len(trained_on) == 1 and set(trained_on[0]) == titles
+    assert len(trained_on[0]) == len(titles) <= TITLE_TRAIN_TEXTS
+    with store.connect() as connection:
+        assert topic_source(connection, "none", tmp_path) is None
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_resolve_trains_the_title_encoder_on_the_corpus_and_keeps_it(
+    sqlite_url: str, data_dir: Path, tmp_path: Path
+) -> None:
+    from paperscope.config import Settings
+    from paperscope.pipeline.runner import run_stages
+    from paperscope.pipeline.stages import Run, RunOptions
+
+    store = Store.open(sqlite_url)
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        data_dir=tmp_path / "data",
+        embedding_model="hashing",
+        identity_topics="tokenlearn",
+    )
+    run = Run(store, settings, RunOptions(paths=(data_dir / "aan",), full=True))
+    run_stages(run, ["ingest", "resolve"])
+    encoder = title_encoder(settings.data_dir)
+    assert encoder.trained
+    version = encoder.version
+    with store.connect() as connection:
+        unplaced = connection.execute(
+            select(func.count()).where(authorships.c.person_id.is_(None))
+        ).scalar_one()
+        stored = connection.execute(select(func.count()).select_from(embeddings)).scalar_one()
+    assert unplaced == 0 and stored == 0  # title vectors are encoded per block, not stored
+    vectors = encoder.encode(
+        [
+            "Statistical machine translation with phrase tables",
+            "Phrase-based statistical translation models",
+            "Parsing the Penn Treebank with a lexicalised grammar",
+        ]
+    )
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+    run_stages(run, ["resolve"])  # trained once: a second run reuses it
+    assert title_encoder(settings.data_dir).version == version
+    store.close()
 
 
 @pytest.mark.model

@@ -82,11 +82,18 @@ def contextual_vectors(
 class TokenlearnEncoder:
     """The trained static model; ``encode`` fails with a ConfigError until it is trained."""
 
-    name = "tokenlearn"
     dim = 384
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        name: str = "tokenlearn",
+        trained_by: str = "`paperscope enrich --model tokenlearn` (it trains on the works in "
+        "the database, then embeds them)",
+    ) -> None:
         self.directory = directory
+        self.name = name  # "tokenlearn-titles": resolve's title encoder (identity.topics)
+        self.trained_by = trained_by
         self._model: Any = None
         self._lock = threading.Lock()
         # model2vec re-sets its tokenizer's truncation on every call, and a Rust tokenizer
@@ -104,10 +111,7 @@ class TokenlearnEncoder:
 
     def _meta(self) -> dict[str, Any]:
         if not self.trained:
-            raise ConfigError(
-                "the tokenlearn encoder is not trained yet: run `paperscope enrich --model "
-                "tokenlearn` (it trains on the works in the database, then embeds them)"
-            )
+            raise ConfigError(f"the {self.name} encoder is not trained yet: run {self.trained_by}")
         meta: dict[str, Any] = json.loads((self.directory / _META).read_text(encoding="utf-8"))
         return meta
 

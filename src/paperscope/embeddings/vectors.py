@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -109,9 +109,13 @@ def store_vectors(
     bump_generation(connection, model)
 
 
-def training_sample(store: Store, limit: int, seed: int = 15) -> list[str]:
+def training_sample(
+    store: Store, limit: int, seed: int = 15, text: Callable[[str, str | None], str] = work_text
+) -> list[str]:
     """The texts of ``limit`` works in a seeded random order: works with an abstract first,
-    then the others, so a smaller ``limit`` always draws a prefix of the same draw."""
+    then the others, so a smaller ``limit`` always draws a prefix of the same draw.
+    ``text`` makes a work's text of its title and abstract (the title alone for the title
+    encoder of `resolve`)."""
     with store.connect() as connection:
         rows = connection.execute(
             select(works.c.id, works.c.abstract.is_not(None)).order_by(works.c.id)
@@ -125,7 +129,7 @@ def training_sample(store: Store, limit: int, seed: int = 15) -> list[str]:
         found = connection.execute(
             select(works.c.id, works.c.title, works.c.abstract).where(in_list(works.c.id, picked))
         ).all()
-    text_of = {work_id: work_text(title or "", abstract) for work_id, title, abstract in found}
+    text_of = {work_id: text(title or "", abstract) for work_id, title, abstract in found}
     return [text_of[work_id] for work_id in picked if work_id in text_of]
 
 

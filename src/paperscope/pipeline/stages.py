@@ -184,11 +184,12 @@ def resolve(run: Run) -> StageResult:
     """Cluster authorships into people (only new ones unless `full`); corrections hold."""
     from paperscope.accounts.claims import follow_people
     from paperscope.identity.resolve import resolve_people
-    from paperscope.identity.topics import topic_source
+    from paperscope.identity.topics import prepare_topics, topic_source
     from paperscope.processes import available_cores
 
     settings = run.settings
     workers = settings.resolve_workers or available_cores()
+    prepare_topics(run.store, settings.identity_topics, settings.data_dir, run.progress)
     with run.store.transaction() as connection:
         topics = topic_source(connection, settings.identity_topics, settings.data_dir)
         report = resolve_people(
