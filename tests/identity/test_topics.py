@@ -7,11 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, func, select, update
 
 from paperscope.embeddings.encoders import HashingEncoder
 from paperscope.identity.loading import all_ids, load
 from paperscope.identity.resolve import resolve_people
+from paperscope.identity.signatures import Signature
 from paperscope.identity.topics import (
     TITLE_TRAIN_TEXTS,
     FileTopicCache,
@@ -63,13 +64,17 @@ def test_file_cache_round_trip(tmp_path: Path) -> None:
     assert encoder.encoded == [] and len(reread) == 1
 
 
+def _signatures(connection: Connection) -> list[Signature]:
+    return [s.signature for s in load(connection, all_ids(connection))]
+
+
 def test_store_cache_encodes_each_work_once_and_again_after_a_title_change(
     store: Store, identity_data: Path
 ) -> None:
     ingest_paths(store, [identity_data / "two-jane-does.jsonl"])
     encoder = CountingEncoder()
     with store.transaction() as connection:
-        signatures = [s.signature for s in load(connection, all_ids(connection))]
+        signatures = _signatures(connection)
         topics = stored_topics(connection, encoder)
         first = topics(signatures)
         count = len(encoder.encoded)
@@ -83,8 +88,7 @@ def test_store_cache_encodes_each_work_once_and_again_after_a_title_change(
     work = signatures[0].work
     with store.transaction() as connection:
         connection.execute(update(works).where(works.c.id == work).values(title="A new title"))
-        signatures = [s.signature for s in load(connection, all_ids(connection))]
-        stored_topics(connection, encoder)(signatures)
+        stored_topics(connection, encoder)(_signatures(connection))
     assert encoder.encoded[count:] == ["A new title"]
 
 
@@ -105,9 +109,9 @@ def test_encoded_topics_encode_every_block_and_store_nothing(
 ) -> None:
     ingest_paths(store, [identity_data / "two-jane-does.jsonl"])
     encoder = CountingEncoder()
+    topics = encoded_topics(encoder)
     with store.transaction() as connection:
-        signatures = [s.signature for s in load(connection, all_ids(connection))]
-        topics = encoded_topics(encoder)
+        signatures = _signatures(connection)
         first, again = topics(signatures), topics(signatures)
         stored = connection.execute(select(func.count()).select_from(embeddings)).scalar_one()
     titles = {" ".join(s.title.split()) for s in signatures}
