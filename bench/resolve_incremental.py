@@ -11,8 +11,12 @@ before left. Printed beside each round: the authorships it had to place, their r
 time the full run took per authorship (`--full-seconds`, default: the resolve stage in
 bench/results/scale.json) and the round's share of it; and how the incremental run agrees
 with the full one on those authorships: how many went back to the person they had, and
-pairwise precision/recall of the new grouping against the old one. Results:
-bench/results/resolve_incremental-<tag>.json.
+pairwise precision/recall of the new grouping against the old one. With `--truth` (the
+`truth/` folder of a `bench/scale_corpus.py` corpus), how right both are: B-cubed precision
+and recall over the placed authorships against the generator's true people, for the
+incremental run's people and for the people the full run had given them (agreeing with the
+full run is not the same as being right: a full run on a hard corpus merges namesakes).
+Results: bench/results/resolve_incremental-<tag>.json.
 
 A baseline (SQLite): each round also runs on a copy of the database taken just before it,
 the two alternating (baseline first in odd rounds), the baseline's numbers beside each
@@ -47,6 +51,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 from resolve_speed import export_tree  # noqa: E402
+from resolve_truth import true_people  # noqa: E402
 from scale import PAPERSCOPE, run_stage  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -66,6 +71,16 @@ def take_away(url: str, every: int) -> dict[int, int]:
         connection.execute(update(authorships).where(chosen).values(person_id=None))
     engine.dispose()
     return former
+
+
+def former_people(url: str, every: int) -> set[int]:
+    """The people that the authorships `take_away(url, every)` would unassign have now."""
+    chosen = (authorships.c.work_id % every == 0) & authorships.c.person_id.is_not(None)
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        found = set(connection.execute(select(authorships.c.person_id).where(chosen)).scalars())
+    engine.dispose()
+    return {int(p) for p in found}
 
 
 def placed(url: str, keys: Sequence[int]) -> tuple[dict[int, int | None], int]:
@@ -97,6 +112,42 @@ def agreement(former: dict[int, int], now: dict[int, int | None]) -> dict[str, A
             "f1": round(f1, 4),
         },
     }
+
+
+def members_of(url: str, person_ids: set[int]) -> dict[int, set[int]]:
+    """The authorships of these people, by person."""
+    engine = create_engine(url)
+    out: dict[int, set[int]] = {}
+    with engine.connect() as connection:
+        query = select(authorships.c.id, authorships.c.person_id)
+        for key, person in connection.execute(
+            query.where(in_list(authorships.c.person_id, sorted(person_ids)))
+        ):
+            out.setdefault(int(person), set()).add(int(key))
+    engine.dispose()
+    return out
+
+
+def bcubed_of_placed(
+    truth: dict[int, str], person_of: dict[int, int | None], members: dict[int, set[int]]
+) -> dict[str, float]:
+    """B-cubed precision, recall and F1 averaged over the placed authorships that the truth
+    knows: each one's person (its members, from `members`) against its true person's
+    authorships (an authorship left without a person stands alone)."""
+    true_sizes: dict[str, int] = {}
+    for label in truth.values():
+        true_sizes[label] = true_sizes.get(label, 0) + 1
+    precision = recall = 0.0
+    known = [key for key in person_of if key in truth]
+    for key in known:
+        person = person_of[key]
+        cluster = members.get(person, {key}) if person is not None else {key}
+        right = sum(1 for other in cluster if truth.get(other) == truth[key])
+        precision += right / len(cluster)
+        recall += right / true_sizes[truth[key]]
+    p, r = precision / max(len(known), 1), recall / max(len(known), 1)
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4)}
 
 
 def keep_model() -> None:
@@ -158,9 +209,16 @@ def baseline_environment(
 
 
 def round_result(
-    url: str, every: int, former: dict[int, int], measured: dict[str, Any], full: float | None
+    url: str,
+    every: int,
+    former: dict[int, int],
+    measured: dict[str, Any],
+    full: float | None,
+    truth: tuple[dict[int, str], dict[int, set[int]]] | None = None,
 ) -> dict[str, Any]:
-    """One round's numbers and agreement with the full run, printed as they come."""
+    """One round's numbers and agreement with the full run (and with the truth: its labels
+    and the members of the people the round's authorships had before), printed as they
+    come."""
     now, total = placed(url, sorted(former))
     share = len(former) / total
     result: dict[str, Any] = {
@@ -174,6 +232,19 @@ def round_result(
     }
     if full:
         result["share_of_full_run_time"] = round(measured["seconds"] / full, 4)
+    if truth is not None:
+        labels, before = truth
+        after = members_of(url, {p for p in now.values() if p is not None})
+        result["bcubed_vs_truth"] = {
+            "incremental": bcubed_of_placed(labels, now, after),
+            "full_run": bcubed_of_placed(labels, dict(former), before),
+        }
+        print(
+            "  B-cubed F1 against the truth over these authorships: incremental "
+            f"{result['bcubed_vs_truth']['incremental']['f1']:.3f}, the full run's people "
+            f"{result['bcubed_vs_truth']['full_run']['f1']:.3f}",
+            flush=True,
+        )
     print(
         f"every {every:>6}th work: {len(former):>8,} authorships ({share:.2%}) in "
         f"{measured['seconds']:8.1f} s ({result['authorships_per_s']:,.0f}/s; the full run "
@@ -205,13 +276,16 @@ def main() -> None:
     parser.add_argument("--log", type=Path, default=Path("resolve_incremental.log"))
     parser.add_argument("--fresh-models-baseline", action="store_true")
     parser.add_argument("--baseline", metavar="REV", help="a revision to run beside this tree")
+    parser.add_argument("--truth", type=Path, help="the corpus's truth/ folder")
     args = parser.parse_args()
     full_seconds = args.full_seconds or full_run_seconds()
     keep_model()
+    labels = true_people(args.database, args.truth) if args.truth else None
     rounds: list[dict[str, Any]] = []
     with baseline_environment(args.baseline, args.fresh_models_baseline) as baseline_env:
         for number, every in enumerate(args.every):
             baseline_db = copy_of(args.database) if baseline_env is not None else None
+            before = members_of(args.database, set(former_people(args.database, every)))
             former = take_away(args.database, every)
             command = [PAPERSCOPE, "resolve", "--database", args.database]
             if baseline_db is None or baseline_env is None:
@@ -220,7 +294,8 @@ def main() -> None:
                 measured = paired(
                     command, baseline_db, every, args.log, baseline_env, first=number % 2 == 0
                 )
-            rounds.append(round_result(args.database, every, former, measured, full_seconds))
+            truth = None if labels is None else (labels, before)
+            rounds.append(round_result(args.database, every, former, measured, full_seconds, truth))
     report = {
         "database": args.database,
         "baseline": args.baseline

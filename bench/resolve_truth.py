@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, select
+from sqlalchemy import Connection, create_engine, select
 
 from paperscope.identity.evaluation import bcubed_prf, pair_counts, pairwise_prf
 from paperscope.store.schema import authorships, work_ids
@@ -39,12 +39,7 @@ def labelled(url: str, folder: Path) -> tuple[list[str], list[int], list[str], i
     authorships the truth does not know."""
     works, people = truth(folder)
     with create_engine(url).connect() as connection:
-        work_of: dict[int, int] = {}
-        for work_id, scheme, value in connection.execute(
-            select(work_ids.c.work_id, work_ids.c.scheme, work_ids.c.value)
-        ):
-            if (found := works.get((scheme, str(value).lower()))) is not None:
-                work_of[work_id] = found
+        work_of = _generated_works(connection, works)
         del works
         actual: list[str] = []
         stored: list[int] = []
@@ -68,6 +63,31 @@ def labelled(url: str, folder: Path) -> tuple[list[str], list[int], list[str], i
             stored.append(person_id if person_id is not None else -len(actual))
             names.append(name_key)
     return actual, stored, names, unknown
+
+
+def true_people(url: str, folder: Path) -> dict[int, str]:
+    """The true person of each stored authorship the truth knows, by authorship id."""
+    works, people = truth(folder)
+    out: dict[int, str] = {}
+    with create_engine(url).connect() as connection:
+        work_of = _generated_works(connection, works)
+        del works
+        rows = select(authorships.c.id, authorships.c.work_id, authorships.c.position)
+        for key, work_id, position in connection.execute(rows):
+            if (person := people.get((work_of.get(work_id, -1), position - 1))) is not None:
+                out[int(key)] = person
+    return out
+
+
+def _generated_works(connection: Connection, works: dict[tuple[str, str], int]) -> dict[int, int]:
+    """Stored work id -> the generator's work number, through the works' identifiers."""
+    work_of: dict[int, int] = {}
+    for work_id, scheme, value in connection.execute(
+        select(work_ids.c.work_id, work_ids.c.scheme, work_ids.c.value)
+    ):
+        if (found := works.get((scheme, str(value).lower()))) is not None:
+            work_of[work_id] = found
+    return work_of
 
 
 def scores(actual: Sequence[str], predicted: Sequence[object]) -> dict[str, Any]:

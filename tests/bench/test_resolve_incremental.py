@@ -35,6 +35,8 @@ def test_a_round_unassigns_every_nth_work_and_scores_where_they_went(sqlite_url:
             ],
         )
     store.close()
+    assert script.former_people(sqlite_url, 3) == {1, 2}
+    assert script.members_of(sqlite_url, {1}) == {1: {10 * w for w in range(1, 7)}}
     former = script.take_away(sqlite_url, 3)  # works 3 and 6
     assert former == {30: 1, 31: 2, 60: 1, 61: 2}
     now, total = script.placed(sqlite_url, sorted(former))
@@ -72,3 +74,16 @@ def test_the_baseline_copy_holds_what_the_database_holds(sqlite_url: str) -> Non
     copied.close()
     with pytest.raises(SystemExit):
         script.copy_of("postgresql://127.0.0.1/db")
+
+
+def test_bcubed_of_placed_authorships_against_the_truth() -> None:
+    script = bench_script("resolve_incremental")
+    truth = {1: "x", 2: "x", 3: "x", 4: "y", 5: "y"}
+    # 1 and 4 were placed: 1 in a person with 2 (right) and 4 (wrong); 4 in the same person
+    members = {7: {1, 2, 4}}
+    placed = script.bcubed_of_placed(truth, {1: 7, 4: 7}, members)
+    # precision: 1 -> 2/3, 4 -> 1/3; recall: 1 -> 2/3 of x, 4 -> 1/2 of y
+    assert placed["precision"] == round((2 / 3 + 1 / 3) / 2, 4)
+    assert placed["recall"] == round((2 / 3 + 1 / 2) / 2, 4)
+    alone = script.bcubed_of_placed(truth, {1: None, 9: 3}, members)  # 9: truth unknown
+    assert alone["precision"] == 1.0 and alone["recall"] == round(1 / 3, 4)

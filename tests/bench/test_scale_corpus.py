@@ -139,3 +139,6 @@ def test_stored_authorships_map_to_the_truth_s_people(corpus: Path, sqlite_url: 
     by_name = truth_script.scores(actual, names)
     assert by_name["people"] < len(set(actual))
     assert by_name["pairwise_precision"] < 1.0
+    # the same labels by authorship id, for the incremental benchmark
+    by_id = truth_script.true_people(sqlite_url, corpus / "truth")
+    assert sorted(by_id.values()) == sorted(actual)

@@ -12,9 +12,8 @@ from numpy.typing import NDArray
 from sqlalchemy import Connection, select
 
 from paperscope.identity.signatures import Signature
-from paperscope.names import block_key, swapped_block_key
 from paperscope.store.ids import in_list
-from paperscope.store.schema import authorships, people, references, work_categories, works
+from paperscope.store.schema import authorships, references, work_categories, works
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,21 +67,6 @@ def unresolved_ids(connection: Connection) -> list[int]:
 
 def all_ids(connection: Connection) -> list[int]:
     return list(connection.execute(select(authorships.c.id).order_by(authorships.c.id)).scalars())
-
-
-def neighbours_of(connection: Connection, ids: Sequence[int]) -> list[int]:
-    """Authorships of the existing people whose block the given authorships fall in."""
-    names = set(
-        connection.execute(
-            select(authorships.c.name).where(in_list(authorships.c.id, ids))
-        ).scalars()
-    )
-    keys = {block_key(n) for n in names} | {k for n in names if (k := swapped_block_key(n))}
-    person_ids = select(people.c.id).where(in_list(people.c.block_key, keys))
-    found = connection.execute(
-        select(authorships.c.id).where(authorships.c.person_id.in_(person_ids))
-    ).scalars()
-    return sorted(set(found))
 
 
 def person_members(connection: Connection, person_ids: Iterable[int]) -> list[int]:

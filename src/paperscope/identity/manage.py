@@ -57,7 +57,11 @@ def _refresh_size(connection: Connection, person_id: int) -> None:
     size = connection.execute(
         select(func.count()).where(authorships.c.person_id == person_id)
     ).scalar_one()
-    connection.execute(update(people).where(people.c.id == person_id).values(size=size))
+    # Its members changed, so its profile (identity.candidates) is out of date: the next
+    # resolve that needs it computes it again.
+    connection.execute(
+        update(people).where(people.c.id == person_id).values(size=size, profile=None)
+    )
 
 
 def merge_people(connection: Connection, keep: int, other: int, audit: Audit = COMMAND_LINE) -> int:

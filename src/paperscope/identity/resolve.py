@@ -19,14 +19,15 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
+from paperscope.identity.candidates import neighbours, profile_of
 from paperscope.identity.corrections import Constraints, constraints
 from paperscope.identity.explain import PersonDraft
+from paperscope.identity.features import BlockSample
 from paperscope.identity.loading import (
     Names,
     Stored,
     load,
     load_names,
-    neighbours_of,
     person_members,
     unresolved_ids,
 )
@@ -75,6 +76,7 @@ def resolve_people(
     people are the same for any number. `model_dir`: where the trained packaged model is
     kept between runs (`default_model`); it is trained only when there is work to do."""
     rules = constraints(connection)
+    samples: dict[str, BlockSample] = {}
     if full:
         names = load_names(connection)
     else:
@@ -82,9 +84,11 @@ def resolve_people(
         if not fresh:
             return ResolveReport("incremental", 0, 0, 0, 0, "none needed (no new authorships)")
         partners = rules.partners(fresh)
+        found = neighbours(connection, fresh, part_limit)
+        samples = found.samples
         ids = sorted(
             set(fresh)
-            | set(neighbours_of(connection, fresh))
+            | set(found.ids)
             | set(partners)
             | set(person_members(connection, _people_of(connection, partners)))
         )
@@ -97,14 +101,14 @@ def resolve_people(
     clustering = Clustering(rules, model, full, part_limit)
     # Up to `workers` batches are clustered at once while the next is loaded; each is
     # written as soon as it and every batch loaded before it are done, in loading order.
-    pending: deque[tuple[Future[dict[str, list[PersonDraft]]], _Totals, int]] = deque()
+    pending: deque[_Pending] = deque()
     with BlockClusterer(clustering, min(workers, len(runs))) as clusterer:
         for keys in runs:
             stored = load(connection, [int(i) for key in keys for i in grouped[key]])
             by_id = {s.signature.key: s for s in stored}
             blocks = {key: [by_id[int(i)] for i in grouped[key]] for key in keys}
-            prepared, counted = _prepare(blocks, clustering, topics)
-            pending.append((clusterer.submit(prepared), counted, len(keys)))
+            prepared, counted = _prepare(blocks, clustering, topics, samples)
+            pending.append((clusterer.submit(prepared), counted, len(keys), by_id))
             while len(pending) > clusterer.workers or (pending and pending[0][0].done()):
                 totals.add(_write(connection, pending.popleft(), progress))
         while pending:
@@ -147,7 +151,10 @@ def _batches(grouped: dict[str, NDArray[np.int64]], size: int) -> Iterator[list[
 
 
 def _prepare(
-    blocks: dict[str, list[Stored]], clustering: Clustering, topics: TopicSource | None
+    blocks: dict[str, list[Stored]],
+    clustering: Clustering,
+    topics: TopicSource | None,
+    samples: dict[str, BlockSample],
 ) -> tuple[BlockBatch, _Totals]:
     """One batch ready to cluster (`identity.parts`) and what it counts; title vectors are
     looked up (and the missing ones encoded) once for the whole batch."""
@@ -167,17 +174,19 @@ def _prepare(
     if topics is not None and wanted:
         found = topics([s.signature for s in wanted])
         vectors = {s.signature.key: found[k] for k, s in enumerate(wanted)}
-    return BlockBatch(blocks, split, vectors), totals
+    sampled = {key: samples[key] for key in blocks if key in samples}
+    return BlockBatch(blocks, split, vectors, sampled), totals
 
 
-def _write(
-    connection: Connection,
-    done: tuple[Future[dict[str, list[PersonDraft]]], _Totals, int],
-    progress: Progress,
-) -> _Totals:
+_Pending = tuple[Future[dict[str, list[PersonDraft]]], _Totals, int, dict[int, Stored]]
+"""A batch being clustered: its drafts to come, what it counts, its number of blocks, and
+its authorships by id."""
+
+
+def _write(connection: Connection, done: _Pending, progress: Progress) -> _Totals:
     """Write one clustered batch (waiting for it) and count its new people."""
-    future, totals, block_count = done
-    writes = _Writes()
+    future, totals, block_count, stored = done
+    writes = _Writes(stored)
     for key, drafts in future.result().items():
         writes.add(key, drafts)
     totals.created = writes.flush(connection)
@@ -241,7 +250,8 @@ def _blocks_with_constraints(names: Names, rules: Constraints) -> dict[str, NDAr
 class _Writes:
     """People and authorship updates of one batch, written in a few statements."""
 
-    def __init__(self) -> None:
+    def __init__(self, stored: dict[int, Stored]) -> None:
+        self.stored = stored
         self.new: list[tuple[str, PersonDraft]] = []
         self.old: list[tuple[str, PersonDraft]] = []
 
@@ -255,7 +265,7 @@ class _Writes:
             created = (
                 connection.execute(
                     insert(people).returning(people.c.id, sort_by_parameter_order=True),
-                    [_person_values(key, draft) for key, draft in self.new],
+                    [self._values(key, draft) for key, draft in self.new],
                 )
                 .scalars()
                 .all()
@@ -264,10 +274,7 @@ class _Writes:
         if self.old:
             connection.execute(
                 update(people).where(people.c.id == bindparam("person")),
-                [
-                    {"person": draft.keep_id, **_person_values(key, draft)}
-                    for key, draft in self.old
-                ],
+                [{"person": draft.keep_id, **self._values(key, draft)} for key, draft in self.old],
             )
             person_of += [(int(draft.keep_id or 0), draft) for _, draft in self.old]
         rows = [
@@ -284,15 +291,16 @@ class _Writes:
             )
         return len(self.new)
 
-
-def _person_values(key: str, draft: PersonDraft) -> dict[str, object]:
-    return {
-        "canonical_name": draft.canonical_name,
-        "block_key": key,
-        "size": len(draft.members),
-        "confidence": draft.confidence,
-        "note": draft.note,
-    }
+    def _values(self, key: str, draft: PersonDraft) -> dict[str, object]:
+        profile = profile_of(self.stored[a].signature for a, _ in draft.authorships)
+        return {
+            "canonical_name": draft.canonical_name,
+            "block_key": key,
+            "size": len(draft.members),
+            "confidence": draft.confidence,
+            "note": draft.note,
+            "profile": profile.to_json(),
+        }
 
 
 def _remove_orphans(connection: Connection) -> int:
