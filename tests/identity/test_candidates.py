@@ -37,7 +37,7 @@ def _signature(
 
 def _profiles(store: Store) -> dict[int, Any]:
     with store.connect() as connection:
-        rows = connection.execute(select(people.c.id, people.c.profile)).all()
+        rows = connection.execute(select(people.c.id, people.c.match_profile)).all()
     return {int(pid): None if text is None else json.loads(text) for pid, text in rows}
 
 
@@ -163,7 +163,7 @@ def test_missing_profiles_are_computed_once_and_stored(
     small_limit: int,
 ) -> None:
     with resolved.transaction() as connection:  # as a database resolved before profiles
-        connection.execute(update(people).values(profile=None))
+        connection.execute(update(people).values(match_profile=None))
     ingest_paths(resolved, [identity_data / "jane-doe-new.jsonl"])
     with resolved.transaction() as connection:
         resolve_people(connection, model=model, part_limit=small_limit)

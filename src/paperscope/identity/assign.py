@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from paperscope.identity.cluster import Linkage
 from paperscope.identity.corrections import Constraints
 from paperscope.identity.explain import PersonDraft, canonical_name, describe_block
-from paperscope.identity.features import BlockSample, Evidence
+from paperscope.identity.features import Evidence
 from paperscope.identity.loading import Stored
 from paperscope.identity.merge import GroupModel, Verdicts, merge_history
 from paperscope.identity.model import PairwiseModel
@@ -112,11 +112,9 @@ def cluster_block(
     model: PairwiseModel,
     full: bool,
     topics: NDArray[np.float64] | None = None,
-    sample: BlockSample | None = None,
 ) -> list[PersonDraft]:
     """Assign every member to a person draft (an existing id to keep, or None for new);
-    `topics`: the members' unit title vectors (None: without); `sample`: the block the
-    members were sampled from, if they are a sample."""
+    `topics`: the members' unit title vectors (None: without)."""
     n = len(members)
     if n == 1:  # most blocks: nothing to compare, nothing to fit
         only = members[0].signature
@@ -127,7 +125,7 @@ def cluster_block(
             )
         ]  # fmt: skip
     signatures = [s.signature for s in members]
-    evidence = Evidence(signatures, topics, sample)
+    evidence = Evidence(signatures, topics)
     must, cannot = _pair_rules(members, rules)
     if full:
         groups: list[list[int]] = []

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -124,31 +123,15 @@ def _columns(rows: Sequence[Sequence[int]], width: int) -> Any:
     return csr_matrix((data, indices, indptr), shape=(len(rows), max(width, 1)))
 
 
-@dataclass(frozen=True, slots=True)
-class BlockSample:
-    """What the group model is told about a block whose signatures are a sample of it (an
-    incremental run's candidates, `identity.candidates`): the `block_size` and per-signature
-    `fragments` it would see in a part of the whole block, not the sample's own, which would
-    tell it that a common name is rare."""
-
-    block_size: float
-    fragments: float
-
-
 class Evidence:
     """Precomputed per-signature vectors; `pairs(rows, cols)` gives the feature tensor."""
 
     def __init__(
-        self,
-        signatures: Sequence[Signature],
-        topics: NDArray[np.float64] | None = None,
-        sample: BlockSample | None = None,
+        self, signatures: Sequence[Signature], topics: NDArray[np.float64] | None = None
     ) -> None:
-        """`topics`: one unit-length text embedding per signature (title), or None;
-        `sample`: the block they were sampled from, if they are a sample."""
+        """`topics`: one unit-length text embedding per signature (title), or None."""
         self.signatures = list(signatures)
         self.topics = topics
-        self.sample = sample
         self.index = {s.key: i for i, s in enumerate(self.signatures)}
         own = [person_key(s.name) for s in self.signatures]
         coauthors = [

@@ -60,7 +60,7 @@ def _refresh_size(connection: Connection, person_id: int) -> None:
     # Its members changed, so its profile (identity.candidates) is out of date: the next
     # resolve that needs it computes it again.
     connection.execute(
-        update(people).where(people.c.id == person_id).values(size=size, profile=None)
+        update(people).where(people.c.id == person_id).values(size=size, match_profile=None)
     )
 
 

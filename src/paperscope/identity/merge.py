@@ -116,9 +116,6 @@ class GroupEvidence:
         venue_onehot = venue_onehot.multiply(evidence.has_venue[:, None]).tocsr()
         self.block_size = float(n)
         self.fragments = (len(groups) if fragments is None else fragments) / max(n, 1)
-        if evidence.sample is not None:
-            self.block_size = evidence.sample.block_size
-            self.fragments = evidence.sample.fragments
         self.sizes = np.array([len(g) for g in groups], dtype=float)
         pooled = {
             "coauthors": member @ evidence.coauthors,

@@ -36,7 +36,6 @@ from numpy.typing import NDArray
 from paperscope.identity.assign import cluster_block, must_groups
 from paperscope.identity.corrections import Constraints
 from paperscope.identity.explain import PersonDraft
-from paperscope.identity.features import BlockSample
 from paperscope.identity.loading import Stored
 from paperscope.identity.model import PairwiseModel
 from paperscope.identity.signatures import Signature
@@ -154,13 +153,11 @@ def cluster_in_parts(
     vectors: Vectors | None = None,
     limit: int = PART_LIMIT,
     split: Sequence[list[int]] | None = None,
-    sample: BlockSample | None = None,
 ) -> list[list[PersonDraft]]:
     """Cluster one name block (members in the blocking order): the drafts of each part, in
-    order (`split`: the block's `block_pieces`, when already computed; `sample`: the whole
-    block, when the members are a sample of it). An incremental run (`full` False) skips a
-    part without a new authorship (its people stay as they are: no drafts). An old person
-    split over two parts keeps its id in the draft holding more of it.
+    order (`split`: the block's `block_pieces`, when already computed). An incremental run
+    (`full` False) skips a part without a new authorship (its people stay as they are: no
+    drafts). An old person split over two parts keeps its id in the draft holding more of it.
     """
     split = block_pieces(members, rules, full, limit) if split is None else split
     out: list[list[PersonDraft]] = []
@@ -170,8 +167,7 @@ def cluster_in_parts(
                 out.append([])
                 continue
             chosen = [members[k] for k in part]
-            topics = _stack(vectors, chosen)
-            out.append(cluster_block(list(chosen), rules, model, full, topics, sample))
+            out.append(cluster_block(list(chosen), rules, model, full, _stack(vectors, chosen)))
     return _unique_ids(out)
 
 

@@ -22,7 +22,6 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from paperscope.identity.candidates import neighbours, profile_of
 from paperscope.identity.corrections import Constraints, constraints
 from paperscope.identity.explain import PersonDraft
-from paperscope.identity.features import BlockSample
 from paperscope.identity.loading import (
     Names,
     Stored,
@@ -76,7 +75,6 @@ def resolve_people(
     people are the same for any number. `model_dir`: where the trained packaged model is
     kept between runs (`default_model`); it is trained only when there is work to do."""
     rules = constraints(connection)
-    samples: dict[str, BlockSample] = {}
     if full:
         names = load_names(connection)
     else:
@@ -84,11 +82,9 @@ def resolve_people(
         if not fresh:
             return ResolveReport("incremental", 0, 0, 0, 0, "none needed (no new authorships)")
         partners = rules.partners(fresh)
-        found = neighbours(connection, fresh, part_limit)
-        samples = found.samples
         ids = sorted(
             set(fresh)
-            | set(found.ids)
+            | set(neighbours(connection, fresh, part_limit))
             | set(partners)
             | set(person_members(connection, _people_of(connection, partners)))
         )
@@ -107,7 +103,7 @@ def resolve_people(
             stored = load(connection, [int(i) for key in keys for i in grouped[key]])
             by_id = {s.signature.key: s for s in stored}
             blocks = {key: [by_id[int(i)] for i in grouped[key]] for key in keys}
-            prepared, counted = _prepare(blocks, clustering, topics, samples)
+            prepared, counted = _prepare(blocks, clustering, topics)
             pending.append((clusterer.submit(prepared), counted, len(keys), by_id))
             while len(pending) > clusterer.workers or (pending and pending[0][0].done()):
                 totals.add(_write(connection, pending.popleft(), progress))
@@ -151,10 +147,7 @@ def _batches(grouped: dict[str, NDArray[np.int64]], size: int) -> Iterator[list[
 
 
 def _prepare(
-    blocks: dict[str, list[Stored]],
-    clustering: Clustering,
-    topics: TopicSource | None,
-    samples: dict[str, BlockSample],
+    blocks: dict[str, list[Stored]], clustering: Clustering, topics: TopicSource | None
 ) -> tuple[BlockBatch, _Totals]:
     """One batch ready to cluster (`identity.parts`) and what it counts; title vectors are
     looked up (and the missing ones encoded) once for the whole batch."""
@@ -174,8 +167,7 @@ def _prepare(
     if topics is not None and wanted:
         found = topics([s.signature for s in wanted])
         vectors = {s.signature.key: found[k] for k, s in enumerate(wanted)}
-    sampled = {key: samples[key] for key in blocks if key in samples}
-    return BlockBatch(blocks, split, vectors, sampled), totals
+    return BlockBatch(blocks, split, vectors), totals
 
 
 _Pending = tuple[Future[dict[str, list[PersonDraft]]], _Totals, int, dict[int, Stored]]
@@ -299,7 +291,7 @@ class _Writes:
             "size": len(draft.members),
             "confidence": draft.confidence,
             "note": draft.note,
-            "profile": profile.to_json(),
+            "match_profile": profile.to_json(),
         }
 
 

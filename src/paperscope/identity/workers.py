@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing import get_context
 from types import TracebackType
 
@@ -22,7 +22,6 @@ from numpy.typing import NDArray
 
 from paperscope.identity.corrections import Constraints
 from paperscope.identity.explain import PersonDraft
-from paperscope.identity.features import BlockSample
 from paperscope.identity.loading import Stored
 from paperscope.identity.model import PairwiseModel
 from paperscope.identity.parts import cluster_in_parts
@@ -47,8 +46,6 @@ class BlockBatch:
     blocks: Mapping[str, Sequence[Stored]]
     split: Mapping[str, list[list[int]]]
     vectors: Mapping[int, NDArray[np.float64]]
-    samples: Mapping[str, BlockSample] = field(default_factory=dict)
-    """The blocks whose members are a sample of them (`identity.candidates`)."""
 
 
 def cluster_batch(clustering: Clustering, batch: BlockBatch) -> dict[str, list[PersonDraft]]:
@@ -64,7 +61,6 @@ def cluster_batch(clustering: Clustering, batch: BlockBatch) -> dict[str, list[P
                 batch.vectors,
                 clustering.part_limit,
                 batch.split[key],
-                batch.samples.get(key),
             )
             for draft in part
         ]

@@ -78,10 +78,10 @@ people = Table(
     Column("size", Integer),
     Column("confidence", Float),
     Column("note", Text),
-    # Added by migration 0017_people_profiles: the co-authors and venues of its works (JSON,
-    # `identity.candidates`), what an incremental resolve finds candidate people by; NULL
-    # until a resolve computes it.
-    Column("profile", Text),
+    # Added by migration 0017_people_profiles: the co-authors, venues and printed names of
+    # its works (JSON, `identity.candidates.Profile`; not the author page's profile), what
+    # an incremental resolve finds candidate people by; NULL until a resolve computes it.
+    Column("match_profile", Text),
     Index("ix_people_block_key", "block_key"),
 )
 

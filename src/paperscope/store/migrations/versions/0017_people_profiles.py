@@ -1,8 +1,9 @@
-"""People keep a profile that an incremental `resolve` finds candidates by.
+"""People keep a match profile that an incremental `resolve` finds candidates by.
 
 An incremental run used to load every authorship of each name block a new authorship falls
 in: at a million works 0.1% new authorships touched blocks holding 88% of all authorships.
-It now reads each person's profile (the co-authors and venues of its works, as JSON) and
+It now reads each person's `match_profile` (the co-authors, venues and printed names of its
+works, as JSON) and
 loads only the people whose profile shares a co-author with a new authorship
 (`identity.candidates`). Existing people get no profile here (NULL): the first incremental
 run that needs one computes it from the person's authorships and stores it.
@@ -27,8 +28,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("people", sa.Column("profile", sa.Text))
+    op.add_column("people", sa.Column("match_profile", sa.Text))
 
 
 def downgrade() -> None:
-    op.drop_column("people", "profile")
+    op.drop_column("people", "match_profile")
