@@ -12,11 +12,12 @@ import pytest
 from sqlalchemy import select, update
 
 from claims_helpers import janes
-from paperscope.identity import candidates, resolve
+from paperscope.identity import candidates, loading, resolve
 from paperscope.identity.candidates import Profile, choose, profile_of
 from paperscope.identity.loading import Stored
 from paperscope.identity.manage import merge_people
 from paperscope.identity.model import PairwiseModel
+from paperscope.identity.parts import PART_LIMIT
 from paperscope.identity.resolve import resolve_people
 from paperscope.identity.signatures import Signature
 from paperscope.ingest import ingest_paths
@@ -105,7 +106,7 @@ def test_full_resolve_stores_each_persons_profile(resolved: Store) -> None:
 
 def _loaded_ids(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     loaded: list[int] = []
-    real = resolve.load
+    real = loading.load  # what `resolve` calls
 
     def watched(connection: Any, ids: Sequence[int]) -> list[Stored]:
         loaded.extend(ids)
@@ -127,6 +128,13 @@ def _work_ids(store: Store, arxiv_ids: set[str]) -> set[int]:
         return set(connection.execute(query).scalars())
 
 
+def _place_new_work(store: Store, identity_data: Path, model: PairwiseModel, limit: int) -> int:
+    """Ingest Jane Doe's new work and resolve incrementally; how many authorships it placed."""
+    ingest_paths(store, [identity_data / "jane-doe-new.jsonl"])
+    with store.transaction() as connection:
+        return resolve_people(connection, model=model, part_limit=limit).authorships
+
+
 def test_a_large_block_loads_only_the_people_sharing_a_coauthor(
     resolved: Store,
     identity_data: Path,
@@ -135,10 +143,7 @@ def test_a_large_block_loads_only_the_people_sharing_a_coauthor(
     small_limit: int,
 ) -> None:
     loaded = _loaded_ids(monkeypatch)
-    ingest_paths(resolved, [identity_data / "jane-doe-new.jsonl"])
-    with resolved.transaction() as connection:
-        report = resolve_people(connection, model=model, part_limit=small_limit)
-    assert report.authorships == 3
+    assert _place_new_work(resolved, identity_data, model, small_limit) == 3
     folding = next(p for p, works in janes(resolved).items() if works >= FOLDING)
     assert janes(resolved)[folding] == FOLDING | {"1907.00007"}
     assert _works_of(resolved, loaded).isdisjoint(_work_ids(resolved, COMPILERS))
@@ -149,13 +154,11 @@ def test_a_small_block_is_loaded_whole(
     resolved: Store, identity_data: Path, model: PairwiseModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     loaded = _loaded_ids(monkeypatch)
-    ingest_paths(resolved, [identity_data / "jane-doe-new.jsonl"])
-    with resolved.transaction() as connection:
-        resolve_people(connection, model=model)
+    _place_new_work(resolved, identity_data, model, PART_LIMIT)
     assert _work_ids(resolved, COMPILERS) <= _works_of(resolved, loaded)
 
 
-def test_missing_profiles_are_computed_once_and_stored(
+def test_missing_profiles_are_computed_and_stored(
     resolved: Store,
     identity_data: Path,
     model: PairwiseModel,
@@ -164,9 +167,7 @@ def test_missing_profiles_are_computed_once_and_stored(
 ) -> None:
     with resolved.transaction() as connection:  # as a database resolved before profiles
         connection.execute(update(people).values(match_profile=None))
-    ingest_paths(resolved, [identity_data / "jane-doe-new.jsonl"])
-    with resolved.transaction() as connection:
-        resolve_people(connection, model=model, part_limit=small_limit)
+    _place_new_work(resolved, identity_data, model, small_limit)
     people_of = janes(resolved)
     folding = next(p for p, works in people_of.items() if works >= FOLDING)
     compilers = next(p for p, works in people_of.items() if works == COMPILERS)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
-from paperscope.identity.loading import load, person_members
+from paperscope.identity.loading import load, person_members, runs
 from paperscope.identity.signatures import Signature
 from paperscope.names import (
     NameParts,
@@ -248,15 +248,7 @@ def fill_profiles(connection: Connection, person_ids: Sequence[int]) -> dict[int
     ):
         members[int(person)].append(int(authorship))
     out: dict[int, Profile] = {}
-    batch: list[int] = []
-    count = 0
-    for person in sorted(members):
-        batch.append(person)
-        count += len(members[person])
-        if count >= _FILL_BATCH:
-            out.update(_fill(connection, batch, members))
-            batch, count = [], 0
-    if batch:
+    for batch in runs({person: len(keys) for person, keys in members.items()}, _FILL_BATCH):
         out.update(_fill(connection, batch, members))
     return out
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -14,6 +14,8 @@ from sqlalchemy import Connection, select
 from paperscope.identity.signatures import Signature
 from paperscope.store.ids import in_list
 from paperscope.store.schema import authorships, references, work_categories, works
+
+K = TypeVar("K", int, str)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,3 +132,18 @@ def load(connection: Connection, ids: Sequence[int]) -> list[Stored]:
         )
         out.append(Stored(signature, row.person_id, row.position, row.person_confidence))
     return out
+
+
+def runs(sizes: Mapping[K, int], size: int) -> Iterator[list[K]]:
+    """The keys in sorted order, in runs holding about `size` (a larger key alone): what
+    `resolve` loads and writes at once."""
+    keys: list[K] = []
+    count = 0
+    for key in sorted(sizes):
+        keys.append(key)
+        count += sizes[key]
+        if count >= size:
+            yield keys
+            keys, count = [], 0
+    if keys:
+        yield keys

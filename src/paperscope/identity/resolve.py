@@ -10,7 +10,7 @@ clusters did not change. Stored corrections and ORCIDs are hard constraints eith
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +28,7 @@ from paperscope.identity.loading import (
     load,
     load_names,
     person_members,
+    runs,
     unresolved_ids,
 )
 from paperscope.identity.model import PairwiseModel, default_model
@@ -92,14 +93,14 @@ def resolve_people(
     grouped = _blocks_with_constraints(names, rules)
     totals = _Totals()
     progress.start("clustering name blocks", len(grouped))
-    runs = list(_batches(grouped, batch))
+    batches = list(runs({key: len(ids) for key, ids in grouped.items()}, batch))
     model = model or default_model(model_dir)
     clustering = Clustering(rules, model, full, part_limit)
     # Up to `workers` batches are clustered at once while the next is loaded; each is
     # written as soon as it and every batch loaded before it are done, in loading order.
     pending: deque[_Pending] = deque()
-    with BlockClusterer(clustering, min(workers, len(runs))) as clusterer:
-        for keys in runs:
+    with BlockClusterer(clustering, min(workers, len(batches))) as clusterer:
+        for keys in batches:
             stored = load(connection, [int(i) for key in keys for i in grouped[key]])
             by_id = {s.signature.key: s for s in stored}
             blocks = {key: [by_id[int(i)] for i in grouped[key]] for key in keys}
@@ -130,20 +131,6 @@ class _Totals:
         self.clustered += other.clustered
         self.created += other.created
         self.old_people |= other.old_people
-
-
-def _batches(grouped: dict[str, NDArray[np.int64]], size: int) -> Iterator[list[str]]:
-    """Block keys in order, in runs of about `size` authorships (a larger block alone)."""
-    keys: list[str] = []
-    count = 0
-    for key in sorted(grouped):
-        keys.append(key)
-        count += len(grouped[key])
-        if count >= size:
-            yield keys
-            keys, count = [], 0
-    if keys:
-        yield keys
 
 
 def _prepare(
