@@ -159,11 +159,7 @@ def test_a_small_block_is_loaded_whole(
 
 
 def test_missing_profiles_are_computed_and_stored(
-    resolved: Store,
-    identity_data: Path,
-    model: PairwiseModel,
-    monkeypatch: pytest.MonkeyPatch,
-    small_limit: int,
+    resolved: Store, identity_data: Path, model: PairwiseModel, small_limit: int
 ) -> None:
     with resolved.transaction() as connection:  # as a database resolved before profiles
         connection.execute(update(people).values(match_profile=None))
