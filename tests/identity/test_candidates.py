@@ -73,7 +73,8 @@ def test_choose_ranks_by_shared_coauthors_skips_conflicting_names_and_caps() -> 
         # printed "Wei Wang" too (joined through "W. Wang"): its name may be the new one's
         _person(6, "Wen Wang", {"liu tao": 1}, names=["W. Wang", "Wei Wang"]),
     ]
-    assert choose(fresh, found) == {1, 2, 5, 6}
+    assert choose(fresh, found, per_authorship=10) == {1, 2, 5, 6}
+    assert choose(fresh, found) == {1, 5, 2}  # three: 2 and 6 tie on one, the lower id
     assert choose(fresh, found, per_authorship=2) == {1, 5}
 
 

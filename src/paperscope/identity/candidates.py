@@ -44,10 +44,11 @@ from paperscope.names import block_key as name_block_key
 from paperscope.store.ids import in_list
 from paperscope.store.schema import authorships, people
 
-PER_AUTHORSHIP = 10
-"""Candidate people loaded per new authorship in a large block, at most (on the 100k
-corpus the full run's person was among the first 3 for 93.8% of new authorships, the
-first 5 for 96.5%, the first 10 for 98.3%)."""
+PER_AUTHORSHIP = 3
+"""Candidate people loaded per new authorship in a large block, at most. On the 100k corpus
+the full run's person was among the first 3 for 93.8% of new authorships (the first 10:
+98.3%), yet against the truth 3 place them as well as 10 (B-cubed F1 0.545 and 0.544 at
+1%; at a million works 0.359 and 0.360, in 206 s instead of 279 s: docs/people.md)."""
 COAUTHORS_KEPT = 256
 """The most frequent co-authors a profile keeps (person keys)."""
 VENUES_KEPT = 8
