@@ -36,6 +36,7 @@ import shutil
 import sqlite3
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -71,16 +72,6 @@ def take_away(url: str, every: int) -> dict[int, int]:
         connection.execute(update(authorships).where(chosen).values(person_id=None))
     engine.dispose()
     return former
-
-
-def former_people(url: str, every: int) -> set[int]:
-    """The people that the authorships `take_away(url, every)` would unassign have now."""
-    chosen = (authorships.c.work_id % every == 0) & authorships.c.person_id.is_not(None)
-    engine = create_engine(url)
-    with engine.connect() as connection:
-        found = set(connection.execute(select(authorships.c.person_id).where(chosen)).scalars())
-    engine.dispose()
-    return {int(p) for p in found}
 
 
 def placed(url: str, keys: Sequence[int]) -> tuple[dict[int, int | None], int]:
@@ -128,15 +119,22 @@ def members_of(url: str, person_ids: set[int]) -> dict[int, set[int]]:
     return out
 
 
+def members_before(url: str, former: dict[int, int]) -> dict[int, set[int]]:
+    """The members the people of `former` (what `take_away` returned) had before it: those
+    they have now and the authorships taken away from them."""
+    out = members_of(url, set(former.values()))
+    for key, person in former.items():
+        out.setdefault(person, set()).add(key)
+    return out
+
+
 def bcubed_of_placed(
     truth: dict[int, str], person_of: dict[int, int | None], members: dict[int, set[int]]
 ) -> dict[str, float]:
     """B-cubed precision, recall and F1 averaged over the placed authorships that the truth
     knows: each one's person (its members, from `members`) against its true person's
     authorships (an authorship left without a person stands alone)."""
-    true_sizes: dict[str, int] = {}
-    for label in truth.values():
-        true_sizes[label] = true_sizes.get(label, 0) + 1
+    true_sizes = Counter(truth.values())
     precision = recall = 0.0
     known = [key for key in person_of if key in truth]
     for key in known:
@@ -285,8 +283,8 @@ def main() -> None:
     with baseline_environment(args.baseline, args.fresh_models_baseline) as baseline_env:
         for number, every in enumerate(args.every):
             baseline_db = copy_of(args.database) if baseline_env is not None else None
-            before = members_of(args.database, set(former_people(args.database, every)))
             former = take_away(args.database, every)
+            truth = None if labels is None else (labels, members_before(args.database, former))
             command = [PAPERSCOPE, "resolve", "--database", args.database]
             if baseline_db is None or baseline_env is None:
                 measured = run_stage(command, args.log, dict(os.environ))
@@ -294,7 +292,6 @@ def main() -> None:
                 measured = paired(
                     command, baseline_db, every, args.log, baseline_env, first=number % 2 == 0
                 )
-            truth = None if labels is None else (labels, before)
             rounds.append(round_result(args.database, every, former, measured, full_seconds, truth))
     report = {
         "database": args.database,

@@ -35,9 +35,12 @@ def test_a_round_unassigns_every_nth_work_and_scores_where_they_went(sqlite_url:
             ],
         )
     store.close()
-    assert script.former_people(sqlite_url, 3) == {1, 2}
     assert script.members_of(sqlite_url, {1}) == {1: {10 * w for w in range(1, 7)}}
     former = script.take_away(sqlite_url, 3)  # works 3 and 6
+    assert script.members_before(sqlite_url, former) == {
+        1: {10 * w for w in range(1, 7)},
+        2: {10 * w + 1 for w in range(1, 7)},
+    }
     assert former == {30: 1, 31: 2, 60: 1, 61: 2}
     now, total = script.placed(sqlite_url, sorted(former))
     assert total == 12 and set(now.values()) == {None}

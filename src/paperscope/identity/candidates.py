@@ -121,6 +121,7 @@ class _Person:
     """The printed forms of the person's name (its canonical one first), taken apart."""
     printed: frozenset[str]
     """The same, folded."""
+    profile: Profile
 
     @classmethod
     def of(cls, pid: int, size: int, canonical: str, profile: Profile) -> _Person:
@@ -137,8 +138,6 @@ class _Person:
         """Can a name be this person's? (Compatible with one of its printed forms: one
         person can hold names that conflict, joined through an initial or a correction.)"""
         return any(given_compatible(name, own) for own in self.names)
-
-    profile: Profile
 
 
 def neighbours(connection: Connection, fresh: Sequence[int], limit: int) -> list[int]:
@@ -259,11 +258,11 @@ def _fill(
 ) -> dict[int, Profile]:
     stored = {s.signature.key: s for s in load(connection, [a for p in batch for a in members[p]])}
     out = {p: profile_of(stored[a].signature for a in members[p]) for p in batch}
-    store_profiles(connection, out)
+    _store_profiles(connection, out)
     return out
 
 
-def store_profiles(connection: Connection, profiles: dict[int, Profile]) -> None:
+def _store_profiles(connection: Connection, profiles: dict[int, Profile]) -> None:
     if profiles:
         connection.execute(
             update(people)
