@@ -4,7 +4,7 @@ explains visible uncertainty (other people of the same name kept apart, weak coh
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -49,7 +49,11 @@ class PersonDraft:
 
 def canonical_name(signatures: Sequence[Signature]) -> str:
     """The most printed full form ("Haoyu Ren" over "H. Ren"), longest on ties."""
-    counts = Counter(s.name for s in signatures)
+    return most_printed(Counter(s.name for s in signatures))
+
+
+def most_printed(counts: Mapping[str, int]) -> str:
+    """`canonical_name` from how often each form is printed."""
     return max(counts, key=lambda n: (parse_name(n).has_full_given, counts[n], len(n), n))
 
 
@@ -155,8 +159,8 @@ class _Scorer:
     def _updated(self, group: Sequence[int]) -> NDArray[np.float64] | None:
         """An old person that gained members: each old member's stored mean over the old
         others, plus its probabilities with the new members, over the new count of others;
-        each new member's mean scored in full. None: not such a person (or a stored mean
-        is missing)."""
+        each new member's mean scored in full (against the loaded members, for a person
+        loaded in part). None: not such a person (or a stored mean is missing)."""
         if self.members is None:
             return None
         stored = [self.members[k] for k in group]
@@ -167,11 +171,11 @@ class _Scorer:
         rows = [group[j] for j in new]
         p = (self._scored(rows, group) + self._scored(group, rows).T) / 2
         p[np.arange(len(new)), new] = 0.0
-        others = len(group) - 1
         out = np.empty(len(group))
-        out[new] = p.sum(axis=1) / others
+        out[new] = p.sum(axis=1) / (len(group) - 1)
         before = np.array([float(stored[j].person_confidence or 0.0) for j in old])
-        out[old] = (before * (len(old) - 1) + p[:, old].sum(axis=0)) / others
+        was = stored[old[0]].person_size or len(old)  # the whole person, not its loaded part
+        out[old] = (before * (was - 1) + p[:, old].sum(axis=0)) / (was + len(new) - 1)
         return out
 
     def _scored(self, rows: Sequence[int], cols: Sequence[int]) -> NDArray[np.float64]:

@@ -28,6 +28,9 @@ class Stored:
     person_confidence: float | None = None
     """What the last resolve stored: the mean same-person probability with the rest of the
     person (rounded to 2 decimals), which an incremental run updates for the new members."""
+    person_size: int | None = None
+    """Its person's stored size when an incremental run loaded only part of the person
+    (`identity.candidates`); None: loaded whole, or no person yet."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,16 +12,16 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
-from paperscope.identity.candidates import neighbours, profile_of
+from paperscope.identity.candidates import Whole, neighbours, profile_of
 from paperscope.identity.corrections import Constraints, constraints
-from paperscope.identity.explain import PersonDraft
+from paperscope.identity.explain import PersonDraft, most_printed
 from paperscope.identity.loading import (
     Names,
     Stored,
@@ -76,6 +76,7 @@ def resolve_people(
     people are the same for any number. `model_dir`: where the trained packaged model is
     kept between runs (`default_model`); it is trained only when there is work to do."""
     rules = constraints(connection)
+    partial: dict[int, Whole] = {}
     if full:
         names = load_names(connection)
     else:
@@ -83,11 +84,14 @@ def resolve_people(
         if not fresh:
             return ResolveReport("incremental", 0, 0, 0, 0, "none needed (no new authorships)")
         partners = rules.partners(fresh)
+        constrained = _people_of(connection, partners)  # loaded whole
+        found = neighbours(connection, fresh, part_limit)
+        partial = {p: w for p, w in found.partial.items() if p not in constrained}
         ids = sorted(
             set(fresh)
-            | set(neighbours(connection, fresh, part_limit))
+            | set(found.ids)
             | set(partners)
-            | set(person_members(connection, _people_of(connection, partners)))
+            | set(person_members(connection, constrained))
         )
         names = load_names(connection, ids)
     grouped = _blocks_with_constraints(names, rules)
@@ -101,15 +105,16 @@ def resolve_people(
     pending: deque[_Pending] = deque()
     with BlockClusterer(clustering, min(workers, len(batches))) as clusterer:
         for keys in batches:
-            stored = load(connection, [int(i) for key in keys for i in grouped[key]])
+            batch_ids = [int(i) for key in keys for i in grouped[key]]
+            stored = _sized(load(connection, batch_ids), partial)
             by_id = {s.signature.key: s for s in stored}
             blocks = {key: [by_id[int(i)] for i in grouped[key]] for key in keys}
             prepared, counted = _prepare(blocks, clustering, topics)
             pending.append((clusterer.submit(prepared), counted, len(keys), by_id))
             while len(pending) > clusterer.workers or (pending and pending[0][0].done()):
-                totals.add(_write(connection, pending.popleft(), progress))
+                totals.add(_write(connection, pending.popleft(), progress, partial))
         while pending:
-            totals.add(_write(connection, pending.popleft(), progress))
+            totals.add(_write(connection, pending.popleft(), progress, partial))
     removed = 0
     if full:
         removed = _remove_orphans(connection)
@@ -162,10 +167,22 @@ _Pending = tuple[Future[dict[str, list[PersonDraft]]], _Totals, int, dict[int, S
 its authorships by id."""
 
 
-def _write(connection: Connection, done: _Pending, progress: Progress) -> _Totals:
+def _sized(stored: list[Stored], partial: dict[int, Whole]) -> list[Stored]:
+    """Members of people loaded in part told their person's whole size."""
+    if not partial:
+        return stored
+    return [
+        replace(s, person_size=partial[s.person_id].size) if s.person_id in partial else s
+        for s in stored
+    ]
+
+
+def _write(
+    connection: Connection, done: _Pending, progress: Progress, partial: dict[int, Whole]
+) -> _Totals:
     """Write one clustered batch (waiting for it) and count its new people."""
     future, totals, block_count, stored = done
-    writes = _Writes(stored)
+    writes = _Writes(stored, partial)
     for key, drafts in future.result().items():
         writes.add(key, drafts)
     totals.created = writes.flush(connection)
@@ -229,8 +246,9 @@ def _blocks_with_constraints(names: Names, rules: Constraints) -> dict[str, NDAr
 class _Writes:
     """People and authorship updates of one batch, written in a few statements."""
 
-    def __init__(self, stored: dict[int, Stored]) -> None:
+    def __init__(self, stored: dict[int, Stored], partial: dict[int, Whole]) -> None:
         self.stored = stored
+        self.partial = partial
         self.new: list[tuple[str, PersonDraft]] = []
         self.old: list[tuple[str, PersonDraft]] = []
 
@@ -271,6 +289,9 @@ class _Writes:
         return len(self.new)
 
     def _values(self, key: str, draft: PersonDraft) -> dict[str, object]:
+        whole = self.partial.get(draft.keep_id or 0)
+        if whole is not None:
+            return self._grown(key, draft, whole)
         profile = profile_of(self.stored[a].signature for a, _ in draft.authorships)
         return {
             "canonical_name": draft.canonical_name,
@@ -278,6 +299,29 @@ class _Writes:
             "size": len(draft.members),
             "confidence": draft.confidence,
             "note": draft.note,
+            "match_profile": profile.to_json(),
+        }
+
+    def _grown(self, key: str, draft: PersonDraft, whole: Whole) -> dict[str, object]:
+        """A person loaded in part that gained members: its stored row with the new members
+        added. Its confidence (the mean of its members' means) is the stored sum with the
+        loaded members' new means in place of their stored ones; its note is kept."""
+        loaded = [(self.stored[a], c) for a, c in draft.authorships]
+        new = [s.signature for s, _ in loaded if s.person_id is None]
+        profile = whole.profile.plus(new)
+        size = whole.size + len(new)
+        before = [s.person_confidence for s, _ in loaded if s.person_id is not None]
+        confidence = draft.confidence
+        if whole.confidence is not None and None not in before:
+            others = whole.confidence * whole.size - sum(c or 0.0 for c in before)
+            confidence = (others + sum(c for _, c in loaded)) / size
+        name = most_printed(profile.names) if profile.names else draft.canonical_name
+        return {
+            "canonical_name": name,
+            "block_key": key,
+            "size": size,
+            "confidence": confidence,
+            "note": whole.note,
             "match_profile": profile.to_json(),
         }
 
