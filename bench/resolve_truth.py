@@ -19,7 +19,8 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +35,25 @@ from resolve_parts import truth
 RESULTS = Path(__file__).resolve().parents[1] / "bench" / "results"
 
 
+@contextmanager
+def connected(url: str) -> Iterator[Connection]:
+    """A connection whose engine is disposed after it: no SQLite connection stays open in
+    this process while the database file is copied (`resolve_incremental.py --baseline`),
+    where closing the copy's file handle would drop the open connection's locks (a round
+    read "database disk image is malformed" after it)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            yield connection
+    finally:
+        engine.dispose()
+
+
 def labelled(url: str, folder: Path) -> tuple[list[str], list[int], list[str], int]:
     """Each known authorship's true person, stored person and printed name key, and how many
     authorships the truth does not know."""
     works, people = truth(folder)
-    with create_engine(url).connect() as connection:
+    with connected(url) as connection:
         work_of = _generated_works(connection, works)
         del works
         actual: list[str] = []
@@ -69,7 +84,7 @@ def true_people(url: str, folder: Path) -> dict[int, str]:
     """The true person of each stored authorship the truth knows, by authorship id."""
     works, people = truth(folder)
     out: dict[int, str] = {}
-    with create_engine(url).connect() as connection:
+    with connected(url) as connection:
         work_of = _generated_works(connection, works)
         del works
         rows = select(authorships.c.id, authorships.c.work_id, authorships.c.position)
