@@ -9,7 +9,13 @@ from sqlalchemy.exc import IntegrityError, StatementError
 
 from paperscope.store import Store
 from paperscope.store.schema import reported_citations, work_ids, works
-from paperscope.store.upsert import insert_ignore, insert_rows, insert_with_ids, upsert
+from paperscope.store.upsert import (
+    insert_ignore,
+    insert_rows,
+    insert_with_ids,
+    update_rows,
+    upsert,
+)
 
 
 def _work(title: str, year: int | None = 2020) -> dict[str, object]:
@@ -73,6 +79,47 @@ def test_upsert_replaces_the_update_columns_of_known_keys(store: Store) -> None:
         upsert(connection, reported_citations, rows, ["work_id", "source"], ["count"])
         stored = set(connection.execute(select(reported_citations)).all())
     assert stored == {(work, "openalex", 5), (work, "s2", 1)}
+
+
+def test_update_rows_sets_the_given_columns_of_the_rows_with_those_keys(store: Store) -> None:
+    with store.transaction() as connection:
+        a, b, c = insert_with_ids(connection, works, [_work("A"), _work("B"), _work("C")])
+        rows = [
+            {"id": a, "title": "A'\tnew", "year": None},
+            {"id": c, "title": "C new", "year": 1999},
+            {"id": c + 100, "title": "nobody", "year": 1},  # no such row: nothing happens
+        ]
+        update_rows(connection, works, rows, "id")
+        update_rows(connection, works, [], "id")
+        stored = set(
+            connection.execute(
+                select(works.c.id, works.c.title, works.c.year, works.c.title_key)
+            ).all()
+        )
+    assert stored == {(a, "A'\tnew", None, "a"), (b, "B", 2020, "b"), (c, "C new", 1999, "c")}
+
+
+def test_update_rows_is_one_statement_on_postgresql(store: Store) -> None:
+    """Statement-level triggers (the search queue's, the content version's) fire once for
+    the whole call, not once per row."""
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's triggers are per row; there it is one executemany")
+    with store.transaction() as connection:
+        ids = insert_with_ids(connection, works, [_work(str(k)) for k in range(50)])
+        connection.exec_driver_sql("CREATE TEMPORARY TABLE fired (n integer)")
+        connection.exec_driver_sql(
+            "CREATE FUNCTION pg_temp.count_firing() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN INSERT INTO fired VALUES (1); RETURN NULL; END $$"
+        )
+        connection.exec_driver_sql(
+            "CREATE TRIGGER count_firing AFTER UPDATE ON works "
+            "FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.count_firing()"
+        )
+        update_rows(connection, works, [{"id": i, "year": 2001} for i in ids], "id")
+        fired = connection.exec_driver_sql("SELECT count(*) FROM fired").scalar_one()
+        years = set(connection.execute(select(works.c.year)).scalars())
+        connection.exec_driver_sql("DROP TRIGGER count_firing ON works")
+    assert (fired, years) == (1, {2001})
 
 
 def test_a_refused_row_fails_its_batch_and_the_next_batch_is_written(store: Store) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select
 
 from paperscope.identity.candidates import Whole, neighbours, profile_of
 from paperscope.identity.corrections import Constraints, constraints
@@ -40,6 +40,7 @@ from paperscope.names import block_key
 from paperscope.progress import SILENT, Progress
 from paperscope.store.ids import in_list
 from paperscope.store.schema import authorships, people
+from paperscope.store.upsert import update_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,23 +270,19 @@ class _Writes:
             )
             person_of += zip(created, (draft for _, draft in self.new), strict=True)
         if self.old:
-            connection.execute(
-                update(people).where(people.c.id == bindparam("person")),
-                [{"person": draft.keep_id, **self._values(key, draft)} for key, draft in self.old],
+            update_rows(
+                connection,
+                people,
+                [{"id": draft.keep_id, **self._values(key, draft)} for key, draft in self.old],
+                "id",
             )
             person_of += [(int(draft.keep_id or 0), draft) for _, draft in self.old]
         rows = [
-            {"authorship": key, "person": person_id, "value": round(confidence, 2)}
+            {"id": key, "person_id": person_id, "person_confidence": round(confidence, 2)}
             for person_id, draft in person_of
             for key, confidence in draft.authorships
         ]
-        if rows:
-            connection.execute(
-                update(authorships)
-                .where(authorships.c.id == bindparam("authorship"))
-                .values(person_id=bindparam("person"), person_confidence=bindparam("value")),
-                rows,
-            )
+        update_rows(connection, authorships, rows, "id")
         return len(self.new)
 
     def _values(self, key: str, draft: PersonDraft) -> dict[str, object]:

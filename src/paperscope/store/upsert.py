@@ -1,4 +1,5 @@
-"""Dialect-aware bulk writes: insert-or-ignore, insert-or-update, and inserts that hand back ids.
+"""Dialect-aware bulk writes: insert-or-ignore, insert-or-update, inserts that hand back ids,
+and updates of many rows by key.
 
 On SQLite, statements are built with SQLAlchemy Core, compiled once, and run through the
 driver's `executemany`: at ingest volumes SQLAlchemy's per-row parameter processing, not the
@@ -7,7 +8,12 @@ database, would otherwise be the bottleneck.
 On PostgreSQL the rows of a batch go in with COPY (psycopg's `cursor.copy`), the fastest way
 in: new rows that cannot conflict (`insert_with_ids`) straight into their table, the others
 into a session-local staging table (`CREATE TEMP TABLE ... (LIKE table)`), from which one
-set-based `INSERT ... SELECT ... ON CONFLICT` merges them into the table. A row the database
+set-based `INSERT ... SELECT ... ON CONFLICT` (or `UPDATE ... FROM`) merges them into the
+table: one statement, so the tables' statement-level triggers fire once, not once per row.
+Per-row statements also slow down after a large UPDATE of the same table in the same
+transaction: at a million works, after 38,310 authorships were updated in one statement,
+5,000 single-row UPDATEs of authorships took 30.2 s (6 ms each, against 0.05 ms in a fresh
+transaction); one `UPDATE ... FROM` of the same rows took 0.21 s. A row the database
 refuses (a NUL in text, a number out of range, a string too long) fails the COPY like it fails
 an INSERT: the error is raised as SQLAlchemy's (`sqlalchemy.exc.DataError`, ...), so that the
 caller's transaction rolls back and ingest can find and quarantine the row.
@@ -20,7 +26,7 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Table, func, insert, select
+from sqlalchemy import Connection, Dialect, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
@@ -96,6 +102,16 @@ def _staged(
 ) -> None:
     """COPY rows into `table`'s staging table, merge them into `table` with one INSERT ...
     SELECT (`conflict` says what a clash does), and empty the staging table again."""
+    staging = _staging(connection, table, rows)
+    columns = _quoted(tuple(rows[0]))
+    connection.exec_driver_sql(
+        f'INSERT INTO "{table.name}" ({columns}) SELECT {columns} FROM "{staging}" {conflict}'
+    )
+    connection.exec_driver_sql(f'TRUNCATE "{staging}"')
+
+
+def _staging(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> str:
+    """`table`'s staging table, holding `rows` (COPYed); its name."""
     staging = f"staging_{table.name}"
     # A temporary table lives as long as the connection; created in a transaction that rolls
     # back, it is gone again, hence IF NOT EXISTS every time rather than remembering it. Made
@@ -106,11 +122,7 @@ def _staged(
         f'AS SELECT * FROM "{table.name}" WITH NO DATA'
     )
     _copy(connection, staging, rows)
-    columns = _quoted(tuple(rows[0]))
-    connection.exec_driver_sql(
-        f'INSERT INTO "{table.name}" ({columns}) SELECT {columns} FROM "{staging}" {conflict}'
-    )
-    connection.exec_driver_sql(f'TRUNCATE "{staging}"')
+    return staging
 
 
 def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -179,3 +191,35 @@ def insert_with_ids(
     connection.exec_driver_sql(sql, list(rows))
     last = connection.execute(select(func.max(table.c.id))).scalar_one()
     return list(range(last - len(rows) + 1, last + 1))
+
+
+def update_rows(
+    connection: Connection, table: Table, rows: Sequence[dict[str, Any]], key: str
+) -> None:
+    """Set the other columns of each row (all with the same columns) on the stored row whose
+    `key` it holds; rows with no stored match change nothing. PostgreSQL: COPY into the
+    staging table and one `UPDATE ... FROM` it (callers pass unique keys: which of two rows
+    of one key wins is not defined); SQLite: one `executemany`, its triggers being per row
+    anyway."""
+    if not rows:
+        return
+    columns = [name for name in rows[0] if name != key]
+    if connection.dialect.name == "postgresql":
+        staging = _staging(connection, table, rows)
+        assignments = ", ".join(f'"{name}" = staged."{name}"' for name in columns)
+        connection.exec_driver_sql(
+            f'UPDATE "{table.name}" SET {assignments} FROM "{staging}" AS staged '
+            f'WHERE "{table.name}"."{key}" = staged."{key}"'
+        )
+        connection.exec_driver_sql(f'TRUNCATE "{staging}"')
+        return
+    # Bound under other names: SQLAlchemy keeps a column's own name for its SET clause.
+    statement = (
+        update(table)
+        .where(table.c[key] == bindparam(f"by_{key}"))
+        .values({name: bindparam(f"new_{name}") for name in columns})
+    )
+    connection.execute(
+        statement,
+        [{f"by_{key}": row[key], **{f"new_{n}": row[n] for n in columns}} for row in rows],
+    )
