@@ -227,6 +227,8 @@ def _members(
     person above `sample` members, those whose works share most co-author names (folded)
     with the new authorships that chose it, then an even spread of the rest, `sample` in
     all."""
+    if not chosen:
+        return set(), set()
     members: dict[int, list[int]] = defaultdict(list)
     for authorship, person in connection.execute(
         select(authorships.c.id, authorships.c.person_id)

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Table, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Dialect, Table, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
@@ -213,13 +213,6 @@ def update_rows(
         )
         connection.exec_driver_sql(f'TRUNCATE "{staging}"')
         return
-    # Bound under other names: SQLAlchemy keeps a column's own name for its SET clause.
-    statement = (
-        update(table)
-        .where(table.c[key] == bindparam(f"by_{key}"))
-        .values({name: bindparam(f"new_{name}") for name in columns})
-    )
-    connection.execute(
-        statement,
-        [{f"by_{key}": row[key], **{f"new_{n}": row[n] for n in columns}} for row in rows],
-    )
+    assignments = ", ".join(f'"{name}" = :{name}' for name in columns)
+    sql = f'UPDATE "{table.name}" SET {assignments} WHERE "{key}" = :{key}'
+    connection.exec_driver_sql(sql, list(rows))
