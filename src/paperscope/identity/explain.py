@@ -59,11 +59,14 @@ def most_printed(counts: Mapping[str, int]) -> str:
 
 def _span(signatures: Sequence[Signature]) -> str:
     count = f"{len(signatures)} work" + ("" if len(signatures) == 1 else "s")
+    return f"{count} {_years(signatures)}".rstrip()
+
+
+def _years(signatures: Sequence[Signature]) -> str:
     years = sorted(s.year for s in signatures if s.year)
     if not years:
-        return count
-    span = str(years[0]) if years[0] == years[-1] else f"{years[0]}–{years[-1]}"
-    return f"{count} {span}"
+        return ""
+    return str(years[0]) if years[0] == years[-1] else f"{years[0]}–{years[-1]}"
 
 
 def _top_coauthors(signatures: Sequence[Signature], k: int = 2) -> list[str]:
@@ -206,10 +209,14 @@ def _note(
         if other is not draft and given_compatible(name, parse_name(other.canonical_name))
     ]
     if namesakes:
+        # No counts: only the namesakes clustered beside this person are in `block` (one
+        # part of a split block, or an incremental run's candidates), and a later run that
+        # adds works keeps this note; the author page counts both from the database.
+        coauthors_named = ", ".join(_top_coauthors(mine))
+        this_one = _years(mine) + (f" with {coauthors_named}" if coauthors_named else "")
+        this_one = this_one.strip()
         parts.append(
-            f"{len(namesakes) + 1} people print this name; this one: {_span(mine)}"
-            + (f" with {', '.join(_top_coauthors(mine))}" if _top_coauthors(mine) else "")
-            + "."
+            "Other people print this name" + (f"; this one: {this_one}." if this_one else ".")
         )
         for other in sorted(namesakes, key=lambda d: -len(d.members))[:3]:
             theirs = [signatures[k] for k in other.members]
