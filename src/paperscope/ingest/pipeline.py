@@ -29,7 +29,7 @@ from paperscope.ingest.reader import (
     read_events_in_background,
     spare_core,
 )
-from paperscope.ingest.references import resolve_references
+from paperscope.ingest.references import move_pending_references, resolve_references
 from paperscope.ingest.writer import BatchWriter, FileResult
 from paperscope.progress import SILENT, Progress
 from paperscope.sources.base import (
@@ -48,6 +48,7 @@ from paperscope.store.database import refresh_statistics
 from paperscope.store.schema import (
     authorships,
     code_links,
+    pending_references,
     quarantine,
     references,
     reported_citations,
@@ -280,7 +281,13 @@ def _batches(
             run=new_run_id(),
             writer=writer,
         )
-        yield buffer
+        try:
+            yield buffer
+        except PaperscopeError:
+            # Reading stopped (a file that cannot be read, a malformed record under
+            # --strict): the batches written before it are kept, so are their edges.
+            _link(connection, buffer.counts)
+            raise
         _link(connection, buffer.counts)
 
 
@@ -378,6 +385,13 @@ def _file_done(event: FileDone, counts: IngestCounts, progress: Progress) -> Non
 
 
 def _link(connection: Connection, counts: IngestCounts) -> None:
-    """Link reference edges to the works now stored (ingest owns the references table)."""
+    """Store the run's held reference edges, then link the edges older runs left unlinked
+    (ingest owns the references table). The planner counts each table again before it is
+    read: planned as the tables they were when last counted (`references` without this
+    run's edges, the held edges as none), both statements would look rows up one by one."""
+    refresh_statistics(connection, [pending_references])
+    with connection.begin():
+        counts.references_linked += move_pending_references(connection)
+    refresh_statistics(connection, [references])
     with connection.begin():
         counts.references_linked += resolve_references(connection)

@@ -14,43 +14,81 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, select, update
+from sqlalchemy import Connection, and_, bindparam, func, select, update
 
 from paperscope.ingest.keys import title_key
 from paperscope.store.ids import in_list
-from paperscope.store.schema import references, work_ids, works
+from paperscope.store.schema import pending_references, references, work_ids, works
+from paperscope.store.upsert import insert_rows
 
 TITLE_SCHEME = "title"
 _TITLE_YEAR = re.compile(r"^(?P<title>.*\S)\s*[(\[](?P<year>\d{4})[)\]]\s*$")
 
 
+EDGE_KEY = ("citing_scheme", "citing_value", "cited_scheme", "cited_value")
+PENDING_COLUMNS = (*EDGE_KEY, "citing_work_id", "is_influential")
+
+
 def resolve_references(connection: Connection) -> int:
-    """The `resolve` stage's reference step: link every edge that can be linked; idempotent."""
+    """The end-of-ingest reference step, after the held edges are stored
+    (`move_pending_references`): link every edge that can be linked; idempotent."""
     return link_references(connection) + link_references_by_title(connection)
 
 
-def link_new_edges(connection: Connection, edges: Sequence[dict[str, Any]], side: str) -> int:
-    """Fill `{side}_work_id` of edge rows about to be inserted, where a stored work has that
-    side's identifier; returns how many were filled.
+def write_edges(connection: Connection, edges: Sequence[dict[str, Any]]) -> None:
+    """Hold a batch's reference edges (`citing_work_id` known or None) in
+    `pending_references` until the end of the run (`move_pending_references`), when the
+    works they cite, and the S2 papers that citation records name, have arrived: one COPY
+    now, one insert into `references` then, linked; rather than an insert now, before most
+    of those works are stored, and an update of millions of edges at the end."""
+    held = [{name: edge[name] for name in PENDING_COLUMNS} for edge in edges]
+    insert_rows(connection, pending_references, held)
 
-    One query for the whole batch. Done before the insert, it spares the end-of-ingest
-    `link_references` from rewriting nearly every edge row (at a million works, ten million
-    of them): that pass then only looks at the edges still unlinked.
-    """
-    work_column, scheme_key, value_key = f"{side}_work_id", f"{side}_scheme", f"{side}_value"
-    wanted = [edge for edge in edges if edge.get(work_column) is None]
-    if not wanted:
-        return 0
-    query = select(work_ids.c.scheme, work_ids.c.value, work_ids.c.work_id).where(
-        in_list(work_ids.c.value, {edge[value_key] for edge in wanted})
+
+MOVE_CHUNK = 100_000
+"""Held edges moved per statement on SQLite, whose RETURNING rows wait in memory until the
+statement is done."""
+
+
+def move_pending_references(connection: Connection) -> int:
+    """Insert the held edges into `references` in the order they were held (of two with
+    one key the first is kept, as an insert at the time would have kept it), each end
+    linked to the work its identifier names now (the citing end: the work its record was
+    written to, if still stored); returns how many stored edges have their cited end
+    linked."""
+    key = ", ".join(EDGE_KEY)
+    insert = (
+        f'INSERT INTO "references" ({key}, citing_work_id, cited_work_id, is_influential) '
+        f"SELECT {', '.join(f'm.{name}' for name in EDGE_KEY)}, "
+        "COALESCE(c.id, citing.work_id), cited.work_id, m.is_influential FROM {held} AS m "
+        "LEFT JOIN works AS c ON c.id = m.citing_work_id "
+        "LEFT JOIN work_ids AS citing "
+        "ON citing.value = m.citing_value AND citing.scheme = m.citing_scheme "
+        "LEFT JOIN work_ids AS cited "
+        "ON cited.value = m.cited_value AND cited.scheme = m.cited_scheme "
+        # A WHERE clause, or SQLite would read ON CONFLICT as the join's ON.
+        "WHERE {where} ORDER BY m.id "
+        f"ON CONFLICT ({key}) DO NOTHING RETURNING cited_work_id"
     )
-    found = {(scheme, value): work_id for scheme, value, work_id in connection.execute(query)}
+    if connection.dialect.name == "postgresql":
+        # One statement, so that edges another ingest commits meanwhile are neither moved
+        # nor deleted: they wait for that run's own pass.
+        moved = "moved AS (DELETE FROM pending_references RETURNING *)"
+        into = insert.format(held="moved", where="true")
+        statement = f"WITH {moved}, stored AS ({into}) SELECT count(cited_work_id) FROM stored"
+        return int(connection.exec_driver_sql(statement).scalar_one())
+    # SQLite: this transaction holds the only write lock from the first insert to the delete.
+    first, last = connection.execute(
+        select(func.min(pending_references.c.id), func.max(pending_references.c.id))
+    ).one()
     linked = 0
-    for edge in edges:
-        work_id = found.get((edge[scheme_key], edge[value_key]))
-        if edge.get(work_column) is None:
-            edge[work_column] = work_id
-            linked += work_id is not None
+    if first is None:
+        return linked
+    chunk = insert.format(held="pending_references", where="m.id BETWEEN ? AND ?")
+    for start in range(first, last + 1, MOVE_CHUNK):
+        rows = connection.exec_driver_sql(chunk, (start, start + MOVE_CHUNK - 1))
+        linked += sum(work_id is not None for (work_id,) in rows)
+    connection.exec_driver_sql("DELETE FROM pending_references")
     return linked
 
 

@@ -13,14 +13,13 @@ from paperscope.ingest.counts import IngestCounts
 from paperscope.ingest.items import Item
 from paperscope.ingest.keys import KeyedWork
 from paperscope.ingest.merge import merged_changes, work_row
-from paperscope.ingest.references import link_new_edges
+from paperscope.ingest.references import write_edges
 from paperscope.ingest.resolution import WorkResolver
 from paperscope.names import name_key
 from paperscope.store.ids import in_list
 from paperscope.store.schema import (
     authorships,
     code_links,
-    references,
     reported_citations,
     work_categories,
     work_ids,
@@ -75,8 +74,8 @@ class WorkPlan:
             self._prefetch([work_id])
         return self.stored_rows[work_id]
 
-    def execute(self, format_name: str) -> int:
-        """Write every row; returns how many reference ends were linked on the way."""
+    def execute(self, format_name: str) -> None:
+        """Write every row (the reference edges held for the end of the run)."""
         real = self._insert_new_works()
         self._apply_changes()
         rows: dict[str, list[dict[str, Any]]] = {
@@ -101,10 +100,7 @@ class WorkPlan:
         insert_ignore(self.connection, code_links, rows["links"], ["work_id", "url"])
         latest_counts = list({(r["work_id"], r["source"]): r for r in rows["cited"]}.values())
         upsert(self.connection, reported_citations, latest_counts, ["work_id", "source"], ["count"])
-        keys = ["citing_scheme", "citing_value", "cited_scheme", "cited_value"]
-        linked = link_new_edges(self.connection, rows["refs"], "cited")
-        insert_ignore(self.connection, references, rows["refs"], keys)
-        return linked
+        write_edges(self.connection, rows["refs"])
 
     def _insert_new_works(self) -> dict[int, int]:
         if not self.new_rows:

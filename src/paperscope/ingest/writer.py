@@ -17,14 +17,13 @@ from paperscope.domain import AbstractRecord, AuthorRecord, CitationRecord, Work
 from paperscope.ingest.counts import IngestCounts
 from paperscope.ingest.items import Item, item_for
 from paperscope.ingest.keys import content_hash, keyed
-from paperscope.ingest.references import link_new_edges
+from paperscope.ingest.references import write_edges
 from paperscope.ingest.resolution import WorkResolver, load_index
 from paperscope.ingest.workplan import WorkPlan
 from paperscope.sources.base import EXCERPT_CHARS, Malformed, Parsed, ParseResult, excerpt
 from paperscope.store.ids import in_list
 from paperscope.store.schema import (
     quarantine,
-    references,
     source_author_works,
     source_authors,
     source_records,
@@ -151,7 +150,7 @@ class BatchWriter:
         plan = WorkPlan(self.connection, resolver)
         for item, work in zip(work_items, batch, strict=True):
             plan.add(item, work, override=item.record_key in known, counts=counts)
-        counts.references_linked += plan.execute(self.format_name)
+        plan.execute(self.format_name)
         return plan.work_of
 
     def _write_citations(self, items: Sequence[Item], counts: IngestCounts) -> None:
@@ -168,13 +167,11 @@ class BatchWriter:
                     "citing_value": record.citing.value,
                     "cited_scheme": record.cited.scheme,
                     "cited_value": record.cited.value,
+                    "citing_work_id": None,
                     "is_influential": record.is_influential,
                 }
             )
-        keys = ["citing_scheme", "citing_value", "cited_scheme", "cited_value"]
-        for side in ("citing", "cited"):
-            counts.references_linked += link_new_edges(self.connection, rows, side)
-        insert_ignore(self.connection, references, rows, keys)
+        write_edges(self.connection, rows)
 
     def _write_texts(self, items: Sequence[Item], counts: IngestCounts) -> None:
         for item in items:

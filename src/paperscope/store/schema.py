@@ -156,6 +156,22 @@ references = Table(
     Index("ix_references_cited_citing", "cited_work_id", "citing_work_id"),
 )
 
+pending_references = Table(
+    "pending_references",
+    metadata,
+    # The reference edges an ingest run has written, held here (no indexes, no foreign
+    # keys) until the run's end, when they move into `references` linked to the works
+    # that have arrived by then (`ingest.references.move_pending_references`); inserted
+    # at once, millions were written again by the end-of-run linking.
+    Column("id", Integer, primary_key=True),
+    Column("citing_scheme", String(16), nullable=False),
+    Column("citing_value", String(512), nullable=False),
+    Column("cited_scheme", String(16), nullable=False),
+    Column("cited_value", String(512), nullable=False),
+    Column("citing_work_id", Integer),
+    Column("is_influential", Boolean),
+)
+
 source_records = Table(
     "source_records",
     metadata,
