@@ -6,6 +6,8 @@ an identifier belongs to one work, a source record is stored once per (format, k
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Boolean,
     Column,
@@ -138,14 +140,22 @@ reported_citations = Table(
     PrimaryKeyConstraint("work_id", "source", name="pk_reported_citations"),
 )
 
+
+def _edge_key() -> list[Column[Any]]:
+    """The identifiers of a reference edge's two ends (a column belongs to one table)."""
+    return [
+        Column("citing_scheme", String(16), nullable=False),
+        Column("citing_value", String(512), nullable=False),
+        Column("cited_scheme", String(16), nullable=False),
+        Column("cited_value", String(512), nullable=False),
+    ]
+
+
 references = Table(
     "references",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("citing_scheme", String(16), nullable=False),
-    Column("citing_value", String(512), nullable=False),
-    Column("cited_scheme", String(16), nullable=False),
-    Column("cited_value", String(512), nullable=False),
+    *_edge_key(),
     Column("citing_work_id", Integer, ForeignKey("works.id", ondelete="SET NULL")),
     Column("cited_work_id", Integer, ForeignKey("works.id", ondelete="SET NULL")),
     Column("is_influential", Boolean),
@@ -164,10 +174,7 @@ pending_references = Table(
     # that have arrived by then (`ingest.references.move_pending_references`); inserted
     # at once, millions were written again by the end-of-run linking.
     Column("id", Integer, primary_key=True),
-    Column("citing_scheme", String(16), nullable=False),
-    Column("citing_value", String(512), nullable=False),
-    Column("cited_scheme", String(16), nullable=False),
-    Column("cited_value", String(512), nullable=False),
+    *_edge_key(),
     Column("citing_work_id", Integer),
     Column("is_influential", Boolean),
 )
