@@ -26,7 +26,6 @@ _TITLE_YEAR = re.compile(r"^(?P<title>.*\S)\s*[(\[](?P<year>\d{4})[)\]]\s*$")
 
 
 EDGE_KEY = ("citing_scheme", "citing_value", "cited_scheme", "cited_value")
-PENDING_COLUMNS = (*EDGE_KEY, "citing_work_id", "is_influential")
 
 
 def resolve_references(connection: Connection) -> int:
@@ -36,13 +35,12 @@ def resolve_references(connection: Connection) -> int:
 
 
 def write_edges(connection: Connection, edges: Sequence[dict[str, Any]]) -> None:
-    """Hold a batch's reference edges (`citing_work_id` known or None) in
-    `pending_references` until the end of the run (`move_pending_references`), when the
-    works they cite, and the S2 papers that citation records name, have arrived: one COPY
-    now, one insert into `references` then, linked; rather than an insert now, before most
-    of those works are stored, and an update of millions of edges at the end."""
-    held = [{name: edge[name] for name in PENDING_COLUMNS} for edge in edges]
-    insert_rows(connection, pending_references, held)
+    """Hold a batch's reference edges (rows of `pending_references`' columns but `id`;
+    `citing_work_id` known or None) until the end of the run (`move_pending_references`),
+    when the works they cite, and the S2 papers that citation records name, have arrived:
+    one COPY now, one insert into `references` then, linked; rather than an insert now,
+    before most of those works are stored, and an update of millions of edges at the end."""
+    insert_rows(connection, pending_references, edges)
 
 
 MOVE_CHUNK = 100_000
@@ -56,25 +54,11 @@ def move_pending_references(connection: Connection) -> int:
     linked to the work its identifier names now (the citing end: the work its record was
     written to, if still stored); returns how many stored edges have their cited end
     linked."""
-    key = ", ".join(EDGE_KEY)
-    insert = (
-        f'INSERT INTO "references" ({key}, citing_work_id, cited_work_id, is_influential) '
-        f"SELECT {', '.join(f'm.{name}' for name in EDGE_KEY)}, "
-        "COALESCE(c.id, citing.work_id), cited.work_id, m.is_influential FROM {held} AS m "
-        "LEFT JOIN works AS c ON c.id = m.citing_work_id "
-        "LEFT JOIN work_ids AS citing "
-        "ON citing.value = m.citing_value AND citing.scheme = m.citing_scheme "
-        "LEFT JOIN work_ids AS cited "
-        "ON cited.value = m.cited_value AND cited.scheme = m.cited_scheme "
-        # A WHERE clause, or SQLite would read ON CONFLICT as the join's ON.
-        "WHERE {where} ORDER BY m.id "
-        f"ON CONFLICT ({key}) DO NOTHING RETURNING cited_work_id"
-    )
     if connection.dialect.name == "postgresql":
         # One statement, so that edges another ingest commits meanwhile are neither moved
         # nor deleted: they wait for that run's own pass.
         moved = "moved AS (DELETE FROM pending_references RETURNING *)"
-        into = insert.format(held="moved", where="true")
+        into = _move_statement(held="moved", where="true")
         statement = f"WITH {moved}, stored AS ({into}) SELECT count(cited_work_id) FROM stored"
         return int(connection.exec_driver_sql(statement).scalar_one())
     # SQLite: this transaction holds the only write lock from the first insert to the delete.
@@ -84,12 +68,32 @@ def move_pending_references(connection: Connection) -> int:
     linked = 0
     if first is None:
         return linked
-    chunk = insert.format(held="pending_references", where="m.id BETWEEN ? AND ?")
+    chunk = _move_statement(held="pending_references", where="m.id BETWEEN ? AND ?")
     for start in range(first, last + 1, MOVE_CHUNK):
         rows = connection.exec_driver_sql(chunk, (start, start + MOVE_CHUNK - 1))
         linked += sum(work_id is not None for (work_id,) in rows)
     connection.exec_driver_sql("DELETE FROM pending_references")
     return linked
+
+
+def _move_statement(held: str, where: str) -> str:
+    """INSERT the edges of `held` (the pending table, or the rows a CTE deleted from it)
+    that match `where` into `references`, linked, returning each one's cited work id."""
+    key = ", ".join(EDGE_KEY)
+    held_key = ", ".join(f"m.{name}" for name in EDGE_KEY)
+    return (
+        f'INSERT INTO "references" ({key}, citing_work_id, cited_work_id, is_influential) '
+        f"SELECT {held_key}, COALESCE(c.id, citing.work_id), cited.work_id, m.is_influential "
+        f"FROM {held} AS m "
+        "LEFT JOIN works AS c ON c.id = m.citing_work_id "
+        "LEFT JOIN work_ids AS citing "
+        "ON citing.value = m.citing_value AND citing.scheme = m.citing_scheme "
+        "LEFT JOIN work_ids AS cited "
+        "ON cited.value = m.cited_value AND cited.scheme = m.cited_scheme "
+        # A WHERE clause, or SQLite would read ON CONFLICT as the join's ON.
+        f"WHERE {where} ORDER BY m.id "
+        f"ON CONFLICT ({key}) DO NOTHING RETURNING cited_work_id"
+    )
 
 
 def link_references(connection: Connection) -> int:
