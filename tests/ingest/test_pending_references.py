@@ -97,3 +97,43 @@ def test_edges_held_by_a_run_that_never_finished_are_stored_by_the_next(
         w1, w2 = _work_id(connection, "W1"), _work_id(connection, "W2")
         assert _edges(connection) == {("W1", "W2"): (w1, w2)}
         assert _held(connection) == 0
+
+
+def test_work_beside_the_move_runs_on_postgresql_until_the_edges_are_stored(
+    store: Store, tmp_path: Path
+) -> None:
+    """`beside_move` (the ingest stage re-indexes search documents there): on PostgreSQL it
+    runs in a thread and is told once the move is committed; SQLite, with one writer, never
+    runs it."""
+    import threading
+
+    first = _write(tmp_path / "a.jsonl", _work("W1", "Citing work", ["W2"]))
+    second = _write(tmp_path / "b.jsonl", _work("W2", "Cited later", ["W1"]))
+    seen: list[tuple[bool, int, int]] = []
+
+    def beside(moved: threading.Event) -> None:
+        told = moved.wait(timeout=60)
+        with store.connect() as connection:
+            seen.append((told, _held(connection), len(_edges(connection))))
+
+    ingest_paths(store, [first, second], format_name="openalex", batch_size=1, beside_move=beside)
+    if store.dialect == "postgresql":
+        assert seen == [(True, 0, 2)]  # told after the move's commit: nothing held, 2 stored
+    else:
+        assert seen == []
+
+
+def test_a_failure_beside_the_move_is_raised_once_the_edges_are_stored(
+    store: Store, tmp_path: Path
+) -> None:
+    if store.dialect != "postgresql":
+        pytest.skip("work beside the move runs on PostgreSQL only")
+    path = _write(tmp_path / "a.jsonl", _work("W1", "Citing work", ["W9"]))
+
+    def beside(moved: object) -> None:
+        raise RuntimeError("the search documents could not be computed")
+
+    with pytest.raises(RuntimeError, match="search documents"):
+        ingest_paths(store, [path], format_name="openalex", beside_move=beside)
+    with store.connect() as connection:
+        assert _held(connection) == 0 and len(_edges(connection)) == 1

@@ -383,3 +383,31 @@ def test_several_connections_reindex_each_queued_work_once(
     assert len(titles(sample_store, keyword("quokka"), settings)) == queued
     for text, found in before.items():
         assert titles(sample_store, keyword(text), settings) == found
+
+
+def test_a_refresh_told_to_stop_finishes_its_chunk_and_leaves_the_rest_queued(
+    sample_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`until` (the ingest stage's refresh beside the move of the reference edges): once set,
+    no further chunk is taken; what is left stays queued for the next refresh."""
+    import threading
+
+    from paperscope.search import keyword as keyword_module
+    from paperscope.search.keyword import pending_count
+
+    with sample_store.transaction() as connection:
+        connection.execute(update(works).values(venue=func.coalesce(works.c.venue, "") + " X"))
+        queued = pending_count(connection)
+    assert queued >= 3
+    monkeypatch.setattr(keyword_module, "REFRESH_BATCH", 2)
+    stop = threading.Event()
+    stop.set()
+    assert refresh_keyword_index(sample_store, until=stop) == 0
+
+    stop.clear()
+    assert refresh_keyword_index(sample_store, lambda done: stop.set(), until=stop) == 2
+    with sample_store.connect() as connection:
+        assert pending_count(connection) == queued - 2
+    assert refresh_keyword_index(sample_store) == queued - 2
+    with sample_store.connect() as connection:
+        assert index_in_step(connection)

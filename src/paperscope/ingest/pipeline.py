@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import gc
 import secrets
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -72,6 +73,11 @@ over by the reading process took three times as long as with the collector off (
 against 3.4 s for 79k OpenAlex records). Nearly all of those objects are freed by their
 reference counts when a batch ends, so collecting less often does not let memory grow:
 a 100k-work ingest peaked at 467 MB either way."""
+
+BesideMove = Callable[[threading.Event], object]
+"""Work for another connection while a run's reference edges are moved into `references`
+(PostgreSQL only), told by the event when the move is done: the move is one statement that
+keeps one core busy for minutes at a million works while the other sits idle."""
 
 INGEST_TABLES = (
     works,
@@ -264,7 +270,12 @@ def ingest_stream(
 
 @contextmanager
 def _batches(
-    store: Store, *, strict: bool, batch_size: int, progress: Progress
+    store: Store,
+    *,
+    strict: bool,
+    batch_size: int,
+    progress: Progress,
+    beside_move: BesideMove | None = None,
 ) -> Iterator[_BatchBuffer]:
     """A buffer of one run writing on one bulk connection; once everything is written (and
     only then), the reference edges are linked."""
@@ -286,9 +297,9 @@ def _batches(
         except PaperscopeError:
             # Reading stopped (a file that cannot be read, a malformed record under
             # --strict): the batches written before it are kept, so are their edges.
-            _link(connection, buffer.counts)
+            _link(connection, buffer.counts, beside_move)
             raise
-        _link(connection, buffer.counts)
+        _link(connection, buffer.counts, beside_move)
 
 
 @contextmanager
@@ -313,6 +324,24 @@ def _writer_for(connection: Connection) -> Iterator[Executor | None]:
         yield writer
 
 
+@contextmanager
+def _running_beside(connection: Connection, work: BesideMove | None) -> Iterator[None]:
+    """`work` in a thread while the block runs, on PostgreSQL (on SQLite the move holds the
+    only write lock); told to stop when the block ends, and waited for. Its failure is
+    raised once the block is done, unless the block failed: then the block's is."""
+    if work is None or connection.dialect.name != "postgresql":
+        yield
+        return
+    done = threading.Event()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="paperscope-beside") as pool:
+        beside = pool.submit(work, done)
+        try:
+            yield
+        finally:
+            done.set()
+    beside.result()
+
+
 def _raise(failure: Failed) -> None:
     if failure.unknown_format:
         raise UnknownFormatError(failure.message)
@@ -331,13 +360,15 @@ def ingest_paths(
     progress: Progress = SILENT,
     limits: Limits = DEFAULT_LIMITS,
     background: bool | None = None,
+    beside_move: BesideMove | None = None,
 ) -> IngestCounts:
     """Ingest files, folders and archives. A file named explicitly must be recognised;
     unrecognised files inside a folder or archive (READMEs, licences) are skipped and counted.
     Every quarantine row this run writes carries its id (`counts.run`).
 
     `background`: parse in a second process while this one writes (`True`), in this one
-    (`False`), or in a second one only when a core is free for it (`None`, `spare_core`)."""
+    (`False`), or in a second one only when a core is free for it (`None`, `spare_core`).
+    `beside_move`: see `BesideMove`; run in a thread on PostgreSQL, not at all on SQLite."""
     for path in paths:
         if not path.exists():
             raise PaperscopeError(f"{path}: no such file or folder")
@@ -346,7 +377,9 @@ def ingest_paths(
     if background is None:
         background = spare_core()
     read = read_events_in_background if background else read_events
-    with _batches(store, strict=strict, batch_size=batch_size, progress=progress) as buffer:
+    with _batches(
+        store, strict=strict, batch_size=batch_size, progress=progress, beside_move=beside_move
+    ) as buffer:
         _read_into(buffer, read(paths, format_name, limits, prepare=True), progress)
     return buffer.counts
 
@@ -384,13 +417,13 @@ def _file_done(event: FileDone, counts: IngestCounts, progress: Progress) -> Non
         progress.note(f"{event.name}: no records (see paperscope quarantine --file)")
 
 
-def _link(connection: Connection, counts: IngestCounts) -> None:
+def _link(connection: Connection, counts: IngestCounts, beside_move: BesideMove | None) -> None:
     """Store the run's held reference edges, then link the edges older runs left unlinked
     (ingest owns the references table). The planner counts each table again before it is
     read: planned as the tables they were when last counted (`references` without this
     run's edges, the held edges as none), both statements would look rows up one by one."""
     refresh_statistics(connection, [pending_references])
-    with connection.begin():
+    with _running_beside(connection, beside_move), connection.begin():
         counts.references_linked += move_pending_references(connection)
     refresh_statistics(connection, [references])
     with connection.begin():

@@ -78,7 +78,11 @@ def _reindex_postgresql(connection: Connection, ids: list[int]) -> None:
 
 
 def refresh_keyword_index(
-    store: Store, progress: Callable[[int], None] | None = None, *, workers: int = 1
+    store: Store,
+    progress: Callable[[int], None] | None = None,
+    *,
+    workers: int = 1,
+    until: threading.Event | None = None,
 ) -> int:
     """Re-index every queued work (deleted works leave the index); return how many.
 
@@ -86,6 +90,9 @@ def refresh_keyword_index(
     chunks of the queue (`FOR UPDATE SKIP LOCKED`). The server computes every document's
     tsvector, which after a 100k-work ingest took 15.5 s in one connection on this 2-core
     machine while the other core sat idle. SQLite has one writer: one connection there.
+
+    `until`: once it is set, no further chunk is taken (the one under way is finished); the
+    works left stay queued for the next refresh.
     """
     done = [0]
     lock = threading.Lock()
@@ -97,19 +104,21 @@ def refresh_keyword_index(
                 progress(done[0])
 
     if store.dialect != "postgresql" or workers <= 1:
-        return _refresh_chunks(store, counted)
+        return _refresh_chunks(store, counted, until)
     with ThreadPoolExecutor(workers, thread_name_prefix="paperscope-reindex") as pool:
-        chunks = [pool.submit(_refresh_chunks, store, counted) for _ in range(workers)]
+        chunks = [pool.submit(_refresh_chunks, store, counted, until) for _ in range(workers)]
         return sum(chunk.result() for chunk in chunks)
 
 
-def _refresh_chunks(store: Store, chunk_done: Callable[[int], None]) -> int:
+def _refresh_chunks(
+    store: Store, chunk_done: Callable[[int], None], until: threading.Event | None
+) -> int:
     """Take `REFRESH_BATCH` queued works at a time, in one transaction each, until none are
-    left; return how many this connection re-indexed."""
+    left (or `until` is set); return how many this connection re-indexed."""
     done = 0
     postgresql = store.dialect == "postgresql"
     reindex = _reindex_postgresql if postgresql else _reindex_sqlite
-    while True:
+    while until is None or not until.is_set():
         with store.transaction() as connection:
             queued = (
                 select(search_pending.c.work_id)
@@ -128,6 +137,7 @@ def _refresh_chunks(store: Store, chunk_done: Callable[[int], None]) -> int:
             reindex(connection, ids)
         done += len(ids)
         chunk_done(len(ids))
+    return done
 
 
 def pending_count(connection: Connection) -> int:
