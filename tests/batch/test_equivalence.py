@@ -161,6 +161,18 @@ def _linked(url: str) -> int:
     return int(row[0])
 
 
+def _hold_an_edge(url: str) -> None:
+    import psycopg
+
+    from paperscope.batch.writeback import libpq_url
+
+    with psycopg.connect(libpq_url(url)) as connection:
+        connection.execute(
+            "INSERT INTO pending_references (citing_scheme, citing_value, cited_scheme, "
+            "cited_value, citing_work_id) VALUES ('doi', '10.1/held', 'doi', '10.1/cited', 1)"
+        )
+
+
 @pytest.mark.postgres
 def test_write_back_is_all_or_nothing_and_the_app_serves_it(
     spark: Any, runs: tuple[Path, Path, list[str]], pg_server: Any, tmp_path: Path
@@ -179,8 +191,10 @@ def test_write_back_is_all_or_nothing_and_the_app_serves_it(
     Store.open(url).close()  # the schema, as `paperscope` migrates it
     tables = ("works", "work_ids", "authorships", "people", "references", "person_metrics")
     expected = {t: read_table(spark, work, t).count() for t in tables}
+    _hold_an_edge(url)  # as an ingest killed before its end leaves it
     write_back(spark, work, url, "t1")
     assert {t: _count(url, t) for t in tables} == expected
+    assert _count(url, "pending_references") == 0  # it belonged to the replaced corpus
     assert list(staging_tables(url, "t1")) == []
     write_back(spark, work, url, "t1")  # the same run again: the same tables
     assert {t: _count(url, t) for t in tables} == expected
@@ -197,8 +211,10 @@ def test_write_back_is_all_or_nothing_and_the_app_serves_it(
     assert {t: _count(url, t) for t in tables} == expected
     # Results mode (a run over a store's export): only people and metrics are replaced.
     linked = _count(url, "authorships")
+    _hold_an_edge(url)
     write_back(spark, work, url, "t3", mode="results")
     assert {t: _count(url, t) for t in tables} == expected
+    assert _count(url, "pending_references") == 1  # the corpus stays, so do its held edges
     assert _linked(url) == linked
     # The web app serves what was written: a profile's numbers are the batch's numbers.
     top = read_table(spark, work, "person_metrics").orderBy(F.desc("h_index"), "person_id").first()

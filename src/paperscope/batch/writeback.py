@@ -205,6 +205,9 @@ def _swap(
     with connection.transaction():
         if mode == "corpus":
             connection.execute('DELETE FROM "references"')
+            # Edges an interrupted ingest held belong to the corpus being replaced: their
+            # citing work ids may name other works of the new one.
+            connection.execute("DELETE FROM pending_references")
             connection.execute("DELETE FROM works")  # cascades to ids, authorships, ...
         connection.execute("UPDATE authorships SET person_id = NULL, person_confidence = NULL")
         for name in ("work_metrics", "person_metrics", "people"):
