@@ -18,12 +18,12 @@ from stages import ingest
 CORPUS = Path(__file__).parent.parent / "data" / "web" / "corpus.jsonl"
 HAOYU_CONFIDENCE = 0.873
 HAOYU_NOTE = (
-    "2 people print this name; this one: 5 works 2021–2024 with Darko Anicic. Kept apart "
-    "from Haoyu Ren, 1 work 2022 (strongest same-person link 0.161 < threshold 0.97; "
+    "Other people print this name; this one: 2021–2024 with Darko Anicic. Kept apart "
+    "from Haoyu Ren, 2022 (strongest same-person link 0.161 < threshold 0.97; "
     "0 shared co-authors)."
 )
 HOSTILE_NOTE = (
-    "Kept apart from Haoyu <script>alert('note')</script> Ren & <b>co</b>, 5 works 2021–2024."
+    "Kept apart from Haoyu <script>alert('note')</script> Ren & <b>co</b>, 2021–2024 with A & B."
 )
 
 

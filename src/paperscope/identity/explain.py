@@ -57,9 +57,10 @@ def most_printed(counts: Mapping[str, int]) -> str:
     return max(counts, key=lambda n: (parse_name(n).has_full_given, counts[n], len(n), n))
 
 
-def _span(signatures: Sequence[Signature]) -> str:
-    count = f"{len(signatures)} work" + ("" if len(signatures) == 1 else "s")
-    return f"{count} {_years(signatures)}".rstrip()
+def _described(signatures: Sequence[Signature]) -> str:
+    """Who the person of these authorships is, without counts: `1996–2025 with A, B`."""
+    coauthors_named = ", ".join(_top_coauthors(signatures))
+    return (_years(signatures) + (f" with {coauthors_named}" if coauthors_named else "")).strip()
 
 
 def _years(signatures: Sequence[Signature]) -> str:
@@ -209,22 +210,22 @@ def _note(
         if other is not draft and given_compatible(name, parse_name(other.canonical_name))
     ]
     if namesakes:
-        # No counts: only the namesakes clustered beside this person are in `block` (one
-        # part of a split block, or an incremental run's candidates), and a later run that
-        # adds works keeps this note; the author page counts both from the database.
-        coauthors_named = ", ".join(_top_coauthors(mine))
-        this_one = _years(mine) + (f" with {coauthors_named}" if coauthors_named else "")
-        this_one = this_one.strip()
+        # No counts, of people or of works: only the namesakes clustered beside this person
+        # are in `block` (one part of a split block, or an incremental run's candidates,
+        # each loaded in part above 100 authorships), and a later run that adds works keeps
+        # this note; the author page counts them from the database.
+        this_one = _described(mine)
         parts.append(
             "Other people print this name" + (f"; this one: {this_one}." if this_one else ".")
         )
         for other in sorted(namesakes, key=lambda d: -len(d.members))[:3]:
-            theirs = [signatures[k] for k in other.members]
+            theirs = _described([signatures[k] for k in other.members])
             shared = _coauthors_of(draft, signatures, coauthors) & _coauthors_of(
                 other, signatures, coauthors
             )
             link = _link(draft, other, shared, scorer, model)
-            parts.append(f"Kept apart from {other.canonical_name}, {_span(theirs)}{link}.")
+            about = f", {theirs}" if theirs else ""
+            parts.append(f"Kept apart from {other.canonical_name}{about}{link}.")
     if draft.joins and model.groups is not None:
         parts.append(
             f"Joined from {len(draft.joins) + 1} groups by their pooled co-authors, venues, "
