@@ -11,6 +11,7 @@ from sqlalchemy import insert
 
 from paperscope.metrics.profile import person_profile
 from paperscope.read.people import (
+    NamesakeMemo,
     PersonRef,
     lookup_counted,
     lookup_refs,
@@ -118,3 +119,22 @@ def test_counts_and_works_list_the_same_people_in_the_same_order(store: Store) -
         summaries = person_summaries(connection, [(ref, None) for ref in provisional])
         assert [s.person_key for s in summaries] == [ref.key for ref in provisional]
         assert all(s.provisional and s.papers for s in summaries)
+
+
+@pytest.mark.parametrize("size", [2, 100])
+def test_a_memo_gives_what_reading_again_gives(store: Store, size: int) -> None:
+    """`NamesakeMemo` (the pages refresh's): the same people and summaries, in the order
+    asked, whether held, read, or held once and evicted (size 2 is smaller than one ask)."""
+    _stored(store, 5)
+    memo = NamesakeMemo(size)
+    refs = [PersonRef(person_id, "") for person_id in (3, 1, 5)] + [PersonRef(None, "ada lee")]
+    with store.connect() as connection:
+        for asked in (refs, refs[::-1], refs[1:], [refs[2], refs[2]], refs):
+            found = [(ref, None) for ref in asked]
+            assert person_summaries(connection, found, memo) == person_summaries(connection, found)
+        for keys in (["bo chen", "di wu"], ["di wu"], ["bo chen", "di wu"]):
+            assert people_counted_as(connection, keys, memo) == people_counted_as(connection, keys)
+    assert len(memo) <= size
+    if size == 100:  # held: each person summarised once, each list counted once
+        assert memo.misses == len(refs) + 2
+        assert memo.hits > memo.misses

@@ -31,6 +31,7 @@ from paperscope.metrics.profile import (
 from paperscope.names import name_key
 from paperscope.read.people import (
     CountedPerson,
+    NamesakeMemo,
     lookup_counted,
     parse_person_key,
     people_counted_as,
@@ -106,7 +107,7 @@ def _metrics(profile: PersonProfile) -> tuple[Metric, ...]:
 
 
 def _namesakes(
-    connection: Connection, profile: PersonProfile
+    connection: Connection, profile: PersonProfile, memo: NamesakeMemo | None
 ) -> tuple[tuple[PersonSummary, ...], int]:
     """The other people (resolved, or the provisional rest) printed under this name, most
     works first: the first NAMESAKES_SHOWN summarised, and how many more there are."""
@@ -114,15 +115,15 @@ def _namesakes(
     if not key:
         return (), 0
     own = profile.person.person_key
-    others = [each for each in people_counted_as(connection, [key]) if each.ref.key != own]
-    return _shown(connection, others)
+    counted = people_counted_as(connection, [key], memo)
+    return _shown(connection, [each for each in counted if each.ref.key != own], memo)
 
 
 def _shown(
-    connection: Connection, listed: list[CountedPerson]
+    connection: Connection, listed: list[CountedPerson], memo: NamesakeMemo | None
 ) -> tuple[tuple[PersonSummary, ...], int]:
     shown = [each.to_summarise for each in listed[:NAMESAKES_SHOWN]]
-    return tuple(person_summaries(connection, shown)), len(listed) - len(shown)
+    return tuple(person_summaries(connection, shown, memo)), len(listed) - len(shown)
 
 
 def page_key(
@@ -152,12 +153,14 @@ def author_page(
     page: int = 1,
     complete: bool = True,
     today: date | None = None,
+    memo: NamesakeMemo | None = None,
 ) -> AuthorPage:
     """By person id, by person key (`name:<key>`), or by printed name (the person with the
     most works under it; the others are listed as namesakes).
 
     `complete=False`: the page may hold only the works it shows, read from the page's
-    snapshot when one holds (`stored_author_page`); the HTML page asks for that."""
+    snapshot when one holds (`stored_author_page`); the HTML page asks for that. `memo`:
+    namesakes already summarised for other pages of the same data (`NamesakeMemo`)."""
     if sort not in SORTS:
         raise QueryError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
     today = today or date.today()
@@ -171,9 +174,9 @@ def author_page(
         profile = person_profile(
             connection, person_id if person_id is not None else key or "", sort, today=today
         )
-        result = person_page(connection, profile, sort, page)
+        result = person_page(connection, profile, sort, page, memo)
     elif name:
-        result = _name_page(connection, name, sort, page, today)
+        result = _name_page(connection, name, sort, page, today, memo)
     else:
         raise NotFoundError("name an author: /author/<id> or /author?name=...")
     if page > result.pages:
@@ -182,14 +185,25 @@ def author_page(
 
 
 def person_page(
-    connection: Connection, profile: PersonProfile, sort: str = "date", page: int = 1
+    connection: Connection,
+    profile: PersonProfile,
+    sort: str = "date",
+    page: int = 1,
+    memo: NamesakeMemo | None = None,
 ) -> AuthorPage:
     """A person's page from their profile: its metrics and the person's namesakes."""
-    namesakes, more = _namesakes(connection, profile)
+    namesakes, more = _namesakes(connection, profile, memo)
     return AuthorPage(profile, _metrics(profile), namesakes, sort, page, more)
 
 
-def _name_page(connection: Connection, name: str, sort: str, page: int, today: date) -> AuthorPage:
+def _name_page(
+    connection: Connection,
+    name: str,
+    sort: str,
+    page: int,
+    today: date,
+    memo: NamesakeMemo | None,
+) -> AuthorPage:
     if parse_person_key(name) is not None:
         found = lookup_people(connection, name)
         if not found:
@@ -201,13 +215,13 @@ def _name_page(connection: Connection, name: str, sort: str, page: int, today: d
         )
     # The top person's summary comes with its profile (one pass over its works); only the
     # namesakes need a summary of their own.
-    people = lookup_counted(connection, name)
+    people = lookup_counted(connection, name, memo)
     if not people:
         raise NotFoundError(f"no papers by {name[:100]!r}")
     top = people[0]
     ref, ids = top.to_summarise if top.ids is not None else works_of(connection, [top.ref])[0]
     profile = person_profile(connection, ref.key, sort, work_ids=ids, today=today)
-    namesakes, more = _shown(connection, people[1:])
+    namesakes, more = _shown(connection, people[1:], memo)
     return AuthorPage(profile, _metrics(profile), namesakes, sort, page, more)
 
 

@@ -42,7 +42,7 @@ from paperscope.metrics.author_pages import (
 from paperscope.metrics.profile import SORTS, ai_score_inputs, sorted_entries
 from paperscope.processes import end_with_parent
 from paperscope.progress import SILENT, Progress
-from paperscope.read.people import parse_person_key
+from paperscope.read.people import NamesakeMemo, parse_person_key
 from paperscope.store import Store
 from paperscope.store.changes import start_refresh, unchanged_since
 from paperscope.store.ids import in_list
@@ -174,43 +174,49 @@ def _with_works(
     return list(connection.execute(query.order_by(works.desc(), column)).scalars())
 
 
-def _compute(connection: Connection, refresh: _Refresh, kind: str, keys: list[str]) -> _Computed:
+def _compute(
+    connection: Connection, refresh: _Refresh, kind: str, keys: list[str], memo: NamesakeMemo
+) -> _Computed:
     """The stored rows of these names' or people's pages; a name's page brings its top
-    person's page when that person's is wanted."""
+    person's page when that person's is wanted. `memo` holds the namesakes this process
+    summarised for earlier pages: a common name's people each show the same twenty."""
     rows: list[dict[str, object]] = []
     skipped = 0
     for key in keys:
         try:
             if kind == "printed":
-                page = author_page(connection, name=key, today=refresh.today)
+                page = author_page(connection, name=key, today=refresh.today, memo=memo)
             else:
-                page = author_page(connection, key=key, today=refresh.today)
+                page = author_page(connection, key=key, today=refresh.today, memo=memo)
         except NotFoundError:
             skipped += 1
             continue
         rows.append(_row(f"printed:{key}" if kind == "printed" else key, page, refresh))
         own = page.profile.person.person_key
         if kind == "printed" and own in refresh.wanted:
-            rows.append(_row(own, person_page(connection, page.profile), refresh))
+            rows.append(_row(own, person_page(connection, page.profile, memo=memo), refresh))
     connection.rollback()  # ends the read transaction (on PostgreSQL: its snapshot)
     return _Computed(tuple(rows), skipped)
 
 
 _worker_store: Store | None = None
 _worker_refresh: _Refresh | None = None
+_worker_memo: NamesakeMemo | None = None
 
 
 def _start_worker(url: str, refresh: _Refresh) -> None:
-    global _worker_store, _worker_refresh
+    global _worker_store, _worker_refresh, _worker_memo
     _worker_store = Store.open(url, migrate=False)
     _worker_refresh = refresh
+    _worker_memo = NamesakeMemo()
     end_with_parent()
 
 
 def _compute_in_worker(kind: str, keys: list[str]) -> _Computed:
     assert _worker_store is not None and _worker_refresh is not None, "worker not started"
+    assert _worker_memo is not None, "worker not started"
     with _worker_store.connect() as connection:
-        return _compute(connection, _worker_refresh, kind, keys)
+        return _compute(connection, _worker_refresh, kind, keys, _worker_memo)
 
 
 class _PageComputer:
@@ -220,6 +226,7 @@ class _PageComputer:
     def __init__(self, store: Store, refresh: _Refresh, workers: int) -> None:
         self.refresh = refresh
         self.workers = workers
+        self._memo = NamesakeMemo()
         self._pool: ProcessPoolExecutor | None = None
         if workers > 1:
             url = store.engine.url.render_as_string(hide_password=False)
@@ -236,7 +243,7 @@ class _PageComputer:
         tasks = [keys[start : start + CHUNK] for start in range(0, len(keys), CHUNK)]
         if self._pool is None:
             for task in tasks:
-                yield _compute(connection, self.refresh, kind, task), len(task)
+                yield _compute(connection, self.refresh, kind, task, self._memo), len(task)
             return
         pending: deque[tuple[Future[_Computed], int]] = deque()
         for task in tasks:

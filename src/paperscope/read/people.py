@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter, OrderedDict, defaultdict
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Select, func, select
 
@@ -176,10 +176,56 @@ class CountedPerson:
         return self.ref, self.ids
 
 
-def lookup_counted(connection: Connection, name: str) -> list[CountedPerson]:
+_Value = TypeVar("_Value")
+
+
+class NamesakeMemo:
+    """The namesake lists and summaries already read, for code that shows many pages of the
+    same names against one state of the database (`paperscope pages`: the twenty namesakes
+    of a common name are summarised on the page of each of its people, and the counting
+    dominated the refresh). The most recently used `size` of each are kept.
+
+    Only for a caller that discards what it computes when the data changed meanwhile (the
+    refresh does: its pages are used only while nothing changed since it began)."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self.size = size
+        self._entries: OrderedDict[Hashable, object] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: Hashable, compute: Callable[[], _Value]) -> _Value:
+        """The value held for `key`, else `compute()`'s, then held."""
+        held = self.held(key)
+        if held is not None:
+            return held  # type: ignore[return-value]
+        value = compute()
+        self.remember(key, value)
+        return value
+
+    def held(self, key: Hashable) -> object | None:
+        if key not in self._entries:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._entries.move_to_end(key)
+        return self._entries[key]
+
+    def remember(self, key: Hashable, value: object) -> None:
+        self._entries[key] = value
+        if len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+
+def lookup_counted(
+    connection: Connection, name: str, memo: NamesakeMemo | None = None
+) -> list[CountedPerson]:
     """`lookup_refs` with each person's number of works instead of the works: cheaper for
     a common name, whose people's works are only counted."""
-    return people_counted_as(connection, _name_keys(connection, name))
+    return people_counted_as(connection, _name_keys(connection, name), memo)
 
 
 def _name_keys(connection: Connection, name: str) -> list[str]:
@@ -200,9 +246,13 @@ def people_printed_as(
     return [(each.ref, each.ids if each.ids is not None else found[each.ref]) for each in counted]
 
 
-def people_counted_as(connection: Connection, keys: Sequence[str]) -> list[CountedPerson]:
+def people_counted_as(
+    connection: Connection, keys: Sequence[str], memo: NamesakeMemo | None = None
+) -> list[CountedPerson]:
     """`people_printed_as` with each person's number of works (counted in the database for
     the resolved people) instead of the works, in the same order."""
+    if memo is not None:
+        return memo.get(("counted", *keys), lambda: people_counted_as(connection, keys))
     resolved = connection.execute(
         select(authorships.c.person_id)
         .where(in_list(authorships.c.name_key, keys), authorships.c.person_id.is_not(None))
@@ -292,12 +342,17 @@ def person_summary(
 
 
 def person_summaries(
-    connection: Connection, found: Sequence[tuple[PersonRef, Sequence[int] | None]]
+    connection: Connection,
+    found: Sequence[tuple[PersonRef, Sequence[int] | None]],
+    memo: NamesakeMemo | None = None,
 ) -> list[PersonSummary]:
     """The summaries of many people, in the order given: a few queries however many
     resolved people there are (a name's namesakes, a page of people found), counted in the
     database (`read.people_aggregates`; their work ids are not needed and may be None);
-    provisional people are summarised from their works (their ids, read when None)."""
+    provisional people are summarised from their works (their ids, read when None). With a
+    memo, only the people it does not hold are summarised."""
+    if memo is not None:
+        return _remembered_summaries(connection, found, memo)
     stored = _stored_people(connection, [ref for ref, _ in found])
     counted = person_counts(
         connection, [ref.person_id for ref, _ in found if ref.person_id is not None], TOP
@@ -331,6 +386,23 @@ def person_summaries(
             )
         )
     return summaries
+
+
+def _remembered_summaries(
+    connection: Connection,
+    found: Sequence[tuple[PersonRef, Sequence[int] | None]],
+    memo: NamesakeMemo,
+) -> list[PersonSummary]:
+    held: dict[PersonRef, PersonSummary] = {}
+    for ref, _ in found:
+        summary = memo.held(("summary", ref))
+        if isinstance(summary, PersonSummary):
+            held[ref] = summary
+    missing = [(ref, ids) for ref, ids in found if ref not in held]
+    for (ref, _), summary in zip(missing, person_summaries(connection, missing), strict=True):
+        held[ref] = summary
+        memo.remember(("summary", ref), summary)
+    return [held[ref] for ref, _ in found]
 
 
 _NO_WORKS = PersonCounts(0, None, None, (), ())
