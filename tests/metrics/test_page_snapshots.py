@@ -28,6 +28,7 @@ from paperscope.metrics.profile import (
     ai_score_on,
     person_ai_score,
 )
+from paperscope.names import name_key
 from paperscope.pipeline.runner import run_stages
 from paperscope.pipeline.stages import Run, RunOptions
 from paperscope.read.works import WorkSummary, is_recent, recent_until
@@ -396,3 +397,22 @@ def test_the_web_page_reads_the_stored_page_and_the_json_stays_complete(
 
 def _many(store: Store, key: str) -> bool:
     return _page(store, key, complete=True, today=date.today()).pages > 1
+
+
+def test_the_people_of_one_name_are_computed_one_after_another(scored: Store) -> None:
+    """Their pages show the same namesakes, which a worker summarises once while they are
+    among the latest it holds (`NamesakeMemo`); the names keep the order of their most
+    prolific person, and each name's people are most works first."""
+    with scored.connect() as connection:
+        _, keys = page_snapshots._candidates(connection, 1)
+        pages = [author_page(connection, key=key, today=TODAY) for key in keys]
+    names = [name_key(page.profile.person.name) for page in pages]
+    runs = [name for at, name in enumerate(names) if at == 0 or names[at - 1] != name]
+    assert len(runs) == len(set(runs)), "a name's people are apart"
+    assert len(runs) < len(names), "no name with several people: the test shows nothing"
+    works = [page.profile.header.papers for page in pages]
+    firsts = [works[at] for at, name in enumerate(names) if at == 0 or names[at - 1] != name]
+    assert firsts == sorted(firsts, reverse=True)
+    for name in set(names):
+        own = [count for count, each in zip(works, names, strict=True) if each == name]
+        assert own == sorted(own, reverse=True)

@@ -25,6 +25,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
 from multiprocessing import get_context
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -40,6 +41,7 @@ from paperscope.metrics.author_pages import (
     snapshot_json,
 )
 from paperscope.metrics.profile import SORTS, ai_score_inputs, sorted_entries
+from paperscope.names import name_key
 from paperscope.processes import end_with_parent
 from paperscope.progress import SILENT, Progress
 from paperscope.read.people import NamesakeMemo, parse_person_key
@@ -47,7 +49,7 @@ from paperscope.store import Store
 from paperscope.store.changes import start_refresh, unchanged_since
 from paperscope.store.ids import in_list
 from paperscope.store.metrics_schema import author_page_snapshots
-from paperscope.store.schema import authorships
+from paperscope.store.schema import authorships, people
 
 MIN_WORKS = 100
 """Pages of people and names with at least this many works are stored. Below it a page is
@@ -115,14 +117,14 @@ def refresh_pages(
     with store.transaction() as connection:
         version = start_refresh(connection)
     with store.connect() as connection:
-        names, people = _candidates(connection, min_works)
-        progress.start("pages", len(names) + len(people))
-        refresh = _Refresh(version, today, frozenset(people))
-        workers = max(1, min(workers, -(-(len(names) + len(people)) // CHUNK)))
+        names, person_keys = _candidates(connection, min_works)
+        progress.start("pages", len(names) + len(person_keys))
+        refresh = _Refresh(version, today, frozenset(person_keys))
+        workers = max(1, min(workers, -(-(len(names) + len(person_keys)) // CHUNK)))
         written = _Written(connection)
         with _PageComputer(store, refresh, workers) as computer:
             # Names first: each brings its top person's page; then the people none reached.
-            for kind, keys in (("printed", names), ("person", people)):
+            for kind, keys in (("printed", names), ("person", person_keys)):
                 todo = [key for key in keys if key not in written.keys]
                 progress.advance(len(keys) - len(todo))
                 for computed, size in computer.computed(kind, todo, connection):
@@ -146,8 +148,8 @@ def refresh_pages(
 
 
 def _candidates(connection: Connection, min_works: int) -> tuple[list[str], list[str]]:
-    """Name keys printed on at least `min_works` works, and person keys (resolved, then
-    provisional) with at least that many, each most works first."""
+    """Name keys printed on at least `min_works` works, most works first, and the keys of
+    the people (resolved or provisional) with at least that many, by name (`_by_name`)."""
     names = _with_works(connection, authorships.c.name_key, min_works)
     resolved = _with_works(
         connection, authorships.c.person_id, min_works, authorships.c.person_id.is_not(None)
@@ -155,9 +157,32 @@ def _candidates(connection: Connection, min_works: int) -> tuple[list[str], list
     provisional = _with_works(
         connection, authorships.c.name_key, min_works, authorships.c.person_id.is_(None)
     )
-    printed = [str(key) for key in names if parse_person_key(str(key)) is None]
-    people = [f"person:{each}" for each in resolved] + [f"name:{each}" for each in provisional]
-    return printed, people
+    printed = [str(key) for key, _ in names if parse_person_key(str(key)) is None]
+    return printed, _by_name(connection, resolved, provisional)
+
+
+def _by_name(
+    connection: Connection, resolved: list[tuple[Any, int]], provisional: list[tuple[Any, int]]
+) -> list[str]:
+    """Person keys with the people of one name together: their pages show the same
+    namesakes, which a worker then summarises once (`NamesakeMemo` keeps the latest). The
+    names come in the order of their most prolific person, each name's people most works
+    first, so the largest pages are still taken first."""
+    canonical = dict(
+        connection.execute(
+            select(people.c.id, people.c.canonical_name).where(
+                in_list(people.c.id, [person_id for person_id, _ in resolved])
+            )
+        ).all()
+    )
+    found = [
+        (f"person:{each}", name_key(canonical.get(each) or ""), works) for each, works in resolved
+    ]
+    found += [(f"name:{each}", str(each), works) for each, works in provisional]
+    grouped: dict[str, list[str]] = {}
+    for key, name, _ in sorted(found, key=itemgetter(2), reverse=True):
+        grouped.setdefault(name, []).append(key)
+    return [key for keys in grouped.values() for key in keys]
 
 
 def _with_works(
@@ -165,13 +190,15 @@ def _with_works(
     column: ColumnElement[Any],
     min_works: int,
     where: ColumnElement[bool] | None = None,
-) -> list[Any]:
-    """Values of `column` on the authorships of at least `min_works` works, most first."""
+) -> list[tuple[Any, int]]:
+    """Values of `column` on the authorships of at least `min_works` works, with their
+    works, most first."""
     works = func.count(func.distinct(authorships.c.work_id))
-    query = select(column).group_by(column).having(works >= min_works)
+    query = select(column, works).group_by(column).having(works >= min_works)
     if where is not None:
         query = query.where(where)
-    return list(connection.execute(query.order_by(works.desc(), column)).scalars())
+    rows = connection.execute(query.order_by(works.desc(), column))
+    return [(value, int(count)) for value, count in rows]
 
 
 def _compute(
