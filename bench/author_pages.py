@@ -24,7 +24,6 @@ import argparse
 import hashlib
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,7 +34,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from resolve_speed import export_tree  # noqa: E402
+from resolve_speed import export_tree, run_in_tree  # noqa: E402
 from web import first_visit_names  # noqa: E402
 
 
@@ -90,15 +89,7 @@ def worker(url: str, names: list[str], warmup: str) -> dict[str, Any]:
 
 
 def run_once(source: Path, url: str, names: list[str], warmup: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, __file__, "--worker", url, "--warmup", warmup, *names],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(source)},
-    )
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return run_in_tree(__file__, source, ["--worker", url, "--warmup", warmup, *names])
 
 
 def percentile(values: Sequence[float], share: float) -> float:

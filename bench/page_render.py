@@ -21,7 +21,6 @@ import hashlib
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 from author_pages import percentile  # noqa: E402
-from resolve_speed import export_tree  # noqa: E402
+from resolve_speed import export_tree, run_in_tree  # noqa: E402
 from web import pick_targets  # noqa: E402
 
 TOKEN = re.compile(rb'name="csrf_token" value="[^"]*"')
@@ -67,15 +66,7 @@ def worker(url: str, paths: dict[str, str], warmup: int, requests: int) -> dict[
 
 
 def run_once(source: Path, url: str, options: list[str]) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, __file__, "--worker", url, *options],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(source)},
-    )
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return run_in_tree(__file__, source, ["--worker", url, *options])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

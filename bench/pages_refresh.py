@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from resolve_speed import export_tree  # noqa: E402
+from resolve_speed import export_tree, run_in_tree  # noqa: E402
 
 
 def stored_digest(url: str) -> tuple[int, str]:
@@ -85,15 +84,7 @@ def worker(url: str, min_works: int, workers: int) -> dict[str, Any]:
 
 def run_once(source: Path, url: str, min_works: int, workers: int) -> dict[str, Any]:
     options = ["--min-works", str(min_works), "--workers", str(workers)]
-    done = subprocess.run(
-        [sys.executable, __file__, "--worker", url, *options],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(source)},
-    )
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return run_in_tree(__file__, source, ["--worker", url, *options])
 
 
 def main(argv: Sequence[str] | None = None) -> int:

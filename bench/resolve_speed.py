@@ -101,6 +101,20 @@ def people_digest(database: Path) -> tuple[str, int]:
     return digest.hexdigest(), count
 
 
+def run_in_tree(script: str, source: Path, arguments: list[str]) -> dict[str, Any]:
+    """Run `script` in a child process whose import path is `source` (a revision's `src/`)
+    and return the JSON it prints last."""
+    done = subprocess.run(
+        [sys.executable, script, *arguments],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(source)},
+    )
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
 def export_tree(revision: str, target: Path) -> Path:
     """The `src/` of `revision` (git archive) under `target`."""
     archive = subprocess.run(
