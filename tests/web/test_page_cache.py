@@ -1,5 +1,5 @@
-"""The pages kept in the page cache: a repeated search, trending list or paper page is not
-computed again, and an upvote shows at once."""
+"""The pages kept in the page cache: a repeated search, trending list, paper or author page
+is not computed again, and an upvote shows at once."""
 
 from __future__ import annotations
 
@@ -7,14 +7,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from accounts_helpers import accounts_client, form_token, sign_in
+from fastapi.testclient import TestClient
+from jinja2 import UndefinedError
 from sqlalchemy import event
 
 from mailsink import MailServer
-from notify.corpus import add_work
+from notify.corpus import add_person, add_work
 from paperscope.config import Settings
 from paperscope.search.keyword import refresh_keyword_index
 from paperscope.store import Store
+from paperscope.web.app import create_app
+from paperscope.web.rendering import fragment
 
 
 @contextmanager
@@ -58,3 +63,52 @@ def test_an_upvote_moves_the_trending_list_at_once(
     web.post("/upvote", data={"work_id": str(second), "csrf_token": token})
     page = web.get("/trending").text
     assert page.index("Second of two") < page.index("First of two")
+
+
+@contextmanager
+def templates_rendered(web: TestClient) -> Iterator[list[str]]:
+    """The templates (pages and what they include) the app loads inside the block."""
+    environment = web.app.state.web.templates.env  # type: ignore[attr-defined]
+    seen: list[str] = []
+    load = environment.get_template
+
+    def recording(name: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(str(name))
+        return load(name, *args, **kwargs)
+
+    environment.get_template = recording
+    try:
+        yield seen
+    finally:
+        environment.get_template = load
+
+
+def test_a_repeated_author_page_renders_only_what_depends_on_the_visitor(
+    settings: Settings, store: Store, mail_server: MailServer
+) -> None:
+    """Its profile, charts and papers are cached rendered; the Follow button and the claims
+    panel are not, so a visitor never sees another's state."""
+    grace = add_person(store, "Grace Hopper")
+    add_work(store, "Compilers for everyone", authors=(("Grace Hopper", grace),))
+    web = accounts_client(settings, store)
+    with statements(store) as first, templates_rendered(web) as first_templates:
+        anonymous = web.get(f"/author/{grace}").text
+    with statements(store) as again, templates_rendered(web) as again_templates:
+        assert web.get(f"/author/{grace}").text == anonymous
+    assert any("works" in statement for statement in first)
+    assert not any("works" in statement for statement in again), again
+    assert "_author_explore.html" in first_templates
+    assert "_author_explore.html" not in again_templates, again_templates
+    assert {"author.html", "_author_claims.html"} <= set(again_templates)
+    sign_in(web, mail_server, "pat@example.org")
+    signed_in = web.get(f"/author/{grace}").text
+    assert "Compilers for everyone" in signed_in and "Sign in to follow" not in signed_in
+    assert 'action="/follow"' in signed_in and "This is me" in signed_in
+
+
+def test_a_part_rendered_for_every_visitor_cannot_ask_for_the_request(
+    settings: Settings, store: Store
+) -> None:
+    app = create_app(settings, store)
+    with pytest.raises(UndefinedError):
+        fragment(app.state.web, "accounts/_follow_button.html", {"follow_kind": "person"})

@@ -238,6 +238,8 @@ def pending_proposals(connection: Connection, person_id: int | None = None) -> l
 def history(connection: Connection, person_id: int) -> ProfileHistory:
     """The corrections that touch the person's works today, oldest first, with who made
     them; `corrected_by` names who made those still in force."""
+    if not identity.any_correction(connection):
+        return ProfileHistory(None, ())
     members = list(
         connection.execute(
             select(authorships.c.id).where(authorships.c.person_id == person_id)

@@ -218,15 +218,22 @@ def touching(connection: Connection, authorship_ids: Sequence[int]) -> list[Corr
     return load_corrections(connection, found | set(reverts))
 
 
+def any_correction(connection: Connection) -> bool:
+    """Whether any correction was ever made: none, on most databases, so every author page's
+    history is empty without reading the person's authorships."""
+    members = identity_correction_members
+    return connection.execute(select(members.c.id).limit(1)).first() is not None
+
+
 def _may_touch(connection: Connection, authorship_ids: Sequence[int]) -> bool:
     """Whether any correction names a work of these authorships under one of its ids, with
     their printed name: what `touching` finds is among those. Every resolved author page
     asks (its history), and at a million works a prolific person's authorships, their
     works and ids cost ~15 ms to read into durable keys; corrections are few, so this asks
     the database from their side, and nothing at all when there are none."""
-    members = identity_correction_members
-    if connection.execute(select(members.c.id).limit(1)).first() is None:
+    if not any_correction(connection):
         return False
+    members = identity_correction_members
     query = (
         select(members.c.id)
         .join(

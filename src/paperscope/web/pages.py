@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from markupsafe import Markup
@@ -16,7 +18,7 @@ from paperscope.read.venues import PEOPLE_SORTS
 from paperscope.web import views
 from paperscope.web.charts import bar_chart_svg
 from paperscope.web.claims import panel_for
-from paperscope.web.context import context_of
+from paperscope.web.context import WebContext, context_of
 from paperscope.web.feedback import hidden_for, hide_daily, hide_paper, hide_search, hide_trending
 from paperscope.web.graphs import coauthor_graph_svg, topics_grid_svg
 from paperscope.web.neighbourhood import neighbourhood_view, parse_limit
@@ -30,7 +32,7 @@ from paperscope.web.params import (
     parse_int,
     parse_text,
 )
-from paperscope.web.rendering import render
+from paperscope.web.rendering import fragment, render
 from paperscope.web.scopes import MONTHS_RANGE
 
 router = APIRouter(include_in_schema=False)
@@ -109,43 +111,62 @@ def paper_neighbourhood(request: Request, work_id: RowId) -> HTMLResponse:
     return render(request, "neighbourhood.html", page=page, graph=graph, active=None)
 
 
+@dataclass(frozen=True, slots=True)
+class AuthorHtml:
+    """An author page's data and the HTML that is the same for every visitor: its profile
+    below the name (`_author_profile.html`) and everything below the claims panel
+    (`_author_body.html`). Cached together, so a repeated visit renders only what depends on
+    who looks (the Follow button, the claims panel, the layout) and the parts can never be
+    older or newer than the data beside them."""
+
+    page: AuthorPage
+    profile: Markup
+    body: Markup
+
+
 def _author(request: Request, person_id: int | None) -> HTMLResponse:
     q = request.query_params
     sort = parse_choice(q.get("sort"), "sort", SORTS)
     name = parse_text(q.get("name"), "name") or None
     key = parse_text(q.get("person"), "person") or None
     number = parse_int(q.get("page"), "page", default=1, low=1, high=10_000)
-    page = views.author_view(
-        context_of(request),
-        person_id=person_id,
-        name=name,
-        key=key,
-        sort=sort,
-        page=number,
-        complete=False,
-    )
-    chart = bar_chart_svg(
-        list(page.profile.citations_per_year),
-        f"Citations per year of {page.profile.person.name}",
-    )
-    graph, topics = author_graphics(page)
+    ctx = context_of(request)
+
+    def compute() -> AuthorHtml:
+        page = views.author_data(
+            ctx.store, person_id=person_id, name=name, key=key, sort=sort, page=number,
+            complete=False,
+        )  # fmt: skip
+        return author_html(ctx, page)
+
+    shown = ctx.cache.get_or_compute(("author-html", person_id, name, key, sort, number), compute)
     return render(
         request,
         "author.html",
-        page=page,
-        chart=chart,
-        coauthor_graph=graph,
-        topics_grid=topics,
-        claims=panel_for(request, page.profile.person.person_id),
+        page=shown.page,
+        parts=shown,
+        claims=panel_for(request, shown.page.profile.person.person_id),
         active=None,
     )
 
 
-def author_graphics(page: AuthorPage) -> tuple[Markup, Markup]:
-    """The author page's co-author graph and topics-over-time grid (web/graphs.py)."""
+def author_html(ctx: WebContext, page: AuthorPage) -> AuthorHtml:
     profile = page.profile
-    label = f"Topics per year of {profile.person.name}"
-    return coauthor_graph_svg(profile.coauthor_graph), topics_grid_svg(profile.topics, label)
+    values = {
+        "page": page,
+        "profile": profile,
+        "person": profile.person,
+        "chart": bar_chart_svg(
+            list(profile.citations_per_year), f"Citations per year of {profile.person.name}"
+        ),
+        "coauthor_graph": coauthor_graph_svg(profile.coauthor_graph),
+        "topics_grid": topics_grid_svg(profile.topics, f"Topics per year of {profile.person.name}"),
+    }
+    return AuthorHtml(
+        page,
+        fragment(ctx, "_author_profile.html", values),
+        fragment(ctx, "_author_body.html", values),
+    )
 
 
 @router.get("/author/{person_id}", response_class=HTMLResponse)

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 from paperscope.accounts.roles import is_admin
 from paperscope.web.context import WebContext, context_of
@@ -28,6 +29,14 @@ def render(request: Request, template: str, status: int = 200, **values: Any) ->
         **values,
     }
     return ctx.templates.TemplateResponse(request, template, page, status_code=status)
+
+
+def fragment(ctx: WebContext, template: str, values: dict[str, Any]) -> Markup:
+    """`template` rendered without the request: a part of a page that is the same for every
+    visitor, to be cached and put in a page by `render`. A template that asks for the request
+    (`csrf_field()`, `followed()`, `here()`) fails here rather than showing one visitor's
+    state to another."""
+    return Markup(ctx.templates.get_template(template).render(values))
 
 
 def _is_admin(ctx: WebContext, user_id: int) -> bool:

@@ -177,23 +177,39 @@ def author_view(
     page: int = 1,
     complete: bool = True,
 ) -> AuthorPage:
-    """`complete=False` (the HTML page): only the works shown need be there, so a stored
-    page may be read (`paperscope pages`); the JSON and the feeds list every work."""
-
-    def compute() -> AuthorPage:
-        with ctx.store.connect() as connection:
-            return author_page(
-                connection,
-                person_id=person_id,
-                name=name,
-                key=key,
-                sort=sort,
-                page=page,
-                complete=complete,
-            )
-
+    """The author page's data for the JSON and the feeds (every work listed), cached."""
     key_ = ("author", person_id, name, key, sort, page, complete)
-    return ctx.cache.get_or_compute(key_, compute)
+    return ctx.cache.get_or_compute(
+        key_,
+        lambda: author_data(
+            ctx.store, person_id=person_id, name=name, key=key, sort=sort, page=page,
+            complete=complete,
+        ),
+    )  # fmt: skip
+
+
+def author_data(
+    store: Store,
+    *,
+    person_id: int | None = None,
+    name: str | None = None,
+    key: str | None = None,
+    sort: str = "date",
+    page: int = 1,
+    complete: bool = True,
+) -> AuthorPage:
+    """`complete=False` (the HTML page, which caches it with its rendered parts): only the
+    works shown need be there, so a stored page may be read (`paperscope pages`)."""
+    with store.connect() as connection:
+        return author_page(
+            connection,
+            person_id=person_id,
+            name=name,
+            key=key,
+            sort=sort,
+            page=page,
+            complete=complete,
+        )
 
 
 # Venue and category pages (web/scopes.py): what a venue or category is, its stats and each
