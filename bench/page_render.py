@@ -9,9 +9,9 @@ author page), asked through the app (`create_app` and Starlette's test client, n
 by an anonymous visitor. Each revision runs in a child process whose import path is its
 `src/` (`git archive` of `--baseline`), alternating `--rounds` times; a child asks each page
 `--warmup` times, then `--requests` times, timing each request. The HTML is compared with the
-CSRF token blanked (each child is a new browser). Settings other than the database come from
-the environment (`PAPERSCOPE_DATA_DIR` for the search indexes). Results:
-bench/results/page_render-<tag>.json.
+CSRF token (each child is a new browser) and the minute trending was computed blanked.
+Settings other than the database come from the environment (`PAPERSCOPE_DATA_DIR` for the
+search indexes). Results: bench/results/page_render-<tag>.json.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from resolve_speed import export_tree, run_in_tree  # noqa: E402
 from web import pick_targets  # noqa: E402
 
 TOKEN = re.compile(rb'name="csrf_token" value="[^"]*"')
+GENERATED = re.compile(rb"computed now \([^)]*\)")  # trending's minute: runs cross minutes
 
 
 def worker(url: str, paths: dict[str, str], warmup: int, requests: int) -> dict[str, Any]:
@@ -59,10 +60,16 @@ def worker(url: str, paths: dict[str, str], warmup: int, requests: int) -> dict[
                 response = client.get(path)
                 times.append(round((time.perf_counter() - started) * 1000, 2))
                 assert response.status_code == 200, (path, response.status_code)
-                bodies.add(hashlib.sha256(TOKEN.sub(b"", response.content)).hexdigest())
+                bodies.add(hashlib.sha256(comparable(response.content)).hexdigest())
             pages[label] = {"ms": times, "bytes": len(response.content), "digests": sorted(bodies)}
     store.close()
     return {"pages": pages, "load_average": os.getloadavg()[0]}
+
+
+def comparable(html: bytes) -> bytes:
+    """The HTML without what differs between two runs of the same code: the CSRF token (each
+    child is a new browser) and the minute the trending list was computed."""
+    return GENERATED.sub(b"", TOKEN.sub(b"", html))
 
 
 def run_once(source: Path, url: str, options: list[str]) -> dict[str, Any]:

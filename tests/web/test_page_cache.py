@@ -1,10 +1,12 @@
 """The pages kept in the page cache: a repeated search, trending list, paper or author page
-is not computed again, and an upvote shows at once."""
+is not computed again, the parts of author pages and Daily Papers that are the same for
+every visitor are not rendered again, and an upvote shows at once."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 import pytest
@@ -104,6 +106,24 @@ def test_a_repeated_author_page_renders_only_what_depends_on_the_visitor(
     signed_in = web.get(f"/author/{grace}").text
     assert "Compilers for everyone" in signed_in and "Sign in to follow" not in signed_in
     assert 'action="/follow"' in signed_in and "This is me" in signed_in
+
+
+def test_daily_papers_are_rendered_once_for_visitors_and_per_user_when_signed_in(
+    settings: Settings, store: Store, mail_server: MailServer
+) -> None:
+    add_work(store, "Wombat burrows", published=date(2026, 11, 20))
+    add_work(store, "Numbat diets", published=date(2026, 11, 20))
+    web = accounts_client(settings, store)
+    for path in ("/?date=2026-11-20", "/"):
+        with templates_rendered(web) as first:
+            visitor = web.get(path).text
+        with templates_rendered(web) as again:
+            assert web.get(path).text == visitor
+        assert "_daily_entries.html" in first and "_daily_entries.html" not in again, again
+        assert "Wombat burrows" in visitor and "Not interested" not in visitor
+    sign_in(web, mail_server, "pat@example.org")
+    signed_in = web.get("/?date=2026-11-20").text
+    assert signed_in.count("Not interested") == 2 and "Numbat diets" in signed_in
 
 
 def test_a_part_rendered_for_every_visitor_cannot_ask_for_the_request(

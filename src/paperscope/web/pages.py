@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
@@ -14,6 +15,7 @@ from paperscope.export.formats import render as render_export
 from paperscope.export.works import load_items
 from paperscope.metrics.author_pages import AuthorPage
 from paperscope.metrics.profile import SORTS
+from paperscope.read.lists import DailyList
 from paperscope.read.venues import PEOPLE_SORTS
 from paperscope.web import views
 from paperscope.web.charts import bar_chart_svg
@@ -34,6 +36,7 @@ from paperscope.web.params import (
 )
 from paperscope.web.rendering import fragment, render
 from paperscope.web.scopes import MONTHS_RANGE
+from paperscope.web.sessions import current_user
 
 router = APIRouter(include_in_schema=False)
 
@@ -54,11 +57,32 @@ def search_params(request: Request) -> views.SearchParams:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class DailyHtml:
+    """A day's Daily Papers and its entries as every visitor who is not signed in sees them
+    (nothing hidden, no feedback forms): rendered once and cached with the data, so the front
+    page of the site does not render a hundred entries per visit."""
+
+    page: DailyList
+    entries: Markup
+
+
 @router.get("/", response_class=HTMLResponse)
 def daily_page(request: Request) -> HTMLResponse:
     day = parse_day(request.query_params.get("date"))
-    page = hide_daily(views.daily_view(context_of(request), day), hidden_for(request))
-    return render(request, "daily.html", page=page, active="daily")
+    ctx = context_of(request)
+    if current_user(request, ctx.store) is None:
+        shown = ctx.cache.get_or_compute(("daily-html", day), lambda: _daily_html(ctx, day))
+        return render(
+            request, "daily.html", page=shown.page, entries_html=shown.entries, active="daily"
+        )
+    page = hide_daily(views.daily_view(ctx, day), hidden_for(request))
+    return render(request, "daily.html", page=page, entries_html=None, active="daily")
+
+
+def _daily_html(ctx: WebContext, day: date | None) -> DailyHtml:
+    page = views.daily_data(ctx.store, day)
+    return DailyHtml(page, fragment(ctx, "_daily_entries.html", {"page": page}))
 
 
 @router.get("/trending", response_class=HTMLResponse)

@@ -76,12 +76,16 @@ def daily_view(ctx: WebContext, day: date | None) -> DailyList:
         chosen = day or newest_day(connection)
     if chosen is None:
         return DailyList(datetime.now(UTC).date(), None, None, ())
+    return ctx.cache.get_or_compute(("daily", chosen), lambda: daily_data(ctx.store, chosen))
 
-    def compute() -> DailyList:
-        with ctx.store.connect() as connection:
-            return daily(connection, chosen)
 
-    return ctx.cache.get_or_compute(("daily", chosen), compute)
+def daily_data(store: Store, day: date | None) -> DailyList:
+    """The day's list (None: the newest day with works; an empty list when there is none)."""
+    with store.connect() as connection:
+        chosen = day or newest_day(connection)
+        if chosen is None:
+            return DailyList(datetime.now(UTC).date(), None, None, ())
+        return daily(connection, chosen)
 
 
 def trending_view(ctx: WebContext, limit: int = 50) -> TrendingPage:
