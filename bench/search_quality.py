@@ -21,6 +21,7 @@ queries (see docs/search.md) and is fixed here, so held-out runs are not tuned o
 Usage: python bench/search_quality.py --csfcube ../shared/data/csfcube
          --acm-cr ../shared/data/acm-cr
          [--workdir var/search-bench] [--skip-minilm] [--results bench/results/search_quality.json]
+         [--models tokenlearn [--train-texts 4096] [--teacher-tokens 128]]
 Embeddings are cached in WORKDIR/cache (by model version and text hash): MiniLM over the
 4,205 CSFCube papers takes ~5 min once on 2 cores, then seconds.
 """
@@ -46,6 +47,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from sqlalchemy import ColumnElement, insert, select  # noqa: E402
 
+from paperscope.embeddings import static  # noqa: E402
 from paperscope.embeddings.cache import CachedEncoder  # noqa: E402
 from paperscope.embeddings.encoders import Encoder, get_encoder, work_text  # noqa: E402
 from paperscope.embeddings.static import TRAIN_TEXTS  # noqa: E402
@@ -478,11 +480,21 @@ def train_tokenlearn(args: argparse.Namespace) -> None:
 
     if not args.acm_cr:
         sys.exit("tokenlearn is trained on ACM-CR's works: give --acm-cr DIR")
+    static.TEACHER_TOKENS = args.teacher_tokens  # read when the teacher is built
     store = acm_store(args.acm_cr, args.workdir)
     with progress_bar() as progress:
         encoder = get_encoder("tokenlearn", args.workdir)
         prepare_encoder(store, encoder, progress, args.train_texts)
     store.close()
+    meta = json.loads(
+        (static.tokenlearn_dir(args.workdir) / "paperscope-tokenlearn.json").read_text()
+    )
+    # a model trained before the teacher's tokens were recorded read the first 128
+    if meta.get("teacher_tokens", 128) != args.teacher_tokens:
+        sys.exit(
+            f"the tokenlearn model in {args.workdir} was trained with a teacher reading "
+            f"{meta.get('teacher_tokens', 128)} tokens: give another --workdir"
+        )
 
 
 def main() -> None:
@@ -499,6 +511,12 @@ def main() -> None:
     parser.add_argument(
         "--train-texts", type=int, default=TRAIN_TEXTS, help="tokenlearn's training sample"
     )
+    parser.add_argument(
+        "--teacher-tokens",
+        type=int,
+        default=static.TEACHER_TOKENS,
+        help="tokens of each training text MiniLM reads when tokenlearn is trained",
+    )
     parser.add_argument("--rerank-k", type=int, default=RERANK_CANDIDATES)
     parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args()
@@ -511,6 +529,9 @@ def main() -> None:
     if "tokenlearn" in models:
         train_tokenlearn(args)
     report: dict[str, Any] = {"models": models}
+    if "tokenlearn" in models:
+        report["tokenlearn_train_texts"] = args.train_texts
+        report["tokenlearn_teacher_tokens"] = args.teacher_tokens
     if args.csfcube:
         print(f"CSFCube ({args.csfcube})")
         cs = evaluate_csfcube(args.csfcube, args.workdir, models)

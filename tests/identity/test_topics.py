@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from sqlalchemy import Connection, func, select, update
 
 from paperscope.embeddings.encoders import HashingEncoder
+from paperscope.embeddings.static import TEACHER_TOKENS
 from paperscope.identity.loading import all_ids, load
 from paperscope.identity.resolve import resolve_people
 from paperscope.identity.signatures import Signature
@@ -163,6 +165,8 @@ def test_resolve_trains_the_title_encoder_on_the_corpus_and_keeps_it(
     encoder = title_encoder(settings.data_dir)
     assert encoder.trained
     version = encoder.version
+    meta = json.loads((encoder.directory / "paperscope-tokenlearn.json").read_text())
+    assert meta["teacher_tokens"] == TEACHER_TOKENS  # what the teacher read is on record
     with store.connect() as connection:
         unplaced = connection.execute(
             select(func.count()).where(authorships.c.person_id.is_(None))

@@ -164,6 +164,7 @@ def train_tokenlearn(texts: Sequence[str], target: Path, progress: Progress = SI
     meta = {
         "teacher": minilm_version(),
         "texts": len(texts),
+        "teacher_tokens": TEACHER_TOKENS,
         "weights": weights,
         "tokenlearn": importlib.metadata.version("tokenlearn"),
     }
