@@ -13,7 +13,7 @@ from paperscope.errors import NotFoundError
 from paperscope.export.formats import FORMATS
 from paperscope.export.formats import render as render_export
 from paperscope.export.works import load_items
-from paperscope.metrics.author_pages import AuthorPage
+from paperscope.metrics.author_pages import AuthorPage, author_page
 from paperscope.metrics.profile import SORTS
 from paperscope.read.lists import DailyList
 from paperscope.read.venues import PEOPLE_SORTS
@@ -157,10 +157,12 @@ def _author(request: Request, person_id: int | None) -> HTMLResponse:
     ctx = context_of(request)
 
     def compute() -> AuthorHtml:
-        page = views.author_data(
-            ctx.store, person_id=person_id, name=name, key=key, sort=sort, page=number,
-            complete=False,
-        )  # fmt: skip
+        # only the works shown need be there, so a stored page may be read (`paperscope pages`)
+        with ctx.store.connect() as connection:
+            page = author_page(
+                connection, person_id=person_id, name=name, key=key, sort=sort, page=number,
+                complete=False,
+            )  # fmt: skip
         return author_html(ctx, page)
 
     shown = ctx.cache.get_or_compute(("author-html", person_id, name, key, sort, number), compute)

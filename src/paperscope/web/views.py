@@ -179,41 +179,18 @@ def author_view(
     key: str | None = None,
     sort: str = "date",
     page: int = 1,
-    complete: bool = True,
 ) -> AuthorPage:
-    """The author page's data for the JSON and the feeds (every work listed), cached."""
-    key_ = ("author", person_id, name, key, sort, page, complete)
-    return ctx.cache.get_or_compute(
-        key_,
-        lambda: author_data(
-            ctx.store, person_id=person_id, name=name, key=key, sort=sort, page=page,
-            complete=complete,
-        ),
-    )  # fmt: skip
+    """The author page's data for the JSON and the feeds: every work listed. (The HTML page
+    needs only the works it shows, so it may read a stored page, and caches the data with its
+    rendered parts: web/pages.py.)"""
 
+    def compute() -> AuthorPage:
+        with ctx.store.connect() as connection:
+            return author_page(
+                connection, person_id=person_id, name=name, key=key, sort=sort, page=page
+            )
 
-def author_data(
-    store: Store,
-    *,
-    person_id: int | None = None,
-    name: str | None = None,
-    key: str | None = None,
-    sort: str = "date",
-    page: int = 1,
-    complete: bool = True,
-) -> AuthorPage:
-    """`complete=False` (the HTML page, which caches it with its rendered parts): only the
-    works shown need be there, so a stored page may be read (`paperscope pages`)."""
-    with store.connect() as connection:
-        return author_page(
-            connection,
-            person_id=person_id,
-            name=name,
-            key=key,
-            sort=sort,
-            page=page,
-            complete=complete,
-        )
+    return ctx.cache.get_or_compute(("author", person_id, name, key, sort, page), compute)
 
 
 # Venue and category pages (web/scopes.py): what a venue or category is, its stats and each
