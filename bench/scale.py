@@ -65,8 +65,10 @@ from web import (  # noqa: E402
     cold_latency,
     drive,
     first_visit_names,
+    first_visits,
     free_port,
     pick_targets,
+    scope_paths,
     wait_up,
 )
 
@@ -263,6 +265,10 @@ def pages(url: str, data_dir: Path, model: str, duration: int, connections: int)
         warmup, names = first_visit_names(url)
         results["author page, first visit"] = cold_latency(base, warmup, names)
         print(f"  author page, first visit  p95 {results['author page, first visit']['p95_ms']} ms")
+        warmup, paths = scope_paths(url)
+        results["venue and category pages, first visit"] = first_visits(base, warmup, paths)
+        scoped = results["venue and category pages, first visit"]
+        print(f"  venue and category pages, first visit  p95 {scoped['p95_ms']} ms")
         script = Path(tmp) / "p95.lua"
         script.write_text(LUA)
         for label, path in targets.items():

@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 from urllib.request import urlopen
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,26 +135,74 @@ def pick_targets(url: str) -> dict[str, str]:
 
 
 def cold_latency(base: str, warmup: str, names: list[str]) -> dict[str, Any]:
-    """One request per distinct author (nothing cached yet): what a first visit costs. One
-    other author is asked first, so the server's one-off start-up work (templates, compiled
-    statements) is not counted as a visit."""
-    with urlopen(base + "/author?" + urlencode({"name": warmup}), timeout=60) as response:
+    """One request per distinct author (nothing cached yet): what a first visit costs."""
+    result = first_visits(base, _author_path(warmup), [_author_path(name) for name in names])
+    return {"authors": result.pop("pages"), **result}
+
+
+def _author_path(name: str) -> str:
+    return "/author?" + urlencode({"name": name})
+
+
+def first_visits(base: str, warmup: str, paths: list[str]) -> dict[str, Any]:
+    """One request per distinct path (nothing cached yet). `warmup` is asked first, so the
+    server's one-off start-up work (templates, compiled statements) is not counted as a
+    visit."""
+    with urlopen(base + warmup, timeout=60) as response:
         response.read()
     times = []
-    for name in names:
+    for path in paths:
         started = time.perf_counter()
-        with urlopen(base + "/author?" + urlencode({"name": name}), timeout=60) as response:
+        with urlopen(base + path, timeout=60) as response:
             response.read()
         times.append((time.perf_counter() - started) * 1000)
     ordered = sorted(times)
     return {
-        "authors": len(times),
+        "pages": len(times),
         "p50_ms": round(ordered[len(ordered) // 2], 1),
         "p95_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))], 1),
         "max_ms": round(ordered[-1], 1),
         "total_ms": round(sum(times), 1),
         "ms": [round(each, 1) for each in times],
     }
+
+
+def scope_paths(url: str, each: int = 10) -> tuple[str, list[str]]:
+    """A warm-up venue page, then the pages of the `each` largest categories and venues
+    (their first page of most cited works: the costliest)."""
+    from sqlalchemy import func, select
+
+    from paperscope.store import Store
+    from paperscope.store.schema import work_categories, works
+    from paperscope.untrusted import is_category
+
+    store = Store.open(url, migrate=False)
+    count = func.count()
+    with store.connect() as connection:
+        categories = [
+            category
+            for category in connection.execute(
+                select(work_categories.c.category)
+                .group_by(work_categories.c.category)
+                .order_by(count.desc(), work_categories.c.category)
+            ).scalars()
+            if is_category(category)  # what the page accepts
+        ][:each]
+        venues = (
+            connection.execute(
+                select(func.min(works.c.venue))
+                .where(works.c.venue_key.is_not(None))
+                .group_by(works.c.venue_key)
+                .order_by(count.desc(), works.c.venue_key)
+                .limit(each + 1)
+            )
+            .scalars()
+            .all()
+        )
+    store.close()
+    paths = [f"/category/{quote(category)}" for category in categories]
+    paths += ["/venue?" + urlencode({"name": venue}) for venue in venues[1:]]
+    return "/venue?" + urlencode({"name": venues[0]}), paths
 
 
 def free_port() -> int:

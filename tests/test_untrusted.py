@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from paperscope.untrusted import MAX_ID, is_safe_url, parse_id, safe_url
+from paperscope.untrusted import MAX_ID, is_category, is_safe_url, parse_id, safe_url
 
 
 @pytest.mark.parametrize(
@@ -90,3 +90,10 @@ def test_a_safe_url_always_starts_with_http(text: str) -> None:
 )
 def test_parse_id(text: object, expected: int | None) -> None:
     assert parse_id(text) == expected
+
+
+def test_categories_are_arxiv_categories_their_tags_or_fields_of_study() -> None:
+    for text in ("cs.CL", "CL", "q-bio.NC", "Signal Processing", "Human-Computer Interaction"):
+        assert is_category(text), text
+    for text in ("cs.LG!", "c%", "Signal  Processing", " CL", "CL ", "a" * 40, "a b c d e f g h i"):
+        assert not is_category(text), text

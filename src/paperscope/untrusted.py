@@ -33,6 +33,10 @@ _SAFE_SCHEMES = frozenset({"http", "https"})
 # and the backslash never appear in a well-formed URL either.
 _NOT_IN_A_LINK = re.compile(r"[\s\x00-\x1f\x7f-\x9f<>\"\\`]")
 _ID = re.compile(r"[0-9]{1,19}")
+_CATEGORY = re.compile(
+    r"[A-Za-z][A-Za-z0-9-]{0,30}(?:\.[A-Za-z][A-Za-z0-9-]{0,30})?"  # arXiv's cs.CL, its tag CL
+    r"|[A-Za-z][A-Za-z0-9-]{0,30}(?: [A-Za-z0-9][A-Za-z0-9-]{0,30}){1,7}"  # Signal Processing
+)
 
 
 def safe_url(value: object) -> str | None:
@@ -62,3 +66,10 @@ def parse_id(value: object) -> int | None:
         return None
     number = int(value)
     return number if number <= MAX_ID else None
+
+
+def is_category(text: str) -> bool:
+    """Whether `text` may name a category: an arXiv category or its short tag (`cs.CL`,
+    `CL`), or a field of study as OpenAlex and Semantic Scholar print them (`Signal
+    Processing`, `Human-Computer Interaction`: up to eight words, single spaces)."""
+    return _CATEGORY.fullmatch(text) is not None

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 import pytest
+from accounts_helpers import accounts_client
 from explore_corpus import (
     HOSTILE_COAUTHOR,
     HOSTILE_TITLE,
@@ -17,6 +18,8 @@ from explore_corpus import (
 )
 from fastapi.testclient import TestClient
 
+from paperscope.config import Settings
+from paperscope.store import Store
 from paperscope.web import scopes
 from paperscope.web.app import create_app
 
@@ -301,3 +304,56 @@ def test_pages_say_where_their_statistics_come_from(explore_client: TestClient) 
     assert _venue(explore_client, months="24")["stats"]["computed_on"] is None  # computed now
     html = explore_client.get("/venue", params={"name": VENUE}).text
     assert f"as <code>paperscope score</code> computed them on {stored['computed_on']}" in html
+    ranked = "the order of the papers below as <code>paperscope score</code> ranked them on"
+    assert f"{ranked} {stored['computed_on']}" in html
+    other = explore_client.get("/venue", params={"name": VENUE, "months": "24"}).text
+    assert "rising topics and people computed now" in other and "ranked them on" in other
+    assert f"<code>paperscope score</code> ranked them on {stored['computed_on']}" in html
+    assert _venue(explore_client, months="24")["papers"]["ranked_on"] == stored["computed_on"]
+
+
+def test_the_stored_order_of_the_most_cited_works_is_the_computed_one(
+    explore_corpus: ExploreCorpus,
+) -> None:
+    """`score` stores each venue's and category's most cited works in `top_cited`'s order,
+    which the pages read while it covers the page; a page past it is ranked now."""
+    from sqlalchemy import select
+
+    from paperscope.metrics.scopes import MOST_CITED_STORED, stored_ranking
+    from paperscope.read.venues import Scope, count_members, top_cited
+    from paperscope.store.metrics_schema import scope_stats_table
+    from paperscope.web.scopes import paper_list
+
+    with explore_corpus.store.connect() as connection:
+        for scope_id in connection.execute(select(scope_stats_table.c.scope)).scalars():
+            kind, key = scope_id.split(":", 1)
+            scope = Scope("venue" if kind == "venue" else "category", key)
+            stored = stored_ranking(connection, scope)
+            assert stored is not None and stored[1] is not None
+            ranking, _ = stored
+            live = top_cited(connection, scope, offset=0, limit=MOST_CITED_STORED)
+            assert ranking == live and ranking, scope_id
+            total = count_members(connection, scope)
+            first = paper_list(connection, scope, total, 1)
+            assert first.ranked_on == stored[1]
+            assert [entry.work_id for entry in first.entries] == live[:20]
+        scope = Scope("category", "stat.ML")
+        assert paper_list(connection, scope, 10_000, 2).ranked_on is None  # past the stored
+
+
+def test_a_field_of_study_has_a_page_like_an_arxiv_category(
+    settings: Settings, store: Store
+) -> None:
+    """OpenAlex and Semantic Scholar print fields ("Signal Processing"); their tags link to
+    /category/<field>, which must open."""
+    from notify.corpus import add_work
+
+    add_work(store, "Filters for radar", categories=("Signal Processing",))
+    web = accounts_client(settings, store)
+    page = web.get("/category/Signal%20Processing")
+    assert page.status_code == 200 and "Filters for radar" in page.text
+    listed = web.get(
+        "/search", params={"q": "radar", "mode": "keyword", "category": "Signal Processing"}
+    )
+    assert listed.status_code == 200
+    assert web.get("/category/Signal%20%20Processing").status_code == 400

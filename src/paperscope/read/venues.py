@@ -10,7 +10,6 @@ returns a bounded number of rows: aggregates, a page of ids, or at most `limit` 
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -41,8 +40,8 @@ from paperscope.store.schema import (
     works,
 )
 from paperscope.store.venues import venue_key
+from paperscope.untrusted import is_category
 
-CATEGORY_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,30}(?:\.[A-Za-z][A-Za-z0-9-]{0,30})?")
 VARIANTS_SHOWN = 20
 PEOPLE_SORTS: tuple[str, ...] = ("papers", "citations")
 
@@ -144,10 +143,10 @@ def find_venue(connection: Connection, name: str) -> Venue | None:
 def find_category(connection: Connection, text: str) -> Category | None:
     """The category `cs.CL` (exact), or the one a tag or other spelling (`CL`, `cs.cl`)
     names with the most works; None when no work lists it."""
-    if not CATEGORY_PATTERN.fullmatch(text):
+    if not is_category(text):
         raise QueryError(
-            f"{text[:40]!r} is not a category: use an arXiv category such as cs.CL, or its "
-            "short form CL"
+            f"{text[:40]!r} is not a category: use an arXiv category such as cs.CL, its "
+            "short form CL, or a field such as Signal Processing"
         )
     count = func.count()
     exact = connection.execute(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,8 +10,8 @@ from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select, 
 from paperscope.errors import QueryError
 from paperscope.names import name_key
 from paperscope.store.schema import authorships, code_links, work_categories, works
+from paperscope.untrusted import is_category
 
-_CATEGORY = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,30}(\.[A-Za-z][A-Za-z0-9-]{0,30})?$")
 MAX_FILTER_CHARS = 200
 
 
@@ -36,10 +35,10 @@ def _like_pattern(text: str) -> str:
 
 
 def _category(category: str) -> ColumnElement[bool]:
-    if not _CATEGORY.match(category):
+    if not is_category(category):
         raise QueryError(
             f"category {category[:40]!r} is not a category: use an arXiv category such as "
-            "cs.CL, or its short form CL"
+            "cs.CL, its short form CL, or a field such as Signal Processing"
         )
     wanted = category.lower()
     column = func.lower(work_categories.c.category)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import Connection
 
 from paperscope.definitions import EXPLANATIONS
 from paperscope.errors import NotFoundError, QueryError
-from paperscope.metrics.scopes import ScopeStats
+from paperscope.metrics.scopes import ScopeStats, stored_ranking
 from paperscope.read.venues import (
     Category,
     Scope,
@@ -45,6 +46,8 @@ class PaperList:
     page: int
     per_page: int
     pages: int
+    ranked_on: date | None = None
+    """The day `paperscope score` ranked these works (its stored order); None: ranked now."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +100,20 @@ def category_of(connection: Connection, text: str) -> Category:
 
 
 def paper_list(connection: Connection, scope: Scope, total: int, page: int) -> PaperList:
+    """A page of the most cited works: in the order `score` stored while it covers the page
+    and every work in it is still here (each work's citations are counted now), else ranked
+    now."""
     pages = max(1, -(-total // PER_PAGE))
     if page > pages:
         raise QueryError(f"page must be between 1 and {pages}, not {page}")
-    ids = top_cited(connection, scope, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
-    return PaperList(tuple(load_works(connection, ids)), total, page, PER_PAGE, pages)
+    start = (page - 1) * PER_PAGE
+    stored = stored_ranking(connection, scope)
+    if stored is not None:
+        ranking, ranked_on = stored
+        ids = ranking[start : start + PER_PAGE]
+        if len(ids) == min(PER_PAGE, total - start):
+            entries = load_works(connection, ids)
+            if len(entries) == len(ids):
+                return PaperList(tuple(entries), total, page, PER_PAGE, pages, ranked_on)
+    ids = top_cited(connection, scope, offset=start, limit=PER_PAGE)
+    return PaperList(tuple(load_works(connection, ids)), total, page, PER_PAGE, pages, None)
