@@ -306,6 +306,10 @@ def test_pages_say_where_their_statistics_come_from(explore_client: TestClient) 
     assert f"as <code>paperscope score</code> computed them on {stored['computed_on']}" in html
     ranked = "the order of the papers below as <code>paperscope score</code> ranked them on"
     assert f"{ranked} {stored['computed_on']}" in html
+    assert (
+        f"Printings as <code>paperscope score</code> counted them on {stored['computed_on']}"
+        in html
+    )
     other = explore_client.get("/venue", params={"name": VENUE, "months": "24"}).text
     assert "rising topics and people computed now" in other and "ranked them on" in other
     assert f"<code>paperscope score</code> ranked them on {stored['computed_on']}" in html
@@ -339,6 +343,29 @@ def test_the_stored_order_of_the_most_cited_works_is_the_computed_one(
             assert [entry.work_id for entry in first.entries] == live[:20]
         scope = Scope("category", "stat.ML")
         assert paper_list(connection, scope, 10_000, 2).ranked_on is None  # past the stored
+
+
+def test_a_stored_venue_is_the_venue_found_now(explore_corpus: ExploreCorpus) -> None:
+    """`score` stores each venue's printings (the venue page reads them instead of every
+    work of the venue); found now from the works they are the same."""
+    from sqlalchemy import select
+
+    from paperscope.metrics.scopes import stored_venue
+    from paperscope.read.venues import find_venue
+    from paperscope.store.metrics_schema import scope_stats_table
+
+    with explore_corpus.store.connect() as connection:
+        keys = [
+            scope.split(":", 1)[1]
+            for scope in connection.execute(select(scope_stats_table.c.scope)).scalars()
+            if scope.startswith("venue:")
+        ]
+        assert len(keys) == 3
+        for key in keys:
+            stored = stored_venue(connection, key)
+            assert stored is not None and stored[1] is not None
+            assert stored[0] == find_venue(connection, key), key
+        assert stored_venue(connection, "no such venue") is None
 
 
 def test_a_field_of_study_has_a_page_like_an_arxiv_category(

@@ -37,9 +37,11 @@ from paperscope.metrics.trends import (
 )
 from paperscope.read.venues import (
     PEOPLE_SORTS,
+    Printing,
     Scope,
     ScopePerson,
     ScopeWork,
+    Venue,
     all_canonical_names,
     all_categories,
     all_scope_works,
@@ -49,6 +51,7 @@ from paperscope.read.venues import (
     newest_year,
     scope_person,
     top_people,
+    venue_from_printings,
     volume_per_year,
 )
 from paperscope.read.works import in_corpus_citations, reported_counts
@@ -147,6 +150,23 @@ def stored_ranking(connection: Connection, scope: Scope) -> tuple[list[int], dat
         return None
     data, computed_on = stored
     return [int(work_id) for work_id in data["most_cited"]], computed_on
+
+
+def stored_venue(connection: Connection, key: str) -> tuple[Venue, date | None] | None:
+    """The venue of this key as the last `score` found it (its printings and their works)
+    and the day; None when none is stored. Finding them now reads every work of the venue
+    (165-195 ms for the largest at a million works on PostgreSQL)."""
+    stored = _stored(connection, Scope("venue", key))
+    if stored is None or "venue" not in stored[0]:
+        return None
+    data, computed_on = stored
+    found = data["venue"]
+    printings = tuple(Printing(str(p["venue"]), int(p["works"])) for p in found["printings"])
+    venue = Venue(
+        str(found["key"]), str(found["name"]), int(found["works"]), printings,
+        int(found["printing_count"]),
+    )  # fmt: skip
+    return venue, computed_on
 
 
 def _stored(connection: Connection, scope: Scope) -> tuple[dict[str, Any], date | None] | None:
@@ -291,9 +311,14 @@ class _Scopes:
             capped=len(dated) >= TOPIC_WORKS,
         )
 
-    def stats(self, ids: Sequence[int]) -> dict[str, Any]:
+    def stats(self, scope: Scope, ids: Sequence[int]) -> dict[str, Any]:
         years = Counter(self.works[w].year for w in ids if self.works[w].year is not None)
+        venue = {}
+        if scope.kind == "venue":
+            printed = Counter(self.works[w].venue or "" for w in ids)
+            venue = {"venue": asdict(venue_from_printings(scope.key, printed))}
         return {
+            **venue,
             "volume_per_year": sorted(years.items()),
             "people": {
                 sort: [asdict(p) for p in found] for sort, found in self.people(ids).items()
@@ -360,7 +385,7 @@ def stored_rows(connection: Connection) -> list[dict[str, Any]]:
         {
             "scope": scope_id(scope),
             "works": len(ids),
-            "stats": json.dumps(_plain(scopes.stats(ids)), sort_keys=True),
+            "stats": json.dumps(_plain(scopes.stats(scope, ids)), sort_keys=True),
             "definition_version": VERSION,
         }
         for scope, ids in sorted(scopes.members.items(), key=lambda item: scope_id(item[0]))

@@ -11,6 +11,7 @@ returns a bounded number of rows: aggregates, a page of ids, or at most `limit` 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -123,21 +124,11 @@ def find_venue(connection: Connection, name: str) -> Venue | None:
         raise QueryError("name a venue: /venue?name=...")
     count = func.count()
     rows = connection.execute(
-        select(works.c.venue, count)
-        .where(works.c.venue_key == key)
-        .group_by(works.c.venue)
-        .order_by(count.desc(), works.c.venue)
+        select(works.c.venue, count).where(works.c.venue_key == key).group_by(works.c.venue)
     ).all()
     if not rows:
         return None
-    printings = tuple(Printing(str(venue), int(n)) for venue, n in rows[:VARIANTS_SHOWN])
-    return Venue(
-        key=key,
-        name=printings[0].venue,
-        works=sum(int(n) for _, n in rows),
-        printings=printings,
-        printing_count=len(rows),
-    )
+    return venue_from_printings(key, {str(venue): int(n) for venue, n in rows})
 
 
 def find_category(connection: Connection, text: str) -> Category | None:
@@ -415,11 +406,23 @@ class ScopeWork:
     title: str
     year: int | None
     published: date | None
+    venue: str | None = None
+    """As printed (a venue's printings are counted from it)."""
 
 
 def all_scope_works(connection: Connection) -> list[ScopeWork]:
-    query = select(works.c.id, works.c.venue_key, works.c.title, works.c.year, works.c.published)
-    return [ScopeWork(int(i), k, str(t), y, p) for i, k, t, y, p in connection.execute(query)]
+    query = select(
+        works.c.id, works.c.venue_key, works.c.title, works.c.year, works.c.published, works.c.venue
+    )
+    return [ScopeWork(int(i), k, str(t), y, p, v) for i, k, t, y, p, v in connection.execute(query)]
+
+
+def venue_from_printings(key: str, counts: Mapping[str, int]) -> Venue:
+    """The venue of these printings and their works: most used first (then by printing),
+    the first its name; `find_venue`'s rule."""
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    printings = tuple(Printing(venue, n) for venue, n in ranked[:VARIANTS_SHOWN])
+    return Venue(key, printings[0].venue, sum(counts.values()), printings, len(counts))
 
 
 def all_categories(connection: Connection) -> list[tuple[int, str]]:

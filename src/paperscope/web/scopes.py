@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 
 from paperscope.definitions import EXPLANATIONS
 from paperscope.errors import NotFoundError, QueryError
-from paperscope.metrics.scopes import ScopeStats, stored_ranking
+from paperscope.metrics.scopes import ScopeStats, stored_ranking, stored_venue
 from paperscope.read.venues import (
     Category,
     Scope,
@@ -56,6 +56,8 @@ class VenuePage:
     stats: ScopeStats
     papers: PaperList
     explanations: Mapping[str, str]
+    printings_on: date | None = None
+    """The day `paperscope score` counted the venue's printings; None: counted now."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,11 +87,15 @@ def key_of_venue(name: str) -> str:
     return key
 
 
-def venue_of(connection: Connection, name: str) -> Venue:
+def venue_of(connection: Connection, name: str) -> tuple[Venue, date | None]:
+    """The venue and the day `paperscope score` counted its printings (None: counted now)."""
+    stored = stored_venue(connection, key_of_venue(name))
+    if stored is not None:
+        return stored
     venue = find_venue(connection, name)
     if venue is None:
         raise NotFoundError(f"no works with the venue {name[:100]!r}")
-    return venue
+    return venue, None
 
 
 def category_of(connection: Connection, text: str) -> Category:

@@ -227,9 +227,9 @@ def venue_view(
 ) -> scopes.VenuePage:
     scopes.check_months(months)
     key = scopes.key_of_venue(name)
-    venue = _cached(ctx, ("venue", key), lambda c: scopes.venue_of(c, name))
+    venue, printings_on = _cached(ctx, ("venue", key), lambda c: scopes.venue_of(c, name))
     stats, papers = _scope_page(ctx, Scope("venue", key), page, people_sort, months)
-    return scopes.VenuePage(venue, stats, papers, scopes.explanations())
+    return scopes.VenuePage(venue, stats, papers, scopes.explanations(), printings_on)
 
 
 def category_view(
