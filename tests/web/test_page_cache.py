@@ -43,12 +43,17 @@ def test_repeated_pages_are_not_computed_again(settings: Settings, store: Store)
     work = add_work(store, "Quokka habitats of the west", "Where quokkas live.")
     refresh_keyword_index(store)
     web = accounts_client(settings, store)
-    pages = ["/search?q=quokka&mode=keyword", "/trending", f"/paper/{work}"]
-    for path in pages:
+    pages = {
+        "/search?q=quokka&mode=keyword": "Quokka habitats",
+        "/trending": "Quokka habitats",
+        f"/paper/{work}": "Quokka habitats",
+        "/people?q=Ada+Lovelace": "Ada Lovelace",  # the work's author
+    }
+    for path, shown in pages.items():
         with statements(store) as first:
-            assert "Quokka habitats" in web.get(path).text
+            assert shown in web.get(path).text
         with statements(store) as again:
-            assert "Quokka habitats" in web.get(path).text
+            assert shown in web.get(path).text
         assert first and not again, path
 
 

@@ -49,9 +49,15 @@ BODY_LIMITS = {"/reviewers": MAX_FORM_BYTES, "/api/reviewers": MAX_FORM_BYTES}
 
 
 def people_view(ctx: WebContext, query: str | None, page: int = 1) -> PeopleResults:
-    """QueryError (400) for a missing, empty or overlong name."""
-    with ctx.store.connect() as connection:
-        return find_people(connection, query or "", page, PEOPLE_PER_PAGE)
+    """QueryError (400) for a missing, empty or overlong name. Cached like the other pages: a
+    common name's first page summarises its twenty most prolific people (0.4-0.8 s at a
+    million works)."""
+
+    def compute() -> PeopleResults:
+        with ctx.store.connect() as connection:
+            return find_people(connection, query or "", page, PEOPLE_PER_PAGE)
+
+    return ctx.cache.get_or_compute(("people", query or "", page), compute)
 
 
 def experts_view(
