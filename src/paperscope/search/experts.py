@@ -32,7 +32,7 @@ from paperscope.config import Settings
 from paperscope.embeddings.encoders import get_encoder
 from paperscope.embeddings.index import open_index
 from paperscope.errors import QueryError
-from paperscope.read.people import PersonRef, PersonSummary, person_summary
+from paperscope.read.people import PersonRef, PersonSummary, person_summaries
 from paperscope.read.works import (
     WorkSummary,
     citation_counts,
@@ -373,13 +373,15 @@ def describe(connection: Connection, ranked: Sequence[RankedPerson], first: int)
     """The ranked people as shown: their summaries and their top contributing works."""
     evidence = [c for person in ranked for c in person.contributions[:EVIDENCE_WORKS]]
     entries = {e.work_id: e for e in load_works(connection, [c.work_id for c in evidence])}
+    # one summary query set for the page, not one per person (10 people: 0.36 s at 1M)
+    summaries = person_summaries(connection, [(person.ref, None) for person in ranked])
     experts = []
-    for rank, person in enumerate(ranked, first):
+    for rank, (person, summary) in enumerate(zip(ranked, summaries, strict=True), first):
         top = [c for c in person.contributions[:EVIDENCE_WORKS] if c.work_id in entries]
         experts.append(
             Expert(
                 rank=rank,
-                person=person_summary(connection, person.ref),
+                person=summary,
                 score=person.score,
                 matching_works=person.matching_works,
                 contributions=tuple(top),
