@@ -16,8 +16,10 @@ sampled from /proc):
 3. `enrich` (abstract embeddings and the vector index; `--model` picks the encoder);
 4. `score --full`;
 5. `pages` (the author pages of people and names with 100+ works, stored);
-6. `serve`, then each page's first visits (distinct URLs, nothing cached) and repeated visits
-   under `wrk` on loopback (the functions of bench/web.py), keyword, semantic and hybrid search.
+6. `serve`, then first visits (distinct URLs, nothing cached) of author pages, the largest
+   venues and categories, people searches of the most printed names and experts queries,
+   and repeated visits under `wrk` on loopback (the functions of bench/web.py), keyword,
+   semantic and hybrid search.
 
 Beside each stage it prints the baseline the targets are read against: records/s of ingest,
 the 8 GB memory ceiling, the 1-hour resolve and 10-minute score budgets, the page targets.
@@ -73,6 +75,20 @@ from web import (  # noqa: E402
 )
 
 PAPERSCOPE = str(Path(sys.executable).with_name("paperscope"))
+TOPICS = (
+    "speech recognition",
+    "graph neural networks",
+    "protein structure prediction",
+    "reinforcement learning for robotics",
+    "neural machine translation",
+    "medical image segmentation",
+    "federated learning with privacy",
+    "causal inference from observational data",
+    "quantum error correction",
+    "recommender systems",
+    "question answering over knowledge graphs",
+)
+"""Experts queries timed on a first visit (the first warms the server up)."""
 STAGES = ("ingest", "resolve", "enrich", "score", "pages", "serve")
 SOURCE_FOLDERS = ("arxiv", "openalex", "s2")
 MEMORY_CEILING_MB = 8 * 1024
@@ -265,10 +281,20 @@ def pages(url: str, data_dir: Path, model: str, duration: int, connections: int)
         warmup, names = first_visit_names(url)
         results["author page, first visit"] = cold_latency(base, warmup, names)
         print(f"  author page, first visit  p95 {results['author page, first visit']['p95_ms']} ms")
-        warmup, paths = scope_paths(url)
-        results["venue and category pages, first visit"] = first_visits(base, warmup, paths)
-        scoped = results["venue and category pages, first visit"]
-        print(f"  venue and category pages, first visit  p95 {scoped['p95_ms']} ms")
+        searches = {
+            "venue and category pages, first visit": scope_paths(url),
+            "people search, first visit": (
+                "/people?" + urlencode({"q": warmup}),
+                ["/people?" + urlencode({"q": name}) for name in names[:10]],
+            ),
+            "experts, first visit": (
+                "/experts?" + urlencode({"q": TOPICS[0]}),
+                ["/experts?" + urlencode({"q": topic}) for topic in TOPICS[1:]],
+            ),
+        }
+        for label, (first, paths) in searches.items():
+            results[label] = first_visits(base, first, paths)
+            print(f"  {label}  p95 {results[label]['p95_ms']} ms")
         script = Path(tmp) / "p95.lua"
         script.write_text(LUA)
         for label, path in targets.items():
