@@ -31,7 +31,10 @@ from paperscope.metrics.profile import (
 from paperscope.names import name_key
 from paperscope.pipeline.runner import run_stages
 from paperscope.pipeline.stages import Run, RunOptions
+from paperscope.read import people
+from paperscope.read.people import PersonRef, parse_person_key, person_summaries, stored_summaries
 from paperscope.read.works import WorkSummary, is_recent, recent_until
+from paperscope.search.people import find_people
 from paperscope.store import Store
 from paperscope.store.changes import start_refresh
 from paperscope.store.metrics_schema import author_page_snapshots
@@ -416,3 +419,74 @@ def test_the_people_of_one_name_are_computed_one_after_another(scored: Store) ->
     for name in set(names):
         own = [count for count, each in zip(works, names, strict=True) if each == name]
         assert own == sorted(own, reverse=True)
+
+
+def _stored_people(store: Store) -> list[PersonRef]:
+    refs = [parse_person_key(key) for key in _stored_keys(store)]
+    return [ref for ref in refs if ref is not None]
+
+
+def test_people_lists_read_the_stored_summaries(scored: Store) -> None:
+    """A stored person's summary is the one counted from their works, and the lists of
+    people (people search, experts, namesakes) read it instead of any authorship."""
+    refresh_pages(scored, today=TODAY, min_works=1)
+    refs = _stored_people(scored)
+    assert any(ref.person_id is not None for ref in refs)
+    found = [(ref, None) for ref in refs]
+    statements: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement.lower())
+
+    with scored.connect() as connection:
+        counted = people._counted(connection, found)
+        event.listen(scored.engine, "before_cursor_execute", record)
+        try:
+            listed = person_summaries(connection, found)
+        finally:
+            event.remove(scored.engine, "before_cursor_execute", record)
+    assert listed == counted
+    assert [summary.person_key for summary in listed] == [ref.key for ref in refs]
+    assert statements and not any("authorships" in each for each in statements)
+
+
+def test_a_change_retires_the_stored_summaries(scored: Store) -> None:
+    refresh_pages(scored, today=TODAY, min_works=1)
+    ref = next(ref for ref in _stored_people(scored) if ref.person_id is not None)
+    with scored.connect() as connection:
+        assert ref.key in stored_summaries(connection, [ref.key])
+        name = person_summaries(connection, [(ref, None)])[0].name
+        before = find_people(connection, name)
+    with scored.transaction() as connection:
+        connection.execute(
+            text("UPDATE people SET canonical_name = 'Renamed Person' WHERE id = :id"),
+            {"id": ref.person_id},
+        )
+    with scored.connect() as connection:
+        assert stored_summaries(connection, [ref.key]) == {}
+        assert person_summaries(connection, [(ref, None)])[0].name == "Renamed Person"
+    refresh_pages(scored, today=TODAY, min_works=1)
+    with scored.connect() as connection:
+        assert stored_summaries(connection, [ref.key])[ref.key].name == "Renamed Person"
+        after = find_people(connection, name)
+    # The people search reads the stored summaries and lists what it listed when counting.
+    renamed = {ref.key: "Renamed Person"}
+    assert [(p.person_key, renamed.get(p.person_key, p.name)) for p in before.people] == [
+        (p.person_key, p.name) for p in after.people
+    ]
+
+
+def test_a_summary_that_no_longer_parses_is_counted(scored: Store) -> None:
+    refresh_pages(scored, today=TODAY, min_works=1)
+    ref = next(ref for ref in _stored_people(scored) if ref.person_id is not None)
+    with scored.connect() as connection:
+        expected = person_summaries(connection, [(ref, None)])
+        # Written by hand, not through a watched table: the page stays current.
+        connection.execute(
+            update(author_page_snapshots)
+            .where(author_page_snapshots.c.page_key == ref.key)
+            .values(summary='{"person_id": "not a number"}')
+        )
+        connection.commit()
+        assert stored_summaries(connection, [ref.key]) == {}
+        assert person_summaries(connection, [(ref, None)]) == expected

@@ -16,7 +16,7 @@ from functools import cache
 
 import numpy as np
 from pydantic import TypeAdapter
-from sqlalchemy import Connection, exists, select
+from sqlalchemy import Connection, select
 
 from paperscope.definitions import EXPLANATIONS, VERSION
 from paperscope.errors import NotFoundError, QueryError
@@ -39,7 +39,8 @@ from paperscope.read.people import (
     works_of,
 )
 from paperscope.read.works import WorkSummary, load_works
-from paperscope.store.metrics_schema import author_page_snapshots, content_changes, content_state
+from paperscope.store.changes import is_current
+from paperscope.store.metrics_schema import author_page_snapshots
 
 PER_PAGE = 50
 NAMESAKES_SHOWN = 20
@@ -255,18 +256,10 @@ def stored_author_page(
         "citations": author_page_snapshots.c.by_citations,
     }[sort]
     snapshots = author_page_snapshots.c
-    changed = exists().where(content_changes.c.id > content_state.c.version)
     row = connection.execute(
-        select(snapshots.body, order, snapshots.ai_score_inputs, snapshots.computed_on)
-        .join_from(
-            author_page_snapshots,
-            content_state,
-            content_state.c.version == snapshots.content_version,
-        )
-        .where(
+        select(snapshots.body, order, snapshots.ai_score_inputs, snapshots.computed_on).where(
             snapshots.page_key == key,
-            content_state.c.id == 1,
-            ~changed,
+            is_current(snapshots.content_version),
             snapshots.definition_version == VERSION,
             snapshots.computed_on <= today,
         )

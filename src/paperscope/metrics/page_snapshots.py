@@ -44,7 +44,7 @@ from paperscope.metrics.profile import SORTS, ai_score_inputs, sorted_entries
 from paperscope.names import name_key
 from paperscope.processes import end_with_parent
 from paperscope.progress import SILENT, Progress
-from paperscope.read.people import NamesakeMemo, parse_person_key
+from paperscope.read.people import NamesakeMemo, parse_person_key, summary_json
 from paperscope.store import Store
 from paperscope.store.changes import start_refresh, unchanged_since
 from paperscope.store.ids import in_list
@@ -311,6 +311,13 @@ def _row(key: str, page: AuthorPage, refresh: _Refresh) -> dict[str, object]:
         "by_date": order["date"],
         "by_score": order["score"],
         "by_citations": order["citations"],
+        # The person's summary, for the lists that show it (`read.people.stored_summaries`);
+        # a name's page is stored under the name, not its top person.
+        "summary": (
+            summary_json().dump_json(profile.person).decode()
+            if profile.person.person_key == key
+            else None
+        ),
     }
 
 

@@ -15,15 +15,20 @@ import re
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from operator import itemgetter
 from typing import Any, TypeVar
 
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Connection, Select, func, select
 
+from paperscope.definitions import VERSION
 from paperscope.errors import QueryError
 from paperscope.names import name_key
 from paperscope.read.people_aggregates import PersonCounts, paper_counts, person_counts
+from paperscope.store.changes import is_current
 from paperscope.store.ids import in_list
+from paperscope.store.metrics_schema import author_page_snapshots
 from paperscope.store.schema import (
     authorships,
     people,
@@ -349,10 +354,54 @@ def person_summaries(
     """The summaries of many people, in the order given: a few queries however many
     resolved people there are (a name's namesakes, a page of people found), counted in the
     database (`read.people_aggregates`; their work ids are not needed and may be None);
-    provisional people are summarised from their works (their ids, read when None). With a
-    memo, only the people it does not hold are summarised."""
+    provisional people are summarised from their works (their ids, read when None). A
+    person whose page `paperscope pages` stored is read from it (`stored_summaries`). With
+    a memo, only the people it does not hold are summarised."""
     if memo is not None:
         return _remembered_summaries(connection, found, memo)
+    stored = stored_summaries(connection, [ref.key for ref, _ in found])
+    missing = [(ref, ids) for ref, ids in found if ref.key not in stored]
+    counted = dict(zip([ref.key for ref, _ in missing], _counted(connection, missing), strict=True))
+    return [stored.get(ref.key) or counted[ref.key] for ref, _ in found]
+
+
+@cache
+def summary_json() -> TypeAdapter[PersonSummary]:
+    """The JSON form of a stored summary (built on first use, not at import)."""
+    return TypeAdapter(PersonSummary)
+
+
+def stored_summaries(connection: Connection, keys: Sequence[str]) -> dict[str, PersonSummary]:
+    """The summaries `paperscope pages` stored with these people's pages (by person key),
+    where the page is current: nothing it read changed since (`store.changes.is_current`)
+    and the definitions are the same. Counting a prolific person's co-authors reads
+    thousands of authorships; this reads one row. A summary that no longer parses (stored
+    by an older paperscope) is left out, to be counted."""
+    if not keys:
+        return {}
+    snapshots = author_page_snapshots.c
+    query = select(snapshots.page_key, snapshots.summary).where(
+        in_list(snapshots.page_key, sorted(set(keys))),
+        snapshots.summary.is_not(None),
+        is_current(snapshots.content_version),
+        snapshots.definition_version == VERSION,
+    )
+    found: dict[str, PersonSummary] = {}
+    for key, text in connection.execute(query):
+        try:
+            found[key] = summary_json().validate_json(text)
+        except ValidationError:
+            continue
+    return found
+
+
+def _counted(
+    connection: Connection, found: Sequence[tuple[PersonRef, Sequence[int] | None]]
+) -> list[PersonSummary]:
+    """`person_summaries` computed: counted in the database for resolved people, from the
+    works for provisional ones."""
+    if not found:
+        return []
     stored = _stored_people(connection, [ref for ref, _ in found])
     counted = person_counts(
         connection, [ref.person_id for ref, _ in found if ref.person_id is not None], TOP

@@ -1,7 +1,7 @@
 """People search by name: everyone who prints a name, namesakes told apart.
 
 A full name finds the people printing it or a variant of it (extra middle names, the first
-name's initial: `read.people.lookup_refs`); a single word finds the people whose printed
+name's initial: `read.people.lookup_counted`); a single word finds the people whose printed
 name is that word or ends with it (a surname). A person id or key (`123`, `person:123`,
 `name:<key>`) finds that person. Each person is a `PersonSummary`: years active, top
 categories and co-authors, which is what tells two people of one name apart. People with
@@ -19,11 +19,10 @@ from paperscope.names import name_key
 from paperscope.read.people import (
     PersonRef,
     PersonSummary,
+    lookup_counted,
     lookup_people,
-    lookup_refs,
     parse_person_key,
     person_summaries,
-    works_of,
 )
 from paperscope.store.schema import authorships
 
@@ -93,9 +92,9 @@ def _refs(connection: Connection, name: str) -> list[tuple[PersonRef, list[int] 
     if not key:
         raise QueryError(f"{name[:60]!r} is not a name: use letters")
     if " " in key:
-        found: list[tuple[PersonRef, list[int] | None]] = []
-        found += lookup_refs(connection, name)[:MAX_PEOPLE]
-        return found
+        # Counted, not listed: only a provisional person's works are read (a summary needs
+        # them); a common name's hundreds of resolved people are counted in the database.
+        return [each.to_summarise for each in lookup_counted(connection, name)[:MAX_PEOPLE]]
     return [(ref, None) for ref in surname_refs(connection, key)]
 
 
@@ -116,13 +115,5 @@ def find_people(
     if refs and page > pages:
         raise QueryError(f"page {page} is out of range: there are {pages} pages")
     start = (page - 1) * per_page
-    page_refs = refs[start : start + per_page]
-    missing = [ref for ref, ids in page_refs if ids is None]
-    known = dict(works_of(connection, missing)) if missing else {}
-    shown = tuple(
-        person_summaries(
-            connection,
-            [(ref, ids if ids is not None else known[ref]) for ref, ids in page_refs],
-        )
-    )
+    shown = tuple(person_summaries(connection, refs[start : start + per_page]))
     return PeopleResults(name, len(refs), page, per_page, pages, shown)

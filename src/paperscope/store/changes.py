@@ -8,7 +8,17 @@ refresh and stamped with its version is current.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, exists, insert, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    delete,
+    exists,
+    insert,
+    select,
+    text,
+    update,
+)
 
 from paperscope.store.metrics_schema import content_changes, content_state
 
@@ -44,3 +54,10 @@ def unchanged_since(connection: Connection, version: int) -> bool:
     ).scalar()
     newer = connection.execute(select(exists().where(content_changes.c.id > version))).scalar()
     return current == version and not newer
+
+
+def is_current(version: ColumnElement[int]) -> ColumnElement[bool]:
+    """SQL: a row stamped with `version` was computed against the data as it is now (the
+    version is the current one and no change was recorded since)."""
+    current = select(content_state.c.version).where(content_state.c.id == 1).scalar_subquery()
+    return and_(version == current, ~exists().where(content_changes.c.id > current))
