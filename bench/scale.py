@@ -17,9 +17,10 @@ sampled from /proc):
 4. `score --full`;
 5. `pages` (the author pages of people and names with 100+ works, stored);
 6. `serve`, then first visits (distinct URLs, nothing cached) of author pages, the largest
-   venues and categories, people searches of the most printed names and experts queries,
-   and repeated visits under `wrk` on loopback (the functions of bench/web.py), keyword,
-   semantic and hybrid search.
+   venues and categories, people searches of the most printed names, and experts queries
+   and keyword, semantic and hybrid searches of ten topics (`TOPICS`); then repeated visits
+   under `wrk` on loopback (the functions of bench/web.py), keyword, semantic and hybrid
+   search among them.
 
 Beside each stage it prints the baseline the targets are read against: records/s of ingest,
 the 8 GB memory ceiling, the 1-hour resolve and 10-minute score budgets, the page targets.
@@ -88,7 +89,7 @@ TOPICS = (
     "recommender systems",
     "question answering over knowledge graphs",
 )
-"""Experts queries timed on a first visit (the first warms the server up)."""
+"""Experts and search queries timed on a first visit (the first warms the server up)."""
 STAGES = ("ingest", "resolve", "enrich", "score", "pages", "serve")
 SOURCE_FOLDERS = ("arxiv", "openalex", "s2")
 MEMORY_CEILING_MB = 8 * 1024
@@ -291,6 +292,12 @@ def pages(url: str, data_dir: Path, model: str, duration: int, connections: int)
                 "/experts?" + urlencode({"q": TOPICS[0]}),
                 ["/experts?" + urlencode({"q": topic}) for topic in TOPICS[1:]],
             ),
+        } | {
+            f"{mode} search, first visit": (
+                "/search?" + urlencode({"q": TOPICS[0], "mode": mode}),
+                ["/search?" + urlencode({"q": topic, "mode": mode}) for topic in TOPICS[1:]],
+            )
+            for mode in ("keyword", "semantic", "hybrid")
         }
         for label, (first, paths) in searches.items():
             results[label] = first_visits(base, first, paths)

@@ -24,9 +24,12 @@ from paperscope.search.experts import (
     find_experts,
     fuse,
     impact,
+    keyword_matches,
+    query_terms,
     rank_experts,
     rank_people,
 )
+from paperscope.search.keyword import keyword_page
 
 _names = itertools.count()
 
@@ -141,6 +144,19 @@ def test_hidden_works_are_not_seen_and_their_citations_not_counted(
     assert before[gnn2] == 2 and counted[gnn2] == 1  # cited by gnn-3 (hidden) and gnn-4
     frank = [p for p in ranked if p.key == "name:frank black"]
     assert not frank  # Frank Black's only work is the hidden one
+
+
+def test_works_with_every_word_come_first_then_works_with_any(corpus: ExpertsCorpus) -> None:
+    terms = query_terms(TOPIC)
+    with corpus.store.connect() as connection:
+        every = list(keyword_page(connection, terms, [], 100, operator="AND", count=False).ids)
+        anyone = list(keyword_page(connection, terms, [], 100, operator="OR", count=False).ids)
+        assert 0 < len(every) < len(anyone), "the corpus shows nothing: change the topic"
+        found = keyword_matches(connection, TOPIC, 100)
+        assert found == every + [work_id for work_id in anyone if work_id not in every]
+        # Each depth's list is the deeper list cut: what the bench's variants rely on.
+        for depth in range(1, len(found) + 1):
+            assert keyword_matches(connection, TOPIC, depth) == found[:depth]
 
 
 def test_paging_is_cut_from_one_ranking(corpus: ExpertsCorpus) -> None:
