@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, Select, func, or_, select
 
 from paperscope.errors import QueryError
 from paperscope.names import name_key
@@ -64,22 +64,27 @@ def check_name(text: str | None) -> str:
     return name
 
 
-def surname_refs(connection: Connection, word: str) -> list[PersonRef]:
-    """People whose printed name is `word` or ends with it, most works first (at most
-    `MAX_PEOPLE`). Scans the name keys once: a suffix cannot use the index."""
+def surname_query(dialect: str, word: str) -> Select[int | None, str, int]:
+    """Works per (person, name key) of the names that are `word` or end with it."""
     works = func.count(func.distinct(authorships.c.work_id))
-    query = (
+    # Folded keys hold no LIKE wildcard.
+    if dialect == "postgresql":
+        ends_with = func.reverse(authorships.c.name_key).like(f"{word[::-1]} %")
+    else:
+        ends_with = authorships.c.name_key.like(f"% {word}")
+    return (
         select(authorships.c.person_id, authorships.c.name_key, works.label("works"))
-        .where(
-            or_(
-                authorships.c.name_key == word,
-                authorships.c.name_key.like(f"% {word}"),  # folded keys hold no wildcard
-            )
-        )
+        .where(or_(authorships.c.name_key == word, ends_with))
         .group_by(authorships.c.person_id, authorships.c.name_key)
     )
+
+
+def surname_refs(connection: Connection, word: str) -> list[PersonRef]:
+    """People whose printed name is `word` or ends with it, most works first (at most
+    `MAX_PEOPLE`). On PostgreSQL the reversed name keys' index finds the names (migration
+    0020_surname_index); SQLite scans the name keys once (a suffix cannot use an index)."""
     counts: dict[str, tuple[PersonRef, int]] = {}
-    for person_id, key, count in connection.execute(query):
+    for person_id, key, count in connection.execute(surname_query(connection.dialect.name, word)):
         ref = PersonRef(person_id, "" if person_id is not None else key)
         previous = counts.get(ref.key, (ref, 0))[1]
         counts[ref.key] = (ref, previous + int(count))  # a person printing several variants

@@ -34,6 +34,8 @@ from paperscope.store.schema import metadata
 # Native full-text objects (FTS5 virtual table and its shadow tables; the PostgreSQL tsvector
 # table): created by the migration with dialect checks, invisible to the metadata.
 NATIVE_TABLE_PREFIXES = ("works_fts", "works_tsv", "search_vec")
+NATIVE_INDEXES = frozenset({"ix_authorships_name_key_reversed"})
+"""Expression indexes built by raw DDL on PostgreSQL (migration 0020_surname_index)."""
 
 embeddings = Table(
     "embeddings",
@@ -62,9 +64,12 @@ search_state = Table(
 
 
 def include_name(name: str | None, type_: str, parent_names: Any = None) -> bool:
-    """Alembic ``include_name`` hook: leave the native full-text tables out of comparisons."""
+    """Alembic ``include_name`` hook: leave the native full-text tables and the expression
+    indexes out of comparisons."""
     if type_ == "table" and name is not None:
         return not name.startswith(NATIVE_TABLE_PREFIXES)
+    if type_ == "index":
+        return name not in NATIVE_INDEXES
     return True
 
 

@@ -1,0 +1,67 @@
+"""People search by surname: the names that are the word or end with it, found through the
+reversed name keys' index on PostgreSQL and by reading every key on SQLite."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import insert, text
+
+from paperscope.search.people import surname_query, surname_refs
+from paperscope.store import Store
+from paperscope.store.schema import authorships, people, works
+
+NAMES = {  # name key: works printing it
+    "haoyu ren": 3,
+    "ren": 2,
+    "ada l ren": 1,
+    "ren wang": 4,  # "ren" first: not a surname match
+    "karen": 5,  # ends with the letters, not the word
+    "lauren renner": 6,
+}
+
+
+def _corpus(store: Store) -> int:
+    """The works of `NAMES`, one name per work; "Haoyu Ren" resolved. Returns their id."""
+    with store.transaction() as connection:
+        person = connection.execute(insert(people).values(canonical_name="Haoyu Ren"))
+        person_id = person.inserted_primary_key[0]  # type: ignore[index]
+        number = 0
+        for key, count in NAMES.items():
+            for _ in range(count):
+                number += 1
+                work = connection.execute(
+                    insert(works).values(title=f"Work {number}", title_key=f"work {number}")
+                ).inserted_primary_key[0]  # type: ignore[index]
+                connection.execute(
+                    insert(authorships).values(
+                        work_id=work,
+                        position=0,
+                        name=key.title(),
+                        name_key=key,
+                        person_id=person_id if key == "haoyu ren" else None,
+                    )
+                )
+    return int(person_id)
+
+
+def test_a_surname_finds_the_names_ending_with_it(store: Store) -> None:
+    person_id = _corpus(store)
+    with store.connect() as connection:
+        found = [ref.key for ref in surname_refs(connection, "ren")]
+    # Most works first: Haoyu Ren (3, resolved), then the provisional "ren" and "ada l ren".
+    assert found == [f"person:{person_id}", "name:ren", "name:ada l ren"]
+    with store.connect() as connection:
+        assert surname_refs(connection, "lovelace") == []
+        assert [ref.key for ref in surname_refs(connection, "renner")] == ["name:lauren renner"]
+
+
+def test_postgresql_finds_a_surname_through_the_reversed_keys_index(store: Store) -> None:
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no reverse(): it reads every name key")
+    _corpus(store)
+    query = surname_query("postgresql", "ren")
+    sql = str(query.compile(store.engine, compile_kwargs={"literal_binds": True}))
+    with store.connect() as connection:
+        connection.execute(text("SET enable_seqscan = off"))  # a few rows: force the choice
+        plan = "\n".join(connection.execute(text(f"EXPLAIN {sql}")).scalars())
+    assert "ix_authorships_name_key_reversed" in plan
