@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import insert
 
 from paperscope.metrics.profile import person_profile
+from paperscope.read.namesake_memo import NamesakeMemo
 from paperscope.read.people import (
-    NamesakeMemo,
     PersonRef,
     lookup_counted,
     lookup_refs,

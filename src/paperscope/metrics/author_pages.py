@@ -29,9 +29,9 @@ from paperscope.metrics.profile import (
     person_profile,
 )
 from paperscope.names import name_key
+from paperscope.read.namesake_memo import NamesakeMemo
 from paperscope.read.people import (
     CountedPerson,
-    NamesakeMemo,
     lookup_counted,
     parse_person_key,
     people_counted_as,

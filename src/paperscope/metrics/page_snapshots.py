@@ -44,7 +44,8 @@ from paperscope.metrics.profile import SORTS, ai_score_inputs, sorted_entries
 from paperscope.names import name_key
 from paperscope.processes import end_with_parent
 from paperscope.progress import SILENT, Progress
-from paperscope.read.people import NamesakeMemo, parse_person_key, summary_json
+from paperscope.read.namesake_memo import NamesakeMemo
+from paperscope.read.people import parse_person_key, summary_json
 from paperscope.store import Store
 from paperscope.store.changes import start_refresh, unchanged_since
 from paperscope.store.ids import in_list

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from operator import itemgetter
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Connection, Select, func, select
@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Select, func, select
 from paperscope.definitions import VERSION
 from paperscope.errors import QueryError
 from paperscope.names import name_key
+from paperscope.read.namesake_memo import NamesakeMemo
 from paperscope.read.people_aggregates import PersonCounts, paper_counts, person_counts
 from paperscope.store.changes import is_current
 from paperscope.store.ids import in_list
@@ -179,50 +180,6 @@ class CountedPerson:
     def to_summarise(self) -> tuple[PersonRef, list[int] | None]:
         """What `person_summaries` takes for this person."""
         return self.ref, self.ids
-
-
-_Value = TypeVar("_Value")
-
-
-class NamesakeMemo:
-    """The namesake lists and summaries already read, for code that shows many pages of the
-    same names against one state of the database (`paperscope pages`: the twenty namesakes
-    of a common name are summarised on the page of each of its people, and the counting
-    dominated the refresh). The most recently used `size` of each are kept.
-
-    Only for a caller that discards what it computes when the data changed meanwhile (the
-    refresh does: its pages are used only while nothing changed since it began)."""
-
-    def __init__(self, size: int = 20_000) -> None:
-        self.size = size
-        self._entries: OrderedDict[Hashable, object] = OrderedDict()
-        self.hits = 0
-        self.misses = 0
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def get(self, key: Hashable, compute: Callable[[], _Value]) -> _Value:
-        """The value held for `key`, else `compute()`'s, then held."""
-        held = self.held(key)
-        if held is not None:
-            return held  # type: ignore[return-value]
-        value = compute()
-        self.remember(key, value)
-        return value
-
-    def held(self, key: Hashable) -> object | None:
-        if key not in self._entries:
-            self.misses += 1
-            return None
-        self.hits += 1
-        self._entries.move_to_end(key)
-        return self._entries[key]
-
-    def remember(self, key: Hashable, value: object) -> None:
-        self._entries[key] = value
-        if len(self._entries) > self.size:
-            self._entries.popitem(last=False)
 
 
 def lookup_counted(
