@@ -69,6 +69,7 @@ from sqlalchemy import select
 from paperscope.config import Settings
 from paperscope.read.people import PersonRef
 from paperscope.read.works import in_corpus_citations, reported_counts
+from paperscope.search.bm25 import Bm25Index, bm25_index
 from paperscope.search.experts import (
     BEST_WORKS,
     DEPTH,
@@ -149,6 +150,8 @@ class Corpus:
     """The largest count a source reports, per work."""
     cites: dict[int, set[int]]
     """Works each work cites (in corpus)."""
+    bm25: Bm25Index | None
+    """The BM25 index beside the database, in step (None: PAPERSCOPE_KEYWORD_ENGINE=native)."""
 
 
 def load_corpus(name: str, store: Store, settings: Settings, use_abstract: bool) -> Corpus:
@@ -185,6 +188,9 @@ def load_corpus(name: str, store: Store, settings: Settings, use_abstract: bool)
         ids = list(document)
         counted = in_corpus_citations(connection, ids)
         reported = reported_counts(connection, ids)
+    bm25 = bm25_index(store, settings)
+    if bm25 is not None:
+        assert bm25.rebuild() is not None
     return Corpus(
         name,
         store,
@@ -197,6 +203,7 @@ def load_corpus(name: str, store: Store, settings: Settings, use_abstract: bool)
         counted,
         reported,
         cites,
+        bm25,
     )
 
 
@@ -448,7 +455,7 @@ def evaluate_sample(
             text: str = text, hidden: frozenset[int] = hidden
         ) -> tuple[list[int], list[int]]:
             with corpus.store.connect() as connection:
-                keyword = keyword_matches(connection, text, DEEPEST, hidden)
+                keyword = keyword_matches(connection, text, DEEPEST, hidden, corpus.bm25)
             semantic = semantic_matches(corpus.store, corpus.settings, text, DEEPEST, hidden)
             return keyword, semantic or []
 
@@ -483,7 +490,7 @@ def check_product_path(corpus: Corpus, papers: list[int]) -> int:
         hidden = frozenset({paper})
         _, ranked = rank_experts(corpus.store, corpus.settings, text, hidden=hidden)
         with corpus.store.connect() as connection:
-            keyword = keyword_matches(connection, text, DEEPEST, hidden)
+            keyword = keyword_matches(connection, text, DEEPEST, hidden, corpus.bm25)
         semantic = semantic_matches(corpus.store, corpus.settings, text, DEEPEST, hidden) or []
         expected = product_ranking(corpus, keyword, semantic, Citations(corpus, paper))
         agreed += [p.key for p in ranked[:CUTOFF]] == expected
@@ -516,7 +523,8 @@ def run_corpus(
     product's configuration changed since, its numbers are that variant's and the page's
     own path (agreement, latency) is measured again."""
     n, seed = sample
-    saved = workdir / f"{name}-results-n{n}-seed{seed}.json"
+    engine = Settings(_env_file=None).keyword_engine  # type: ignore[call-arg]
+    saved = workdir / f"{name}-results-n{n}-seed{seed}-{engine}.json"
     if reuse and saved.exists():
         result: dict[str, Any] = json.loads(saved.read_text())
         print(f"  {name}: sample evaluations of an earlier run reused ({saved})")
@@ -629,6 +637,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--acm-n", type=int, help="papers per ACM-CR sample (default: --n; its queries are long)"
     )
     parser.add_argument("--seed", type=int, default=18)
+    parser.add_argument(
+        "--keyword-engine",
+        choices=("bm25", "native"),
+        default="bm25",
+        help="who ranks the keyword lists: the BM25 index beside the database (the product's "
+        "default for unfiltered searches) or the database's own index",
+    )
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument(
         "--reuse",
@@ -645,6 +660,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "per printed name key (as the pages show authors before `paperscope resolve`)",
     )
     args = parser.parse_args(argv)
+    os.environ["PAPERSCOPE_KEYWORD_ENGINE"] = args.keyword_engine  # what Settings() read here
     if not args.aan and not args.acm_cr:
         parser.error("give --aan and/or --acm-cr")
     args.workdir.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,10 @@
-"""Keyword search on a large database: ranking in the index alone beside ranking the matches
-joined to `works` (the baseline: what `keyword_page` did for every search before, and still
-does under a filter), in one process on the same queries, with a check that both give the same
-page and total.
+"""Keyword search on a large database, in one process on the same queries:
+- the BM25 index beside the database (search.bm25, top-k pruning) beside the database's own
+  index (the baseline: what every search ran before, and what a filtered search runs), with
+  a check that both count the same matches (their rankings differ: BM25 against FTS5's
+  weighted BM25 or PostgreSQL's ts_rank);
+- in the database's index, ranking in the index alone beside ranking the matches joined to
+  `works` (what a filter makes it do), with a check that both give the same page and total.
 
 Queries, drawn with a fixed seed from the database's own titles:
 - `title words`: the first four content words of a random work's title (every word);
@@ -10,9 +13,11 @@ Queries, drawn with a fixed seed from the database's own titles:
   search falls back to any word (the slow path of a real query).
 Each query is timed with `search.service.search` (what the pages and the API run: a page of
 20 and its total, the any-word fallback included) and with `keyword_page` on each path.
+The BM25 index is built first if it is behind (`--data-dir`: where a PostgreSQL database's
+index lives, as PAPERSCOPE_DATA_DIR; an SQLite database keeps it beside its file).
 
 Usage: python bench/keyword_scale.py --database sqlite:///scale.db [--queries 100]
-         [--results bench/results/keyword_scale.json]
+         [--data-dir var] [--results bench/results/keyword_scale.json]
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from paperscope.config import Settings
+from paperscope.search.bm25 import Bm25Index, bm25_index
 from paperscope.search.keyword import index_in_step, keyword_page
 from paperscope.search.query import STOP_WORDS, parse_query
 from paperscope.search.service import SearchRequest, search
@@ -86,23 +92,35 @@ def timed(run: Callable[[str], Any], queries: list[str]) -> tuple[dict[str, floa
     }, answers
 
 
-def page_on(store: Store, operator: str, joined: bool) -> Callable[[str], Any]:
+def page_on(
+    store: Store, operator: str, joined: bool, bm25: Bm25Index | None = None
+) -> Callable[[str], Any]:
     """`keyword_page` in the index alone, or forced onto the joined path by a filter that
-    every work passes."""
+    every work passes; or ranked by `bm25`."""
     where = [works.c.id > 0] if joined else []
 
     def run(text: str) -> Any:
         with store.connect() as connection:
-            page = keyword_page(connection, parse_query(text), where, PER_PAGE, operator=operator)
+            query = parse_query(text)
+            page = keyword_page(connection, query, where, PER_PAGE, operator=operator, bm25=bm25)
         return page.ids, page.total
 
     return run
+
+
+def searcher(store: Store, settings: Settings) -> Callable[[str], Any]:
+    def full_search(text: str) -> Any:
+        found = search(store, SearchRequest(text, "keyword", per_page=PER_PAGE), settings)
+        return found.total, found.notice is not None
+
+    return full_search
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", required=True)
     parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--data-dir", type=Path, default=Path("var"))
     parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args()
     store = Store.open(args.database, migrate=False)
@@ -110,37 +128,58 @@ def main() -> None:
         if not index_in_step(connection):
             sys.exit("works are queued for re-indexing: run `paperscope ingest` to its end first")
         count = int(connection.execute(select(func.count()).select_from(works)).scalar_one())
-    settings = Settings(embedding_model="hashing")
-    report: dict[str, Any] = {"database": store.dialect, "works": count, "queries": {}}
+    settings = Settings(embedding_model="hashing", data_dir=args.data_dir)
+    native = Settings(embedding_model="hashing", data_dir=args.data_dir, keyword_engine="native")
+    bm25 = bm25_index(store, settings)
+    assert bm25 is not None
+    started = time.perf_counter()
+    snapshot = bm25.rebuild()
+    assert snapshot is not None
+    report: dict[str, Any] = {
+        "database": store.dialect,
+        "works": count,
+        "bm25_index": {"works": snapshot.size, "ready_s": round(time.perf_counter() - started, 1)},
+        "queries": {},
+    }
     print(f"{store.dialect}: {count:,} works; {args.queries} queries per kind")
+    print(f"  BM25 index in step in {report['bm25_index']['ready_s']} s")
     for kind, queries in draw_queries(store, args.queries).items():
         operator = "OR" if kind == "mixed" else "AND"
 
-        def full_search(text: str) -> Any:
-            found = search(store, SearchRequest(text, "keyword", per_page=PER_PAGE), settings)
-            return found.total, found.notice is not None
-
-        timed(full_search, queries)  # a pass that warms the page cache for all three timings
-        searched, answers = timed(full_search, queries)
+        # A pass that warms the page cache for the native timings (BM25 needs none: its
+        # first visits are what the server's are).
+        timed(searcher(store, native), queries)
+        searched, answers = timed(searcher(store, settings), queries)
+        searched_native, native_answers = timed(searcher(store, native), queries)
+        ranked, by_bm25 = timed(page_on(store, operator, False, bm25), queries)
         alone, ours = timed(page_on(store, operator, joined=False), queries)
         joined, theirs = timed(page_on(store, operator, joined=True), queries)
         same = ours == theirs
+        same_counts = sum(a[1] == b[1] for a, b in zip(by_bm25, ours, strict=True))
         fallbacks = sum(any_word for _, any_word in answers)
+        pairs = zip(answers, native_answers, strict=True)
+        same_fallbacks = sum(bm25_said[1] == native_said[1] for bm25_said, native_said in pairs)
         report["queries"][kind] = {
             "examples": queries[:3],
             "operator": operator,
             "mean_total": round(statistics.fmean(total for total, _ in answers)),
             "any_word_fallbacks": fallbacks,
-            "search": searched,
+            "search, BM25 index": searched,
+            "search, database index (baseline)": searched_native,
+            "keyword_page, BM25 index": ranked,
             "keyword_page, index alone": alone,
-            "keyword_page, joined (baseline)": joined,
+            "keyword_page, joined": joined,
             "same_pages_and_totals": same,
+            "bm25_same_totals": f"{same_counts}/{len(queries)}",
+            "bm25_same_fallbacks": f"{same_fallbacks}/{len(queries)}",
         }
         print(
             f"  {kind:11} ({operator}, mean total {report['queries'][kind]['mean_total']:,}, "
             f"{fallbacks} fell back): search p50 {searched['p50_ms']} p95 {searched['p95_ms']} ms"
-            f"; page in index p95 {alone['p95_ms']} ms vs joined {joined['p95_ms']} ms"
-            f" ({joined['mean_ms'] / alone['mean_ms']:.2f}x); same results: {same}",
+            f" vs database index p50 {searched_native['p50_ms']} p95 "
+            f"{searched_native['p95_ms']} ms; BM25 counts the same in {same_counts}/"
+            f"{len(queries)}; database index alone p95 {alone['p95_ms']} ms vs joined "
+            f"{joined['p95_ms']} ms; same results: {same}",
             flush=True,
         )
     store.close()

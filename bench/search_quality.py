@@ -9,6 +9,9 @@ record (blacklist.txt) is never counted; recall@10 and nDCG@10 against the judge
 
 Configurations (all run through paperscope's own keyword index, encoders and fusion):
   keyword (BM25)        FTS5 BM25 of the query's words, OR semantics: the baseline
+  keyword-bm25          the BM25 index beside the database (search.bm25), which ranks
+                        unfiltered keyword searches (CSFCube: the whole ranking, cut to
+                        the query's candidates)
   semantic-<model>      cosine between embeddings
   hybrid-<model>        reciprocal rank fusion of the two lists (paperscope's hybrid mode)
   rerank-<model>        ACM-CR: BM25 top-K re-ranked by RRF of BM25 and the cosine
@@ -45,12 +48,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from sqlalchemy import ColumnElement, insert, select  # noqa: E402
+from sqlalchemy import ColumnElement, func, insert, select  # noqa: E402
 
+from paperscope.config import Settings  # noqa: E402
 from paperscope.embeddings import static  # noqa: E402
 from paperscope.embeddings.cache import CachedEncoder  # noqa: E402
 from paperscope.embeddings.encoders import Encoder, get_encoder, work_text  # noqa: E402
 from paperscope.embeddings.static import TRAIN_TEXTS  # noqa: E402
+from paperscope.search.bm25 import Bm25Index, bm25_index  # noqa: E402
 from paperscope.search.keyword import (  # noqa: E402
     FTS5_WEIGHTS,
     keyword_page,
@@ -126,11 +131,32 @@ def query_terms(text: str) -> ParsedQuery:
     return parse_query(cleaned[:20000], limit=20000, max_terms=MAX_BENCH_TERMS)
 
 
-def bm25_rank(store: Store, text: str, limit: int, within: list[int] | None = None) -> list[int]:
+def bm25_rank(
+    store: Store,
+    text: str,
+    limit: int,
+    within: list[int] | None = None,
+    bm25: Bm25Index | None = None,
+) -> list[int]:
+    """The best `limit` works for the words of `text` (any word), by the database's index, or
+    by `bm25` (which answers unfiltered queries only: `within` then cuts its whole ranking)."""
     where: list[ColumnElement[bool]] = [works.c.id.in_(within)] if within is not None else []
     with store.connect() as connection:
-        page = keyword_page(connection, query_terms(text), where, limit, operator="OR", count=False)
+        if bm25 is not None and within is not None:
+            depth = int(connection.execute(select(func.count()).select_from(works)).scalar_one())
+            page = keyword_page(connection, query_terms(text), [], depth, 0, "OR", False, bm25)
+            allowed = set(within)
+            return [work_id for work_id in page.ids if work_id in allowed][:limit]
+        page = keyword_page(connection, query_terms(text), where, limit, 0, "OR", False, bm25)
     return list(page.ids)
+
+
+def bm25_beside(store: Store, workdir: Path) -> Bm25Index:
+    """The store's BM25 index, in step (built if behind)."""
+    settings = Settings(_env_file=None, data_dir=workdir)  # type: ignore[call-arg]
+    index = bm25_index(store, settings)
+    assert index is not None and index.rebuild() is not None
+    return index
 
 
 def cosine_rank(query: np.ndarray, ids: np.ndarray, matrix: np.ndarray) -> list[int]:
@@ -234,15 +260,21 @@ def evaluate_csfcube(folder: Path, workdir: Path, models: list[str]) -> dict[str
     store, pid_to_id = csfcube_store(papers, workdir)
     rankers: dict[str, Callable[[dict[str, Any]], list[int]]] = {}
 
-    def keyword(q: dict[str, Any], facet: bool = False) -> list[int]:
+    bm25 = bm25_beside(store, workdir)
+
+    def keyword(
+        q: dict[str, Any], facet: bool = False, index: Bm25Index | None = None
+    ) -> list[int]:
         paper = papers[q["pid"]]
         cands = [pid_to_id[c] for c in q["cands"]]
         text = paper_text(paper, q["facet"] if facet else None)
-        ranked = bm25_rank(store, text, len(cands), cands)
+        ranked = bm25_rank(store, text, len(cands), cands, index)
         return ranked + [c for c in cands if c not in set(ranked)]
 
     rankers["keyword"] = keyword
     rankers["keyword-facet"] = lambda q: keyword(q, facet=True)
+    rankers["keyword-bm25"] = lambda q: keyword(q, index=bm25)
+    rankers["keyword-bm25-facet"] = lambda q: keyword(q, facet=True, index=bm25)
     for model in models:
         encoder = encoder_for(model, workdir)
         ids = list(pid_to_id.values())
@@ -378,6 +410,17 @@ def evaluate_acm(folder: Path, workdir: Path, models: list[str], rerank_k: int) 
     cache_path.write_text(json.dumps(cached))
     print(f"  bm25: {len(topics)} queries in {time.perf_counter() - started:.1f}s")
     runs: dict[str, dict[str, list[int]]] = {"keyword": keyword_lists}
+    bm25 = bm25_beside(store, workdir)
+    started = time.perf_counter()
+    runs["keyword-bm25"] = {
+        topic["id"]: [
+            w
+            for w in bm25_rank(store, clean_context(topic["context"]), 200, bm25=bm25)
+            if w not in blacklist
+        ]
+        for topic in topics
+    }
+    print(f"  bm25 index beside: {len(topics)} queries in {time.perf_counter() - started:.1f}s")
     for model in models:
         if model == "minilm":
             continue  # 113k abstracts with MiniLM take hours here: re-ranking only (below)

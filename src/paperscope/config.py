@@ -44,6 +44,14 @@ class Settings(BaseSettings):
             "the last 0.3 s (auto; docs/operations.md, Ingest)."
         ),
     )
+    keyword_engine: Literal["bm25", "native"] = Field(
+        default="bm25",
+        description=(
+            "Who ranks unfiltered keyword searches: a BM25 index beside the database, kept "
+            "in step by ingest and rebuilt by the server when behind (bm25), or the "
+            "database's own full-text index only (native; filtered searches always use it)."
+        ),
+    )
     max_record_bytes: int = Field(
         default=8 << 20,
         ge=1024,

@@ -1,9 +1,11 @@
-"""`paperscope search`, `similar` and `enrich` as a user runs them (a real subprocess)."""
+"""`paperscope search`, `similar`, `enrich` and `reindex` as a user runs them (a real
+subprocess)."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,12 +16,15 @@ from search_helpers import SAMPLE
 from paperscope.errors import ConfigError, NotFoundError, QueryError
 
 
-def _run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _run(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "PAPERSCOPE_DATA_DIR": str(tmp_path / "data"),
         "PAPERSCOPE_EMBEDDING_MODEL": "hashing",
         "COLUMNS": "200",
+        **(env or {}),
     }
     return subprocess.run(
         [sys.executable, "-m", "paperscope", *args],
@@ -106,3 +111,17 @@ def test_errors_become_exit_codes_without_traceback(tmp_path: Path) -> None:
     done = _run(tmp_path, "search", "(((", "-d", f"sqlite:///{tmp_path / 'e.db'}")
     assert done.returncode == 2
     assert "no searchable words" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_reindex_builds_the_bm25_index_of_a_database_that_has_none(
+    tmp_path: Path, database: str
+) -> None:
+    beside = tmp_path / "cli.db.search" / "keyword"
+    shutil.rmtree(beside)  # as a database made before the index existed
+    done = _run(tmp_path, "reindex", "-d", database)
+    assert done.returncode == 0, done.stderr
+    assert "database keyword index: 0 queued works re-indexed" in done.stdout
+    assert "BM25 keyword index: 12 works" in done.stdout
+    assert len(list(beside.glob("g*"))) == 1
+    native = _run(tmp_path, "reindex", "-d", database, env={"PAPERSCOPE_KEYWORD_ENGINE": "native"})
+    assert "BM25 keyword index: off" in native.stdout

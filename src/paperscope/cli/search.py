@@ -1,4 +1,4 @@
-"""Search and similar papers: `paperscope search`, `similar` and `enrich`."""
+"""Search and similar papers: `paperscope search`, `similar`, `enrich` and `reindex`."""
 
 from __future__ import annotations
 
@@ -152,3 +152,36 @@ def enrich(
     name = report.model
     console.print(f"embeddings ({name}): {report.embedded} works embedded")
     console.print(f"vector index ({name}): {report.index_size} vectors, {report.index_kind}")
+
+
+@app.command()
+def reindex(database: DatabaseOption = None) -> None:
+    """Bring the keyword indexes in step with the works: re-index the queued works in the
+    database's own full-text index, then rebuild the BM25 index beside the database if it is
+    behind. `paperscope ingest` does both as its last step; run this after a batch
+    write-back, or to build the BM25 index of a database made before it existed.
+
+    Example: paperscope reindex
+    """
+    import time
+
+    from paperscope.pipeline.stages import MAX_REINDEX_WORKERS
+    from paperscope.processes import available_cores
+    from paperscope.search.bm25 import bm25_index
+    from paperscope.search.keyword import refresh_keyword_index
+
+    store = open_store(database)
+    started = time.perf_counter()
+    workers = min(available_cores(), MAX_REINDEX_WORKERS)
+    queued = refresh_keyword_index(store, workers=workers)
+    elapsed = time.perf_counter() - started
+    console.print(f"database keyword index: {queued:,} queued works re-indexed ({elapsed:.1f} s)")
+    index = bm25_index(store, Settings())
+    if index is None:
+        console.print("BM25 keyword index: off (PAPERSCOPE_KEYWORD_ENGINE=native)")
+        return
+    started = time.perf_counter()
+    snapshot = index.rebuild()
+    size = snapshot.size if snapshot is not None else 0
+    elapsed = time.perf_counter() - started
+    console.print(f"BM25 keyword index: {size:,} works ({elapsed:.1f} s)", markup=False)

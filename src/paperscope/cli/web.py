@@ -29,10 +29,11 @@ def settle_garbage_collector(threshold: int) -> None:
 
 
 def start_warm_up(settings: Settings, store: Store) -> threading.Thread:
-    """Load the vector index in a background thread while the server starts answering:
-    the first paper page or semantic search then finds it loaded (requests that come
-    sooner wait for this load instead of starting their own)."""
-    from paperscope.search.service import warm_vector_index
+    """Load the vector index, then bring the BM25 keyword index in step, in a background
+    thread while the server starts answering: the first paper page or semantic search then
+    finds the vectors loaded (requests that come sooner wait for this load instead of
+    starting their own), and keyword searches are ranked natively until the BM25 index is."""
+    from paperscope.search.service import warm_keyword_index, warm_vector_index
 
     def warm() -> None:
         started = time.perf_counter()
@@ -40,10 +41,19 @@ def start_warm_up(settings: Settings, store: Store) -> threading.Thread:
             size = warm_vector_index(store, settings)
         except Exception as error:  # the first request that needs it loads it and reports
             errors.print(f"vector index not loaded at start: {error}")
+        else:
+            console.print(f"vector index: {size:,} works ({time.perf_counter() - started:.1f} s)")
+        started = time.perf_counter()
+        try:
+            kept = warm_keyword_index(store, settings)
+        except Exception as error:  # searches stay native meanwhile
+            errors.print(f"keyword index not built at start: {error}")
             return
-        console.print(f"vector index: {size:,} works ({time.perf_counter() - started:.1f} s)")
+        if kept is not None:
+            elapsed = time.perf_counter() - started
+            console.print(f"keyword index: {kept:,} works ({elapsed:.1f} s)")
 
-    thread = threading.Thread(target=warm, name="warm-vector-index", daemon=True)
+    thread = threading.Thread(target=warm, name="warm-indexes", daemon=True)
     thread.start()
     return thread
 

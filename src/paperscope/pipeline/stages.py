@@ -150,6 +150,7 @@ def ingest(run: Run) -> StageResult:
     from paperscope.accounts.library_import import rematch
     from paperscope.ingest import ingest_paths
     from paperscope.processes import available_cores
+    from paperscope.search.bm25 import bm25_index
     from paperscope.search.keyword import refresh_keyword_index
     from paperscope.sources.base import Limits
 
@@ -175,6 +176,10 @@ def ingest(run: Run) -> StageResult:
         f"ingest: read {counts.read}, new {counts.new}, merged {counts.merged}, "
         f"updated {counts.updated}, quarantined {counts.quarantined}"
     )
+    bm25 = bm25_index(run.store, run.settings)
+    if bm25 is not None:  # rebuilt only when the refresh moved the keyword generation on
+        snapshot = bm25.rebuild()
+        line += f", BM25 keyword index {snapshot.size if snapshot else 0} works"
     if counts.new or counts.merged or counts.updated:
         with run.store.transaction() as connection:
             matched = rematch(connection)
@@ -324,6 +329,7 @@ WRITES: dict[str, frozenset[str]] = {
             "source_author_works",
             "quarantine",
             "search_pending",
+            "search_state",  # the keyword generation (search.bm25)
             "library_items",
             "library_tags",
             "library_unmatched",

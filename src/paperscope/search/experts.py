@@ -42,6 +42,7 @@ from paperscope.read.works import (
     reported_counts,
     used_citations,
 )
+from paperscope.search.bm25 import Bm25Index, bm25_index
 from paperscope.search.keyword import keyword_page
 from paperscope.search.query import ParsedQuery, Term, check_length, parse_query
 from paperscope.search.service import RRF_K, active_model
@@ -53,6 +54,8 @@ MAX_TEXT_CHARS = 10_000
 """The longest query or pasted abstract (a long abstract is about 3,000 characters)."""
 QUERY_TERMS = 30
 DEPTH = 50
+# Up to this many hidden works are dropped from a deeper list; more become a query filter.
+MAX_HIDDEN_AFTER = 200
 """Works each list (keyword, semantic) contributes."""
 TIE_SLACK = 20
 IMPACT = 0.05
@@ -209,21 +212,38 @@ def fuse(keyword: Sequence[int], semantic: Sequence[int]) -> tuple[WorkMatch, ..
 
 
 def keyword_matches(
-    connection: Connection, text: str, depth: int, hidden: frozenset[int] = frozenset()
+    connection: Connection,
+    text: str,
+    depth: int,
+    hidden: frozenset[int] = frozenset(),
+    bm25: Bm25Index | None = None,
 ) -> list[int]:
     """The best `depth` works with every query word, then, when fewer have them all, the
     best of the works with any of them. Ranking every work with any word of a topic is what
     costs: at a million works "graph neural networks" has 158k works with any of its words
-    (0.4 s to rank on PostgreSQL), 24k with all three (0.13 s)."""
-    where = [~in_list(works.c.id, sorted(hidden))] if hidden else []
+    (0.4 s to rank on PostgreSQL), 24k with all three (0.13 s); the BM25 index prunes both.
+
+    A few `hidden` works are dropped from deeper lists, not filtered in the query, so that
+    the BM25 index (unfiltered queries only) still ranks; their scores are unchanged, as a
+    filter leaves the collection statistics as they are."""
     terms = query_terms(text)
-    every = list(keyword_page(connection, terms, where, depth, operator="AND", count=False).ids)
+    where = []
+    if len(hidden) > MAX_HIDDEN_AFTER:
+        where, hidden = [~in_list(works.c.id, sorted(hidden))], frozenset()
+    wanted = depth + len(hidden)
+
+    def best(operator: str) -> list[int]:
+        page = keyword_page(
+            connection, terms, where, wanted, operator=operator, count=False, bm25=bm25
+        )
+        return [work_id for work_id in page.ids if work_id not in hidden][:depth]
+
+    every = best("AND")
     if len(every) == depth or len(terms.terms) < 2:
         return every
     # The best `depth` with any word hold at least `depth - len(every)` of the others.
     found = set(every)
-    anyone = keyword_page(connection, terms, where, depth, operator="OR", count=False).ids
-    return (every + [work_id for work_id in anyone if work_id not in found])[:depth]
+    return (every + [work_id for work_id in best("OR") if work_id not in found])[:depth]
 
 
 def semantic_matches(
@@ -254,7 +274,7 @@ def match_works(
     evaluation hides the paper whose authors it looks for)."""
     text = check_text(text)
     with store.connect() as connection:
-        keyword = keyword_matches(connection, text, depth, hidden)
+        keyword = keyword_matches(connection, text, depth, hidden, bm25_index(store, settings))
     semantic = semantic_matches(store, settings, text, depth, hidden)
     if semantic is None:
         notice = "no embeddings yet (run `paperscope enrich`): works matched by keyword only"

@@ -5,6 +5,10 @@ the works by a queue: triggers (see migration 0002_search) add a work to ``searc
 whenever it is inserted, deleted or its title, abstract, venue or authorships change;
 ``refresh_keyword_index`` re-indexes exactly the queued works. The ingest stage runs it last,
 so results are never stale after an ingest, a re-ingest or a merge; searching only reads.
+
+Each refresh also moves the ``keyword`` generation on, in the transaction that dequeues the
+works: a BM25 index beside the database (search.bm25) built at another generation is not
+used. Unfiltered searches are ranked by that index when it is in step, the others here.
 """
 
 from __future__ import annotations
@@ -27,7 +31,10 @@ from sqlalchemy import (
     table,
     text,
 )
+from sqlalchemy.sql.elements import True_
 
+from paperscope.embeddings.vectors import bump_generation
+from paperscope.search.bm25 import KEYWORD_STATE, Bm25Index, keyword_generation
 from paperscope.search.query import ParsedQuery, fts5_expression
 from paperscope.store import Store
 from paperscope.store.ids import in_list
@@ -103,6 +110,8 @@ def refresh_keyword_index(
             if progress:
                 progress(done[0])
 
+    with store.transaction() as connection:  # the row exists before workers update it
+        keyword_generation(connection)
     if store.dialect != "postgresql" or workers <= 1:
         return _refresh_chunks(store, counted, until)
     with ThreadPoolExecutor(workers, thread_name_prefix="paperscope-reindex") as pool:
@@ -135,6 +144,8 @@ def _refresh_chunks(
                 search_pending.delete().where(in_list(search_pending.c.work_id, ids))
             )
             reindex(connection, ids)
+            # Last, so that concurrent chunks wait for this row's lock only until commit.
+            bump_generation(connection, KEYWORD_STATE)
         done += len(ids)
         chunk_done(len(ids))
     return done
@@ -213,6 +224,11 @@ def index_in_step(connection: Connection) -> bool:
     return connection.execute(select(search_pending.c.work_id).limit(1)).first() is None
 
 
+def _filtered(where: list[ColumnElement[bool]]) -> bool:
+    """Whether ``where`` holds a condition (filter_conditions gives ``[true()]`` for none)."""
+    return any(not isinstance(condition, True_) for condition in where)
+
+
 def keyword_page(
     connection: Connection,
     query: ParsedQuery,
@@ -221,16 +237,27 @@ def keyword_page(
     offset: int = 0,
     operator: str = "AND",
     count: bool = True,
+    bm25: Bm25Index | None = None,
 ) -> KeywordPage:
     """Best-first work ids matching ``query`` (all terms, or any with ``operator="OR"``).
 
     ``where`` are extra conditions on ``works`` (filters). Works are joined as ``works``.
-    Without filters, and with the index in step with the works, the matches are ranked and
+    Without filters, ``bm25`` ranks and counts when it is in step with the works (top-k
+    pruning: search.bm25). Else, with the native index in step, the matches are ranked and
     counted in the index alone: joining every match to `works` before sorting them doubled
     the time of a common query (bench/keyword_scale.py).
     """
+    filtered = _filtered(where)
+    if bm25 is not None and not filtered:
+        snapshot = bm25.in_step(connection)
+        found = snapshot.page(query, operator, limit, offset, count) if snapshot else None
+        if found is not None:
+            hits, total = found
+            return KeywordPage(
+                ids=tuple(w for w, _ in hits), scores=tuple(s for _, s in hits), total=total
+            )
     match = _matching(connection, query, operator)
-    if where or not index_in_step(connection):
+    if filtered or not index_in_step(connection):
         source, work_id = _joined(match)
     else:
         source, work_id = match.index, match.work_id

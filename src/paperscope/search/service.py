@@ -21,6 +21,7 @@ from paperscope.embeddings.faiss_index import VectorIndex
 from paperscope.embeddings.index import open_index
 from paperscope.embeddings.vectors import has_embeddings, load_embeddings
 from paperscope.errors import NotFoundError, QueryError
+from paperscope.search.bm25 import Bm25Index, bm25_index
 from paperscope.search.filters import SearchFilters, filter_conditions
 from paperscope.search.keyword import keyword_page
 from paperscope.search.query import ParsedQuery, Term, check_length, parse_query
@@ -86,15 +87,16 @@ def _keyword(
     where: list[ColumnElement[bool]],
     limit: int,
     offset: int,
+    bm25: Bm25Index | None,
     any_term: bool = False,
 ) -> tuple[list[tuple[int, float]], int, str | None]:
     if any_term:
-        page = keyword_page(connection, query, where, limit, offset, operator="OR")
+        page = keyword_page(connection, query, where, limit, offset, operator="OR", bm25=bm25)
         return list(zip(page.ids, page.scores, strict=True)), page.total, None
-    page = keyword_page(connection, query, where, limit, offset)
+    page = keyword_page(connection, query, where, limit, offset, bm25=bm25)
     notice = None
     if page.total == 0 and len(query.terms) > 1:
-        page = keyword_page(connection, query, where, limit, offset, operator="OR")
+        page = keyword_page(connection, query, where, limit, offset, operator="OR", bm25=bm25)
         notice = ANY_TERM
     return list(zip(page.ids, page.scores, strict=True)), page.total, notice
 
@@ -113,6 +115,19 @@ def active_model(store: Store, settings: Settings) -> str:
         if rows.get(name):
             return name
     return settings.embedding_model
+
+
+def warm_keyword_index(store: Store, settings: Settings) -> int | None:
+    """Bring the BM25 keyword index in step with the database (rebuilding it if behind),
+    and let this process rebuild it in the background whenever a search finds it behind
+    again (`paperscope serve` calls it at start). Returns how many works it holds; None
+    when settings choose the native ranking."""
+    index = bm25_index(store, settings)
+    if index is None:
+        return None
+    index.heal = True
+    snapshot = index.rebuild()
+    return snapshot.size if snapshot is not None else 0
 
 
 def warm_vector_index(store: Store, settings: Settings) -> int:
@@ -220,6 +235,7 @@ def _page(hits: list[SearchHit], request: SearchRequest) -> tuple[SearchHit, ...
 
 def _keyword_results(
     store: Store,
+    settings: Settings,
     query: ParsedQuery,
     request: SearchRequest,
     notice: str | None = None,
@@ -229,7 +245,13 @@ def _keyword_results(
     with store.connect() as connection:
         where = filter_conditions(request.filters)
         ranked, total, fallback = _keyword(
-            connection, query, where, request.per_page, offset, any_term
+            connection,
+            query,
+            where,
+            request.per_page,
+            offset,
+            bm25_index(store, settings),
+            any_term,
         )
     hits = tuple(
         SearchHit(work_id, score, offset + rank, None)
@@ -243,14 +265,14 @@ def search(store: Store, request: SearchRequest, settings: Settings) -> SearchRe
     """Run ``request``: QueryError for a bad query, mode, filter or page."""
     query = _validate(request)
     if request.mode == "keyword":
-        return _keyword_results(store, query, request)
+        return _keyword_results(store, settings, query, request)
     if request.mode == "rerank":
         return _rerank_results(store, settings, query, request)
     want = request.page * request.per_page
     k = want if request.mode == "semantic" else max(want, HYBRID_CANDIDATES)
     semantic = _semantic(store, settings, check_length(request.text), request.filters, k)
     if semantic is None:
-        return _keyword_results(store, query, request, NO_EMBEDDINGS)
+        return _keyword_results(store, settings, query, request, NO_EMBEDDINGS)
     semantic_hits, eligible = semantic
     if request.mode == "semantic":
         hits = [
@@ -264,8 +286,10 @@ def search(store: Store, request: SearchRequest, settings: Settings) -> SearchRe
         where = filter_conditions(request.filters)
         # Works with every word. (Ranking "any word" matches is a BM25 pass over a large part
         # of the collection, ~1 s at 113k works: the semantic list already covers them.)
+        depth = max(want, HYBRID_CANDIDATES)
+        bm25 = bm25_index(store, settings)
         keyword_ids = list(
-            keyword_page(connection, query, where, max(want, HYBRID_CANDIDATES), count=False).ids
+            keyword_page(connection, query, where, depth, count=False, bm25=bm25).ids
         )
     fused = rrf(keyword_ids, [w for w, _ in semantic_hits])[:MAX_WINDOW]
     return SearchResults(
@@ -280,11 +304,12 @@ def _rerank_results(
     with store.connect() as connection:
         embedded = has_embeddings(connection, model)
     if not embedded:
-        return _keyword_results(store, query, request, NO_EMBEDDINGS)
+        return _keyword_results(store, settings, query, request, NO_EMBEDDINGS)
     with store.connect() as connection:
         where = filter_conditions(request.filters)
         limit = max(RERANK_CANDIDATES, request.page * request.per_page)
-        ranked, total, notice = _keyword(connection, query, where, limit, 0)
+        bm25 = bm25_index(store, settings)
+        ranked, total, notice = _keyword(connection, query, where, limit, 0, bm25)
         keyword_ids = [work_id for work_id, _ in ranked]
         ids, matrix = load_embeddings(connection, model, keyword_ids[:RERANK_CANDIDATES])
     vectors = dict(zip(ids.tolist(), matrix, strict=True))
@@ -319,7 +344,7 @@ def search_by_text(
     request = SearchRequest(text[:2000], "semantic", filters, page, per_page)
     if semantic is None:
         words = _key_terms(text)
-        return _keyword_results(store, words, request, NO_EMBEDDINGS, any_term=True)
+        return _keyword_results(store, settings, words, request, NO_EMBEDDINGS, any_term=True)
     hits = [SearchHit(w, s, None, rank) for rank, (w, s) in enumerate(semantic[0], 1)]
     return SearchResults(_page(hits, request), semantic[1], page, per_page, "semantic", None)
 
@@ -361,6 +386,7 @@ def similar_works(
     # One more than wanted, the work itself dropped after: a filter on `works` would join
     # every match to it before ranking (search.keyword), and no total is shown.
     with store.connect() as connection:
-        page = keyword_page(connection, query, [], limit + 1, operator="OR", count=False)
+        bm25 = bm25_index(store, settings)
+        page = keyword_page(connection, query, [], limit + 1, 0, "OR", count=False, bm25=bm25)
     others = [(w, s) for w, s in zip(page.ids, page.scores, strict=True) if w != work_id]
     return tuple(SearchHit(w, s, r, None) for r, (w, s) in enumerate(others[:limit], 1))

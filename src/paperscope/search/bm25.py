@@ -1,0 +1,331 @@
+"""A BM25 keyword index beside the database (tantivy), for unfiltered keyword ranking at scale.
+
+The native indexes (SQLite FTS5, PostgreSQL full text) rank every matching work before they
+can return the best 20: at a million works a common topic matches 100k-300k works and its
+first visit took 0.2-1.8 s on PostgreSQL. tantivy prunes with block-max WAND and counts
+exactly, in 0-8 ms (docs/operations.md). It is an index *beside* the database, like the
+faiss vectors, and never the record of anything:
+
+- **In step or unused.** Every refresh of the native index bumps the ``keyword`` generation in
+  ``search_state`` in the same transaction that dequeues its works (search.keyword). An index
+  built at generation G answers only while the database is at G with nothing queued;
+  otherwise the native index answers (slower, never stale) until it is rebuilt.
+- **Built whole, published atomically.** A build reads every work in one statement, writes
+  a new folder and renames it to ``g<generation>``; readers only ever open complete folders,
+  and one build at a time runs per folder (a file lock). `paperscope ingest` rebuilds it
+  after its refresh; `paperscope serve` rebuilds it in the background when it finds it behind.
+- **Filters stay native.** Conditions on works (category, dates, code, author, venue, hidden
+  works) need the database, so a filtered search is ranked by the native index.
+
+Matching follows the native indexes: every term (or any, for ``OR``) must occur in the
+title, abstract, authors or venue; a quoted phrase in order within one field; ``word*`` as
+a prefix of an indexed (stemmed) word. Words are lower-cased, accent-folded and stemmed
+(Snowball English). The four fields are not boosted: a 3x title boost cost ACM-CR recall@10
+seven points in the measurement that chose this engine (docs/search.md).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import re
+import secrets
+import shutil
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tantivy
+from sqlalchemy import Connection, select, text
+
+from paperscope.config import Settings
+from paperscope.embeddings.faiss_index import index_dir
+from paperscope.embeddings.vectors import generation
+from paperscope.search.query import ParsedQuery, Term
+from paperscope.store import Store
+from paperscope.store.search_schema import search_pending, search_state
+from paperscope.store.upsert import insert_ignore
+
+KEYWORD_STATE = "keyword"
+"""The row of ``search_state`` whose generation counts refreshes of the keyword index."""
+
+FIELDS = ("title", "abstract", "authors", "venue")
+ANALYZER = "paperscope_english"
+WRITER_HEAP = 200_000_000  # bytes; 1M works indexed with a 1 GB heap in 26 s (probe)
+BUILD_BATCH = 10_000
+MAX_TOKEN_CHARS = 40
+
+_LOG = logging.getLogger(__name__)
+
+
+def _analyzer() -> Any:
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(MAX_TOKEN_CHARS))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .filter(tantivy.Filter.stemmer("english"))
+        .build()
+    )
+
+
+def _schema() -> Any:
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("work_id", stored=True, indexed=False, fast=True)
+    for name in FIELDS:
+        builder.add_text_field(name, stored=False, tokenizer_name=ANALYZER)
+    return builder.build()
+
+
+_PG_WORKS = (
+    "SELECT w.id, w.title, w.abstract, w.venue, (SELECT string_agg(a.name, ', ' "
+    "ORDER BY a.position) FROM authorships a WHERE a.work_id = w.id) FROM works w"
+)
+_SQLITE_WORKS = (
+    "SELECT w.id, w.title, w.abstract, w.venue, (SELECT group_concat(name, ', ') FROM "
+    "(SELECT name FROM authorships a WHERE a.work_id = w.id ORDER BY a.position)) FROM works w"
+)
+
+
+def keyword_generation(connection: Connection) -> int:
+    """The keyword generation, its row created first if missing. It starts at a random
+    number, not 1: a database dropped and made again under the same URL must not find the
+    folder of its predecessor's generation 1 in step with it."""
+    current = generation(connection, KEYWORD_STATE)
+    if current:
+        return current
+    start = secrets.randbelow(1 << 40) + 1
+    insert_ignore(
+        connection, search_state, [{"model": KEYWORD_STATE, "generation": start}], ["model"]
+    )
+    return generation(connection, KEYWORD_STATE)
+
+
+@dataclass(frozen=True, slots=True)
+class Bm25Snapshot:
+    """One complete index folder, opened: the works as they were at `generation`."""
+
+    generation: int
+    index: Any
+    searcher: Any
+    analyzer: Any
+
+    @property
+    def size(self) -> int:
+        return int(self.searcher.num_docs)
+
+    @classmethod
+    def open(cls, folder: Path, generation: int) -> Bm25Snapshot:
+        index = tantivy.Index.open(str(folder))
+        analyzer = _analyzer()
+        index.register_tokenizer(ANALYZER, analyzer)
+        return cls(generation, index, index.searcher(), analyzer)
+
+    def page(
+        self, query: ParsedQuery, operator: str, limit: int, offset: int, count: bool
+    ) -> tuple[list[tuple[int, float]], int] | None:
+        """(best-first (work id, score), how many match), or None when the query has a term
+        the analyzer leaves no word of (the native index decides those)."""
+        compiled = self._query(query, operator)
+        if compiled is None:
+            return None
+        found = self.searcher.search(compiled, limit, count=count, offset=offset)
+        ranked = [
+            (int(self.searcher.doc(address)["work_id"][0]), float(score))
+            for score, address in found.hits
+        ]
+        # Ties in id order, as the native indexes break them.
+        ranked.sort(key=lambda hit: (-hit[1], hit[0]))
+        total = int(found.count) if count else offset + len(ranked)
+        return ranked, total
+
+    def _query(self, query: ParsedQuery, operator: str) -> Any | None:
+        occur = tantivy.Occur.Must if operator == "AND" else tantivy.Occur.Should
+        parts = []
+        for term in query.terms:
+            matched = self._term(term)
+            if matched is None:
+                return None
+            parts.append((occur, matched))
+        return tantivy.Query.boolean_query(parts)
+
+    def _term(self, term: Term) -> Any | None:
+        """The term in any of the fields, or None if it has no indexable word."""
+        words: list[str | tuple[int, str]] = [
+            str(word) for word in self.analyzer.analyze(" ".join(term.words))
+        ]
+        if not words:
+            return None
+        schema = self.index.schema
+        if term.prefix:
+            pattern = re.escape(str(words[-1])) + ".*"
+            fields = [tantivy.Query.regex_query(schema, name, pattern) for name in FIELDS]
+        elif len(words) == 1:
+            fields = [tantivy.Query.term_query(schema, name, words[0]) for name in FIELDS]
+        else:
+            fields = [tantivy.Query.phrase_query(schema, name, words) for name in FIELDS]
+        return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in fields])
+
+
+class Bm25Index:
+    """The BM25 index of one database, as one process sees it (see the module docstring).
+
+    `heal`: when a search finds the index behind the database, rebuild it in a background
+    thread (the server sets it; a one-off CLI search does not wait 30 s for a rebuild).
+    """
+
+    def __init__(self, store: Store, directory: Path) -> None:
+        self.store = store
+        self.directory = directory
+        self.heal = False
+        self._snapshot: Bm25Snapshot | None = None
+        self._lock = threading.Lock()
+        self._healing: threading.Thread | None = None
+
+    def in_step(self, connection: Connection) -> Bm25Snapshot | None:
+        """The snapshot that holds exactly the works now, or None (search natively)."""
+        current = generation(connection, KEYWORD_STATE)
+        if not current:  # never refreshed nor built: nothing to be in step with
+            return None
+        if connection.execute(select(search_pending.c.work_id).limit(1)).first() is not None:
+            return None  # works wait to be re-indexed: the native index has them first
+        with self._lock:
+            snapshot = self._snapshot
+            if snapshot is None or snapshot.generation != current:
+                snapshot = self._load(current)
+                if snapshot is not None:
+                    self._snapshot = snapshot
+        if snapshot is None and self.heal:
+            self.rebuild_in_background()
+        return snapshot
+
+    def _load(self, wanted: int) -> Bm25Snapshot | None:
+        folder = self.directory / f"g{wanted}"
+        if not folder.is_dir():
+            return None
+        try:
+            return Bm25Snapshot.open(folder, wanted)
+        except (OSError, ValueError):  # removed or damaged: rebuilt on the next build
+            return None
+
+    def rebuild(self, wait: bool = True) -> Bm25Snapshot | None:
+        """Build the index of the works now, unless a complete one for the database's
+        generation exists; return it. With `wait=False`, return None at once when another
+        build (this process or another) holds the lock."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with open(self.directory / "build.lock", "w") as lock:
+            flags = fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB
+            try:
+                fcntl.flock(lock, flags)
+            except BlockingIOError:
+                return None
+            return self._build_locked()
+
+    def _build_locked(self) -> Bm25Snapshot:
+        with self.store.transaction() as connection:
+            current = keyword_generation(connection)
+        existing = self._load(current)
+        if existing is not None:
+            self._publish(existing)
+            return existing
+        partial = self.directory / f"building-{os.getpid()}"
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir()
+        self._write(partial)
+        folder = self.directory / f"g{current}"
+        shutil.rmtree(folder, ignore_errors=True)
+        partial.rename(folder)
+        snapshot = Bm25Snapshot.open(folder, current)
+        self._publish(snapshot)
+        self._remove_others(keep=folder)
+        return snapshot
+
+    def _write(self, folder: Path) -> int:
+        index = tantivy.Index(_schema(), path=str(folder))
+        index.register_tokenizer(ANALYZER, _analyzer())
+        writer = index.writer(heap_size=WRITER_HEAP, num_threads=1)
+        sql = _PG_WORKS if self.store.dialect == "postgresql" else _SQLITE_WORKS
+        written = 0
+        with self.store.connect() as connection:
+            rows = connection.execution_options(yield_per=BUILD_BATCH).execute(text(sql))
+            for work_id, title, abstract, venue, authors in rows:
+                writer.add_document(
+                    tantivy.Document(
+                        work_id=int(work_id),
+                        title=title or "",
+                        abstract=abstract or "",
+                        venue=venue or "",
+                        authors=authors or "",
+                    )
+                )
+                written += 1
+        writer.commit()
+        writer.wait_merging_threads()
+        return written
+
+    def _publish(self, snapshot: Bm25Snapshot) -> None:
+        with self._lock:
+            if self._snapshot is None or self._snapshot.generation <= snapshot.generation:
+                self._snapshot = snapshot
+
+    def _remove_others(self, keep: Path) -> None:
+        """Older folders go (a process still reading one keeps its open files); so do the
+        partial folders of builds that died, as this build holds the lock."""
+        for folder in self.directory.iterdir():
+            if folder != keep and folder.is_dir():
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def rebuild_in_background(self) -> None:
+        with self._lock:
+            if self._healing is not None and self._healing.is_alive():
+                return
+            self._healing = threading.Thread(
+                target=self._heal, name="paperscope-bm25-rebuild", daemon=True
+            )
+            self._healing.start()
+
+    def _heal(self) -> None:
+        started = time.perf_counter()
+        try:
+            snapshot = self.rebuild(wait=False)
+        except Exception as error:  # searches stay native; the next one tries again
+            _LOG.warning("keyword index not rebuilt: %s", error)
+            return
+        if snapshot is not None:
+            elapsed = time.perf_counter() - started
+            _LOG.info("keyword index: %s works (%.1f s)", f"{snapshot.size:,}", elapsed)
+
+
+_CACHE: dict[Path, Bm25Index] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def bm25_index(store: Store, settings: Settings) -> Bm25Index | None:
+    """This process's view of the database's BM25 index, or None when settings choose the
+    native ranking only (``PAPERSCOPE_KEYWORD_ENGINE=native``)."""
+    if settings.keyword_engine != "bm25":
+        return None
+    directory = index_dir(store, settings.data_dir, KEYWORD_STATE)
+    with _CACHE_LOCK:
+        found = _CACHE.get(directory)
+        if found is None or found.store is not store:
+            found = _CACHE[directory] = Bm25Index(store, directory)
+        return found
+
+
+def forget_bm25_indexes() -> None:
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+__all__ = [
+    "KEYWORD_STATE",
+    "Bm25Index",
+    "Bm25Snapshot",
+    "bm25_index",
+    "forget_bm25_indexes",
+    "keyword_generation",
+]

@@ -1,0 +1,219 @@
+"""The BM25 index beside the database: it matches what the native index matches, answers only
+while in step with the works, is rebuilt whole and published atomically, and leaves
+filtered searches to the native index."""
+
+from __future__ import annotations
+
+import fcntl
+from pathlib import Path
+
+import pytest
+from search_helpers import SAMPLE, title_id
+from sqlalchemy import update
+
+from paperscope.config import Settings
+from paperscope.search import SearchFilters, SearchRequest, search
+from paperscope.search.bm25 import Bm25Index, bm25_index, forget_bm25_indexes
+from paperscope.search.keyword import keyword_page, refresh_keyword_index
+from paperscope.search.query import parse_query
+from paperscope.store import Store
+from paperscope.store.schema import works
+from stages import ingest
+
+# Words, phrases, prefixes, author names, venues, accents, digits, several terms.
+QUERIES = (
+    "translation",
+    "neural networks",
+    '"machine translation"',
+    '"translation machine"',
+    "segment*",
+    "retriev*",
+    "lovelace",
+    "sigir",
+    "graph molecules",
+    "learning",
+    "diffusion grasping",
+    "2021",
+    "attention transformers speech",
+)
+
+
+@pytest.fixture
+def built(sample_store: Store, settings: Settings) -> Bm25Index:
+    forget_bm25_indexes()
+    index = bm25_index(sample_store, settings)
+    assert index is not None
+    assert index.rebuild() is not None
+    return index
+
+
+def _page(store: Store, text: str, operator: str, bm25: Bm25Index | None, limit: int = 50):  # type: ignore[no-untyped-def]
+    with store.connect() as connection:
+        return keyword_page(connection, parse_query(text), [], limit, operator=operator, bm25=bm25)
+
+
+@pytest.mark.parametrize("operator", ["AND", "OR"])
+def test_bm25_matches_the_works_the_native_index_matches(
+    sample_store: Store, built: Bm25Index, operator: str
+) -> None:
+    for text in QUERIES:
+        native = _page(sample_store, text, operator, None)
+        ranked = _page(sample_store, text, operator, built)
+        assert set(ranked.ids) == set(native.ids), (text, operator)
+        assert ranked.total == native.total, (text, operator)
+    # The scores are BM25's, not the native index's: the index really answered.
+    native = _page(sample_store, "translation", "AND", None)
+    ranked = _page(sample_store, "translation", "AND", built)
+    assert ranked.scores != native.scores
+    assert list(ranked.scores) == sorted(ranked.scores, reverse=True)
+
+
+def test_pages_of_a_ranking_join_up_and_count_every_match(
+    sample_store: Store, built: Bm25Index
+) -> None:
+    whole = _page(sample_store, "learning networks models", "OR", built)
+    assert whole.total == len(whole.ids) > 4
+    with sample_store.connect() as connection:
+        query = parse_query("learning networks models")
+        pages = [
+            keyword_page(connection, query, [], 2, offset, "OR", bm25=built)
+            for offset in range(0, whole.total, 2)
+        ]
+    assert [w for page in pages for w in page.ids] == list(whole.ids)
+    assert {page.total for page in pages} == {whole.total}
+
+
+def test_accents_fold_and_a_term_without_an_indexable_word_goes_native(
+    sample_store: Store, built: Bm25Index
+) -> None:
+    with sample_store.transaction() as connection:
+        connection.execute(
+            update(works)
+            .where(works.c.id == title_id(sample_store, "Transformers for Speech"))
+            .values(title="Transformers for Speech Recognition of Naïve Speakers")
+        )
+    refresh_keyword_index(sample_store)
+    assert built.rebuild() is not None
+    assert (
+        _page(sample_store, "naive", "AND", built).ids
+        == _page(sample_store, "naïve", "AND", built).ids
+    )
+    assert len(_page(sample_store, "naive", "AND", built).ids) == 1
+    # "_" is a word to the query parser, nothing to the analyzer: the native index decides.
+    snapshot = _snapshot(sample_store, built)
+    assert snapshot.page(parse_query("_"), "AND", 10, 0, True) is None
+    assert _page(sample_store, "_", "AND", built) == _page(sample_store, "_", "AND", None)
+
+
+def _snapshot(store: Store, index: Bm25Index):  # type: ignore[no-untyped-def]
+    with store.connect() as connection:
+        return index.in_step(connection)
+
+
+def test_an_index_behind_the_works_is_not_used_until_rebuilt(
+    sample_store: Store, built: Bm25Index
+) -> None:
+    work_id = title_id(sample_store, "Convolutional Networks")
+    with sample_store.transaction() as connection:
+        connection.execute(
+            update(works).where(works.c.id == work_id).values(title="Zebrafish Counting")
+        )
+    # Queued by the trigger: the native index is behind too, and searches it joined to works.
+    assert _snapshot(sample_store, built) is None
+    refresh_keyword_index(sample_store)
+    # Refreshed: the native index has the new title, the BM25 index a generation too old.
+    assert _snapshot(sample_store, built) is None
+    assert _page(sample_store, "zebrafish", "AND", built).ids == (work_id,)
+    rebuilt = built.rebuild()
+    assert rebuilt is not None and _snapshot(sample_store, built) is rebuilt
+    assert (
+        _page(sample_store, "zebrafish", "AND", built).scores
+        != _page(sample_store, "zebrafish", "AND", None).scores
+    )
+    assert _page(sample_store, "zebrafish", "AND", built).ids == (work_id,)
+    # Only the current folder is kept.
+    assert sorted(p.name for p in built.directory.iterdir() if p.is_dir()) == [
+        f"g{rebuilt.generation}"
+    ]
+
+
+def test_the_server_rebuilds_in_the_background_what_it_finds_behind(
+    sample_store: Store, built: Bm25Index
+) -> None:
+    with sample_store.transaction() as connection:
+        connection.execute(update(works).values(venue="Okapi Workshop"))
+    refresh_keyword_index(sample_store)
+    built.heal = True
+    assert _snapshot(sample_store, built) is None  # behind: native now, rebuilt meanwhile
+    assert built._healing is not None
+    built._healing.join(timeout=60)
+    snapshot = _snapshot(sample_store, built)
+    assert snapshot is not None
+    assert _page(sample_store, "okapi", "AND", built).total == snapshot.size == 12
+
+
+def test_a_second_process_finds_the_folder_another_built(
+    sample_store: Store, built: Bm25Index
+) -> None:
+    other = Bm25Index(sample_store, built.directory)
+    snapshot = _snapshot(sample_store, other)
+    assert snapshot is not None and snapshot.size == 12
+
+
+def test_a_build_under_way_elsewhere_is_not_waited_for_by_the_server(
+    sample_store: Store, built: Bm25Index
+) -> None:
+    with open(built.directory / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        assert Bm25Index(sample_store, built.directory).rebuild(wait=False) is None
+
+
+def test_a_dead_build_and_a_damaged_folder_are_never_read(
+    sample_store: Store, built: Bm25Index
+) -> None:
+    snapshot = _snapshot(sample_store, built)
+    assert snapshot is not None
+    folder = built.directory / f"g{snapshot.generation}"
+    dead = built.directory / "building-999999"
+    dead.mkdir()
+    (dead / "meta.json").write_text("{")
+    # A folder whose description someone damaged. (Not its segment files in place: this
+    # process still maps them, and a mapped file cut short is a SIGBUS, not an error.)
+    (folder / "meta.json").unlink()
+    (folder / "meta.json").write_text("{")
+    fresh = Bm25Index(sample_store, built.directory)
+    assert _snapshot(sample_store, fresh) is None
+    assert _page(sample_store, "translation", "AND", fresh).total == 2  # native
+    rebuilt = fresh.rebuild()
+    assert rebuilt is not None and rebuilt.size == 12
+    assert not dead.exists()
+
+
+def test_filtered_searches_are_ranked_natively(
+    sample_store: Store, settings: Settings, built: Bm25Index
+) -> None:
+    native = Settings(_env_file=None, data_dir=settings.data_dir, keyword_engine="native")  # type: ignore[call-arg]
+    assert bm25_index(sample_store, native) is None
+    plain = SearchRequest("learning networks", "keyword")
+    filtered = SearchRequest("learning networks", "keyword", SearchFilters(category="cs.LG"))
+    bm25_scores = [h.score for h in search(sample_store, plain, settings).hits]
+    assert bm25_scores != [h.score for h in search(sample_store, plain, native).hits]
+    assert [h.score for h in search(sample_store, filtered, settings).hits] == [
+        h.score for h in search(sample_store, filtered, native).hits
+    ]
+
+
+def test_ingest_builds_the_index_of_the_sqlite_file_beside_it(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'beside.db'}")
+    try:
+        ingest(store, SAMPLE)
+        folders = list((tmp_path / "beside.db.search" / "keyword").glob("g*"))
+        assert len(folders) == 1
+        settings = Settings(_env_file=None, data_dir=tmp_path / "elsewhere")  # type: ignore[call-arg]
+        forget_bm25_indexes()
+        index = bm25_index(store, settings)
+        assert index is not None
+        snapshot = _snapshot(store, index)
+        assert snapshot is not None and snapshot.size == 12
+    finally:
+        store.close()
