@@ -56,7 +56,7 @@ def test_update_twice_does_nothing_the_second_time(
 
     assert first[:2] == [
         "harvest: 2 pages from 1 queries (2 requests)",
-        "ingest: read 6, new 3, merged 0, updated 0, quarantined 2",
+        "ingest: read 6, new 3, merged 0, updated 0, quarantined 2, BM25 keyword index 3 works",
     ]
     assert [line.split(":")[0] for line in first[2:]] == ["resolve", "enrich", "score", "pages"]
     assert "3 embedded (hashing)" in first[3]

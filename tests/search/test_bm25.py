@@ -9,15 +9,24 @@ from pathlib import Path
 
 import pytest
 from search_helpers import SAMPLE, title_id
-from sqlalchemy import update
+from sqlalchemy import delete, select, update
 
 from paperscope.config import Settings
-from paperscope.search import SearchFilters, SearchRequest, search
-from paperscope.search.bm25 import Bm25Index, bm25_index, forget_bm25_indexes
+from paperscope.embeddings.vectors import generation
+from paperscope.search import SearchFilters, SearchRequest, bm25, search
+from paperscope.search.bm25 import (
+    FORMAT,
+    KEYWORD_STATE,
+    Bm25Index,
+    bm25_index,
+    cut_log,
+    forget_bm25_indexes,
+)
 from paperscope.search.keyword import keyword_page, refresh_keyword_index
 from paperscope.search.query import parse_query
 from paperscope.store import Store
 from paperscope.store.schema import works
+from paperscope.store.search_schema import search_changes
 from stages import ingest
 
 # Words, phrases, prefixes, author names, venues, accents, digits, several terms.
@@ -133,7 +142,7 @@ def test_an_index_behind_the_works_is_not_used_until_rebuilt(
     assert _page(sample_store, "zebrafish", "AND", built).ids == (work_id,)
     # Only the current folder is kept.
     assert sorted(p.name for p in built.directory.iterdir() if p.is_dir()) == [
-        f"g{rebuilt.generation}"
+        f"f{FORMAT}-g{rebuilt.generation}"
     ]
 
 
@@ -173,7 +182,7 @@ def test_a_dead_build_and_a_damaged_folder_are_never_read(
 ) -> None:
     snapshot = _snapshot(sample_store, built)
     assert snapshot is not None
-    folder = built.directory / f"g{snapshot.generation}"
+    folder = built.directory / f"f{FORMAT}-g{snapshot.generation}"
     dead = built.directory / "building-999999"
     dead.mkdir()
     (dead / "meta.json").write_text("{")
@@ -207,7 +216,7 @@ def test_ingest_builds_the_index_of_the_sqlite_file_beside_it(tmp_path: Path) ->
     store = Store.open(f"sqlite:///{tmp_path / 'beside.db'}")
     try:
         ingest(store, SAMPLE)
-        folders = list((tmp_path / "beside.db.search" / "keyword").glob("g*"))
+        folders = list((tmp_path / "beside.db.search" / "keyword").glob("f*-g*"))
         assert len(folders) == 1
         settings = Settings(_env_file=None, data_dir=tmp_path / "elsewhere")  # type: ignore[call-arg]
         forget_bm25_indexes()
@@ -217,3 +226,67 @@ def test_ingest_builds_the_index_of_the_sqlite_file_beside_it(tmp_path: Path) ->
         assert snapshot is not None and snapshot.size == 12
     finally:
         store.close()
+
+
+def _logged(store: Store) -> list[tuple[int, int]]:
+    with store.connect() as connection:
+        rows = connection.execute(select(search_changes.c.generation, search_changes.c.work_id))
+        return sorted((int(g), int(w)) for g, w in rows)
+
+
+def test_a_build_catches_up_with_the_works_changed_since_and_leaves_the_old_folder_whole(
+    sample_store: Store, built: Bm25Index
+) -> None:
+    assert _logged(sample_store) == []  # the build cut the log
+    before = _snapshot(sample_store, built)
+    assert before is not None
+    renamed = title_id(sample_store, "Convolutional Networks")
+    gone = title_id(sample_store, "Sparse Retrieval")
+    with sample_store.transaction() as connection:
+        connection.execute(
+            update(works).where(works.c.id == renamed).values(title="Zebrafish Counting")
+        )
+        connection.execute(delete(works).where(works.c.id == gone))
+    refresh_keyword_index(sample_store)
+    assert {work for _, work in _logged(sample_store)} == {renamed, gone}
+    after = built.rebuild()
+    assert after is not None and built.last_build == ("caught up", 2)
+    assert after.size == 11
+    assert _page(sample_store, "zebrafish", "AND", built).ids == (renamed,)
+    assert _page(sample_store, "sigir", "AND", built).total == 0
+    for text in QUERIES:  # the caught-up index matches what the native one matches
+        for operator in ("AND", "OR"):
+            native = _page(sample_store, text, operator, None)
+            assert set(_page(sample_store, text, operator, built).ids) == set(native.ids)
+    # The folder it started from, still open here, was never written to (hard links only).
+    assert before.size == 12
+    assert before.page(parse_query("zebrafish"), "AND", 10, 0, True) == ([], 0)
+    found = before.page(parse_query("sigir"), "AND", 10, 0, True)
+    assert found is not None and [w for w, _ in found[0]] == [gone]
+    assert _logged(sample_store) == []
+
+
+def test_more_changes_than_a_catch_up_is_worth_reads_every_work(
+    sample_store: Store, built: Bm25Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bm25, "CATCH_UP_LIMIT", 3)
+    with sample_store.transaction() as connection:
+        connection.execute(update(works).values(venue="Okapi Workshop"))
+    refresh_keyword_index(sample_store)
+    assert _logged(sample_store) == []  # 12 changes: the refresh cut the log
+    assert built.rebuild() is not None and built.last_build == ("all", 12)
+    assert _page(sample_store, "okapi", "AND", built).total == 12
+
+
+def test_an_index_older_than_the_log_reads_every_work(
+    sample_store: Store, built: Bm25Index
+) -> None:
+    work_id = title_id(sample_store, "Convolutional Networks")
+    for title in ("Zebrafish Counting", "Zebrafish Tracking"):
+        with sample_store.transaction() as connection:
+            connection.execute(update(works).where(works.c.id == work_id).values(title=title))
+        refresh_keyword_index(sample_store)
+    with sample_store.transaction() as connection:  # as another copy's build would
+        cut_log(connection, generation(connection, KEYWORD_STATE) - 1)
+    assert built.rebuild() is not None and built.last_build == ("all", 12)
+    assert _page(sample_store, "tracking", "AND", built).ids == (work_id,)

@@ -122,6 +122,6 @@ def test_reindex_builds_the_bm25_index_of_a_database_that_has_none(
     assert done.returncode == 0, done.stderr
     assert "database keyword index: 0 queued works re-indexed" in done.stdout
     assert "BM25 keyword index: 12 works" in done.stdout
-    assert len(list(beside.glob("g*"))) == 1
+    assert len(list(beside.glob("f*-g*"))) == 1
     native = _run(tmp_path, "reindex", "-d", database, env={"PAPERSCOPE_KEYWORD_ENGINE": "native"})
     assert "BM25 keyword index: off" in native.stdout

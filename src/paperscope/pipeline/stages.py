@@ -330,6 +330,7 @@ WRITES: dict[str, frozenset[str]] = {
             "quarantine",
             "search_pending",
             "search_state",  # the keyword generation (search.bm25)
+            "search_changes",  # what each keyword refresh re-indexed (search.bm25)
             "library_items",
             "library_tags",
             "library_unmatched",

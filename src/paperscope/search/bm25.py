@@ -10,10 +10,14 @@ faiss vectors, and never the record of anything:
   ``search_state`` in the same transaction that dequeues its works (search.keyword). An index
   built at generation G answers only while the database is at G with nothing queued;
   otherwise the native index answers (slower, never stale) until it is rebuilt.
-- **Built whole, published atomically.** A build reads every work in one statement, writes
-  a new folder and renames it to ``g<generation>``; readers only ever open complete folders,
-  and one build at a time runs per folder (a file lock). `paperscope ingest` rebuilds it
-  after its refresh; `paperscope serve` rebuilds it in the background when it finds it behind.
+- **Caught up, published atomically.** Each refresh logs the works it re-indexed under the
+  generation it moved to (``search_changes``). A build starts from the newest folder it has,
+  as hard links (tantivy never rewrites a file), deletes and re-adds the works logged since,
+  and renames the new folder to ``f<format>-g<generation>``; with no folder, a log cut short,
+  or more than ``CATCH_UP_LIMIT`` works to redo, it reads every work instead. Readers only
+  ever open complete folders, and one build at a time runs per folder (a file lock).
+  `paperscope ingest` brings it up to date after its refresh; `paperscope serve` does so in
+  the background when it finds it behind.
 - **Filters stay native.** Conditions on works (category, dates, code, author, venue, hidden
   works) need the database, so a filtered search is ranked by the native index.
 
@@ -39,18 +43,25 @@ from pathlib import Path
 from typing import Any
 
 import tantivy
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, delete, func, select, text, update
 
 from paperscope.config import Settings
 from paperscope.embeddings.faiss_index import index_dir
-from paperscope.embeddings.vectors import generation
+from paperscope.embeddings.vectors import bump_generation, generation
 from paperscope.search.query import ParsedQuery, Term
 from paperscope.store import Store
-from paperscope.store.search_schema import search_pending, search_state
-from paperscope.store.upsert import insert_ignore
+from paperscope.store.search_schema import search_changes, search_pending, search_state
+from paperscope.store.upsert import insert_ignore, insert_rows
 
 KEYWORD_STATE = "keyword"
 """The row of ``search_state`` whose generation counts refreshes of the keyword index."""
+KEYWORD_LOG = "keyword-log"
+"""The row of ``search_state`` holding the generation after which ``search_changes`` is whole."""
+FORMAT = 1
+"""The folders' schema and analyzer: a folder of another format is never read."""
+CATCH_UP_LIMIT = 100_000
+"""Above this many changed works, a build reads every work rather than catch up; the log is
+cut then too (at a million works reading them all takes ~30 s)."""
 
 FIELDS = ("title", "abstract", "authors", "venue")
 ANALYZER = "paperscope_english"
@@ -74,7 +85,7 @@ def _analyzer() -> Any:
 
 def _schema() -> Any:
     builder = tantivy.SchemaBuilder()
-    builder.add_integer_field("work_id", stored=True, indexed=False, fast=True)
+    builder.add_integer_field("work_id", stored=True, indexed=True, fast=True)
     for name in FIELDS:
         builder.add_text_field(name, stored=False, tokenizer_name=ANALYZER)
     return builder.build()
@@ -98,10 +109,37 @@ def keyword_generation(connection: Connection) -> int:
     if current:
         return current
     start = secrets.randbelow(1 << 40) + 1
-    insert_ignore(
-        connection, search_state, [{"model": KEYWORD_STATE, "generation": start}], ["model"]
-    )
+    rows = [{"model": name, "generation": start} for name in (KEYWORD_STATE, KEYWORD_LOG)]
+    insert_ignore(connection, search_state, rows, ["model"])
     return generation(connection, KEYWORD_STATE)
+
+
+def log_refresh(connection: Connection, ids: list[int]) -> None:
+    """Move the keyword generation on and log `ids` as re-indexed at the new one (in the
+    transaction that dequeued them)."""
+    bump_generation(connection, KEYWORD_STATE)
+    moved_to = generation(connection, KEYWORD_STATE)
+    insert_rows(connection, search_changes, [{"generation": moved_to, "work_id": i} for i in ids])
+
+
+def cut_log(connection: Connection, upto: int) -> None:
+    """Forget the changes up to generation `upto`: an index older than that reads every work."""
+    connection.execute(delete(search_changes).where(search_changes.c.generation <= upto))
+    changed = connection.execute(
+        update(search_state).where(search_state.c.model == KEYWORD_LOG).values(generation=upto)
+    ).rowcount
+    if not changed:  # a keyword generation made before the log existed
+        insert_ignore(
+            connection, search_state, [{"model": KEYWORD_LOG, "generation": upto}], ["model"]
+        )
+
+
+def bound_log(connection: Connection) -> None:
+    """Cut the log when it holds more than `CATCH_UP_LIMIT` changes: no build would catch up
+    over them (a database whose BM25 index is off never builds, so never cuts it)."""
+    logged = connection.execute(select(func.count()).select_from(search_changes)).scalar_one()
+    if logged > CATCH_UP_LIMIT:
+        cut_log(connection, generation(connection, KEYWORD_STATE))
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +222,8 @@ class Bm25Index:
         self._snapshot: Bm25Snapshot | None = None
         self._lock = threading.Lock()
         self._healing: threading.Thread | None = None
+        self.last_build: tuple[str, int] = ("none", 0)
+        """How this process's last build went: "all" or "caught up", and works written."""
 
     def in_step(self, connection: Connection) -> Bm25Snapshot | None:
         """The snapshot that holds exactly the works now, or None (search natively)."""
@@ -202,8 +242,11 @@ class Bm25Index:
             self.rebuild_in_background()
         return snapshot
 
+    def _folder(self, wanted: int) -> Path:
+        return self.directory / f"f{FORMAT}-g{wanted}"
+
     def _load(self, wanted: int) -> Bm25Snapshot | None:
-        folder = self.directory / f"g{wanted}"
+        folder = self._folder(wanted)
         if not folder.is_dir():
             return None
         try:
@@ -212,9 +255,10 @@ class Bm25Index:
             return None
 
     def rebuild(self, wait: bool = True) -> Bm25Snapshot | None:
-        """Build the index of the works now, unless a complete one for the database's
-        generation exists; return it. With `wait=False`, return None at once when another
-        build (this process or another) holds the lock."""
+        """Bring the index up to the database's generation (catching up from the newest
+        folder, or reading every work), unless a folder of it exists; return it. With
+        `wait=False`, return None at once when another build (this process or another)
+        holds the lock."""
         self.directory.mkdir(parents=True, exist_ok=True)
         with open(self.directory / "build.lock", "w") as lock:
             flags = fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB
@@ -227,6 +271,7 @@ class Bm25Index:
     def _build_locked(self) -> Bm25Snapshot:
         with self.store.transaction() as connection:
             current = keyword_generation(connection)
+            whole_after = generation(connection, KEYWORD_LOG)
         existing = self._load(current)
         if existing is not None:
             self._publish(existing)
@@ -234,20 +279,86 @@ class Bm25Index:
         partial = self.directory / f"building-{os.getpid()}"
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir()
-        self._write(partial)
-        folder = self.directory / f"g{current}"
+        base = self._newest_before(current)
+        changed = None
+        if base is not None and whole_after and base.generation >= whole_after:
+            changed = self._changed(base.generation, current)
+        if base is None or changed is None:
+            self.last_build = ("all", self._write_all(partial))
+        else:
+            self.last_build = ("caught up", self._catch_up(base, partial, changed))
+        folder = self._folder(current)
         shutil.rmtree(folder, ignore_errors=True)
         partial.rename(folder)
         snapshot = Bm25Snapshot.open(folder, current)
         self._publish(snapshot)
         self._remove_others(keep=folder)
+        with self.store.transaction() as connection:
+            cut_log(connection, current)
         return snapshot
 
-    def _write(self, folder: Path) -> int:
-        index = tantivy.Index(_schema(), path=str(folder))
+    def _newest_before(self, current: int) -> Bm25Snapshot | None:
+        built = []
+        for folder in self.directory.glob(f"f{FORMAT}-g*"):
+            number = folder.name.rpartition("-g")[2]
+            if number.isdigit() and int(number) < current:
+                built.append(int(number))
+        for candidate in sorted(built, reverse=True):
+            snapshot = self._load(candidate)
+            if snapshot is not None:
+                return snapshot
+        return None
+
+    def _changed(self, since: int, upto: int) -> list[int] | None:
+        """The works re-indexed after generation `since` up to `upto`; None when there are
+        more than `CATCH_UP_LIMIT` (reading every work is then about as fast)."""
+        query = (
+            select(search_changes.c.work_id)
+            .where(search_changes.c.generation > since, search_changes.c.generation <= upto)
+            .distinct()
+            .limit(CATCH_UP_LIMIT + 1)
+        )
+        with self.store.connect() as connection:
+            ids = sorted(int(i) for i in connection.execute(query).scalars())
+        return None if len(ids) > CATCH_UP_LIMIT else ids
+
+    def _writer(self, folder: Path, create: bool) -> tuple[Any, Any]:
+        if create:
+            index = tantivy.Index(_schema(), path=str(folder))
+        else:
+            index = tantivy.Index.open(str(folder))
         index.register_tokenizer(ANALYZER, _analyzer())
-        writer = index.writer(heap_size=WRITER_HEAP, num_threads=1)
-        sql = _PG_WORKS if self.store.dialect == "postgresql" else _SQLITE_WORKS
+        return index, index.writer(heap_size=WRITER_HEAP, num_threads=1)
+
+    def _write_all(self, folder: Path) -> int:
+        _, writer = self._writer(folder, create=True)
+        written = self._add(writer, "")
+        writer.commit()
+        writer.wait_merging_threads()
+        return written
+
+    def _catch_up(self, base: Bm25Snapshot, partial: Path, changed: list[int]) -> int:
+        """The base folder as hard links (tantivy writes new segments beside the old ones
+        and replaces its description by a rename, never rewriting a file), then the changed
+        works deleted and added again as they are now (a deleted work is not)."""
+        source = self._folder(base.generation)
+        for part in source.iterdir():
+            if part.is_file() and not part.name.endswith(".lock"):
+                os.link(part, partial / part.name)
+        index, writer = self._writer(partial, create=False)
+        for start in range(0, len(changed), BUILD_BATCH):
+            chunk = changed[start : start + BUILD_BATCH]
+            writer.delete_documents_by_query(
+                tantivy.Query.term_set_query(index.schema, "work_id", chunk)
+            )
+            marks = ", ".join(str(i) for i in chunk)  # integers from our own table
+            self._add(writer, f" WHERE w.id IN ({marks})")
+        writer.commit()
+        writer.wait_merging_threads()
+        return len(changed)
+
+    def _add(self, writer: Any, where: str) -> int:
+        sql = (_PG_WORKS if self.store.dialect == "postgresql" else _SQLITE_WORKS) + where
         written = 0
         with self.store.connect() as connection:
             rows = connection.execution_options(yield_per=BUILD_BATCH).execute(text(sql))
@@ -262,8 +373,6 @@ class Bm25Index:
                     )
                 )
                 written += 1
-        writer.commit()
-        writer.wait_merging_threads()
         return written
 
     def _publish(self, snapshot: Bm25Snapshot) -> None:
@@ -322,10 +431,14 @@ def forget_bm25_indexes() -> None:
 
 
 __all__ = [
+    "KEYWORD_LOG",
     "KEYWORD_STATE",
     "Bm25Index",
     "Bm25Snapshot",
     "bm25_index",
+    "bound_log",
+    "cut_log",
     "forget_bm25_indexes",
     "keyword_generation",
+    "log_refresh",
 ]

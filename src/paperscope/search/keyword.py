@@ -6,9 +6,10 @@ whenever it is inserted, deleted or its title, abstract, venue or authorships ch
 ``refresh_keyword_index`` re-indexes exactly the queued works. The ingest stage runs it last,
 so results are never stale after an ingest, a re-ingest or a merge; searching only reads.
 
-Each refresh also moves the ``keyword`` generation on, in the transaction that dequeues the
-works: a BM25 index beside the database (search.bm25) built at another generation is not
-used. Unfiltered searches are ranked by that index when it is in step, the others here.
+Each refresh also moves the ``keyword`` generation on and logs the works it re-indexed, in
+the transaction that dequeues them: a BM25 index beside the database (search.bm25) built at
+another generation is not used, and catches up with the logged works. Unfiltered searches
+are ranked by that index when it is in step, the others here.
 """
 
 from __future__ import annotations
@@ -33,8 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import True_
 
-from paperscope.embeddings.vectors import bump_generation
-from paperscope.search.bm25 import KEYWORD_STATE, Bm25Index, keyword_generation
+from paperscope.search.bm25 import Bm25Index, bound_log, keyword_generation, log_refresh
 from paperscope.search.query import ParsedQuery, fts5_expression
 from paperscope.store import Store
 from paperscope.store.ids import in_list
@@ -113,10 +113,15 @@ def refresh_keyword_index(
     with store.transaction() as connection:  # the row exists before workers update it
         keyword_generation(connection)
     if store.dialect != "postgresql" or workers <= 1:
-        return _refresh_chunks(store, counted, until)
-    with ThreadPoolExecutor(workers, thread_name_prefix="paperscope-reindex") as pool:
-        chunks = [pool.submit(_refresh_chunks, store, counted, until) for _ in range(workers)]
-        return sum(chunk.result() for chunk in chunks)
+        reindexed = _refresh_chunks(store, counted, until)
+    else:
+        with ThreadPoolExecutor(workers, thread_name_prefix="paperscope-reindex") as pool:
+            chunks = [pool.submit(_refresh_chunks, store, counted, until) for _ in range(workers)]
+            reindexed = sum(chunk.result() for chunk in chunks)
+    if reindexed:
+        with store.transaction() as connection:
+            bound_log(connection)
+    return reindexed
 
 
 def _refresh_chunks(
@@ -145,7 +150,7 @@ def _refresh_chunks(
             )
             reindex(connection, ids)
             # Last, so that concurrent chunks wait for this row's lock only until commit.
-            bump_generation(connection, KEYWORD_STATE)
+            log_refresh(connection, ids)
         done += len(ids)
         chunk_done(len(ids))
     return done

@@ -7,7 +7,10 @@
   changes, when it is inserted or deleted, and when its authorships change; the keyword
   index is refreshed from this queue (see paperscope.search.keyword).
 - ``search_state``: a generation counter per embedding model, bumped whenever its
-  embeddings change, so a vector index persisted on disk knows when it is stale.
+  embeddings change, so a vector index persisted on disk knows when it is stale; and the
+  ``keyword`` generation, moved on by every refresh of the keyword index (search.bm25).
+- ``search_changes``: the works each refresh of the keyword index re-indexed, by the
+  generation it moved to, so the BM25 index beside the database catches up with only them.
 
 The keyword index itself is native to each database and so not declared on the metadata:
 an FTS5 virtual table ``works_fts`` on SQLite, a ``works_tsv`` table with a tsvector column
@@ -22,6 +25,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     PrimaryKeyConstraint,
@@ -62,6 +66,15 @@ search_state = Table(
     Column("generation", BigInteger, nullable=False),
 )
 
+search_changes = Table(
+    "search_changes",
+    metadata,
+    # No foreign key: a deleted work's change must reach the BM25 index too.
+    Column("generation", BigInteger, nullable=False),
+    Column("work_id", Integer, nullable=False),
+    Index("ix_search_changes_generation", "generation"),
+)
+
 
 def include_name(name: str | None, type_: str, parent_names: Any = None) -> bool:
     """Alembic ``include_name`` hook: leave the native full-text tables and the expression
@@ -73,4 +86,11 @@ def include_name(name: str | None, type_: str, parent_names: Any = None) -> bool
     return True
 
 
-__all__ = ["embeddings", "include_name", "metadata", "search_pending", "search_state"]
+__all__ = [
+    "embeddings",
+    "include_name",
+    "metadata",
+    "search_changes",
+    "search_pending",
+    "search_state",
+]
