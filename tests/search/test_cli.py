@@ -121,7 +121,9 @@ def test_reindex_builds_the_bm25_index_of_a_database_that_has_none(
     done = _run(tmp_path, "reindex", "-d", database)
     assert done.returncode == 0, done.stderr
     assert "database keyword index: 0 queued works re-indexed" in done.stdout
-    assert "BM25 keyword index: 12 works" in done.stdout
+    assert "BM25 keyword index: 12 works, every work read" in done.stdout
+    again = _run(tmp_path, "reindex", "-d", database)
+    assert "BM25 keyword index: 12 works, already in step" in again.stdout
     assert len(list(beside.glob("f*-g*"))) == 1
     native = _run(tmp_path, "reindex", "-d", database, env={"PAPERSCOPE_KEYWORD_ENGINE": "native"})
     assert "BM25 keyword index: off" in native.stdout

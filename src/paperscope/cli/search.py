@@ -184,4 +184,9 @@ def reindex(database: DatabaseOption = None) -> None:
     snapshot = index.rebuild()
     size = snapshot.size if snapshot is not None else 0
     elapsed = time.perf_counter() - started
-    console.print(f"BM25 keyword index: {size:,} works ({elapsed:.1f} s)", markup=False)
+    how, written = index.last_build
+    done = {
+        "all": f"every work read ({elapsed:.1f} s)",
+        "caught up": f"caught up with {written:,} changed works ({elapsed:.1f} s)",
+    }.get(how, "already in step")
+    console.print(f"BM25 keyword index: {size:,} works, {done}", markup=False)
