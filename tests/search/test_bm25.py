@@ -13,6 +13,8 @@ from sqlalchemy import delete, select, update
 
 from paperscope.config import Settings
 from paperscope.embeddings.vectors import generation
+from paperscope.pipeline.runner import run_stage
+from paperscope.pipeline.stages import RunOptions
 from paperscope.search import SearchFilters, SearchRequest, bm25, search
 from paperscope.search.bm25 import (
     FORMAT,
@@ -290,3 +292,34 @@ def test_an_index_older_than_the_log_reads_every_work(
         cut_log(connection, generation(connection, KEYWORD_STATE) - 1)
     assert built.rebuild() is not None and built.last_build == ("all", 12)
     assert _page(sample_store, "tracking", "AND", built).ids == (work_id,)
+
+
+def test_a_server_that_cannot_build_searches_natively_and_retries_later(
+    sample_store: Store, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    index = Bm25Index(sample_store, blocked / "keyword")
+    index.heal = True
+    assert _snapshot(sample_store, index) is None
+    first = index._healing
+    assert first is not None
+    first.join(timeout=60)
+    assert _snapshot(sample_store, index) is None  # failed a moment ago: not tried again yet
+    assert index._healing is first
+    assert _page(sample_store, "translation", "AND", index).total == 2  # the database's index
+
+
+def test_ingest_stores_the_works_when_the_bm25_index_cannot_be_written(tmp_path: Path) -> None:
+    (tmp_path / "blocked.db.search").write_text("not a folder")
+    store = Store.open(f"sqlite:///{tmp_path / 'blocked.db'}")
+    try:
+        settings = Settings(_env_file=None)  # type: ignore[call-arg]
+        options = RunOptions(paths=(SAMPLE,))
+        result = run_stage(store, settings, "ingest", options)
+        assert "new 12" in result.summary
+        assert "BM25 keyword index not built" in result.summary
+        plain = SearchRequest("translation", "keyword")
+        assert search(store, plain, settings).total == 2
+    finally:
+        store.close()

@@ -177,9 +177,13 @@ def ingest(run: Run) -> StageResult:
         f"updated {counts.updated}, quarantined {counts.quarantined}"
     )
     bm25 = bm25_index(run.store, run.settings)
-    if bm25 is not None:  # rebuilt only when the refresh moved the keyword generation on
-        snapshot = bm25.rebuild()
-        line += f", BM25 keyword index {snapshot.size if snapshot else 0} works"
+    if bm25 is not None:  # caught up only when the refresh moved the keyword generation on
+        try:
+            snapshot = bm25.rebuild()
+        except (OSError, ValueError) as error:  # searches are ranked by the database's index
+            line += f", BM25 keyword index not built ({error})"
+        else:
+            line += f", BM25 keyword index {snapshot.size if snapshot else 0} works"
     if counts.new or counts.merged or counts.updated:
         with run.store.transaction() as connection:
             matched = rematch(connection)

@@ -59,6 +59,8 @@ KEYWORD_LOG = "keyword-log"
 """The row of ``search_state`` holding the generation after which ``search_changes`` is whole."""
 FORMAT = 1
 """The folders' schema and analyzer: a folder of another format is never read."""
+RETRY_AFTER = 60
+"""Seconds a server waits after a failed background build before it tries again."""
 CATCH_UP_LIMIT = 100_000
 """Above this many changed works, a build reads every work rather than catch up; the log is
 cut then too (at a million works reading them all takes ~30 s)."""
@@ -222,6 +224,7 @@ class Bm25Index:
         self._snapshot: Bm25Snapshot | None = None
         self._lock = threading.Lock()
         self._healing: threading.Thread | None = None
+        self._retry_at = 0.0
         self.last_build: tuple[str, int] = ("none", 0)
         """How this process's last build went: "all" or "caught up", and works written."""
 
@@ -344,7 +347,10 @@ class Bm25Index:
         source = self._folder(base.generation)
         for part in source.iterdir():
             if part.is_file() and not part.name.endswith(".lock"):
-                os.link(part, partial / part.name)
+                try:
+                    os.link(part, partial / part.name)
+                except OSError:  # a file system without hard links: a copy is as good
+                    shutil.copy2(part, partial / part.name)
         index, writer = self._writer(partial, create=False)
         for start in range(0, len(changed), BUILD_BATCH):
             chunk = changed[start : start + BUILD_BATCH]
@@ -388,8 +394,13 @@ class Bm25Index:
                 shutil.rmtree(folder, ignore_errors=True)
 
     def rebuild_in_background(self) -> None:
+        """Start a build in a thread, unless one runs or one failed less than
+        `RETRY_AFTER` seconds ago (a full disk or a read-only folder would otherwise be
+        retried on every search)."""
         with self._lock:
             if self._healing is not None and self._healing.is_alive():
+                return
+            if time.monotonic() < self._retry_at:
                 return
             self._healing = threading.Thread(
                 target=self._heal, name="paperscope-bm25-rebuild", daemon=True
@@ -400,8 +411,10 @@ class Bm25Index:
         started = time.perf_counter()
         try:
             snapshot = self.rebuild(wait=False)
-        except Exception as error:  # searches stay native; the next one tries again
-            _LOG.warning("keyword index not rebuilt: %s", error)
+        except Exception as error:  # searches stay native meanwhile
+            with self._lock:
+                self._retry_at = time.monotonic() + RETRY_AFTER
+            _LOG.warning("keyword index not rebuilt (next try in %d s): %s", RETRY_AFTER, error)
             return
         if snapshot is not None:
             elapsed = time.perf_counter() - started
