@@ -48,6 +48,7 @@ from sqlalchemy import Connection, delete, func, select, text, update
 from paperscope.config import Settings
 from paperscope.embeddings.faiss_index import index_dir
 from paperscope.embeddings.vectors import bump_generation, generation
+from paperscope.search.indexed_text import works_text_sql
 from paperscope.search.query import ParsedQuery, Term
 from paperscope.store import Store
 from paperscope.store.search_schema import search_changes, search_pending, search_state
@@ -91,16 +92,6 @@ def _schema() -> Any:
     for name in FIELDS:
         builder.add_text_field(name, stored=False, tokenizer_name=ANALYZER)
     return builder.build()
-
-
-_PG_WORKS = (
-    "SELECT w.id, w.title, w.abstract, w.venue, (SELECT string_agg(a.name, ', ' "
-    "ORDER BY a.position) FROM authorships a WHERE a.work_id = w.id) FROM works w"
-)
-_SQLITE_WORKS = (
-    "SELECT w.id, w.title, w.abstract, w.venue, (SELECT group_concat(name, ', ') FROM "
-    "(SELECT name FROM authorships a WHERE a.work_id = w.id ORDER BY a.position)) FROM works w"
-)
 
 
 def keyword_generation(connection: Connection) -> int:
@@ -364,7 +355,7 @@ class Bm25Index:
         return len(changed)
 
     def _add(self, writer: Any, where: str) -> int:
-        sql = (_PG_WORKS if self.store.dialect == "postgresql" else _SQLITE_WORKS) + where
+        sql = works_text_sql(self.store.dialect) + where
         written = 0
         with self.store.connect() as connection:
             rows = connection.execution_options(yield_per=BUILD_BATCH).execute(text(sql))

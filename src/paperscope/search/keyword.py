@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import True_
 
 from paperscope.search.bm25 import Bm25Index, bound_log, keyword_generation, log_refresh
+from paperscope.search.indexed_text import AUTHORS, works_text_sql
 from paperscope.search.query import ParsedQuery, fts5_expression
 from paperscope.store import Store
 from paperscope.store.ids import in_list
@@ -47,17 +48,9 @@ FTS5_WEIGHTS = (3.0, 1.0, 1.0, 0.5)
 # ts_rank weights for the labels {D, C, B, A}: abstract D, venue C, authors B, title A.
 PG_WEIGHTS = "{0.3, 0.2, 0.4, 1.0}"
 
-_SQLITE_AUTHORS = (
-    "(SELECT group_concat(name, ', ') FROM (SELECT name FROM authorships a "
-    "WHERE a.work_id = w.id ORDER BY a.position))"
-)
-_PG_AUTHORS = (
-    "coalesce((SELECT string_agg(a.name, ', ' ORDER BY a.position) FROM authorships a "
-    "WHERE a.work_id = w.id), '')"
-)
 _PG_DOCUMENT = (
     "setweight(to_tsvector('english', coalesce(w.title, '')), 'A') || "
-    f"setweight(to_tsvector('simple', {_PG_AUTHORS}), 'B') || "
+    f"setweight(to_tsvector('simple', {AUTHORS['postgresql']}), 'B') || "
     "setweight(to_tsvector('english', coalesce(w.venue, '')), 'C') || "
     "setweight(to_tsvector('english', coalesce(w.abstract, '')), 'D')"
 )
@@ -67,9 +60,8 @@ def _reindex_sqlite(connection: Connection, ids: list[int]) -> None:
     marks = ", ".join(str(int(i)) for i in ids)  # integers from our own table
     connection.exec_driver_sql(f"DELETE FROM works_fts WHERE rowid IN ({marks})")
     connection.exec_driver_sql(
-        "INSERT INTO works_fts (rowid, title, abstract, authors, venue) "
-        f"SELECT w.id, w.title, w.abstract, {_SQLITE_AUTHORS}, w.venue FROM works w "
-        f"WHERE w.id IN ({marks})"
+        "INSERT INTO works_fts (rowid, title, abstract, venue, authors) "
+        f"{works_text_sql('sqlite')} WHERE w.id IN ({marks})"
     )
 
 
