@@ -323,3 +323,23 @@ def test_ingest_stores_the_works_when_the_bm25_index_cannot_be_written(tmp_path:
         assert search(store, plain, settings).total == 2
     finally:
         store.close()
+
+
+def test_a_log_cut_while_a_build_reads_it_makes_the_build_read_every_work(
+    sample_store: Store, built: Bm25Index
+) -> None:
+    work_id = title_id(sample_store, "Convolutional Networks")
+    with sample_store.transaction() as connection:
+        connection.execute(
+            update(works).where(works.c.id == work_id).values(title="Zebrafish Counting")
+        )
+    refresh_keyword_index(sample_store)
+    snapshot = _snapshot(sample_store, built)
+    assert snapshot is None
+    with sample_store.connect() as connection:
+        current = generation(connection, KEYWORD_STATE)
+    since = current - 1
+    assert built._changed(since, current) == [work_id]
+    with sample_store.transaction() as connection:  # a refresh elsewhere bounding the log
+        cut_log(connection, current)
+    assert built._changed(since, current) is None

@@ -9,7 +9,7 @@ faiss vectors, and never the record of anything:
 - **In step or unused.** Every refresh of the native index bumps the ``keyword`` generation in
   ``search_state`` in the same transaction that dequeues its works (search.keyword). An index
   built at generation G answers only while the database is at G with nothing queued;
-  otherwise the native index answers (slower, never stale) until it is rebuilt.
+  otherwise the native index answers (slower, never stale) until it has caught up.
 - **Caught up, published atomically.** Each refresh logs the works it re-indexed under the
   generation it moved to (``search_changes``). A build starts from the newest folder it has,
   as hard links (tantivy never rewrites a file), deletes and re-adds the works logged since,
@@ -129,7 +129,7 @@ def cut_log(connection: Connection, upto: int) -> None:
 
 def bound_log(connection: Connection) -> None:
     """Cut the log when it holds more than `CATCH_UP_LIMIT` changes: no build would catch up
-    over them (a database whose BM25 index is off never builds, so never cuts it)."""
+    over them, and a database whose BM25 index is off never builds (which cuts it too)."""
     logged = connection.execute(select(func.count()).select_from(search_changes)).scalar_one()
     if logged > CATCH_UP_LIMIT:
         cut_log(connection, generation(connection, KEYWORD_STATE))
@@ -314,7 +314,10 @@ class Bm25Index:
         )
         with self.store.connect() as connection:
             ids = sorted(int(i) for i in connection.execute(query).scalars())
-        return None if len(ids) > CATCH_UP_LIMIT else ids
+            # A refresh elsewhere may have cut the log meanwhile (`bound_log`): read after
+            # the ids, a floor past `since` means they may be missing some.
+            cut = generation(connection, KEYWORD_LOG) > since
+        return None if cut or len(ids) > CATCH_UP_LIMIT else ids
 
     def _writer(self, folder: Path, create: bool) -> tuple[Any, Any]:
         if create:
