@@ -97,12 +97,11 @@ def test_pages_of_a_ranking_join_up_and_count_every_match(
 def test_accents_fold_and_a_term_without_an_indexable_word_goes_native(
     sample_store: Store, built: Bm25Index
 ) -> None:
-    with sample_store.transaction() as connection:
-        connection.execute(
-            update(works)
-            .where(works.c.id == title_id(sample_store, "Transformers for Speech"))
-            .values(title="Transformers for Speech Recognition of Naïve Speakers")
-        )
+    _retitle(
+        sample_store,
+        "Transformers for Speech",
+        "Transformers for Speech Recognition of Naïve Speakers",
+    )
     refresh_keyword_index(sample_store)
     assert built.rebuild() is not None
     assert (
@@ -116,6 +115,14 @@ def test_accents_fold_and_a_term_without_an_indexable_word_goes_native(
     assert _page(sample_store, "_", "AND", built) == _page(sample_store, "_", "AND", None)
 
 
+def _retitle(store: Store, title_start: str, title: str) -> int:
+    """Give the work whose title starts so a new title (the trigger queues it); its id."""
+    work_id = title_id(store, title_start)
+    with store.transaction() as connection:
+        connection.execute(update(works).where(works.c.id == work_id).values(title=title))
+    return work_id
+
+
 def _snapshot(store: Store, index: Bm25Index):  # type: ignore[no-untyped-def]
     with store.connect() as connection:
         return index.in_step(connection)
@@ -124,11 +131,7 @@ def _snapshot(store: Store, index: Bm25Index):  # type: ignore[no-untyped-def]
 def test_an_index_behind_the_works_is_not_used_until_rebuilt(
     sample_store: Store, built: Bm25Index
 ) -> None:
-    work_id = title_id(sample_store, "Convolutional Networks")
-    with sample_store.transaction() as connection:
-        connection.execute(
-            update(works).where(works.c.id == work_id).values(title="Zebrafish Counting")
-        )
+    work_id = _retitle(sample_store, "Convolutional Networks", "Zebrafish Counting")
     # Queued by the trigger: the native index is behind too, and searches it joined to works.
     assert _snapshot(sample_store, built) is None
     refresh_keyword_index(sample_store)
@@ -242,12 +245,9 @@ def test_a_build_catches_up_with_the_works_changed_since_and_leaves_the_old_fold
     assert _logged(sample_store) == []  # the build cut the log
     before = _snapshot(sample_store, built)
     assert before is not None
-    renamed = title_id(sample_store, "Convolutional Networks")
+    renamed = _retitle(sample_store, "Convolutional Networks", "Zebrafish Counting")
     gone = title_id(sample_store, "Sparse Retrieval")
     with sample_store.transaction() as connection:
-        connection.execute(
-            update(works).where(works.c.id == renamed).values(title="Zebrafish Counting")
-        )
         connection.execute(delete(works).where(works.c.id == gone))
     refresh_keyword_index(sample_store)
     assert {work for _, work in _logged(sample_store)} == {renamed, gone}
@@ -283,11 +283,10 @@ def test_more_changes_than_a_catch_up_is_worth_reads_every_work(
 def test_an_index_older_than_the_log_reads_every_work(
     sample_store: Store, built: Bm25Index
 ) -> None:
-    work_id = title_id(sample_store, "Convolutional Networks")
-    for title in ("Zebrafish Counting", "Zebrafish Tracking"):
-        with sample_store.transaction() as connection:
-            connection.execute(update(works).where(works.c.id == work_id).values(title=title))
-        refresh_keyword_index(sample_store)
+    work_id = _retitle(sample_store, "Convolutional Networks", "Zebrafish Counting")
+    refresh_keyword_index(sample_store)
+    _retitle(sample_store, "Zebrafish Counting", "Zebrafish Tracking")
+    refresh_keyword_index(sample_store)
     with sample_store.transaction() as connection:  # as another copy's build would
         cut_log(connection, generation(connection, KEYWORD_STATE) - 1)
     assert built.rebuild() is not None and built.last_build == ("all", 12)
@@ -328,11 +327,7 @@ def test_ingest_stores_the_works_when_the_bm25_index_cannot_be_written(tmp_path:
 def test_a_log_cut_while_a_build_reads_it_makes_the_build_read_every_work(
     sample_store: Store, built: Bm25Index
 ) -> None:
-    work_id = title_id(sample_store, "Convolutional Networks")
-    with sample_store.transaction() as connection:
-        connection.execute(
-            update(works).where(works.c.id == work_id).values(title="Zebrafish Counting")
-        )
+    work_id = _retitle(sample_store, "Convolutional Networks", "Zebrafish Counting")
     refresh_keyword_index(sample_store)
     snapshot = _snapshot(sample_store, built)
     assert snapshot is None
