@@ -217,7 +217,8 @@ class Bm25Index:
         self._healing: threading.Thread | None = None
         self._retry_at = 0.0
         self.last_build: tuple[str, int] = ("none", 0)
-        """How this process's last build went: "all" or "caught up", and works written."""
+        """How this process's last build went: "all" or "caught up" and the works written,
+        or "none" when a folder of the database's generation was there already."""
 
     def in_step(self, connection: Connection) -> Bm25Snapshot | None:
         """The snapshot that holds exactly the works now, or None (search natively)."""
@@ -268,6 +269,7 @@ class Bm25Index:
             whole_after = generation(connection, KEYWORD_LOG)
         existing = self._load(current)
         if existing is not None:
+            self.last_build = ("none", 0)
             self._publish(existing)
             return existing
         partial = self.directory / f"building-{os.getpid()}"

@@ -54,9 +54,9 @@ MAX_TEXT_CHARS = 10_000
 """The longest query or pasted abstract (a long abstract is about 3,000 characters)."""
 QUERY_TERMS = 30
 DEPTH = 50
-# Up to this many hidden works are dropped from a deeper list; more become a query filter.
-MAX_HIDDEN_AFTER = 200
 """Works each list (keyword, semantic) contributes."""
+MAX_HIDDEN_AFTER = 200
+"""Hidden works dropped from a deeper keyword list, at most; more become a query filter."""
 TIE_SLACK = 20
 IMPACT = 0.05
 """How strongly citations weigh: a work's weight is 1 + IMPACT x ln(1 + citations)."""
