@@ -4,7 +4,11 @@
   a check that both count the same matches (their rankings differ: BM25 against FTS5's
   weighted BM25 or PostgreSQL's ts_rank);
 - in the database's index, ranking in the index alone beside ranking the matches joined to
-  `works` (what a filter makes it do), with a check that both give the same page and total.
+  `works` (what a filter makes it do), with a check that both give the same page and total;
+- filtered searches (a common category, a short tag, a date range, has code, a venue, an
+  author, drawn from the database) in the BM25 index (search.bm25_filters) beside the
+  database's index with its SQL filters, on the `two words` queries, with how many totals
+  agree.
 
 Queries, drawn with a fixed seed from the database's own titles:
 - `title words`: the first four content words of a random work's title (every word);
@@ -29,6 +33,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +41,12 @@ from sqlalchemy import func, select
 
 from paperscope.config import Settings
 from paperscope.search.bm25 import Bm25Index, bm25_index
+from paperscope.search.filters import SearchFilters
 from paperscope.search.keyword import index_in_step, keyword_page
 from paperscope.search.query import STOP_WORDS, parse_query
 from paperscope.search.service import SearchRequest, search
 from paperscope.store import Store
-from paperscope.store.schema import works
+from paperscope.store.schema import authorships, work_categories, works
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "keyword_scale.json"
@@ -95,25 +101,102 @@ def timed(run: Callable[[str], Any], queries: list[str]) -> tuple[dict[str, floa
 def page_on(
     store: Store, operator: str, joined: bool, bm25: Bm25Index | None = None
 ) -> Callable[[str], Any]:
-    """`keyword_page` in the index alone, or forced onto the joined path by a filter that
-    every work passes; or ranked by `bm25`."""
-    where = [works.c.id > 0] if joined else []
+    """`keyword_page` in the index alone, or forced onto the joined path by leaving out a
+    work that does not exist (id 0); or ranked by `bm25`."""
+    excluded = frozenset({0}) if joined else frozenset()
 
     def run(text: str) -> Any:
         with store.connect() as connection:
             query = parse_query(text)
-            page = keyword_page(connection, query, where, PER_PAGE, operator=operator, bm25=bm25)
+            page = keyword_page(
+                connection,
+                query,
+                SearchFilters(),
+                PER_PAGE,
+                operator=operator,
+                bm25=bm25,
+                excluded=excluded,
+            )
         return page.ids, page.total
 
     return run
 
 
-def searcher(store: Store, settings: Settings) -> Callable[[str], Any]:
+def searcher(
+    store: Store, settings: Settings, filters: SearchFilters | None = None
+) -> Callable[[str], Any]:
     def full_search(text: str) -> Any:
-        found = search(store, SearchRequest(text, "keyword", per_page=PER_PAGE), settings)
+        request = SearchRequest(text, "keyword", filters or SearchFilters(), per_page=PER_PAGE)
+        found = search(store, request, settings)
         return found.total, found.notice is not None
 
     return full_search
+
+
+def draw_filters(store: Store, seed: int = 11) -> dict[str, SearchFilters]:
+    """Filters as a reader sets them, from the database: its commonest category, the short
+    tag of its tenth commonest, the last five years, code, its commonest venue's first word,
+    and the surname of a random author."""
+    with store.connect() as connection:
+        categories = (
+            connection.execute(
+                select(work_categories.c.category)
+                .group_by(work_categories.c.category)
+                .order_by(func.count().desc())
+                .limit(10)
+            )
+            .scalars()
+            .all()
+        )
+        newest = connection.execute(select(func.max(works.c.year))).scalar_one()
+        venue = connection.execute(
+            select(works.c.venue)
+            .where(works.c.venue.is_not(None))
+            .group_by(works.c.venue)
+            .order_by(func.count().desc())
+            .limit(1)
+        ).scalar_one()
+        top = int(connection.execute(select(func.max(authorships.c.id))).scalar_one())
+        picked = random.Random(seed).randint(1, top)
+        name = connection.execute(
+            select(authorships.c.name_key).where(authorships.c.id >= picked).limit(1)
+        ).scalar_one()
+    return {
+        f"category {categories[0]}": SearchFilters(category=categories[0]),
+        f"tag {categories[-1].rpartition('.')[2]}": SearchFilters(
+            category=categories[-1].rpartition(".")[2]
+        ),
+        f"since {newest - 4}": SearchFilters(since=date(int(newest) - 4, 1, 1)),
+        "has code": SearchFilters(has_code=True),
+        f"venue {venue.split()[0]}": SearchFilters(venue=venue.split()[0]),
+        f"author {name.split()[-1]}": SearchFilters(author=name.split()[-1]),
+    }
+
+
+def filtered(
+    store: Store, settings: Settings, native: Settings, queries: dict[str, list[str]]
+) -> dict[str, Any]:
+    """The `two words` queries under each drawn filter, BM25 index and database index."""
+    report: dict[str, Any] = {}
+    for name, filters in draw_filters(store).items():
+        timed(searcher(store, native, filters), queries["two words"][:5])  # warm the cache
+        by_bm25, bm25_answers = timed(searcher(store, settings, filters), queries["two words"])
+        by_database, answers = timed(searcher(store, native, filters), queries["two words"])
+        same = sum(a[0] == b[0] for a, b in zip(bm25_answers, answers, strict=True))
+        report[name] = {
+            "mean_total": round(statistics.fmean(total for total, _ in answers)),
+            "search, BM25 index": by_bm25,
+            "search, database index (baseline)": by_database,
+            "bm25_same_totals": f"{same}/{len(answers)}",
+        }
+        print(
+            f"  two words, {name} (mean total {report[name]['mean_total']:,}): search p50 "
+            f"{by_bm25['p50_ms']} p95 {by_bm25['p95_ms']} ms vs database index p50 "
+            f"{by_database['p50_ms']} p95 {by_database['p95_ms']} ms; same totals {same}/"
+            f"{len(answers)}",
+            flush=True,
+        )
+    return report
 
 
 def main() -> None:
@@ -182,6 +265,7 @@ def main() -> None:
             f"{joined['p95_ms']} ms; same results: {same}",
             flush=True,
         )
+    report["filtered"] = filtered(store, settings, native, draw_queries(store, args.queries))
     store.close()
     args.results.parent.mkdir(parents=True, exist_ok=True)
     args.results.write_text(json.dumps(report, indent=1) + "\n")

@@ -48,7 +48,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from sqlalchemy import ColumnElement, func, insert, select  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
 
 from paperscope.config import Settings  # noqa: E402
 from paperscope.embeddings import static  # noqa: E402
@@ -56,6 +56,7 @@ from paperscope.embeddings.cache import CachedEncoder  # noqa: E402
 from paperscope.embeddings.encoders import Encoder, get_encoder, work_text  # noqa: E402
 from paperscope.embeddings.static import TRAIN_TEXTS  # noqa: E402
 from paperscope.search.bm25 import Bm25Index, bm25_index  # noqa: E402
+from paperscope.search.filters import SearchFilters  # noqa: E402
 from paperscope.search.keyword import (  # noqa: E402
     FTS5_WEIGHTS,
     keyword_page,
@@ -139,15 +140,17 @@ def bm25_rank(
     bm25: Bm25Index | None = None,
 ) -> list[int]:
     """The best `limit` works for the words of `text` (any word), by the database's index, or
-    by `bm25` (which answers unfiltered queries only: `within` then cuts its whole ranking)."""
-    where: list[ColumnElement[bool]] = [works.c.id.in_(within)] if within is not None else []
+    by `bm25`; only works `within` the list given, when one is (the others are excluded,
+    which leaves the scores as they are)."""
     with store.connect() as connection:
-        if bm25 is not None and within is not None:
-            depth = int(connection.execute(select(func.count()).select_from(works)).scalar_one())
-            page = keyword_page(connection, query_terms(text), [], depth, 0, "OR", False, bm25)
-            allowed = set(within)
-            return [work_id for work_id in page.ids if work_id in allowed][:limit]
-        page = keyword_page(connection, query_terms(text), where, limit, 0, "OR", False, bm25)
+        excluded: frozenset[int] = frozenset()
+        if within is not None:
+            every = connection.execute(select(works.c.id)).scalars()
+            excluded = frozenset(every) - frozenset(within)
+        query = query_terms(text)
+        page = keyword_page(
+            connection, query, SearchFilters(), limit, 0, "OR", False, bm25, excluded
+        )
     return list(page.ids)
 
 

@@ -1,6 +1,6 @@
 """The BM25 index beside the database: it matches what the native index matches, answers only
-while in step with the works, is rebuilt whole and published atomically, and leaves
-filtered searches to the native index."""
+while in step with the works, and is rebuilt whole or caught up and published atomically
+(its filters: test_bm25_filters.py)."""
 
 from __future__ import annotations
 
@@ -60,7 +60,9 @@ def built(sample_store: Store, settings: Settings) -> Bm25Index:
 
 def _page(store: Store, text: str, operator: str, bm25: Bm25Index | None, limit: int = 50):  # type: ignore[no-untyped-def]
     with store.connect() as connection:
-        return keyword_page(connection, parse_query(text), [], limit, operator=operator, bm25=bm25)
+        return keyword_page(
+            connection, parse_query(text), SearchFilters(), limit, operator=operator, bm25=bm25
+        )
 
 
 @pytest.mark.parametrize("operator", ["AND", "OR"])
@@ -87,7 +89,7 @@ def test_pages_of_a_ranking_join_up_and_count_every_match(
     with sample_store.connect() as connection:
         query = parse_query("learning networks models")
         pages = [
-            keyword_page(connection, query, [], 2, offset, "OR", bm25=built)
+            keyword_page(connection, query, SearchFilters(), 2, offset, "OR", bm25=built)
             for offset in range(0, whole.total, 2)
         ]
     assert [w for page in pages for w in page.ids] == list(whole.ids)
@@ -201,20 +203,6 @@ def test_a_dead_build_and_a_damaged_folder_are_never_read(
     rebuilt = fresh.rebuild()
     assert rebuilt is not None and rebuilt.size == 12
     assert not dead.exists()
-
-
-def test_filtered_searches_are_ranked_natively(
-    sample_store: Store, settings: Settings, built: Bm25Index
-) -> None:
-    native = Settings(_env_file=None, data_dir=settings.data_dir, keyword_engine="native")  # type: ignore[call-arg]
-    assert bm25_index(sample_store, native) is None
-    plain = SearchRequest("learning networks", "keyword")
-    filtered = SearchRequest("learning networks", "keyword", SearchFilters(category="cs.LG"))
-    bm25_scores = [h.score for h in search(sample_store, plain, settings).hits]
-    assert bm25_scores != [h.score for h in search(sample_store, plain, native).hits]
-    assert [h.score for h in search(sample_store, filtered, settings).hits] == [
-        h.score for h in search(sample_store, filtered, native).hits
-    ]
 
 
 def test_ingest_builds_the_index_of_the_sqlite_file_beside_it(tmp_path: Path) -> None:

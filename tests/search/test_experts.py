@@ -29,6 +29,7 @@ from paperscope.search.experts import (
     rank_experts,
     rank_people,
 )
+from paperscope.search.filters import SearchFilters
 from paperscope.search.keyword import keyword_page
 
 _names = itertools.count()
@@ -149,8 +150,12 @@ def test_hidden_works_are_not_seen_and_their_citations_not_counted(
 def test_works_with_every_word_come_first_then_works_with_any(corpus: ExpertsCorpus) -> None:
     terms = query_terms(TOPIC)
     with corpus.store.connect() as connection:
-        every = list(keyword_page(connection, terms, [], 100, operator="AND", count=False).ids)
-        anyone = list(keyword_page(connection, terms, [], 100, operator="OR", count=False).ids)
+        every = list(
+            keyword_page(connection, terms, SearchFilters(), 100, operator="AND", count=False).ids
+        )
+        anyone = list(
+            keyword_page(connection, terms, SearchFilters(), 100, operator="OR", count=False).ids
+        )
         assert 0 < len(every) < len(anyone), "the corpus shows nothing: change the topic"
         found = keyword_matches(connection, TOPIC, 100)
         assert found == every + [work_id for work_id in anyone if work_id not in every]

@@ -34,7 +34,7 @@ def test_sqlite_uses_wal(sqlite_url: str) -> None:
     store.close()
 
 
-HEAD = "0021_search_changes"
+HEAD = "0022_search_filter_triggers"
 
 
 def test_one_head_and_the_library_migration_goes_up_and_down(database_url: str) -> None:

@@ -18,8 +18,10 @@ faiss vectors, and never the record of anything:
   ever open complete folders, and one build at a time runs per folder (a file lock).
   `paperscope ingest` brings it up to date after its refresh; `paperscope serve` does so in
   the background when it finds it behind.
-- **Filters stay native.** Conditions on works (category, dates, code, author, venue, hidden
-  works) need the database, so a filtered search is ranked by the native index.
+- **Filters inside.** Each work's categories, dates, code, venue and authors' name keys are
+  indexed with it (search.bm25_filters), so a filtered search is ranked and counted here too,
+  with the scores of the unfiltered one; triggers queue a work when any of them change
+  (migration 0022). Works to leave out (an evaluation's hidden works) are excluded by id.
 
 Matching follows the native indexes: every term (or any, for ``OR``) must occur in the
 title, abstract, authors or venue; a quoted phrase in order within one field; ``word*`` as
@@ -48,7 +50,16 @@ from sqlalchemy import Connection, delete, func, select, text, update
 from paperscope.config import Settings
 from paperscope.embeddings.faiss_index import index_dir
 from paperscope.embeddings.vectors import bump_generation, generation
-from paperscope.search.indexed_text import works_text_sql
+from paperscope.search.bm25_filters import (
+    WorkFacts,
+    add_filter_fields,
+    can_filter,
+    facet_fields,
+    filter_query,
+    unindexed_fields,
+)
+from paperscope.search.filters import FilterTerms
+from paperscope.search.indexed_text import works_document_sql
 from paperscope.search.query import ParsedQuery, Term
 from paperscope.store import Store
 from paperscope.store.search_schema import search_changes, search_pending, search_state
@@ -58,8 +69,8 @@ KEYWORD_STATE = "keyword"
 """The row of ``search_state`` whose generation counts refreshes of the keyword index."""
 KEYWORD_LOG = "keyword-log"
 """The row of ``search_state`` holding the generation after which ``search_changes`` is whole."""
-FORMAT = 1
-"""The folders' schema and analyzer: a folder of another format is never read."""
+FORMAT = 2
+"""The folders' schema and analyzer: a folder of another format is never read (2: filters)."""
 RETRY_AFTER = 60
 """Seconds a server waits after a failed background build before it tries again."""
 CATCH_UP_LIMIT = 100_000
@@ -91,6 +102,7 @@ def _schema() -> Any:
     builder.add_integer_field("work_id", stored=True, indexed=True, fast=True)
     for name in FIELDS:
         builder.add_text_field(name, stored=False, tokenizer_name=ANALYZER)
+    add_filter_fields(builder)
     return builder.build()
 
 
@@ -143,6 +155,8 @@ class Bm25Snapshot:
     index: Any
     searcher: Any
     analyzer: Any
+    unindexed: frozenset[str]
+    """Filter fields some work has a value of too long to index (search.bm25_filters)."""
 
     @property
     def size(self) -> int:
@@ -153,16 +167,38 @@ class Bm25Snapshot:
         index = tantivy.Index.open(str(folder))
         analyzer = _analyzer()
         index.register_tokenizer(ANALYZER, analyzer)
-        return cls(generation, index, index.searcher(), analyzer)
+        searcher = index.searcher()
+        unindexed = unindexed_fields(searcher, index.schema)
+        return cls(generation, index, searcher, analyzer, unindexed)
 
     def page(
-        self, query: ParsedQuery, operator: str, limit: int, offset: int, count: bool
+        self,
+        query: ParsedQuery,
+        operator: str,
+        limit: int,
+        offset: int,
+        count: bool,
+        filters: FilterTerms | None = None,
+        excluded: frozenset[int] = frozenset(),
     ) -> tuple[list[tuple[int, float]], int] | None:
         """(best-first (work id, score), how many match), or None when the query has a term
-        the analyzer leaves no word of (the native index decides those)."""
+        the analyzer leaves no word of, or a filter tests values this index could not hold
+        (the native index decides those). `excluded` works are left out."""
         compiled = self._query(query, operator)
         if compiled is None:
             return None
+        conditions = [(tantivy.Occur.Must, compiled)]
+        if filters is not None:
+            if not can_filter(filters, self.unindexed):
+                return None
+            filtered = filter_query(self.index.schema, filters)
+            if filtered is not None:
+                conditions.append((tantivy.Occur.Must, filtered))
+        if excluded:
+            ids = tantivy.Query.term_set_query(self.index.schema, "work_id", sorted(excluded))
+            conditions.append((tantivy.Occur.MustNot, ids))
+        if len(conditions) > 1:
+            compiled = tantivy.Query.boolean_query(conditions)
         found = self.searcher.search(compiled, limit, count=count, offset=offset)
         ranked = [
             (int(self.searcher.doc(address)["work_id"][0]), float(score))
@@ -360,11 +396,14 @@ class Bm25Index:
         return len(changed)
 
     def _add(self, writer: Any, where: str) -> int:
-        sql = works_text_sql(self.store.dialect) + where
+        sql = works_document_sql(self.store.dialect) + where
         written = 0
         with self.store.connect() as connection:
             rows = connection.execution_options(yield_per=BUILD_BATCH).execute(text(sql))
-            for work_id, title, abstract, venue, authors in rows:
+            for row in rows:
+                work_id, title, abstract, venue, authors = row[:5]
+                published, year, has_code, categories, name_keys = row[5:]
+                facts = WorkFacts(published, year, bool(has_code), venue, categories, name_keys)
                 writer.add_document(
                     tantivy.Document(
                         work_id=int(work_id),
@@ -372,6 +411,7 @@ class Bm25Index:
                         abstract=abstract or "",
                         venue=venue or "",
                         authors=authors or "",
+                        **facet_fields(facts),
                     )
                 )
                 written += 1

@@ -43,20 +43,19 @@ from paperscope.read.works import (
     used_citations,
 )
 from paperscope.search.bm25 import Bm25Index, bm25_index
+from paperscope.search.filters import SearchFilters
 from paperscope.search.keyword import keyword_page
 from paperscope.search.query import ParsedQuery, Term, check_length, parse_query
 from paperscope.search.service import RRF_K, active_model
 from paperscope.store import Store
 from paperscope.store.ids import in_list
-from paperscope.store.schema import authorships, references, works
+from paperscope.store.schema import authorships, references
 
 MAX_TEXT_CHARS = 10_000
 """The longest query or pasted abstract (a long abstract is about 3,000 characters)."""
 QUERY_TERMS = 30
 DEPTH = 50
 """Works each list (keyword, semantic) contributes."""
-MAX_HIDDEN_AFTER = 200
-"""Hidden works dropped from a deeper keyword list, at most; more become a query filter."""
 TIE_SLACK = 20
 IMPACT = 0.05
 """How strongly citations weigh: a work's weight is 1 + IMPACT x ln(1 + citations)."""
@@ -223,20 +222,22 @@ def keyword_matches(
     costs: at a million works "graph neural networks" has 158k works with any of its words
     (0.4 s to rank on PostgreSQL), 24k with all three (0.13 s); the BM25 index prunes both.
 
-    A few `hidden` works are dropped from deeper lists, not filtered in the query, so that
-    the BM25 index (unfiltered queries only) still ranks; their scores are unchanged, as a
-    filter leaves the collection statistics as they are."""
+    `hidden` works are left out by the query (the BM25 index excludes them by id), so the
+    others keep their scores: a filter leaves the collection statistics as they are."""
     terms = query_terms(text)
-    where = []
-    if len(hidden) > MAX_HIDDEN_AFTER:
-        where, hidden = [~in_list(works.c.id, sorted(hidden))], frozenset()
-    wanted = depth + len(hidden)
 
     def best(operator: str) -> list[int]:
         page = keyword_page(
-            connection, terms, where, wanted, operator=operator, count=False, bm25=bm25
+            connection,
+            terms,
+            SearchFilters(),
+            depth,
+            operator=operator,
+            count=False,
+            bm25=bm25,
+            excluded=hidden,
         )
-        return [work_id for work_id in page.ids if work_id not in hidden][:depth]
+        return list(page.ids)
 
     every = best("AND")
     if len(every) == depth or len(terms.terms) < 2:

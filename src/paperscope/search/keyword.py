@@ -35,10 +35,12 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import True_
 
 from paperscope.search.bm25 import Bm25Index, bound_log, keyword_generation, log_refresh
+from paperscope.search.filters import SearchFilters, filter_conditions, filter_terms
 from paperscope.search.indexed_text import AUTHORS, works_text_sql
 from paperscope.search.query import ParsedQuery, fts5_expression
 from paperscope.store import Store
 from paperscope.store.ids import in_list
+from paperscope.store.schema import works
 from paperscope.store.search_schema import search_pending
 
 REFRESH_BATCH = 5000
@@ -209,8 +211,6 @@ def _matching(connection: Connection, query: ParsedQuery, operator: str) -> _Mat
 
 def _joined(match: _Match) -> tuple[Any, Any]:
     """The matches joined to `works` (for filters on works), and the id column to use."""
-    from paperscope.store.schema import works
-
     return works.join(match.index, match.work_id == works.c.id), works.c.id
 
 
@@ -229,30 +229,37 @@ def _filtered(where: list[ColumnElement[bool]]) -> bool:
 def keyword_page(
     connection: Connection,
     query: ParsedQuery,
-    where: list[ColumnElement[bool]],
+    filters: SearchFilters,
     limit: int,
     offset: int = 0,
     operator: str = "AND",
     count: bool = True,
     bm25: Bm25Index | None = None,
+    excluded: frozenset[int] = frozenset(),
 ) -> KeywordPage:
-    """Best-first work ids matching ``query`` (all terms, or any with ``operator="OR"``).
+    """Best-first work ids matching ``query`` (all terms, or any with ``operator="OR"``) and
+    ``filters``, without the ``excluded`` works; QueryError for a malformed filter.
 
-    ``where`` are extra conditions on ``works`` (filters). Works are joined as ``works``.
-    Without filters, ``bm25`` ranks and counts when it is in step with the works (top-k
-    pruning: search.bm25). Else, with the native index in step, the matches are ranked and
-    counted in the index alone: joining every match to `works` before sorting them doubled
-    the time of a common query (bench/keyword_scale.py).
+    ``bm25`` ranks and counts when it is in step with the works (top-k pruning, the filters
+    inside it: search.bm25). Else the native index does: without filters in the index alone,
+    as joining every match to `works` before sorting them doubled the time of a common query
+    (bench/keyword_scale.py).
     """
-    filtered = _filtered(where)
-    if bm25 is not None and not filtered:
+    where = filter_conditions(filters)
+    if excluded:
+        where = [*where, ~in_list(works.c.id, sorted(excluded))]
+    if bm25 is not None:
         snapshot = bm25.in_step(connection)
-        found = snapshot.page(query, operator, limit, offset, count) if snapshot else None
+        found = None
+        if snapshot is not None:
+            terms = filter_terms(filters)
+            found = snapshot.page(query, operator, limit, offset, count, terms, excluded)
         if found is not None:
             hits, total = found
             return KeywordPage(
                 ids=tuple(w for w, _ in hits), scores=tuple(s for _, s in hits), total=total
             )
+    filtered = _filtered(where)
     match = _matching(connection, query, operator)
     if filtered or not index_in_step(connection):
         source, work_id = _joined(match)
@@ -286,8 +293,6 @@ def matching_ids(
 ) -> list[int]:
     """Ids above `after` of the works matching every term of ``query``, in id order: a whole
     result set read page by page (an export), without ranking it."""
-    from paperscope.store.schema import works
-
     match = _matching(connection, query, "AND")
     joined, _ = _joined(match)
     page = (

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from sqlalchemy import ColumnElement, Connection, and_, select
+from sqlalchemy import Connection, and_, select
 
 from paperscope.config import Settings
 from paperscope.embeddings.encoders import ENCODER_NAMES, Matrix, get_encoder, work_text
@@ -84,19 +84,19 @@ def _check_paging(page: int, per_page: int, window: int | None) -> None:
 def _keyword(
     connection: Connection,
     query: ParsedQuery,
-    where: list[ColumnElement[bool]],
+    filters: SearchFilters,
     limit: int,
     offset: int,
     bm25: Bm25Index | None,
     any_term: bool = False,
 ) -> tuple[list[tuple[int, float]], int, str | None]:
     if any_term:
-        page = keyword_page(connection, query, where, limit, offset, operator="OR", bm25=bm25)
+        page = keyword_page(connection, query, filters, limit, offset, operator="OR", bm25=bm25)
         return list(zip(page.ids, page.scores, strict=True)), page.total, None
-    page = keyword_page(connection, query, where, limit, offset, bm25=bm25)
+    page = keyword_page(connection, query, filters, limit, offset, bm25=bm25)
     notice = None
     if page.total == 0 and len(query.terms) > 1:
-        page = keyword_page(connection, query, where, limit, offset, operator="OR", bm25=bm25)
+        page = keyword_page(connection, query, filters, limit, offset, operator="OR", bm25=bm25)
         notice = ANY_TERM
     return list(zip(page.ids, page.scores, strict=True)), page.total, notice
 
@@ -243,11 +243,10 @@ def _keyword_results(
 ) -> SearchResults:
     offset = (request.page - 1) * request.per_page
     with store.connect() as connection:
-        where = filter_conditions(request.filters)
         ranked, total, fallback = _keyword(
             connection,
             query,
-            where,
+            request.filters,
             request.per_page,
             offset,
             bm25_index(store, settings),
@@ -283,13 +282,12 @@ def search(store: Store, request: SearchRequest, settings: Settings) -> SearchRe
             _page(hits, request), eligible, request.page, request.per_page, "semantic", None
         )
     with store.connect() as connection:
-        where = filter_conditions(request.filters)
         # Works with every word. (Ranking "any word" matches is a BM25 pass over a large part
         # of the collection, ~1 s at 113k works: the semantic list already covers them.)
         depth = max(want, HYBRID_CANDIDATES)
         bm25 = bm25_index(store, settings)
         keyword_ids = list(
-            keyword_page(connection, query, where, depth, count=False, bm25=bm25).ids
+            keyword_page(connection, query, request.filters, depth, count=False, bm25=bm25).ids
         )
     fused = rrf(keyword_ids, [w for w, _ in semantic_hits])[:MAX_WINDOW]
     return SearchResults(
@@ -306,10 +304,9 @@ def _rerank_results(
     if not embedded:
         return _keyword_results(store, settings, query, request, NO_EMBEDDINGS)
     with store.connect() as connection:
-        where = filter_conditions(request.filters)
         limit = max(RERANK_CANDIDATES, request.page * request.per_page)
         bm25 = bm25_index(store, settings)
-        ranked, total, notice = _keyword(connection, query, where, limit, 0, bm25)
+        ranked, total, notice = _keyword(connection, query, request.filters, limit, 0, bm25)
         keyword_ids = [work_id for work_id, _ in ranked]
         ids, matrix = load_embeddings(connection, model, keyword_ids[:RERANK_CANDIDATES])
     vectors = dict(zip(ids.tolist(), matrix, strict=True))
@@ -387,6 +384,8 @@ def similar_works(
     # every match to it before ranking (search.keyword), and no total is shown.
     with store.connect() as connection:
         bm25 = bm25_index(store, settings)
-        page = keyword_page(connection, query, [], limit + 1, 0, "OR", count=False, bm25=bm25)
+        page = keyword_page(
+            connection, query, SearchFilters(), limit + 1, 0, "OR", count=False, bm25=bm25
+        )
     others = [(w, s) for w, s in zip(page.ids, page.scores, strict=True) if w != work_id]
     return tuple(SearchHit(w, s, r, None) for r, (w, s) in enumerate(others[:limit], 1))
