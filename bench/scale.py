@@ -18,9 +18,10 @@ sampled from /proc):
 5. `pages` (the author pages of people and names with 100+ works, stored);
 6. `serve`, then first visits (distinct URLs, nothing cached) of author pages, the largest
    venues and categories, people searches of the most printed names, and experts queries
-   and keyword, semantic and hybrid searches of ten topics (`TOPICS`); then repeated visits
-   under `wrk` on loopback (the functions of bench/web.py), keyword, semantic and hybrid
-   search among them.
+   and keyword, semantic and hybrid searches of ten topics (`TOPICS`), and keyword searches
+   of them each under a filter (`FILTERS`: category, dates, venue, code, author); then
+   repeated visits under `wrk` on loopback (the functions of bench/web.py), keyword,
+   semantic and hybrid search among them.
 
 Beside each stage it prints the baseline the targets are read against: records/s of ingest,
 the 8 GB memory ceiling, the 1-hour resolve and 10-minute score budgets, the page targets.
@@ -90,6 +91,20 @@ TOPICS = (
     "question answering over knowledge graphs",
 )
 """Experts and search queries timed on a first visit (the first warms the server up)."""
+FILTERS = (
+    {"category": "cs.CL"},
+    {"category": "cs.LG"},
+    {"since": "2020-01-01"},
+    {"venue": "NeurIPS"},
+    {"has_code": "1"},
+    {"category": "CV"},
+    {"until": "2015-12-31"},
+    {"author": "wang"},
+    {"since": "2010-01-01", "until": "2019-12-31", "has_code": "1"},
+    {"category": "Artificial Intelligence"},
+    {"venue": "acl", "since": "2018-01-01"},
+)
+"""A filter for each topic of the filtered keyword searches (with `TOPICS`)."""
 STAGES = ("ingest", "resolve", "enrich", "score", "pages", "serve")
 SOURCE_FOLDERS = ("arxiv", "openalex", "s2")
 MEMORY_CEILING_MB = 8 * 1024
@@ -299,6 +314,11 @@ def pages(url: str, data_dir: Path, model: str, duration: int, connections: int)
             )
             for mode in ("keyword", "semantic", "hybrid")
         }
+        filtered = [
+            "/search?" + urlencode({"q": topic, "mode": "keyword"} | where)
+            for topic, where in zip(TOPICS, FILTERS, strict=True)
+        ]
+        searches["filtered keyword search, first visit"] = (filtered[0], filtered[1:])
         for label, (first, paths) in searches.items():
             results[label] = first_visits(base, first, paths)
             print(f"  {label}  p95 {results[label]['p95_ms']} ms")
