@@ -18,8 +18,8 @@ sampled from /proc):
 5. `pages` (the author pages of people and names with 100+ works, stored);
 6. `serve`, then first visits (distinct URLs, nothing cached) of author pages, the largest
    venues and categories, people searches of the most printed names, and experts queries
-   and keyword, semantic and hybrid searches of ten topics (`TOPICS`), and keyword searches
-   of them each under a filter (`FILTERS`: category, dates, venue, code, author); then
+   and keyword, semantic and hybrid searches of ten topics (`TOPICS`), and the same
+   searches each under a filter (`FILTERS`: category, dates, venue, code, author); then
    repeated visits under `wrk` on loopback (the functions of bench/web.py), keyword,
    semantic and hybrid search among them.
 
@@ -314,11 +314,12 @@ def pages(url: str, data_dir: Path, model: str, duration: int, connections: int)
             )
             for mode in ("keyword", "semantic", "hybrid")
         }
-        filtered = [
-            "/search?" + urlencode({"q": topic, "mode": "keyword"} | where)
-            for topic, where in zip(TOPICS, FILTERS, strict=True)
-        ]
-        searches["filtered keyword search, first visit"] = (filtered[0], filtered[1:])
+        for mode in ("keyword", "semantic", "hybrid"):
+            filtered = [
+                "/search?" + urlencode({"q": topic, "mode": mode} | where)
+                for topic, where in zip(TOPICS, FILTERS, strict=True)
+            ]
+            searches[f"filtered {mode} search, first visit"] = (filtered[0], filtered[1:])
         for label, (first, paths) in searches.items():
             results[label] = first_visits(base, first, paths)
             print(f"  {label}  p95 {results[label]['p95_ms']} ms")

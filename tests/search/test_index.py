@@ -123,6 +123,23 @@ def test_ivf_recall_against_exact_and_after_adding_without_rebuild(
     assert index.search(matrix[2999], 1)[0][0] == 2999
 
 
+def test_a_deep_list_scans_more_inverted_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`scan`: a list of 1,000 from a 3,000-vector IVF index read with enough lists to
+    compare 8,000 vectors holds the exact top 1,000; with the default lists it cannot."""
+    monkeypatch.setattr(faiss_index, "ANN_THRESHOLD", 100)
+    matrix = clustered(3000, 24, 6)
+    ids = np.arange(3000, dtype=np.int64)
+    index = VectorIndex("t", ids, ["h"] * 3000, matrix, np.ones(3000, dtype=bool))
+    index.build_ann()
+    assert index.ann is not None and index.ann.nlist == 109  # 2 sqrt(3000)
+    exact = {w for w, _ in index._exact(matrix[0], 1000, None)}
+    shallow = {w for w, _ in index.search(matrix[0], 1000)}
+    deep = index.search(matrix[0], 1000, scan=8000)
+    assert len(shallow & exact) < 1000  # 32 of 109 lists hold ~880 vectors
+    assert {w for w, _ in deep} == exact
+    assert [s for _, s in deep] == sorted((s for _, s in deep), reverse=True)
+
+
 def test_ivf_never_returns_a_tombstoned_row(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(faiss_index, "ANN_THRESHOLD", 100)
     matrix = clustered(500, 16, 4)

@@ -112,6 +112,12 @@ class VectorIndex:
         return len(self._row_of)
 
     @property
+    def reads_deep_lists(self) -> bool:
+        """Whether a list of thousands of nearest works costs about its length (faiss: it
+        does; an index that reads them by scanning every vector says no)."""
+        return True
+
+    @property
     def dim(self) -> int:
         return int(self.matrix.shape[1]) if self.matrix.ndim == 2 else 0
 
@@ -209,9 +215,15 @@ class VectorIndex:
     # --- searching ----------------------------------------------------------------------
 
     def search(
-        self, query: Matrix, k: int, allowed: npt.NDArray[np.int64] | None = None
+        self,
+        query: Matrix,
+        k: int,
+        allowed: npt.NDArray[np.int64] | None = None,
+        scan: int | None = None,
     ) -> list[tuple[int, float]]:
-        """The ``k`` nearest (work id, cosine) to ``query``, optionally among ``allowed`` ids."""
+        """The ``k`` nearest (work id, cosine) to ``query``, optionally among ``allowed`` ids
+        (exactly). `scan`: compare at least about that many vectors, scanning more than
+        `IVF_NPROBE` inverted lists if need be (a deep list to filter)."""
         if self.size == 0 or k <= 0:
             return []
         query = np.ascontiguousarray(query, dtype=np.float32).reshape(-1)
@@ -223,7 +235,14 @@ class VectorIndex:
             return self._exact(query, k, rows)
         if self.ann is None:
             return self._exact(query, k, None)
-        scores, rows = self.ann.search(query.reshape(1, -1), min(k, self.size))
+        params = None
+        probes = math.ceil(scan * self.ann.nlist / self.size) if scan else 0
+        if probes > IVF_NPROBE:
+            import faiss
+
+            params = faiss.SearchParametersIVF()
+            params.nprobe = min(probes, self.ann.nlist)
+        scores, rows = self.ann.search(query.reshape(1, -1), min(k, self.size), params=params)
         hits = [
             (int(self.ids[r]), float(s))
             for s, r in zip(scores[0], rows[0], strict=True)

@@ -247,11 +247,20 @@ class PgVectorIndex(VectorIndex):
 
     # --- searching ----------------------------------------------------------------------
 
+    @property
+    def reads_deep_lists(self) -> bool:
+        return False  # above MAX_EF_SEARCH a list is an exact scan of the table
+
     def search(
-        self, query: Matrix, k: int, allowed: npt.NDArray[np.int64] | None = None
+        self,
+        query: Matrix,
+        k: int,
+        allowed: npt.NDArray[np.int64] | None = None,
+        scan: int | None = None,
     ) -> list[tuple[int, float]]:
         """The ``k`` nearest (work id, cosine); exact among ``allowed`` ids (an HNSW scan
-        filters after the graph walk and would miss most of a selective filter)."""
+        filters after the graph walk and would miss most of a selective filter). `scan` is
+        not needed: the graph walk's breadth grows with `k`."""
         if self.size == 0 or k <= 0:
             return []
         params: dict[str, object] = {"q": _literal(np.reshape(query, -1)), "k": k}

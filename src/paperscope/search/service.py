@@ -22,7 +22,8 @@ from paperscope.embeddings.index import open_index
 from paperscope.embeddings.vectors import has_embeddings, load_embeddings
 from paperscope.errors import NotFoundError, QueryError
 from paperscope.search.bm25 import Bm25Index, bm25_index
-from paperscope.search.filters import SearchFilters, filter_conditions
+from paperscope.search.filtered_vectors import filtered_nearest
+from paperscope.search.filters import SearchFilters, filter_conditions, filter_terms
 from paperscope.search.keyword import keyword_page
 from paperscope.search.query import ParsedQuery, Term, check_length, parse_query
 from paperscope.store import Store
@@ -155,13 +156,29 @@ def _semantic(
         return None
     encoder = get_encoder(model, settings.data_dir)
     vector = encoder.encode([text])[0]
-    return _semantic_by_vector(store, index, vector, filters, k)
+    return _semantic_by_vector(store, settings, index, vector, filters, k)
 
 
 def _semantic_by_vector(
-    store: Store, index: VectorIndex, vector: np.ndarray, filters: SearchFilters, k: int
+    store: Store,
+    settings: Settings,
+    index: VectorIndex,
+    vector: np.ndarray,
+    filters: SearchFilters,
+    k: int,
 ) -> tuple[list[tuple[int, float]], int]:
+    """The `k` nearest works passing `filters` and how many are eligible (at most
+    `MAX_WINDOW`): under filters through the BM25 index's filter fields when it is in step
+    (search.filtered_vectors), else among the works the database lists."""
+    bm25 = bm25_index(store, settings) if filters.active else None
     with store.connect() as connection:
+        snapshot = bm25.in_step(connection) if bm25 is not None else None
+        found = None
+        if snapshot is not None:
+            terms = filter_terms(filters)
+            found = filtered_nearest(index, vector, k, snapshot, terms, MAX_WINDOW)
+        if found is not None:
+            return found
         allowed = _allowed_ids(connection, filters)
     hits = index.search(vector, k, allowed)
     if len(hits) < k:

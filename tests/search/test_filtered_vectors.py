@@ -1,0 +1,112 @@
+"""Semantic search under filters through the BM25 index's filter fields: the same works and
+counts as the exact search among the works the database lists, on either route (exact
+among the kept works, or a deep list of the nearest filtered), and the service uses it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pytest
+from sqlalchemy import and_, select
+
+from paperscope.config import Settings
+from paperscope.embeddings.encoders import get_encoder
+from paperscope.embeddings.index import VectorIndex, open_index
+from paperscope.embeddings.vectors import embed_works
+from paperscope.search import SearchFilters, SearchRequest, filtered_vectors, search, service
+from paperscope.search.bm25 import Bm25Snapshot, bm25_index, forget_bm25_indexes
+from paperscope.search.filtered_vectors import filtered_nearest
+from paperscope.search.filters import filter_conditions, filter_terms
+from paperscope.store import Store
+from paperscope.store.schema import works
+
+FILTERS = (
+    SearchFilters(category="CL"),
+    SearchFilters(category="cs.LG"),
+    SearchFilters(since=date(2022, 1, 1)),
+    SearchFilters(until=date(2021, 12, 31), has_code=True),
+    SearchFilters(author="sample"),
+    SearchFilters(venue="neurips"),
+    SearchFilters(category="Signal Processing"),
+)
+TOPICS = ("neural machine translation", "image synthesis", "retrieval for question answering")
+
+
+@pytest.fixture
+def embedded(sample_store: Store, settings: Settings) -> tuple[VectorIndex, Bm25Snapshot]:
+    embed_works(sample_store, get_encoder("hashing", settings.data_dir))
+    forget_bm25_indexes()
+    bm25 = bm25_index(sample_store, settings)
+    assert bm25 is not None and bm25.rebuild() is not None
+    with sample_store.connect() as connection:
+        snapshot = bm25.in_step(connection)
+    assert snapshot is not None
+    return open_index(sample_store, settings.data_dir, "hashing"), snapshot
+
+
+def _exact(store: Store, index: VectorIndex, vector: np.ndarray, filters: SearchFilters, k: int):  # type: ignore[no-untyped-def]
+    """What the database's route finds: the nearest among the ids it lists."""
+    with store.connect() as connection:
+        query = select(works.c.id).where(and_(*filter_conditions(filters)))
+        allowed = np.fromiter(connection.execute(query).scalars(), dtype=np.int64)
+    hits = index.search(vector, k, allowed)
+    return hits, index.count_among(allowed)
+
+
+@pytest.mark.parametrize("route", ["exact", "deep list", "too deep"])
+def test_each_route_finds_what_the_database_route_finds(
+    sample_store: Store,
+    settings: Settings,
+    embedded: tuple[VectorIndex, Bm25Snapshot],
+    monkeypatch: pytest.MonkeyPatch,
+    route: str,
+) -> None:
+    index, snapshot = embedded
+    window = 1000
+    if route != "exact":  # every filter counts as broad; a window of 1 lets the list serve
+        monkeypatch.setattr(filtered_vectors, "EXACT_BELOW", 0)
+        window = 1
+    if route == "too deep":  # the list gives up at once: exact after all
+        monkeypatch.setattr(filtered_vectors, "DEEPEST", 0)
+    encoder = get_encoder("hashing", settings.data_dir)
+    found_any = 0
+    for topic in TOPICS:
+        vector = encoder.encode([topic])[0]
+        for filters in FILTERS:
+            for k in (1, 3, 12):
+                expected, eligible = _exact(sample_store, index, vector, filters, k)
+                found = filtered_nearest(index, vector, k, snapshot, filter_terms(filters), window)
+                assert found is not None
+                hits, count = found
+                assert [w for w, _ in hits] == [w for w, _ in expected], (topic, filters, k)
+                assert count == min(eligible, window), (topic, filters, k)
+                found_any += bool(hits)
+    assert found_any > len(TOPICS) * 3 * 4  # most filters keep some works
+
+
+def test_semantic_search_under_filters_reads_no_ids_from_the_database(
+    sample_store: Store,
+    settings: Settings,
+    embedded: tuple[VectorIndex, Bm25Snapshot],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    request = SearchRequest("translation", "semantic", SearchFilters(category="CL"))
+    expected = search(sample_store, request, settings)
+
+    def unused(*args: object) -> None:
+        raise AssertionError("the database listed the filter's works")
+
+    monkeypatch.setattr(service, "_allowed_ids", unused)
+    found = search(sample_store, request, settings)
+    assert found == expected and 0 < found.total < 12
+    hybrid = search(sample_store, SearchRequest("translation", "hybrid", request.filters), settings)
+    assert {h.work_id for h in hybrid.hits} <= {h.work_id for h in found.hits}
+    native = Settings(
+        _env_file=None,
+        data_dir=settings.data_dir,
+        embedding_model="hashing",
+        keyword_engine="native",
+    )  # type: ignore[call-arg]
+    with pytest.raises(AssertionError, match="listed"):
+        search(sample_store, request, native)
