@@ -62,12 +62,14 @@ def test_each_route_finds_what_the_database_route_finds(
     monkeypatch: pytest.MonkeyPatch,
     route: str,
 ) -> None:
+    """Every filter made broad (a deep list of the nearest, tested by the index), or the
+    list giving up at once (exact after all)."""
     index, snapshot = embedded
     window = 1000
-    if route != "exact":  # every filter counts as broad; a window of 1 lets the list serve
+    if route != "exact":
         monkeypatch.setattr(filtered_vectors, "EXACT_BELOW", 0)
-        window = 1
-    if route == "too deep":  # the list gives up at once: exact after all
+        window = 1  # so few works that only a window of 1 is known to be full
+    if route == "too deep":
         monkeypatch.setattr(filtered_vectors, "DEEPEST", 0)
     encoder = get_encoder("hashing", settings.data_dir)
     found_any = 0

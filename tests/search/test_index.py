@@ -140,6 +140,34 @@ def test_a_deep_list_scans_more_inverted_lists(monkeypatch: pytest.MonkeyPatch) 
     assert [s for _, s in deep] == sorted((s for _, s in deep), reverse=True)
 
 
+def test_exact_search_among_many_ids_scans_the_lists_with_a_bitmap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Among more than `VECTORISED_LOOKUP` ids an IVF index scans every list for the rows
+    of those ids: exactly what reading their vectors finds, without the ids that have none
+    (unknown, or tombstoned)."""
+    monkeypatch.setattr(faiss_index, "ANN_THRESHOLD", 100)
+    matrix = clustered(2000, 16, 8)
+    ids = np.arange(5, 2005, dtype=np.int64)
+    index = VectorIndex("t", ids, ["h"] * 2000, matrix, np.ones(2000, dtype=bool))
+    index.build_ann()
+    index.alive[40] = False  # work 45's vector, tombstoned
+    index._row_of.pop(45)
+    index._remove_rows(np.array([40]))
+    allowed = np.concatenate([np.arange(0, 1500, 2), [45, 99_999]]).astype(np.int64)
+    expected = {w for w in allowed.tolist() if w in index._row_of}
+    assert index.count_among(allowed) == len(expected)
+    for query in matrix[:20]:
+        gathered = index.search(query, 30, allowed)  # rows read from the matrix
+        monkeypatch.setattr(faiss_index, "VECTORISED_LOOKUP", 10)
+        scanned = index.search(query, 30, allowed)  # every list, the rows as a bitmap
+        assert index.count_among(allowed) == len(expected)
+        monkeypatch.setattr(faiss_index, "VECTORISED_LOOKUP", 4096)
+        assert [w for w, _ in scanned] == [w for w, _ in gathered]
+        assert {w for w, _ in scanned} <= expected
+        assert np.allclose([s for _, s in scanned], [s for _, s in gathered], atol=1e-5)
+
+
 def test_ivf_never_returns_a_tombstoned_row(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(faiss_index, "ANN_THRESHOLD", 100)
     matrix = clustered(500, 16, 4)

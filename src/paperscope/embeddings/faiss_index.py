@@ -42,6 +42,8 @@ IVF_NPROBE = 32
 IVF_TRAIN_PER_LIST = 40  # k-means training points per list (faiss warns below 39)
 RETRAIN_GROWTH = 2.0
 MAX_TOMBSTONE_SHARE = 0.2
+VECTORISED_LOOKUP = 4_096
+"""From this many ids on, rows are found with numpy and an exact search scans the IVF lists."""
 FORMAT_VERSION = 2  # 1 was HNSW: such an index is rebuilt as IVF on first use
 
 
@@ -127,7 +129,7 @@ class VectorIndex:
 
     def count_among(self, work_ids: npt.NDArray[np.int64]) -> int:
         """How many of ``work_ids`` have a vector in the index."""
-        return sum(1 for work_id in work_ids.tolist() if work_id in self._row_of)
+        return len(self._rows(work_ids))
 
     # --- building -----------------------------------------------------------------------
 
@@ -228,11 +230,7 @@ class VectorIndex:
             return []
         query = np.ascontiguousarray(query, dtype=np.float32).reshape(-1)
         if allowed is not None:
-            rows = np.array(
-                [r for r in (self._row_of.get(int(w)) for w in allowed) if r is not None],
-                dtype=np.int64,
-            )
-            return self._exact(query, k, rows)
+            return self._exact_among(query, k, self._rows(allowed))
         if self.ann is None:
             return self._exact(query, k, None)
         params = None
@@ -249,6 +247,45 @@ class VectorIndex:
             if r >= 0 and self.alive[r]
         ]
         return hits[:k]
+
+    def _rows(self, work_ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """The rows holding vectors of `work_ids` (those without one left out)."""
+        if len(work_ids) < VECTORISED_LOOKUP:
+            found = (self._row_of.get(work_id) for work_id in work_ids.tolist())
+            return np.array([row for row in found if row is not None], dtype=np.int64)
+        alive_rows = np.flatnonzero(self.alive)
+        if not len(alive_rows):
+            return np.zeros(0, dtype=np.int64)
+        alive_ids = self.ids[alive_rows]
+        order = np.argsort(alive_ids)
+        places = np.searchsorted(alive_ids, work_ids, sorter=order)
+        places = np.minimum(places, len(order) - 1)
+        hit = alive_ids[order[places]] == work_ids
+        return np.asarray(alive_rows[order[places[hit]]], dtype=np.int64)
+
+    def _exact_among(
+        self, query: Matrix, k: int, rows: npt.NDArray[np.int64]
+    ) -> list[tuple[int, float]]:
+        """The exact `k` nearest among `rows`. With IVF lists in memory, every list is
+        scanned with the rows as a bitmap (at a million vectors 19 ms for 33k rows, 107 ms
+        for 500k): gathering the rows from the matrix file instead took 135 ms and 1.5 s,
+        and on a first visit reads them from the disk."""
+        if self.ann is None or len(rows) < VECTORISED_LOOKUP:
+            return self._exact(query, k, rows)
+        import faiss
+
+        wanted = np.zeros(self.ann.ntotal, dtype=bool)
+        wanted[rows] = True
+        bitmap = np.packbits(wanted, bitorder="little")
+        params = faiss.SearchParametersIVF()
+        params.nprobe = self.ann.nlist
+        params.sel = faiss.IDSelectorBitmap(len(wanted), faiss.swig_ptr(bitmap))
+        scores, found = self.ann.search(query.reshape(1, -1), min(k, len(rows)), params=params)
+        return [
+            (int(self.ids[r]), float(s))
+            for s, r in zip(scores[0], found[0], strict=True)
+            if r >= 0 and self.alive[r]
+        ]
 
     def _exact(
         self, query: Matrix, k: int, rows: npt.NDArray[np.int64] | None

@@ -1,22 +1,24 @@
 """Semantic search under filters, with the filter fields of the BM25 index (search.bm25).
 
 Without it, the database lists every work that passes the filters and the nearest are found
-exactly among all of them: at a million works a broad filter (114k works in cs.LG, 526k
-since 2020) took 0.3-2.5 s, most of it reading the ids and gathering their vectors. With the
-BM25 index in step:
+exactly among all of them: at a million works 0.75-2 s a search (`bench/filtered_semantic.py`),
+most of it reading the ids. With the BM25 index in step, `filtered_count` says how many works
+pass in a millisecond, and:
 
-- a filter that keeps at most `EXACT_BELOW` works: their ids come from the index's fast
-  field (milliseconds) and the nearest are found exactly among them, as before;
-- a broader one: the nearest works overall are read `SLACK` times deeper than the filter's
-  share of the works needs (`k` x works / kept), comparing `SCANNED_PER_RESULT` vectors
-  per work read (more inverted lists than an unfiltered search scans), and those that pass
-  are kept in order. When too few pass (a topic far from the filter: graph neural networks
-  at ACL since 2018), the list is read as much deeper as the share that passed says, up to
-  `DEEPEST`, and past that the exact way. (A pgvector index reads a deep list by scanning
-  every vector: there the search is always exact among the kept works.)
+- at most `EXACT_BELOW` works: their ids come from the index's fast field and the nearest
+  are found exactly among them (VectorIndex.search scans its inverted lists with the kept
+  rows as a bitmap);
+- more: the nearest works overall are read `SLACK` times deeper than the filter's share of
+  the works needs (`k` x works / kept), comparing `SCANNED_PER_RESULT` vectors per work
+  read (more inverted lists than an unfiltered search scans); the index says which of
+  them pass, and they are kept in order. When too few pass (a topic far from the filter:
+  graph neural networks in cs.CL), the list is read as much deeper as the share that
+  passed says, up to `DEEPEST` or an eighth of the kept works (`LIST_PER_KEPT`), and past
+  that the exact way. (A pgvector index reads a
+  deep list by scanning every vector: there the search is always exact.)
 
-How many works are eligible is exact either way: a broad filter keeps more works than
-`window` however many works lack a vector (at most the works minus the vectors).
+How many works are eligible is exact either way: counted among the kept works' ids, or
+known to fill `window` when more works pass than there are works without a vector.
 """
 
 from __future__ import annotations
@@ -31,9 +33,13 @@ from paperscope.search.bm25 import Bm25Snapshot
 from paperscope.search.filters import FilterTerms
 
 EXACT_BELOW = 60_000
-"""At most this many works kept: exactly among them (ids and vectors cost ~1.3 us a work)."""
+"""At most this many works kept: exactly among them (their ids cost ~0.6 us each to read,
+the search among them ~20 ms for 33k at a million vectors: VectorIndex.search)."""
 SLACK = 3
 DEEPEST = 32_768
+LIST_PER_KEPT = 8
+"""A deep list longer than the kept works over this costs more than the exact way (a work of
+the list ~7.5 us to read and test, a kept work ~0.8 us to read and compare)."""
 SCANNED_PER_RESULT = 8
 """Vectors compared per work of a deep list, at least (`IVF_NPROBE` lists otherwise)."""
 
@@ -90,5 +96,5 @@ def _post_filtered(
             return hits[:k]
         share = max(len(hits), 1) / len(nearest)
         depth = min(index.size, math.ceil(depth + SLACK * (k - len(hits)) / share))
-        if depth > DEEPEST:
+        if depth > min(DEEPEST, kept // LIST_PER_KEPT):
             return None
