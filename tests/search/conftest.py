@@ -1,4 +1,5 @@
-"""Fixtures of the search tests: a store holding the small arXiv sample, hashing settings."""
+"""Fixtures of the search tests: a store holding the small arXiv sample, hashing settings,
+and the sample's BM25 index built."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from search_helpers import SAMPLE
 
 from paperscope.config import Settings
 from paperscope.embeddings.index import forget_cached_indexes
+from paperscope.search.bm25 import Bm25Index, bm25_index, forget_bm25_indexes
 from paperscope.store import Store
 from stages import ingest
 
@@ -29,3 +31,13 @@ def sample_store(store: Store) -> Store:
     """The `store` fixture (SQLite and PostgreSQL) holding the 12 works of the sample."""
     ingest(store, SAMPLE)
     return store
+
+
+@pytest.fixture
+def built(sample_store: Store, settings: Settings) -> Bm25Index:
+    """The sample's BM25 index, built (this process's view of it made afresh)."""
+    forget_bm25_indexes()
+    index = bm25_index(sample_store, settings)
+    assert index is not None
+    assert index.rebuild() is not None
+    return index

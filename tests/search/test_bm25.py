@@ -49,15 +49,6 @@ QUERIES = (
 )
 
 
-@pytest.fixture
-def built(sample_store: Store, settings: Settings) -> Bm25Index:
-    forget_bm25_indexes()
-    index = bm25_index(sample_store, settings)
-    assert index is not None
-    assert index.rebuild() is not None
-    return index
-
-
 def _page(store: Store, text: str, operator: str, bm25: Bm25Index | None, limit: int = 50):  # type: ignore[no-untyped-def]
     with store.connect() as connection:
         return keyword_page(

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from search_helpers import title_id
 from sqlalchemy import delete, insert, update
 
 from paperscope.config import Settings
 from paperscope.search import SearchFilters, SearchRequest, search
-from paperscope.search.bm25 import Bm25Index, Bm25Snapshot, bm25_index, forget_bm25_indexes
+from paperscope.search.bm25 import Bm25Index, Bm25Snapshot
 from paperscope.search.bm25_filters import UNINDEXED, VENUE, WorkFacts, facet_fields
 from paperscope.search.filters import filter_terms
 from paperscope.search.keyword import KeywordPage, keyword_page, refresh_keyword_index
@@ -50,15 +49,6 @@ FILTERS = (
     SearchFilters(has_code=True, venue="neurips"),
     SearchFilters(author="sample", category="cs.IR", until=date(2022, 1, 31)),
 )
-
-
-@pytest.fixture
-def built(sample_store: Store, settings: Settings) -> Bm25Index:
-    forget_bm25_indexes()
-    index = bm25_index(sample_store, settings)
-    assert index is not None
-    assert index.rebuild() is not None
-    return index
 
 
 def _page(
