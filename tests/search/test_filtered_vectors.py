@@ -112,3 +112,15 @@ def test_semantic_search_under_filters_reads_no_ids_from_the_database(
     )  # type: ignore[call-arg]
     with pytest.raises(AssertionError, match="listed"):
         search(sample_store, request, native)
+
+
+def test_a_filter_that_tests_nothing_leaves_every_work_in(
+    sample_store: Store, settings: Settings, embedded: tuple[VectorIndex, Bm25Snapshot]
+) -> None:
+    """An author or venue of spaces is no filter, in SQL as here: every work stays."""
+    blank = SearchFilters(author="   ", venue=" ")
+    assert blank.active and not filter_terms(blank).active
+    for mode in ("semantic", "hybrid", "keyword"):
+        plain = search(sample_store, SearchRequest("translation", mode), settings)
+        spaced = search(sample_store, SearchRequest("translation", mode, blank), settings)
+        assert spaced == plain and plain.hits, mode

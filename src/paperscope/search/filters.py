@@ -50,6 +50,13 @@ class FilterTerms:
     author_key: str | None = None
     venue: str | None = None
 
+    @property
+    def active(self) -> bool:
+        """Whether any filter tests something (an author of spaces tests nothing)."""
+        return any(
+            (self.category, self.since, self.until, self.has_code, self.author_key, self.venue)
+        )
+
 
 def filter_terms(filters: SearchFilters) -> FilterTerms:
     """The normalised filters; QueryError for a malformed one."""

@@ -140,7 +140,7 @@ def warm_vector_index(store: Store, settings: Settings) -> int:
 
 
 def _allowed_ids(connection: Connection, filters: SearchFilters) -> np.ndarray | None:
-    if not filters.active:
+    if not filter_terms(filters).active:
         return None
     query = select(works.c.id).where(and_(*filter_conditions(filters)))
     return np.fromiter(connection.execute(query).scalars(), dtype=np.int64)
@@ -170,12 +170,12 @@ def _semantic_by_vector(
     """The `k` nearest works passing `filters` and how many are eligible (at most
     `MAX_WINDOW`): under filters through the BM25 index's filter fields when it is in step
     (search.filtered_vectors), else among the works the database lists."""
-    bm25 = bm25_index(store, settings) if filters.active else None
+    terms = filter_terms(filters)
+    bm25 = bm25_index(store, settings) if terms.active else None
     with store.connect() as connection:
         snapshot = bm25.in_step(connection) if bm25 is not None else None
         found = None
         if snapshot is not None:
-            terms = filter_terms(filters)
             found = filtered_nearest(index, vector, k, snapshot, terms, MAX_WINDOW)
         if found is not None:
             return found
