@@ -231,14 +231,16 @@ class Bm25Snapshot:
         passing = filter_query(self.index.schema, filters)
         if passing is None or not can_filter(filters, self.unindexed):
             return None
-        wanted = len(among) if among is not None else self.filtered_count(filters) or 0
-        if among is not None:
-            if not among:
-                return np.zeros(0, dtype=np.int64)
+        if among is None:
+            wanted = int(self.searcher.search(passing, 1, count=True).count)
+        elif not among:
+            return np.zeros(0, dtype=np.int64)
+        else:
             listed = tantivy.Query.term_set_query(self.index.schema, "work_id", list(among))
             passing = tantivy.Query.boolean_query(
                 [(tantivy.Occur.Must, listed), (tantivy.Occur.Must, passing)]
             )
+            wanted = len(among)
         found = self.searcher.search(passing, max(wanted, 1), count=False, order_by_field="work_id")
         return np.fromiter((key for key, _ in found.hits), dtype=np.int64, count=len(found.hits))
 

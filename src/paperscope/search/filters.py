@@ -1,5 +1,5 @@
 """Search filters (category, date range, has code, author, venue): checked and normalised
-once (`filter_terms`), then tested as SQL conditions on works (`filter_conditions`) or inside
+once (`filter_terms`), then tested as SQL conditions on works (`conditions_of`) or inside
 the BM25 index (search.bm25_filters), with the same meaning."""
 
 from __future__ import annotations
@@ -127,7 +127,11 @@ def _bounded(value: str, what: str) -> str:
 
 def filter_conditions(filters: SearchFilters) -> list[ColumnElement[bool]]:
     """Conditions on ``works`` for the filters; QueryError for a malformed filter."""
-    terms = filter_terms(filters)
+    return conditions_of(filter_terms(filters))
+
+
+def conditions_of(terms: FilterTerms) -> list[ColumnElement[bool]]:
+    """Conditions on ``works`` for normalised filters (``[true()]`` for none)."""
     conditions: list[ColumnElement[bool]] = []
     if terms.category:
         conditions.append(_category(terms.category))

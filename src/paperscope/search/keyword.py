@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import True_
 
 from paperscope.search.bm25 import Bm25Index, bound_log, keyword_generation, log_refresh
-from paperscope.search.filters import SearchFilters, filter_conditions, filter_terms
+from paperscope.search.filters import SearchFilters, conditions_of, filter_terms
 from paperscope.search.indexed_text import AUTHORS, works_text_sql
 from paperscope.search.query import ParsedQuery, fts5_expression
 from paperscope.store import Store
@@ -222,7 +222,7 @@ def index_in_step(connection: Connection) -> bool:
 
 
 def _filtered(where: list[ColumnElement[bool]]) -> bool:
-    """Whether ``where`` holds a condition (filter_conditions gives ``[true()]`` for none)."""
+    """Whether ``where`` holds a condition (conditions_of gives ``[true()]`` for none)."""
     return any(not isinstance(condition, True_) for condition in where)
 
 
@@ -245,20 +245,20 @@ def keyword_page(
     as joining every match to `works` before sorting them doubled the time of a common query
     (bench/keyword_scale.py).
     """
-    where = filter_conditions(filters)
-    if excluded:
-        where = [*where, ~in_list(works.c.id, sorted(excluded))]
+    terms = filter_terms(filters)
     if bm25 is not None:
         snapshot = bm25.in_step(connection)
         found = None
         if snapshot is not None:
-            terms = filter_terms(filters)
             found = snapshot.page(query, operator, limit, offset, count, terms, excluded)
         if found is not None:
             hits, total = found
             return KeywordPage(
                 ids=tuple(w for w, _ in hits), scores=tuple(s for _, s in hits), total=total
             )
+    where = conditions_of(terms)
+    if excluded:
+        where = [*where, ~in_list(works.c.id, sorted(excluded))]
     filtered = _filtered(where)
     match = _matching(connection, query, operator)
     if filtered or not index_in_step(connection):

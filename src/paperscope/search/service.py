@@ -23,7 +23,12 @@ from paperscope.embeddings.vectors import has_embeddings, load_embeddings
 from paperscope.errors import NotFoundError, QueryError
 from paperscope.search.bm25 import Bm25Index, bm25_index
 from paperscope.search.filtered_vectors import filtered_nearest
-from paperscope.search.filters import SearchFilters, filter_conditions, filter_terms
+from paperscope.search.filters import (
+    FilterTerms,
+    SearchFilters,
+    conditions_of,
+    filter_terms,
+)
 from paperscope.search.keyword import keyword_page
 from paperscope.search.query import ParsedQuery, Term, check_length, parse_query
 from paperscope.store import Store
@@ -139,10 +144,10 @@ def warm_vector_index(store: Store, settings: Settings) -> int:
     return open_index(store, settings.data_dir, active_model(store, settings)).size
 
 
-def _allowed_ids(connection: Connection, filters: SearchFilters) -> np.ndarray | None:
-    if not filter_terms(filters).active:
+def _allowed_ids(connection: Connection, terms: FilterTerms) -> np.ndarray | None:
+    if not terms.active:
         return None
-    query = select(works.c.id).where(and_(*filter_conditions(filters)))
+    query = select(works.c.id).where(and_(*conditions_of(terms)))
     return np.fromiter(connection.execute(query).scalars(), dtype=np.int64)
 
 
@@ -179,7 +184,7 @@ def _semantic_by_vector(
             found = filtered_nearest(index, vector, k, snapshot, terms, MAX_WINDOW)
         if found is not None:
             return found
-        allowed = _allowed_ids(connection, filters)
+        allowed = _allowed_ids(connection, terms)
     hits = index.search(vector, k, allowed)
     if len(hits) < k:
         eligible = len(hits)
@@ -241,7 +246,7 @@ def _validate(request: SearchRequest) -> ParsedQuery:
         raise QueryError(f"unknown search mode {request.mode!r}: use {', '.join(MODES)}")
     window = None if request.mode == "keyword" else MAX_WINDOW
     _check_paging(request.page, request.per_page, window)
-    filter_conditions(request.filters)  # raises on a malformed filter
+    filter_terms(request.filters)  # raises on a malformed filter
     return parse_query(request.text)
 
 
@@ -353,7 +358,7 @@ def search_by_text(
     text = check_length(text, MAX_PASTED_CHARS)
     filters = filters or SearchFilters()
     _check_paging(page, per_page, MAX_WINDOW)
-    filter_conditions(filters)
+    filter_terms(filters)  # raises on a malformed filter
     semantic = _semantic(store, settings, text, filters, page * per_page)
     request = SearchRequest(text[:2000], "semantic", filters, page, per_page)
     if semantic is None:
