@@ -24,7 +24,12 @@ queries (see docs/search.md) and is fixed here, so held-out runs are not tuned o
 Usage: python bench/search_quality.py --csfcube ../shared/data/csfcube
          --acm-cr ../shared/data/acm-cr
          [--workdir var/search-bench] [--skip-minilm] [--results bench/results/search_quality.json]
-         [--models tokenlearn [--train-texts 4096] [--teacher-tokens 128]]
+         [--models tokenlearn [--train-texts 4096] [--teacher-tokens 128]
+                              [--train-on own|acm-cr]]
+`tokenlearn` learns from the collection it embeds, as `paperscope enrich --model tokenlearn`
+does: by default each dataset trains its own model on its own works (CSFCube's in
+WORKDIR/csfcube-own, ACM-CR's in WORKDIR); no query or judgment is read for it.
+`--train-on acm-cr` uses ACM-CR's model for CSFCube too (a collection it never saw).
 Embeddings are cached in WORKDIR/cache (by model version and text hash): MiniLM over the
 4,205 CSFCube papers takes ~5 min once on 2 cores, then seconds.
 """
@@ -122,8 +127,11 @@ def binary_ndcg(ranked: Sequence[int], relevant: set[int], k: int = 10) -> float
 # --- helpers ------------------------------------------------------------------------------
 
 
-def encoder_for(name: str, workdir: Path) -> Encoder:
-    return CachedEncoder(get_encoder(name, workdir), workdir / "cache" / f"{name}.sqlite")
+def encoder_for(name: str, workdir: Path, model_dir: Path | None = None) -> Encoder:
+    """The encoder `name` (a trained one from `model_dir`'s models, default the workdir's),
+    its vectors cached in the workdir by model version and text hash."""
+    encoder = get_encoder(name, model_dir or workdir)
+    return CachedEncoder(encoder, workdir / "cache" / f"{name}.sqlite")
 
 
 def query_terms(text: str) -> ParsedQuery:
@@ -258,7 +266,9 @@ def _hybrid_ranker(
     return lambda q: fused(keyword(q, facet), semantic(q, facet))
 
 
-def evaluate_csfcube(folder: Path, workdir: Path, models: list[str]) -> dict[str, dict[str, float]]:
+def evaluate_csfcube(
+    folder: Path, workdir: Path, models: list[str], model_dir: Path
+) -> dict[str, dict[str, float]]:
     papers, queries = load_csfcube(folder)
     store, pid_to_id = csfcube_store(papers, workdir)
     rankers: dict[str, Callable[[dict[str, Any]], list[int]]] = {}
@@ -279,7 +289,7 @@ def evaluate_csfcube(folder: Path, workdir: Path, models: list[str]) -> dict[str
     rankers["keyword-bm25"] = lambda q: keyword(q, index=bm25)
     rankers["keyword-bm25-facet"] = lambda q: keyword(q, facet=True, index=bm25)
     for model in models:
-        encoder = encoder_for(model, workdir)
+        encoder = encoder_for(model, workdir, model_dir)
         ids = list(pid_to_id.values())
         texts = {pid: paper_text(p) for pid, p in papers.items()}
         started = time.perf_counter()
@@ -519,28 +529,50 @@ def rerank(
     return rerank_topics(encoder, topics, keyword_lists, vectors, k)
 
 
-def train_tokenlearn(args: argparse.Namespace) -> None:
-    """The corpus-trained encoder learns from ACM-CR's works (CSFCube is only evaluated)."""
+def own_model_dir(workdir: Path) -> Path:
+    """Where CSFCube's own tokenlearn model is trained and kept (ACM-CR's: the workdir)."""
+    return workdir / "csfcube-own"
+
+
+def train_tokenlearn(store: Store, model_dir: Path, train_texts: int, teacher_tokens: int) -> None:
+    """Train `model_dir`'s tokenlearn model on the store's works, as `enrich` trains it on
+    the collection it embeds (once: a trained model is kept)."""
     from paperscope.cli.progress import progress_bar
     from paperscope.embeddings.vectors import prepare_encoder
 
-    if not args.acm_cr:
-        sys.exit("tokenlearn is trained on ACM-CR's works: give --acm-cr DIR")
-    static.TEACHER_TOKENS = args.teacher_tokens  # read when the teacher is built
-    store = acm_store(args.acm_cr, args.workdir)
+    static.TEACHER_TOKENS = teacher_tokens  # read when the teacher is built
     with progress_bar() as progress:
-        encoder = get_encoder("tokenlearn", args.workdir)
-        prepare_encoder(store, encoder, progress, args.train_texts)
-    store.close()
-    meta = json.loads(
-        (static.tokenlearn_dir(args.workdir) / "paperscope-tokenlearn.json").read_text()
-    )
+        encoder = get_encoder("tokenlearn", model_dir)
+        prepare_encoder(store, encoder, progress, train_texts)
+    meta = json.loads((static.tokenlearn_dir(model_dir) / "paperscope-tokenlearn.json").read_text())
     # a model trained before the teacher's tokens were recorded read the first 128
-    if meta.get("teacher_tokens", 128) != args.teacher_tokens:
+    if meta.get("teacher_tokens", 128) != teacher_tokens:
         sys.exit(
-            f"the tokenlearn model in {args.workdir} was trained with a teacher reading "
+            f"the tokenlearn model in {model_dir} was trained with a teacher reading "
             f"{meta.get('teacher_tokens', 128)} tokens: give another --workdir"
         )
+
+
+def train_models(args: argparse.Namespace) -> dict[str, str]:
+    """Train the tokenlearn models the run needs; which collection each dataset's learnt."""
+    trained_on = {}
+    if args.acm_cr:
+        store = acm_store(args.acm_cr, args.workdir)
+        train_tokenlearn(store, args.workdir, args.train_texts, args.teacher_tokens)
+        store.close()
+        trained_on["acm_cr"] = "acm-cr"
+    if args.csfcube and args.train_on == "own":
+        papers, _ = load_csfcube(args.csfcube)
+        store, _ = csfcube_store(papers, args.workdir)
+        model_dir = own_model_dir(args.workdir)
+        train_tokenlearn(store, model_dir, args.train_texts, args.teacher_tokens)
+        store.close()
+        trained_on["csfcube"] = "csfcube"
+    elif args.csfcube:
+        if not args.acm_cr:
+            sys.exit("--train-on acm-cr trains tokenlearn on ACM-CR's works: give --acm-cr DIR")
+        trained_on["csfcube"] = "acm-cr"
+    return trained_on
 
 
 def main() -> None:
@@ -551,8 +583,15 @@ def main() -> None:
     parser.add_argument("--skip-minilm", action="store_true", help="model2vec and BM25 only")
     parser.add_argument(
         "--models",
-        help="comma-separated encoders (default: model2vec,minilm); tokenlearn is trained on "
-        "ACM-CR's works (needs --acm-cr) before anything is measured",
+        help="comma-separated encoders (default: model2vec,minilm); tokenlearn is trained "
+        "before anything is measured (see --train-on)",
+    )
+    parser.add_argument(
+        "--train-on",
+        choices=("own", "acm-cr"),
+        default="own",
+        help="tokenlearn learns from each dataset's own works (own: what enrich does), or "
+        "from ACM-CR's for both (CSFCube then a collection it never saw)",
     )
     parser.add_argument(
         "--train-texts", type=int, default=TRAIN_TEXTS, help="tokenlearn's training sample"
@@ -572,15 +611,15 @@ def main() -> None:
     models = ["model2vec"] if args.skip_minilm else ["model2vec", "minilm"]
     if args.models:
         models = args.models.split(",")
-    if "tokenlearn" in models:
-        train_tokenlearn(args)
     report: dict[str, Any] = {"models": models}
     if "tokenlearn" in models:
+        report["tokenlearn_trained_on"] = train_models(args)
         report["tokenlearn_train_texts"] = args.train_texts
         report["tokenlearn_teacher_tokens"] = args.teacher_tokens
+    csfcube_models = own_model_dir(args.workdir) if args.train_on == "own" else args.workdir
     if args.csfcube:
         print(f"CSFCube ({args.csfcube})")
-        cs = evaluate_csfcube(args.csfcube, args.workdir, models)
+        cs = evaluate_csfcube(args.csfcube, args.workdir, models, csfcube_models)
         best = best_of(cs, BEST_CSFCUBE, BEST_CSFCUBE_FALLBACK)
         report["csfcube"] = {"configs": cs, "best": best}
         print(

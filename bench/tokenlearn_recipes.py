@@ -141,9 +141,9 @@ def main() -> None:
     args = parser.parse_args()
     model, n = build(args)
     encoder = Recipe(model, args.label or str(time.time()))
-    sq.encoder_for = lambda name, workdir: encoder  # the bench's CSFCube loop, this model
+    sq.encoder_for = lambda name, workdir, model_dir=None: encoder  # the CSFCube loop's model
     with contextlib.redirect_stdout(io.StringIO()):
-        cs = sq.evaluate_csfcube(args.csfcube, args.workdir, [encoder.name])
+        cs = sq.evaluate_csfcube(args.csfcube, args.workdir, [encoder.name], args.workdir)
     recall, ndcg = acm_rerank(encoder, args.acm_cr, args.workdir, args.rerank_k)
     row = {
         "label": args.label,
