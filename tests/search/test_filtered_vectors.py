@@ -71,6 +71,23 @@ def test_each_route_finds_what_the_database_route_finds(
         window = 1  # so few works that only a window of 1 is known to be full
     if route == "too deep":
         monkeypatch.setattr(filtered_vectors, "DEEPEST", 0)
+    answers: list[bool] = []  # per deep list tried: did it answer (or give up)?
+    tried = filtered_vectors._post_filtered
+
+    def post_filtered(*args: object) -> object:
+        found = tried(*args)  # type: ignore[arg-type]
+        answers.append(found is not None)
+        return found
+
+    monkeypatch.setattr(filtered_vectors, "_post_filtered", post_filtered)
+    asked: list[int] = []  # candidates whose passing the index was asked
+    among = Bm25Snapshot.filtered_ids
+
+    def filtered_ids(self: Bm25Snapshot, terms: object, ids: object = None) -> object:
+        asked.extend(ids or ())  # type: ignore[call-overload]
+        return among(self, terms, ids)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Bm25Snapshot, "filtered_ids", filtered_ids)
     encoder = get_encoder("hashing", settings.data_dir)
     found_any = 0
     for topic in TOPICS:
@@ -85,6 +102,24 @@ def test_each_route_finds_what_the_database_route_finds(
                 assert count == min(eligible, window), (topic, filters, k)
                 found_any += bool(hits)
     assert found_any > len(TOPICS) * 3 * 4  # most filters keep some works
+    if route == "exact":
+        assert not answers
+    elif route == "deep list":
+        assert all(answers) and asked
+    else:  # a first list deeper than the budget of 0 is not read at all
+        assert answers and not any(answers) and not asked
+
+
+def test_a_deep_list_is_read_while_cheaper_than_the_exact_way() -> None:
+    budget = filtered_vectors.list_budget
+    assert 0 < budget(60_000) < budget(100_000) < budget(200_000)
+    assert budget(10**9) == filtered_vectors.DEEPEST
+    for kept in (60_000, 100_000, 500_000):
+        list_us = budget(kept) * filtered_vectors.LIST_PER_WORK_US
+        exact_us = filtered_vectors.EXACT_FIXED_US + filtered_vectors.EXACT_PER_KEPT_US * kept
+        assert list_us <= exact_us < list_us + filtered_vectors.LIST_PER_WORK_US or (
+            budget(kept) == filtered_vectors.DEEPEST
+        )
 
 
 def test_semantic_search_under_filters_reads_no_ids_from_the_database(

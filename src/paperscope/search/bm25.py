@@ -42,6 +42,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -226,7 +227,7 @@ class Bm25Snapshot:
         self, filters: FilterTerms, among: Sequence[int] | None = None
     ) -> npt.NDArray[np.int64] | None:
         """The ids of the works that pass `filters` (of those `among` the ids given), read
-        from the index's fast field (114k ids in 38 ms at a million works, where PostgreSQL
+        from the index's fast field (114k ids in 30-50 ms at a million works, where PostgreSQL
         took 0.2 s); None as for `filtered_count`, or when no filter is set."""
         passing = filter_query(self.index.schema, filters)
         if passing is None or not can_filter(filters, self.unindexed):
@@ -242,7 +243,9 @@ class Bm25Snapshot:
             )
             wanted = len(among)
         found = self.searcher.search(passing, max(wanted, 1), count=False, order_by_field="work_id")
-        return np.fromiter((key for key, _ in found.hits), dtype=np.int64, count=len(found.hits))
+        # The keys taken in C (`itemgetter`): a generator unpacking each hit made reading
+        # 114k ids take 57-68 ms in all; now 33-36 ms (the search itself ~10 ms of it).
+        return np.array(list(map(itemgetter(0), found.hits)), dtype=np.int64)
 
     def _query(self, query: ParsedQuery, operator: str) -> Any | None:
         occur = tantivy.Occur.Must if operator == "AND" else tantivy.Occur.Should

@@ -9,13 +9,14 @@ pass in a millisecond, and:
   are found exactly among them (VectorIndex.search scans its inverted lists with the kept
   rows as a bitmap);
 - more: the nearest works overall are read `SLACK` times deeper than the filter's share of
-  the works needs (`k` x works / kept), comparing `SCANNED_PER_RESULT` vectors per work
-  read (more inverted lists than an unfiltered search scans); the index says which of
-  them pass, and they are kept in order. When too few pass (a topic far from the filter:
-  graph neural networks in cs.CL), the list is read as much deeper as the share that
-  passed says, up to `DEEPEST` or an eighth of the kept works (`LIST_PER_KEPT`), and past
-  that the exact way. (A pgvector index reads a
-  deep list by scanning every vector: there the search is always exact.)
+  the works needs for the first `FIRST_K` results (`k` x works / kept), comparing
+  `SCANNED_PER_RESULT` vectors per work read (more inverted lists than an unfiltered
+  search scans); the index says which of them pass, and they are kept in order. When too
+  few pass (the rest of hybrid's 200, or a topic far from the filter: graph neural
+  networks in cs.CL), the list is read as much deeper as the share that passed says,
+  while that costs less than the exact way (`list_budget`); past that the search is
+  exact. (A pgvector index reads a deep list by scanning every vector: there the search
+  is always exact.)
 
 How many works are eligible is exact either way: counted among the kept works' ids, or
 known to fill `window` when more works pass than there are works without a vector.
@@ -33,13 +34,22 @@ from paperscope.search.bm25 import Bm25Snapshot
 from paperscope.search.filters import FilterTerms
 
 EXACT_BELOW = 60_000
-"""At most this many works kept: exactly among them (their ids cost ~0.6 us each to read,
-the search among them ~20 ms for 33k at a million vectors: VectorIndex.search)."""
+"""At most this many works kept: exactly among them (their ids cost ~0.3-0.45 us each to
+read, the search among them ~20 ms for 33k at a million vectors: VectorIndex.search)."""
 SLACK = 3
 DEEPEST = 32_768
-LIST_PER_KEPT = 8
-"""A deep list longer than the kept works over this costs more than the exact way (a work of
-the list ~7.5 us to read and test, a kept work ~0.8 us to read and compare)."""
+EXACT_FIXED_US = 35_000
+EXACT_PER_KEPT_US = 0.5
+LIST_PER_WORK_US = 11.0
+"""What the two ways cost at a million works (`bench/filtered_semantic.py`): the exact way
+30-45 ms to scan every inverted list with the kept rows as a bitmap, plus 0.3-0.7 us per
+kept work to read its id (more for a date range with a second filter); a deep list ~9 us
+per work to ask the index whether it passes, ~2 us to find it."""
+FIRST_K = 20
+"""The first list is as deep as `FIRST_K` results need at most: for hybrid's 200, a list
+deep enough for all of them (5-6k works for a filter keeping a tenth) costs as much as the
+exact way, and is wasted when the topic is far from the filter; the share that passes the
+short list says how deep the next must be, or that the exact way is cheaper."""
 SCANNED_PER_RESULT = 8
 """Vectors compared per work of a deep list, at least (`IVF_NPROBE` lists otherwise)."""
 
@@ -82,7 +92,11 @@ def _post_filtered(
 ) -> Hits | None:
     """The `k` nearest that pass, from a list of the nearest overall read as deep as the
     share of works passing so far says is needed; None past `DEEPEST`."""
-    depth = min(index.size, max(2 * k, math.ceil(SLACK * k * index.size / kept)))
+    first = min(k, FIRST_K)
+    depth = min(index.size, max(2 * first, math.ceil(SLACK * first * index.size / kept)))
+    deepest = list_budget(kept)
+    if depth > deepest:
+        return None
     passes: dict[int, bool] = {}
     while True:
         nearest = index.search(vector, depth, scan=SCANNED_PER_RESULT * depth)
@@ -96,5 +110,12 @@ def _post_filtered(
             return hits[:k]
         share = max(len(hits), 1) / len(nearest)
         depth = min(index.size, math.ceil(depth + SLACK * (k - len(hits)) / share))
-        if depth > min(DEEPEST, kept // LIST_PER_KEPT):
+        if depth > deepest:
             return None
+
+
+def list_budget(kept: int) -> int:
+    """The deepest list worth reading for a filter that keeps `kept` works: one that costs
+    less than the exact way, and at most `DEEPEST`."""
+    exact_us = EXACT_FIXED_US + EXACT_PER_KEPT_US * kept
+    return min(DEEPEST, int(exact_us / LIST_PER_WORK_US))
