@@ -91,7 +91,8 @@ def _post_filtered(
     kept: int,
 ) -> Hits | None:
     """The `k` nearest that pass, from a list of the nearest overall read as deep as the
-    share of works passing so far says is needed; None past `DEEPEST`."""
+    share of works passing so far says is needed; None once the list would cost more than
+    the exact way (`list_budget`)."""
     first = min(k, FIRST_K)
     depth = min(index.size, max(2 * first, math.ceil(SLACK * first * index.size / kept)))
     deepest = list_budget(kept)
