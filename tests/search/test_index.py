@@ -162,6 +162,9 @@ def test_exact_search_among_many_ids_scans_the_lists_with_a_bitmap(
         monkeypatch.setattr(faiss_index, "VECTORISED_LOOKUP", 10)
         scanned = index.search(query, 30, allowed)  # every list, the rows as a bitmap
         assert index.count_among(allowed) == len(expected)
+        assert index.nearest_among(query, 30, allowed) == (scanned, len(expected))
+        few = index.nearest_among(query, 30, np.array([45, 47, 99_999], dtype=np.int64))
+        assert ([w for w, _ in few[0]], few[1]) == ([47], 1)  # fewer than k: the hits
         monkeypatch.setattr(faiss_index, "VECTORISED_LOOKUP", 4096)
         assert [w for w, _ in scanned] == [w for w, _ in gathered]
         assert {w for w, _ in scanned} <= expected

@@ -105,6 +105,8 @@ def test_filtered_search_is_exact(pg16_store: Store, settings: Settings) -> None
     assert [w for w, _ in found] == [w for w, _ in exact.search(query, 5, allowed)]
     assert set(w for w, _ in found) <= set(allowed.tolist())
     assert index.count_among(allowed) == exact.count_among(allowed) == len(allowed)
+    assert index.nearest_among(query, 5, allowed) == (found, len(allowed))
+    assert index.nearest_among(query, 5, allowed[:3]) == (index.search(query, 5, allowed[:3]), 3)
     assert index.count_among(np.array([10**9], dtype=np.int64)) == 0
 
 

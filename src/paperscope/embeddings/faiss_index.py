@@ -248,6 +248,20 @@ class VectorIndex:
         ]
         return hits[:k]
 
+    def nearest_among(
+        self, query: Matrix, k: int, allowed: npt.NDArray[np.int64]
+    ) -> tuple[list[tuple[int, float]], int]:
+        """`search` among `allowed` ids, and how many are eligible: all the hits when fewer
+        than `k`, else how many of `allowed` have a vector. The ids are looked up once (at a
+        million vectors 25-40 ms for 100k ids, which `count_among` after `search` spent a
+        second time)."""
+        rows = self._rows(allowed)
+        hits: list[tuple[int, float]] = []
+        if self.size and k > 0:
+            query = np.ascontiguousarray(query, dtype=np.float32).reshape(-1)
+            hits = self._exact_among(query, k, rows)
+        return hits, len(hits) if len(hits) < k else len(rows)
+
     def _rows(self, work_ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         """The rows holding vectors of `work_ids` (those without one left out)."""
         if len(work_ids) < VECTORISED_LOOKUP:

@@ -154,6 +154,12 @@ class PgVectorIndex(VectorIndex):
     def count_among(self, work_ids: npt.NDArray[np.int64]) -> int:
         return sum(1 for work_id in work_ids.tolist() if work_id in self._ids)
 
+    def nearest_among(
+        self, query: Matrix, k: int, allowed: npt.NDArray[np.int64]
+    ) -> tuple[list[tuple[int, float]], int]:
+        hits = self.search(query, k, allowed)
+        return hits, len(hits) if len(hits) < k else self.count_among(allowed)
+
     def save(self, directory: Path) -> None:
         """Nothing to write: the table is the persisted index."""
 

@@ -77,8 +77,7 @@ def filtered_nearest(
     allowed = snapshot.filtered_ids(filters)
     if allowed is None:
         allowed = np.zeros(0, dtype=np.int64)
-    hits = index.search(vector, k, allowed)
-    eligible = len(hits) if len(hits) < k else index.count_among(allowed)
+    hits, eligible = index.nearest_among(vector, k, allowed)
     return hits, min(eligible, window)
 
 

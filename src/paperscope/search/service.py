@@ -185,13 +185,11 @@ def _semantic_by_vector(
         if found is not None:
             return found
         allowed = _allowed_ids(connection, terms)
-    hits = index.search(vector, k, allowed)
-    if len(hits) < k:
-        eligible = len(hits)
-    elif allowed is None:
-        eligible = index.size
+    if allowed is not None:
+        hits, eligible = index.nearest_among(vector, k, allowed)
     else:
-        eligible = index.count_among(allowed)
+        hits = index.search(vector, k)
+        eligible = len(hits) if len(hits) < k else index.size
     return hits, min(eligible, MAX_WINDOW)
 
 
