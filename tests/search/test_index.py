@@ -16,6 +16,7 @@ from paperscope.embeddings import index as index_module
 from paperscope.embeddings.encoders import HashingEncoder
 from paperscope.embeddings.index import VectorIndex, index_dir, open_index
 from paperscope.embeddings.vectors import embed_works
+from paperscope.search import service
 from paperscope.search.service import similar_works, warm_vector_index
 from paperscope.store import Store
 from paperscope.store.schema import works
@@ -235,3 +236,31 @@ def test_serve_loads_the_vector_index_before_it_is_asked(
     similar = similar_works(sample_store, title_id(sample_store, "Graph"), settings, limit=3)
     assert len(similar) == 3
     assert warm_vector_index(sample_store, settings) == 12
+
+
+def test_serve_loads_the_encoder_before_a_semantic_search(
+    sample_store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    embed_works(sample_store, HashingEncoder())
+    index_module.forget_cached_indexes()
+    loaded: list[str] = []
+
+    def recorded(name: str, data_dir: object = None) -> HashingEncoder:
+        loaded.append(name)
+        return HashingEncoder()
+
+    monkeypatch.setattr(service, "get_encoder", recorded)
+    start_warm_up(settings, sample_store).join(timeout=120)
+    assert loaded == [settings.embedding_model]
+
+
+def test_no_encoder_is_loaded_without_vectors(
+    sample_store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index_module.forget_cached_indexes()
+
+    def refused(name: str, data_dir: object = None) -> HashingEncoder:
+        raise AssertionError("nothing to search: the encoder was loaded")
+
+    monkeypatch.setattr(service, "get_encoder", refused)
+    assert warm_vector_index(sample_store, settings) == 0

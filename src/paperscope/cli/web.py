@@ -29,10 +29,11 @@ def settle_garbage_collector(threshold: int) -> None:
 
 
 def start_warm_up(settings: Settings, store: Store) -> threading.Thread:
-    """Load the vector index, then bring the BM25 keyword index in step, in a background
-    thread while the server starts answering: the first paper page or semantic search then
-    finds the vectors loaded (requests that come sooner wait for this load instead of
-    starting their own), and keyword searches are ranked natively until the BM25 index is."""
+    """Load the vector index and its query encoder, then bring the BM25 keyword index in
+    step, in a background thread while the server starts answering: the first paper page or
+    semantic search then finds the vectors loaded (requests that come sooner wait for this
+    load instead of starting their own), and keyword searches are ranked natively until the
+    BM25 index is."""
     from paperscope.search.service import warm_keyword_index, warm_vector_index
 
     def warm() -> None:
