@@ -6,7 +6,9 @@ The ten topics of bench/scale.py each run under each of its eleven filters (cate
 dates, venue, code, author), for a page of 20 (`k` 20) and for hybrid's 200 candidates (`k`
 200). Printed and written: recall of the route against the exact results (the share of the
 exact `k` it returns), and p50 / p95 milliseconds of both, the encoding of the query left
-out. Needs an embedded database with its vector index and BM25 index in step.
+out. The route is timed on the filter's first use (its ids read from the BM25 index) and
+again with the filter used before (its ids remembered: search.kept_ids). Needs an embedded
+database with its vector index and BM25 index in step.
 
 Usage: python bench/filtered_semantic.py --database URL --data-dir DIR [--model tokenlearn]
          [--results bench/results/filtered_semantic.json]
@@ -42,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "filtered_semantic.json"
 WINDOW = 1000
 BASELINE = "exact among the database's ids (baseline)"
+SEEN_BEFORE = "through the BM25 index, the filter used before"
 
 
 def as_filters(where: dict[str, str]) -> SearchFilters:
@@ -86,15 +89,21 @@ def main() -> None:
     report: dict[str, Any] = {"works": snapshot.size, "vectors": index.size, "k": {}}
     print(f"{store.dialect}: {snapshot.size:,} works, {index.size:,} vectors")
     for k in (20, 200):
-        recalls, routed, exact_times = [], [], []
+        recalls, routed, again, exact_times = [], [], [], []
         for where in FILTERS:
             filters = as_filters(where)
             terms = filter_terms(filters)
             for topic in TOPICS:
+                snapshot.kept.clear()  # the filter's first use: its ids read from the index
                 started = time.perf_counter()
                 found = filtered_nearest(index, vectors[topic], k, snapshot, terms, WINDOW)
                 routed.append((time.perf_counter() - started) * 1000)
                 assert found is not None
+                # The filter used before (another topic, the next page): its ids remembered.
+                # Nothing else is kept between searches, so the same topic times the same.
+                started = time.perf_counter()
+                assert filtered_nearest(index, vectors[topic], k, snapshot, terms, WINDOW)
+                again.append((time.perf_counter() - started) * 1000)
                 started = time.perf_counter()
                 with store.connect() as connection:
                     query = select(works.c.id).where(and_(*filter_conditions(filters)))
@@ -112,14 +121,16 @@ def main() -> None:
             "recall_p10": round(recalls[len(recalls) // 10], 3),
             "recall_min": round(recalls[0], 3),
             "through the BM25 index": summary(routed),
+            SEEN_BEFORE: summary(again),
             BASELINE: summary(exact_times),
         }
         row = report["k"][str(k)]
         ours, theirs = row["through the BM25 index"], row[BASELINE]
         print(
             f"  k={k}: recall mean {row['recall_mean']} (p10 {row['recall_p10']}, min "
-            f"{row['recall_min']}); p50 {ours['p50_ms']} p95 {ours['p95_ms']} ms vs exact "
-            f"p50 {theirs['p50_ms']} p95 {theirs['p95_ms']} ms",
+            f"{row['recall_min']}); p50 {ours['p50_ms']} p95 {ours['p95_ms']} ms (filter "
+            f"used before: p50 {row[SEEN_BEFORE]['p50_ms']} p95 {row[SEEN_BEFORE]['p95_ms']} "
+            f"ms) vs exact p50 {theirs['p50_ms']} p95 {theirs['p95_ms']} ms",
             flush=True,
         )
     store.close()

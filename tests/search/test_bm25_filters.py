@@ -231,3 +231,32 @@ def test_facts_that_cannot_be_indexed_are_named() -> None:
     assert ok["published"] == 20210104 and ok["has_code"] == 1
     assert ok["category"] == ["=cs.cl", ".cl", "=cl"] and ok[VENUE] == "acl"
     assert UNINDEXED not in ok
+
+
+def test_a_filter_is_read_once_per_snapshot_and_the_next_snapshot_reads_it_again(
+    sample_store: Store, built: Bm25Index
+) -> None:
+    graph = title_id(sample_store, "Graph Neural")
+    speech = title_id(sample_store, "Transformers for Speech")
+    coded = filter_terms(SearchFilters(has_code=True))
+    first = _snapshot(sample_store, built)
+    ids = first.filtered_ids(coded)
+    assert ids is not None and graph in ids and speech not in ids
+    assert first.filtered_ids(coded) is ids  # remembered, not read again
+    assert first.filtered_count(coded) == len(ids)
+    assert not ids.flags.writeable and list(ids) == sorted(ids)  # ascending, read-only
+    # Only the ids all kept are remembered: a lookup among given ids is the search's own.
+    among = first.filtered_ids(coded, [graph, speech])
+    assert among is not None and list(among) == [graph]
+    assert first.kept.get(coded) is ids
+    with sample_store.transaction() as connection:
+        connection.execute(
+            insert(code_links).values(work_id=speech, url="https://github.com/x/y", origin="t")
+        )
+    refresh_keyword_index(sample_store)
+    assert built.rebuild() is not None
+    after = _snapshot(sample_store, built)
+    assert after is not first
+    now = after.filtered_ids(coded)
+    assert now is not None and speech in now and graph in now
+    assert after.filtered_count(coded) == len(ids) + 1

@@ -54,7 +54,7 @@ def _exact(store: Store, index: VectorIndex, vector: np.ndarray, filters: Search
     return hits, index.count_among(allowed)
 
 
-@pytest.mark.parametrize("route", ["exact", "deep list", "too deep"])
+@pytest.mark.parametrize("route", ["exact", "deep list", "deep list, ids read", "too deep"])
 def test_each_route_finds_what_the_database_route_finds(
     sample_store: Store,
     settings: Settings,
@@ -62,13 +62,17 @@ def test_each_route_finds_what_the_database_route_finds(
     monkeypatch: pytest.MonkeyPatch,
     route: str,
 ) -> None:
-    """Every filter made broad (a deep list of the nearest, tested by the index), or the
-    list giving up at once (exact after all)."""
+    """Every filter made broad: a deep list of the nearest, its works asked of the index
+    (reading every kept id made dear), or looked up among the kept ids (here, with a dozen
+    works, reading them all is cheaper than asking); or the list giving up at once (exact
+    after all)."""
     index, snapshot = embedded
     window = 1000
     if route != "exact":
         monkeypatch.setattr(filtered_vectors, "EXACT_BELOW", 0)
         window = 1  # so few works that only a window of 1 is known to be full
+    if route == "deep list":
+        monkeypatch.setattr(filtered_vectors, "READ_PER_KEPT_US", 10**9)
     if route == "too deep":
         monkeypatch.setattr(filtered_vectors, "DEEPEST", 0)
     answers: list[bool] = []  # per deep list tried: did it answer (or give up)?
@@ -106,20 +110,67 @@ def test_each_route_finds_what_the_database_route_finds(
         assert not answers
     elif route == "deep list":
         assert all(answers) and asked
+    elif route == "deep list, ids read":
+        assert all(answers) and not asked
+        assert snapshot.kept.get(filter_terms(SearchFilters(category="CL"))) is not None
     else:  # a first list deeper than the budget of 0 is not read at all
         assert answers and not any(answers) and not asked
 
 
 def test_a_deep_list_is_read_while_cheaper_than_the_exact_way() -> None:
-    budget = filtered_vectors.list_budget
+    costs = filtered_vectors
+    budget = costs.list_budget
     assert 0 < budget(60_000) < budget(100_000) < budget(200_000)
-    assert budget(10**9) == filtered_vectors.DEEPEST
-    for kept in (60_000, 100_000, 500_000):
-        list_us = budget(kept) * filtered_vectors.LIST_PER_WORK_US
-        exact_us = filtered_vectors.EXACT_FIXED_US + filtered_vectors.EXACT_PER_KEPT_US * kept
-        assert list_us <= exact_us < list_us + filtered_vectors.LIST_PER_WORK_US or (
-            budget(kept) == filtered_vectors.DEEPEST
-        )
+    assert budget(10**9) == costs.DEEPEST
+    priced = (
+        (False, costs.EXACT_PER_KEPT_US, costs.LIST_PER_WORK_US),
+        (True, costs.KNOWN_PER_KEPT_US, costs.FIND_PER_WORK_US),
+    )
+    for known, per_kept, per_work in priced:
+        for kept in (60_000, 100_000, 500_000):
+            depth = budget(kept, ids_known=known)
+            exact_us = costs.EXACT_FIXED_US + per_kept * kept
+            assert depth == costs.DEEPEST or depth * per_work <= exact_us < (depth + 1) * per_work
+    # Known ids make a list cheaper (nothing asked) more than the exact way (no ids read).
+    assert budget(100_000, ids_known=True) > budget(100_000)
+
+
+def test_a_filter_whose_ids_are_known_is_priced_as_known(
+    sample_store: Store,
+    settings: Settings,
+    embedded: tuple[VectorIndex, Bm25Snapshot],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Costs set so that a deep list is worth reading only while the kept ids are unknown
+    (and reading them all never pays): once an earlier search read them, the same search
+    is priced as one with known ids, and exact, with the same results."""
+    index, snapshot = embedded
+    monkeypatch.setattr(filtered_vectors, "EXACT_BELOW", 0)
+    monkeypatch.setattr(filtered_vectors, "EXACT_FIXED_US", 0)
+    monkeypatch.setattr(filtered_vectors, "EXACT_PER_KEPT_US", 10**6)
+    monkeypatch.setattr(filtered_vectors, "READ_PER_KEPT_US", 10**9)
+    monkeypatch.setattr(filtered_vectors, "KNOWN_PER_KEPT_US", 0)
+    lists: list[bool] = []  # per deep list tried: did it answer?
+    tried = filtered_vectors._post_filtered
+
+    def post_filtered(*args: object) -> object:
+        found = tried(*args)  # type: ignore[arg-type]
+        lists.append(found is not None)
+        return found
+
+    monkeypatch.setattr(filtered_vectors, "_post_filtered", post_filtered)
+    vector = get_encoder("hashing", settings.data_dir).encode([TOPICS[0]])[0]
+    filters = SearchFilters(category="CL")
+    terms = filter_terms(filters)
+    snapshot.kept.clear()
+    unknown = filtered_nearest(index, vector, 3, snapshot, terms, 1)
+    assert lists == [True] and snapshot.kept.get(terms) is None
+    assert snapshot.filtered_ids(terms) is not None  # as an earlier exact search reads them
+    known = filtered_nearest(index, vector, 3, snapshot, terms, 1)
+    assert lists == [True, False]
+    expected, _ = _exact(sample_store, index, vector, filters, 3)
+    assert unknown is not None and known is not None
+    assert [w for w, _ in known[0]] == [w for w, _ in unknown[0]] == [w for w, _ in expected]
 
 
 def test_semantic_search_under_filters_reads_no_ids_from_the_database(

@@ -75,6 +75,34 @@ def test_deleted_works_leave_the_index(sample_store: Store, settings: Settings) 
     assert graph not in [w for w, _ in index.search(query, 12)]
 
 
+def test_ids_are_found_among_the_live_rows_after_each_change(
+    sample_store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sorted ids `_rows` looks many ids up in are made again after rows change."""
+    from paperscope.embeddings.vectors import bump_generation
+
+    monkeypatch.setattr(faiss_index, "VECTORISED_LOOKUP", 0)  # always the sorted lookup
+    embed_works(sample_store, HashingEncoder())
+    index = open_index(sample_store, settings.data_dir, "hashing")
+    every = np.array(sorted(index._row_of), dtype=np.int64)
+    asked = np.concatenate([every, [10**9]])
+    assert index.count_among(asked) == 12
+    graph = title_id(sample_store, "Graph Neural")
+    speech = title_id(sample_store, "Transformers for Speech")
+    with sample_store.transaction() as connection:
+        connection.execute(works.delete().where(works.c.id == graph))
+        connection.execute(update(works).where(works.c.id == speech).values(title="Heard"))
+    embed_works(sample_store, HashingEncoder())  # re-embeds the changed work: a new row
+    with sample_store.transaction() as connection:
+        bump_generation(connection, "hashing")
+    assert open_index(sample_store, settings.data_dir, "hashing") is index
+    assert index.count_among(asked) == 11
+    query = index.vector_of(speech)
+    assert query is not None and index._row_of[speech] == 12  # appended after the rest
+    hits, eligible = index.nearest_among(query, 3, asked)
+    assert hits[0][0] == speech and graph not in [w for w, _ in hits] and eligible == 11
+
+
 def test_filtered_search_is_exact_among_allowed_ids() -> None:
     rng = np.random.default_rng(7)
     matrix = rng.normal(size=(50, 8)).astype(np.float32)

@@ -93,6 +93,11 @@ class VectorIndex:
     ann: Any = None
     trained_size: int = 0
     _row_of: dict[int, int] = field(default_factory=dict)
+    _by_id: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    """The live rows' work ids sorted, and their rows in that order (`_rows`), made on first
+    use and dropped whenever rows change."""
 
     def __post_init__(self) -> None:
         # zip of lists, not a loop over numpy scalars: 0.1 s instead of 0.2-9 s at 1M rows.
@@ -182,6 +187,7 @@ class VectorIndex:
         gone = [w for w in current if w not in stored or w in changed_set]
         gone_rows = np.array([self._row_of.pop(work_id) for work_id in gone], dtype=np.int64)
         self.alive[gone_rows] = False
+        self._by_id = None
         if self.ann is not None and len(gone_rows):
             self._remove_rows(gone_rows)
         dead = len(self.alive) - self.size
@@ -206,6 +212,7 @@ class VectorIndex:
         self.matrix = matrix if start == 0 else np.vstack([self.matrix, matrix])
         self.ids = np.concatenate([self.ids, ids])
         self.alive = np.concatenate([self.alive, np.ones(len(ids), dtype=np.bool_)])
+        self._by_id = None
         self.hashes.extend(hashes)
         for offset, work_id in enumerate(ids):
             self._row_of[int(work_id)] = start + offset
@@ -267,15 +274,22 @@ class VectorIndex:
         if len(work_ids) < VECTORISED_LOOKUP:
             found = (self._row_of.get(work_id) for work_id in work_ids.tolist())
             return np.array([row for row in found if row is not None], dtype=np.int64)
-        alive_rows = np.flatnonzero(self.alive)
-        if not len(alive_rows):
+        sorted_ids, rows = self._id_order()
+        if not len(rows):
             return np.zeros(0, dtype=np.int64)
-        alive_ids = self.ids[alive_rows]
-        order = np.argsort(alive_ids)
-        places = np.searchsorted(alive_ids, work_ids, sorter=order)
-        places = np.minimum(places, len(order) - 1)
-        hit = alive_ids[order[places]] == work_ids
-        return np.asarray(alive_rows[order[places[hit]]], dtype=np.int64)
+        places = np.minimum(np.searchsorted(sorted_ids, work_ids), len(rows) - 1)
+        return np.asarray(rows[places[sorted_ids[places] == work_ids]], dtype=np.int64)
+
+    def _id_order(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """(the live rows' ids sorted, their rows in that order), kept until rows change:
+        making them took 5-8 ms of each search among 100k ids at a million vectors."""
+        made = self._by_id
+        if made is None:
+            alive_rows = np.flatnonzero(self.alive)
+            alive_ids = self.ids[alive_rows]
+            order = np.argsort(alive_ids, kind="stable")
+            made = self._by_id = (alive_ids[order], alive_rows[order])
+        return made
 
     def _exact_among(
         self, query: Matrix, k: int, rows: npt.NDArray[np.int64]
@@ -386,4 +400,14 @@ def _single_query_threads() -> None:
     faiss.omp_set_num_threads(1)
 
 
-_STATE = ("ids", "hashes", "matrix", "alive", "generation", "ann", "trained_size", "_row_of")
+_STATE = (
+    "ids",
+    "hashes",
+    "matrix",
+    "alive",
+    "generation",
+    "ann",
+    "trained_size",
+    "_row_of",
+    "_by_id",
+)

@@ -41,7 +41,7 @@ import shutil
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,7 @@ from paperscope.search.bm25_filters import (
 )
 from paperscope.search.filters import FilterTerms
 from paperscope.search.indexed_text import works_document_sql
+from paperscope.search.kept_ids import KeptIds
 from paperscope.search.query import ParsedQuery, Term
 from paperscope.store import Store
 from paperscope.store.search_schema import search_changes, search_pending, search_state
@@ -161,6 +162,8 @@ class Bm25Snapshot:
     analyzer: Any
     unindexed: frozenset[str]
     """Filter fields some work has a value of too long to index (search.bm25_filters)."""
+    kept: KeptIds = field(default_factory=KeptIds, compare=False, repr=False)
+    """The ids recently used filters keep, read once for this snapshot (search.kept_ids)."""
 
     @property
     def size(self) -> int:
@@ -221,6 +224,9 @@ class Bm25Snapshot:
         passing = filter_query(self.index.schema, filters)
         if passing is None:
             return self.size
+        remembered = self.kept.get(filters)
+        if remembered is not None:
+            return len(remembered)
         return int(self.searcher.search(passing, 1, count=True).count)
 
     def filtered_ids(
@@ -228,11 +234,16 @@ class Bm25Snapshot:
     ) -> npt.NDArray[np.int64] | None:
         """The ids of the works that pass `filters` (of those `among` the ids given), read
         from the index's fast field (114k ids in 30-50 ms at a million works, where PostgreSQL
-        took 0.2 s); None as for `filtered_count`, or when no filter is set."""
+        took 0.2 s); None as for `filtered_count`, or when no filter is set. All the ids a
+        filter keeps are remembered for the next search under it (`kept`), read-only. In
+        ascending order."""
         passing = filter_query(self.index.schema, filters)
         if passing is None or not can_filter(filters, self.unindexed):
             return None
         if among is None:
+            remembered = self.kept.get(filters)
+            if remembered is not None:
+                return remembered
             wanted = int(self.searcher.search(passing, 1, count=True).count)
         elif not among:
             return np.zeros(0, dtype=np.int64)
@@ -242,10 +253,13 @@ class Bm25Snapshot:
                 [(tantivy.Occur.Must, listed), (tantivy.Occur.Must, passing)]
             )
             wanted = len(among)
-        found = self.searcher.search(passing, max(wanted, 1), count=False, order_by_field="work_id")
+        found = self.searcher.search(
+            passing, max(wanted, 1), count=False, order_by_field="work_id", order=tantivy.Order.Asc
+        )
         # The keys taken in C (`itemgetter`): a generator unpacking each hit made reading
         # 114k ids take 57-68 ms in all; now 33-36 ms (the search itself ~10 ms of it).
-        return np.array(list(map(itemgetter(0), found.hits)), dtype=np.int64)
+        ids = np.array(list(map(itemgetter(0), found.hits)), dtype=np.int64)
+        return self.kept.put(filters, ids) if among is None else ids
 
     def _query(self, query: ParsedQuery, operator: str) -> Any | None:
         occur = tantivy.Occur.Must if operator == "AND" else tantivy.Occur.Should
