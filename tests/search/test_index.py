@@ -103,6 +103,27 @@ def test_ids_are_found_among_the_live_rows_after_each_change(
     assert hits[0][0] == speech and graph not in [w for w, _ in hits] and eligible == 11
 
 
+def test_sorted_ids_read_while_rows_change_are_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sync in another thread while a search sorts the ids: that search's order is used
+    once, never kept for the searches after the change."""
+    matrix = clustered(100, 8, 5)
+    index = VectorIndex(
+        "t", np.arange(100, dtype=np.int64), ["h"] * 100, matrix, np.ones(100, bool)
+    )
+    flatnonzero = np.flatnonzero
+
+    def meanwhile(alive: np.ndarray) -> np.ndarray:
+        index._rows_changed()  # as sync does after changing rows
+        return flatnonzero(alive)
+
+    monkeypatch.setattr(faiss_index.np, "flatnonzero", meanwhile)
+    index._id_order()
+    assert index._by_id is None
+    monkeypatch.setattr(faiss_index.np, "flatnonzero", flatnonzero)
+    first = index._id_order()
+    assert index._id_order() is first  # kept while nothing changes
+
+
 def test_filtered_search_is_exact_among_allowed_ids() -> None:
     rng = np.random.default_rng(7)
     matrix = rng.normal(size=(50, 8)).astype(np.float32)
