@@ -124,6 +124,21 @@ def test_sorted_ids_read_while_rows_change_are_not_kept(monkeypatch: pytest.Monk
     assert index._id_order() is first  # kept while nothing changes
 
 
+def test_warming_up_sorts_the_ids_of_an_ivf_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(faiss_index, "ANN_THRESHOLD", 100)
+    monkeypatch.setattr(faiss_index, "VECTORISED_LOOKUP", 50)
+    matrix = clustered(300, 8, 6)
+    ids = np.arange(1000, 1300, dtype=np.int64)[::-1].copy()  # rows not in id order
+    index = VectorIndex("t", ids, ["h"] * 300, matrix, np.ones(300, bool))
+    exact = VectorIndex("t", ids, ["h"] * 300, matrix, np.ones(300, bool))
+    index.build_ann()
+    index.warm_up()
+    exact.warm_up()  # no inverted lists to scan: nothing to do
+    assert index._by_id is not None and exact._by_id is None
+    sorted_ids, rows = index._by_id
+    assert list(sorted_ids) == list(range(1000, 1300)) and list(ids[rows]) == list(sorted_ids)
+
+
 def test_filtered_search_is_exact_among_allowed_ids() -> None:
     rng = np.random.default_rng(7)
     matrix = rng.normal(size=(50, 8)).astype(np.float32)
@@ -298,9 +313,12 @@ def test_serve_loads_the_encoder_before_a_semantic_search(
         loaded.append(name)
         return HashingEncoder()
 
+    warmed: list[int] = []
     monkeypatch.setattr(service, "get_encoder", recorded)
+    monkeypatch.setattr(VectorIndex, "warm_up", lambda index: warmed.append(index.size))
     start_warm_up(settings, sample_store).join(timeout=120)
     assert loaded == [settings.embedding_model]
+    assert warmed == [12]  # the index did what its first filtered search would
 
 
 def test_no_encoder_is_loaded_without_vectors(

@@ -144,12 +144,14 @@ def warm_vector_index(store: Store, settings: Settings) -> int:
 
     The model's encoder is loaded too when there are vectors to search: the first semantic
     search otherwise loads it while its visitor waits (tokenlearn 0.35-0.9 s at a million
-    works here, MiniLM seconds)."""
+    works here, MiniLM seconds); and the index does once what its first search among a
+    filter's ids would (`VectorIndex.warm_up`)."""
     model = active_model(store, settings)
-    size = open_index(store, settings.data_dir, model).size
-    if size:
+    index = open_index(store, settings.data_dir, model)
+    if index.size:
         get_encoder(model, settings.data_dir).encode(["warm up"])
-    return size
+        index.warm_up()
+    return index.size
 
 
 def _allowed_ids(connection: Connection, terms: FilterTerms) -> np.ndarray | None:
