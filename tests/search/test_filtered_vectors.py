@@ -54,6 +54,20 @@ def _exact(store: Store, index: VectorIndex, vector: np.ndarray, filters: Search
     return hits, index.count_among(allowed)
 
 
+def _lists_recorded(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Per deep list tried from now on: did it answer (or give up)?"""
+    answers: list[bool] = []
+    tried = filtered_vectors._post_filtered
+
+    def post_filtered(*args: object) -> object:
+        found = tried(*args)  # type: ignore[arg-type]
+        answers.append(found is not None)
+        return found
+
+    monkeypatch.setattr(filtered_vectors, "_post_filtered", post_filtered)
+    return answers
+
+
 @pytest.mark.parametrize("route", ["exact", "deep list", "deep list, ids read", "too deep"])
 def test_each_route_finds_what_the_database_route_finds(
     sample_store: Store,
@@ -75,15 +89,7 @@ def test_each_route_finds_what_the_database_route_finds(
         monkeypatch.setattr(filtered_vectors, "READ_PER_KEPT_US", 10**9)
     if route == "too deep":
         monkeypatch.setattr(filtered_vectors, "DEEPEST", 0)
-    answers: list[bool] = []  # per deep list tried: did it answer (or give up)?
-    tried = filtered_vectors._post_filtered
-
-    def post_filtered(*args: object) -> object:
-        found = tried(*args)  # type: ignore[arg-type]
-        answers.append(found is not None)
-        return found
-
-    monkeypatch.setattr(filtered_vectors, "_post_filtered", post_filtered)
+    answers = _lists_recorded(monkeypatch)
     asked: list[int] = []  # candidates whose passing the index was asked
     among = Bm25Snapshot.filtered_ids
 
@@ -150,15 +156,7 @@ def test_a_filter_whose_ids_are_known_is_priced_as_known(
     monkeypatch.setattr(filtered_vectors, "EXACT_PER_KEPT_US", 10**6)
     monkeypatch.setattr(filtered_vectors, "READ_PER_KEPT_US", 10**9)
     monkeypatch.setattr(filtered_vectors, "KNOWN_PER_KEPT_US", 0)
-    lists: list[bool] = []  # per deep list tried: did it answer?
-    tried = filtered_vectors._post_filtered
-
-    def post_filtered(*args: object) -> object:
-        found = tried(*args)  # type: ignore[arg-type]
-        lists.append(found is not None)
-        return found
-
-    monkeypatch.setattr(filtered_vectors, "_post_filtered", post_filtered)
+    lists = _lists_recorded(monkeypatch)
     vector = get_encoder("hashing", settings.data_dir).encode([TOPICS[0]])[0]
     filters = SearchFilters(category="CL")
     terms = filter_terms(filters)
