@@ -331,3 +331,17 @@ def test_no_encoder_is_loaded_without_vectors(
 
     monkeypatch.setattr(service, "get_encoder", refused)
     assert warm_vector_index(sample_store, settings) == 0
+
+
+def test_serve_reads_the_database_ahead_unless_told_not_to(
+    sample_store: Store, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paperscope.cli import web as web_cli
+
+    asked: list[Store] = []
+    monkeypatch.setattr(web_cli, "prewarm_database", asked.append)
+    start_warm_up(settings, sample_store).join(timeout=120)
+    assert asked == [sample_store]
+    quiet = settings.model_copy(update={"serve_prewarm": False})
+    start_warm_up(quiet, sample_store).join(timeout=120)
+    assert asked == [sample_store]

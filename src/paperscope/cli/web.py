@@ -28,15 +28,35 @@ def settle_garbage_collector(threshold: int) -> None:
     gc.set_threshold(threshold, older, oldest)
 
 
+def prewarm_database(store: Store) -> None:
+    """Ask for the site's tables to be read into the OS cache (store.prewarm), and say so."""
+    from paperscope.store.prewarm import memory_budget, prewarm
+
+    try:
+        done = prewarm(store, memory_budget())
+    except Exception as error:  # first visits read from the disk instead, as without it
+        errors.print(f"database not read ahead: {error}")
+        return
+    if done.not_done:
+        console.print(f"database not read ahead: {done.not_done}")
+    else:
+        console.print(
+            f"database read ahead: {done.relations} tables and indexes, "
+            f"{done.bytes / 1e6:,.0f} MB (in the background)"
+        )
+
+
 def start_warm_up(settings: Settings, store: Store) -> threading.Thread:
-    """Load the vector index and its query encoder, then bring the BM25 keyword index in
-    step, in a background thread while the server starts answering: the first paper page or
-    semantic search then finds the vectors loaded (requests that come sooner wait for this
-    load instead of starting their own), and keyword searches are ranked natively until the
-    BM25 index is."""
+    """Ask for the database to be read ahead (`serve_prewarm`), load the vector index and
+    its query encoder, then bring the BM25 keyword index in step, in a background thread
+    while the server starts answering: the first paper page or semantic search then finds
+    the vectors loaded (requests that come sooner wait for this load instead of starting
+    their own), and keyword searches are ranked natively until the BM25 index is."""
     from paperscope.search.service import warm_keyword_index, warm_vector_index
 
     def warm() -> None:
+        if settings.serve_prewarm:
+            prewarm_database(store)
         started = time.perf_counter()
         try:
             size = warm_vector_index(store, settings)
