@@ -31,7 +31,7 @@ def test_nothing_past_the_budget_is_read(store: Store) -> None:
     half = prewarm(store, everything.bytes // 2)
     assert half.bytes <= everything.bytes // 2
     if store.dialect == "postgresql":
-        assert 0 < half.relations < everything.relations  # the smallest first
+        assert 0 < half.relations < everything.relations
     else:
         assert half.relations == 0 and half.not_done and "larger" in half.not_done
     nothing = prewarm(store, 0)
@@ -60,3 +60,15 @@ def test_a_user_who_may_not_create_pg_prewarm_is_told_why(store: Store) -> None:
 
 def test_the_budget_is_a_share_of_the_memory_available() -> None:
     assert 0 <= memory_budget(0.25) <= memory_budget(0.5)
+
+
+def test_the_relations_read_most_come_first(store: Store) -> None:
+    if store.dialect != "postgresql":
+        return  # one file: nothing to order
+    with store.connect() as connection:
+        for _ in range(30):
+            connection.execute(text("SELECT * FROM content_state")).all()
+        connection.execute(text("SELECT pg_stat_force_next_flush()"))
+        connection.commit()
+    done = prewarm(store, 10**12)
+    assert done.names[0] == "content_state"
