@@ -94,10 +94,10 @@ def test_each_route_finds_what_the_database_route_finds(
     among = Bm25Snapshot.filtered_ids
 
     def filtered_ids(
-        self: Bm25Snapshot, terms: object, ids: object = None, kept: object = None
+        self: Bm25Snapshot, terms: object, ids: object = None, count: object = None
     ) -> object:
         asked.extend(ids or ())  # type: ignore[call-overload]
-        return among(self, terms, ids, kept)  # type: ignore[arg-type]
+        return among(self, terms, ids, count)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Bm25Snapshot, "filtered_ids", filtered_ids)
     encoder = get_encoder("hashing", settings.data_dir)

@@ -88,7 +88,7 @@ def filtered_nearest(
         hits = _post_filtered(index, vector, k, snapshot, filters, kept)
         if hits is not None:
             return hits, window
-    allowed = snapshot.filtered_ids(filters, kept=kept)
+    allowed = snapshot.filtered_ids(filters, count=kept)
     if allowed is None:
         allowed = np.zeros(0, dtype=np.int64)
     hits, eligible = index.nearest_among(vector, k, allowed)
@@ -121,7 +121,7 @@ def _post_filtered(
         # every kept id (worth more: later searches under the filter reuse them): read them.
         asked = len(passes) + len(unseen)
         if known is None and ASK_PER_WORK_US * asked > READ_PER_KEPT_US * kept / 2:
-            known = snapshot.filtered_ids(filters, kept=kept)  # remembered for later too
+            known = snapshot.filtered_ids(filters, count=kept)  # remembered for later too
         passing = (
             found_among(known, unseen)
             if known is not None

@@ -70,10 +70,13 @@ class Prewarmed:
     """What was asked to be read: how many relations (tables, indexes, files), their bytes
     and names, or why nothing was."""
 
-    relations: int
     bytes: int
-    not_done: str | None = None
     names: tuple[str, ...] = ()
+    not_done: str | None = None
+
+    @property
+    def relations(self) -> int:
+        return len(self.names)
 
 
 def memory_budget(share: float = 0.5) -> int:
@@ -90,7 +93,7 @@ def memory_budget(share: float = 0.5) -> int:
 def prewarm(store: Store, budget: int) -> Prewarmed:
     """Ask for the site's tables to be read into the OS cache, at most `budget` bytes."""
     if budget <= 0:
-        return Prewarmed(0, 0, "no memory to spare for it")
+        return Prewarmed(0, not_done="no memory to spare for it")
     if store.dialect == "postgresql":
         return _postgresql(store, budget)
     return _sqlite(store, budget)
@@ -102,7 +105,7 @@ def _postgresql(store: Store, budget: int) -> Prewarmed:
             connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_prewarm"))
     except DBAPIError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-        return Prewarmed(0, 0, f"PostgreSQL's pg_prewarm extension is not there: {reason}")
+        return Prewarmed(0, not_done=f"PostgreSQL's pg_prewarm extension is not there: {reason}")
     names: list[str] = []
     total = 0
     with store.connect() as connection:
@@ -113,22 +116,22 @@ def _postgresql(store: Store, budget: int) -> Prewarmed:
             connection.execute(_PREFETCH, {"oid": oid})
             names.append(str(name))
             total += int(size)
-    return Prewarmed(len(names), total, names=tuple(names))
+    return Prewarmed(total, tuple(names))
 
 
 def _sqlite(store: Store, budget: int) -> Prewarmed:
     database = store.engine.url.database
     if not database or database == ":memory:" or not hasattr(os, "posix_fadvise"):
-        return Prewarmed(0, 0, "no database file to read")
+        return Prewarmed(0, not_done="no database file to read")
     files = [Path(database), Path(f"{database}-wal")]
     present = [path for path in files if path.is_file()]
     total = sum(path.stat().st_size for path in present)
     if total > budget:
-        return Prewarmed(0, 0, f"the database ({total:,} bytes) is larger than {budget:,}")
+        return Prewarmed(0, not_done=f"the database ({total:,} bytes) is larger than {budget:,}")
     for path in present:
         descriptor = os.open(path, os.O_RDONLY)
         try:
             os.posix_fadvise(descriptor, 0, 0, os.POSIX_FADV_WILLNEED)
         finally:
             os.close(descriptor)
-    return Prewarmed(len(present), total, names=tuple(path.name for path in present))
+    return Prewarmed(total, tuple(path.name for path in present))
