@@ -31,6 +31,12 @@ FILTERS = (
     SearchFilters(since=date(2019, 1, 1), until=date(2019, 12, 31)),
     SearchFilters(has_code=True),
     SearchFilters(category="CL", since=date(2022, 1, 1), has_code=True),
+    SearchFilters(venue="acl"),
+    SearchFilters(venue="NeurIPS 20"),
+    SearchFilters(venue="%"),
+    SearchFilters(venue="_"),
+    SearchFilters(venue="quokka"),
+    SearchFilters(venue="neurips", has_code=True),
 )
 
 
@@ -91,6 +97,9 @@ def test_a_catch_up_carries_the_facts_over(sample_store: Store, built: Bm25Index
         )
         connection.execute(delete(code_links).where(code_links.c.work_id == graph))
         connection.execute(delete(work_categories).where(work_categories.c.work_id == keyphrase))
+        connection.execute(
+            update(works).where(works.c.id == keyphrase).values(venue="Journal of Quokkas")
+        )
     refresh_keyword_index(sample_store)
     assert built.rebuild() is not None
     assert built.last_build[0] == "caught up"
@@ -98,6 +107,8 @@ def test_a_catch_up_carries_the_facts_over(sample_store: Store, built: Bm25Index
     _facts_keep_what_the_database_keeps(sample_store, snapshot)
     nc = snapshot.filtered_ids(filter_terms(SearchFilters(category="NC")))
     assert nc is not None and list(nc) == [speech]
+    quokka = snapshot.filtered_ids(filter_terms(SearchFilters(venue="quokkas")))
+    assert quokka is not None and list(quokka) == [keyphrase]
 
 
 def test_a_folder_without_facts_answers_through_the_index_until_rebuilt(
@@ -126,16 +137,20 @@ def test_a_folder_without_facts_answers_through_the_index_until_rebuilt(
 def test_facts_over_a_base_drop_the_changed_works_and_add_them_as_they_are() -> None:
     base = FactsBuilder()
     base.add(3, {"category": ["=cs.cl", ".cl"], "published": 20210104, "has_code": 1})
-    base.add(1, {"category": ["=cs.lg", ".lg"], "year_only": 2019})
-    base.add(2, {})
+    base.add(1, {"category": ["=cs.lg", ".lg"], "year_only": 2019, "venue_lower": "acl"})
+    base.add(2, {"venue_lower": "emnlp"})
     facts = base.done()
     assert list(facts.ids) == [1, 2, 3] and list(facts.has_code) == [False, False, True]
     later = FactsBuilder()
-    later.add(3, {"category": ["=cs.lg", ".lg"]})  # changed; 1 was deleted
+    later.add(3, {"category": ["=cs.lg", ".lg"], "venue_lower": "naacl"})  # 1 was deleted
     caught_up = later.over(facts, np.array([1, 3], dtype=np.int64))
     assert list(caught_up.ids) == [2, 3]
+    acl = filter_terms(SearchFilters(venue="ACL"))
+    assert list(facts.passing(acl)) == [1] and list(caught_up.passing(acl)) == [3]
+    assert list(caught_up.passing(filter_terms(SearchFilters(venue="nlp")))) == [2]
     lg = filter_terms(SearchFilters(category="LG"))
     assert list(caught_up.passing(lg)) == [3]
     assert not len(caught_up.passing(filter_terms(SearchFilters(category="CL"))))
     assert not len(caught_up.passing(filter_terms(SearchFilters(has_code=True))))
     assert not FilterFacts.answers(filter_terms(SearchFilters(author="ada", category="CL")))
+    assert not FilterFacts.answers(filter_terms(SearchFilters()))

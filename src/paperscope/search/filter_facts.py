@@ -1,4 +1,4 @@
-"""The facts the category, date and code filters test, one column each, kept beside a BM25
+"""The facts the category, date, code and venue filters test, one column each, kept beside a BM25
 snapshot (search.bm25) so that the works a filter keeps are found with numpy, not read out
 of the index.
 
@@ -14,10 +14,12 @@ the snapshot's documents, in the same folder, so they always hold what the index
 - ``day`` (20210104, 0 for none) and ``year_only`` with ``year_known`` (a work without a
   date, by its year), as the ``published`` and ``year_only`` fields;
 - ``has_code``;
-- the category terms (``=cs.cl``, ``.cl``) with, for each, the rows of the works holding it.
+- the category terms (``=cs.cl``, ``.cl``) with, for each, the rows of the works holding it;
+- ``venue``: each work's place in ``venues``, the distinct lower-cased venues (a venue filter
+  is a substring test of each distinct venue, then a lookup per work).
 
-Author and venue filters search within texts (a regular expression over the terms): those
-stay with the index (`answers` is False for them).
+An author filter searches within every name key of every work (far more distinct values
+than venues): it stays with the index (`answers` is False for it).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from paperscope.search.bm25_filters import CATEGORY, HAS_CODE, PUBLISHED, YEAR_ONLY
+from paperscope.search.bm25_filters import CATEGORY, HAS_CODE, PUBLISHED, VENUE, YEAR_ONLY
 from paperscope.search.filters import FilterTerms
 
 FACTS_FILE = "filter-facts.npz"
@@ -55,6 +57,10 @@ class FilterFacts:
     has_code: Mask
     terms: dict[str, Rows]
     """Category term -> the rows (positions in `ids`) of the works holding it, ascending."""
+    venue: Rows
+    """Each work's venue as its place in `venues` (0: none)."""
+    venues: tuple[str, ...]
+    """The venues, lower-cased as the index holds them, after an empty first one (none)."""
 
     @property
     def size(self) -> int:
@@ -62,8 +68,8 @@ class FilterFacts:
 
     @staticmethod
     def answers(terms: FilterTerms) -> bool:
-        """Whether the columns can test every filter set (not an author's or a venue's)."""
-        return terms.active and not (terms.author_key or terms.venue)
+        """Whether the columns can test every filter set (not an author's)."""
+        return terms.active and not terms.author_key
 
     def passing(self, terms: FilterTerms) -> Ids:
         """The ids of the works passing `terms` (`answers` must hold), ascending, read-only."""
@@ -92,6 +98,11 @@ class FilterFacts:
             mask &= self._dated(terms.until, later=False)
         if terms.has_code:
             mask &= self.has_code
+        if terms.venue:
+            text = terms.venue
+            named = np.fromiter((text in venue for venue in self.venues), bool, len(self.venues))
+            named[0] = False
+            mask &= named[self.venue]
         return mask
 
     def _dated(self, bound: date, later: bool) -> Mask:
@@ -117,6 +128,8 @@ class FilterFacts:
             "term_names": np.array(json.dumps(list(self.terms))),
             "term_offsets": np.cumsum([0] + [len(rows) for rows in self.terms.values()]),
             "term_rows": _joined(list(self.terms.values())),
+            "venue": self.venue,
+            "venues": np.array(json.dumps(self.venues)),
         }
         with open(folder / FACTS_FILE, "wb") as out:
             np.savez(out, **arrays)
@@ -138,6 +151,8 @@ class FilterFacts:
                     saved["year_known"],
                     saved["has_code"],
                     terms,
+                    saved["venue"],
+                    tuple(json.loads(str(saved["venues"]))),
                 )
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             return None
@@ -146,8 +161,10 @@ class FilterFacts:
     def whole(self) -> bool:
         """Whether every column has a row for each work and every row named exists (a file
         cut short or from another build is not used)."""
-        columns = (self.day, self.year_only, self.year_known, self.has_code)
+        columns = (self.day, self.year_only, self.year_known, self.has_code, self.venue)
         if any(len(column) != self.size for column in columns):
+            return False
+        if self.size and not 0 <= int(self.venue.min()) <= int(self.venue.max()) < len(self.venues):
             return False
         return all(
             not len(rows) or (int(rows[0]) >= 0 and int(rows[-1]) < self.size)
@@ -166,6 +183,8 @@ class FactsBuilder:
         self._year_known: list[bool] = []
         self._code: list[bool] = []
         self._terms: defaultdict[str, list[int]] = defaultdict(list)
+        self._venue: list[int] = []
+        self._venues: dict[str, int] = {"": 0}
 
     def add(self, work_id: int, fields: dict[str, Any]) -> None:
         """One document's filter fields (`facet_fields`)."""
@@ -176,6 +195,9 @@ class FactsBuilder:
         self._code.append(HAS_CODE in fields)
         for term in fields.get(CATEGORY, ()):
             self._terms[term].append(work_id)
+        venue = fields.get(VENUE)
+        place = 0 if venue is None else self._venues.setdefault(venue, len(self._venues))
+        self._venue.append(place)
 
     def done(self) -> FilterFacts:
         return self.over(_no_facts(), _NO_IDS)
@@ -189,6 +211,8 @@ class FactsBuilder:
         year_only = np.concatenate([base.year_only[kept], np.array(self._year, dtype=np.int64)])
         known = np.concatenate([base.year_known[kept], np.array(self._year_known, dtype=bool)])
         has_code = np.concatenate([base.has_code[kept], np.array(self._code, dtype=bool)])
+        venues, recoded = _venues_after(base.venues, list(self._venues))
+        venue = np.concatenate([base.venue[kept], recoded[np.array(self._venue, dtype=np.int32)]])
         holding = {term: np.array(held, dtype=np.int64) for term, held in self._terms.items()}
         for term, rows in base.terms.items():
             still = base.ids[rows[kept[rows]]]
@@ -200,7 +224,14 @@ class FactsBuilder:
             if len(held)
         }
         return FilterFacts(
-            ids, day[order], year_only[order], known[order], has_code[order], rows_of
+            ids,
+            day[order],
+            year_only[order],
+            known[order],
+            has_code[order],
+            rows_of,
+            venue[order],
+            venues,
         )
 
 
@@ -210,7 +241,19 @@ _NO_ROWS: Rows = np.zeros(0, dtype=np.int32)
 
 def _no_facts() -> FilterFacts:
     nothing = np.zeros(0, dtype=np.bool_)
-    return FilterFacts(_NO_IDS, _NO_IDS, _NO_IDS, nothing, nothing, {})
+    return FilterFacts(_NO_IDS, _NO_IDS, _NO_IDS, nothing, nothing, {}, _NO_ROWS, ("",))
+
+
+def _venues_after(base: tuple[str, ...], added: list[str]) -> tuple[tuple[str, ...], Rows]:
+    """The base's venues with the `added` ones it lacks after them (a venue no work holds
+    any more stays until a whole build), and each added venue's place among them."""
+    places = {venue: place for place, venue in enumerate(base)}
+    venues = list(base)
+    for venue in added:
+        if venue not in places:
+            places[venue] = len(venues)
+            venues.append(venue)
+    return tuple(venues), np.array([places[venue] for venue in added], dtype=np.int32)
 
 
 def _category_terms(category: str) -> list[str]:
