@@ -224,6 +224,18 @@ def wait_up(base: str, timeout: float = 60.0) -> None:
     raise RuntimeError("the server did not start")
 
 
+def wait_warm(base: str, timeout: float = 600.0) -> float:
+    """Wait until the server says its warm-up thread (the database read ahead, the vector
+    and keyword indexes loaded) has ended (`/healthz`); the seconds waited."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        with urlopen(base + "/healthz", timeout=10) as response:
+            if json.loads(response.read()).get("warming") != "yes":
+                return time.monotonic() - started
+        time.sleep(0.2)
+    raise RuntimeError(f"the server was still warming up after {timeout:.0f} s")
+
+
 def drive(url: str, duration: int, connections: int, script: Path) -> dict[str, Any]:
     # Warm up, and check the page works. Not timed, so it may wait long: right after the
     # server starts, a paper page or semantic search waits for the vector index to load

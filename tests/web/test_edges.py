@@ -9,6 +9,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -305,6 +306,25 @@ def test_paperscope_serve_believes_no_forwarded_header_by_default(
             assert codes == [200] * 20 + [429]
             about = client.get("/about", headers={"X-Forwarded-Proto": "https"})
             assert "strict-transport-security" not in about.headers
+            while client.get("/healthz").json()["warming"] == "yes":  # its warm-up thread
+                assert time.monotonic() < deadline + 60, "the warm-up did not end"
+                time.sleep(0.2)
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_healthz_says_while_the_server_warms_up(web_client: TestClient) -> None:
+    app = web_client.app
+    release = threading.Event()
+    warm_up = threading.Thread(target=release.wait, daemon=True)
+    warm_up.start()
+    app.state.warm_up = warm_up  # type: ignore[attr-defined]
+    try:
+        assert web_client.get("/healthz").json() == {"status": "ok", "warming": "yes"}
+    finally:
+        release.set()
+        warm_up.join(timeout=10)
+    assert web_client.get("/healthz").json() == {"status": "ok", "warming": "no"}
+    app.state.warm_up = None  # type: ignore[attr-defined]
+    assert web_client.get("/healthz").json()["warming"] == "no"

@@ -90,7 +90,7 @@ def serve_app(
     console.print(f"paperscope on http://{host}:{port}/  (Ctrl-C stops it)")
     web_app = create_app(settings, store)
     settle_garbage_collector(settings.serve_gc_threshold)
-    start_warm_up(settings, store)
+    web_app.state.warm_up = start_warm_up(settings, store)  # /healthz says while it runs
     uvicorn.run(
         web_app,
         host=host,

@@ -73,8 +73,14 @@ def create_app(settings: Settings, store: Store) -> FastAPI:
     app.include_router(claims.router)  # claim a profile, propose corrections
     app.include_router(admin.router)  # /admin: review claims and corrections, runs
 
+    app.state.warm_up = None  # `paperscope serve` sets its warm-up thread (cli.web)
+
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+        """Up; and whether the server is still reading its indexes and the database ahead
+        (pages answer meanwhile, slower: a benchmark or a load balancer may wait for "no")."""
+        warm_up = app.state.warm_up
+        warming = warm_up is not None and warm_up.is_alive()
+        return {"status": "ok", "warming": "yes" if warming else "no"}
 
     return app
