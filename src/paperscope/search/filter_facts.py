@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -177,13 +178,15 @@ class FactsBuilder:
     build) or `over` the base snapshot's facts (a catch-up)."""
 
     def __init__(self) -> None:
-        self._ids: list[int] = []
-        self._day: list[int] = []
-        self._year: list[int] = []
-        self._year_known: list[bool] = []
-        self._code: list[bool] = []
-        self._terms: defaultdict[str, list[int]] = defaultdict(list)
-        self._venue: list[int] = []
+        # Typed arrays, not lists: a list of a million ints holds a million int objects
+        # (~100 MB more peak memory for a whole build at a million works).
+        self._ids = array("q")
+        self._day = array("q")
+        self._year = array("q")
+        self._year_known = array("b")
+        self._code = array("b")
+        self._terms: defaultdict[str, array[int]] = defaultdict(lambda: array("q"))
+        self._venue = array("i")
         self._venues: dict[str, int] = {"": 0}
 
     def add(self, work_id: int, fields: dict[str, Any]) -> None:
@@ -205,15 +208,15 @@ class FactsBuilder:
     def over(self, base: FilterFacts, changed: Ids) -> FilterFacts:
         """The base's facts without the `changed` works, with those added since."""
         kept = ~np.isin(base.ids, changed)
-        ids = np.concatenate([base.ids[kept], np.array(self._ids, dtype=np.int64)])
+        ids = np.concatenate([base.ids[kept], _numbers(self._ids)])
         order = np.argsort(ids, kind="stable")
-        day = np.concatenate([base.day[kept], np.array(self._day, dtype=np.int64)])
-        year_only = np.concatenate([base.year_only[kept], np.array(self._year, dtype=np.int64)])
-        known = np.concatenate([base.year_known[kept], np.array(self._year_known, dtype=bool)])
-        has_code = np.concatenate([base.has_code[kept], np.array(self._code, dtype=bool)])
+        day = np.concatenate([base.day[kept], _numbers(self._day)])
+        year_only = np.concatenate([base.year_only[kept], _numbers(self._year)])
+        known = np.concatenate([base.year_known[kept], _flags(self._year_known)])
+        has_code = np.concatenate([base.has_code[kept], _flags(self._code)])
         venues, recoded = _venues_after(base.venues, list(self._venues))
-        venue = np.concatenate([base.venue[kept], recoded[np.array(self._venue, dtype=np.int32)]])
-        holding = {term: np.array(held, dtype=np.int64) for term, held in self._terms.items()}
+        venue = np.concatenate([base.venue[kept], recoded[np.asarray(self._venue)]])
+        holding = {term: _numbers(held) for term, held in self._terms.items()}
         for term, rows in base.terms.items():
             still = base.ids[rows[kept[rows]]]
             holding[term] = np.concatenate([still, holding.get(term, _NO_IDS)])
@@ -237,6 +240,14 @@ class FactsBuilder:
 
 _NO_IDS: Ids = np.zeros(0, dtype=np.int64)
 _NO_ROWS: Rows = np.zeros(0, dtype=np.int32)
+
+
+def _numbers(gathered: array[int]) -> Ids:
+    return np.asarray(gathered, dtype=np.int64)
+
+
+def _flags(gathered: array[int]) -> Mask:
+    return np.asarray(gathered, dtype=np.int8).astype(np.bool_)
 
 
 def _no_facts() -> FilterFacts:
