@@ -5,6 +5,7 @@ damaged file) still answers through the index."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 from search_helpers import title_id
@@ -134,7 +135,9 @@ def test_a_folder_without_facts_answers_through_the_index_until_rebuilt(
     assert _snapshot(sample_store, built).facts is not None
 
 
-def test_facts_over_a_base_drop_the_changed_works_and_add_them_as_they_are() -> None:
+def test_facts_over_a_base_drop_the_changed_works_and_add_them_as_they_are(
+    tmp_path: Path,
+) -> None:
     base = FactsBuilder()
     base.add(3, {"category": ["=cs.cl", ".cl"], "published": 20210104, "has_code": 1})
     base.add(1, {"category": ["=cs.lg", ".lg"], "year_only": 2019, "venue_lower": "acl"})
@@ -148,6 +151,12 @@ def test_facts_over_a_base_drop_the_changed_works_and_add_them_as_they_are() -> 
     acl = filter_terms(SearchFilters(venue="ACL"))
     assert list(facts.passing(acl)) == [1] and list(caught_up.passing(acl)) == [3]
     assert list(caught_up.passing(filter_terms(SearchFilters(venue="nlp")))) == [2]
+    later.add(4, {"venue_lower": "tagung zürich ☃", "category": ["=math.co", ".co"]})
+    later.over(facts, np.array([1, 3], dtype=np.int64)).save(tmp_path)
+    loaded = FilterFacts.load(tmp_path)
+    assert loaded is not None and list(loaded.ids) == [2, 3, 4]
+    assert list(loaded.passing(filter_terms(SearchFilters(venue="Zürich")))) == [4]
+    assert list(loaded.passing(filter_terms(SearchFilters(category="CO")))) == [4]
     lg = filter_terms(SearchFilters(category="LG"))
     assert list(caught_up.passing(lg)) == [3]
     assert not len(caught_up.passing(filter_terms(SearchFilters(category="CL"))))
