@@ -349,11 +349,12 @@ class Bm25Index:
             self.rebuild_in_background()
         return snapshot
 
-    def _folder(self, wanted: int) -> Path:
+    def folder(self, wanted: int) -> Path:
+        """Where the snapshot of generation `wanted` is (or would be) kept."""
         return self.directory / f"f{FORMAT}-g{wanted}"
 
     def _load(self, wanted: int) -> Bm25Snapshot | None:
-        folder = self._folder(wanted)
+        folder = self.folder(wanted)
         if not folder.is_dir():
             return None
         try:
@@ -395,7 +396,7 @@ class Bm25Index:
             self.last_build = ("all", self._write_all(partial))
         else:
             self.last_build = ("caught up", self._catch_up(base, partial, changed))
-        folder = self._folder(current)
+        folder = self.folder(current)
         shutil.rmtree(folder, ignore_errors=True)
         partial.rename(folder)
         snapshot = Bm25Snapshot.open(folder, current)
@@ -456,7 +457,7 @@ class Bm25Index:
         works deleted and added again as they are now (a deleted work is not); the facts
         file is written anew from the base's facts and the works added."""
         assert base.facts is not None
-        source = self._folder(base.generation)
+        source = self.folder(base.generation)
         for part in source.iterdir():
             if part.is_file() and not part.name.endswith(".lock") and part.name != FACTS_FILE:
                 try:
