@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+import pytest
 from search_helpers import title_id
 from sqlalchemy import delete, insert, select, update
 
@@ -113,7 +114,7 @@ def test_a_catch_up_carries_the_facts_over(sample_store: Store, built: Bm25Index
 
 
 def test_a_folder_without_facts_answers_through_the_index_until_rebuilt(
-    sample_store: Store, built: Bm25Index
+    sample_store: Store, built: Bm25Index, caplog: pytest.LogCaptureFixture
 ) -> None:
     snapshot = _snapshot(sample_store, built)
     folder = built.directory / next(p.name for p in built.directory.glob("f*-g*"))
@@ -121,6 +122,7 @@ def test_a_folder_without_facts_answers_through_the_index_until_rebuilt(
     wanted = _database_keeps(sample_store, coded)
     (folder / FACTS_FILE).write_bytes((folder / FACTS_FILE).read_bytes()[:100])  # damaged
     assert FilterFacts.load(folder) is None
+    assert "filter facts in" in caplog.text and "not used" in caplog.text
     (folder / FACTS_FILE).unlink()
     opened = Bm25Snapshot.open(folder, snapshot.generation)
     assert opened.facts is None

@@ -25,6 +25,7 @@ than venues): it stays with the index (`answers` is False for it).
 from __future__ import annotations
 
 import json
+import logging
 import zipfile
 from array import array
 from collections import defaultdict
@@ -40,6 +41,7 @@ import numpy.typing as npt
 from paperscope.search.bm25_filters import CATEGORY, HAS_CODE, PUBLISHED, VENUE, YEAR_ONLY
 from paperscope.search.filters import FilterTerms
 
+_LOG = logging.getLogger(__name__)
 FACTS_FILE = "filter-facts.npz"
 """In the snapshot's folder; a catch-up build writes its own (never a hard link of the base's)."""
 
@@ -139,7 +141,9 @@ class FilterFacts:
     @classmethod
     def load(cls, folder: Path) -> FilterFacts | None:
         """The folder's facts, or None when it has none (built before they were) or they
-        cannot be read: filters are then read from the index."""
+        cannot be read (a warning says why): filters are then read from the index."""
+        if not (folder / FACTS_FILE).exists():
+            return None
         try:
             with np.load(folder / FACTS_FILE, allow_pickle=False) as saved:
                 names = json.loads(saved["term_names"].tobytes())
@@ -156,9 +160,13 @@ class FilterFacts:
                     saved["venue"],
                     tuple(json.loads(saved["venues"].tobytes())),
                 )
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+            _LOG.warning("filter facts in %s not used: %s", folder, error)
             return None
-        return facts if facts.whole() else None
+        if not facts.whole():
+            _LOG.warning("filter facts in %s not used: their columns disagree", folder)
+            return None
+        return facts
 
     def whole(self) -> bool:
         """Whether every column has a row for each work and every row named exists (a file
