@@ -21,8 +21,8 @@ pass in a millisecond, and:
 The ids a filter keeps are remembered for the snapshot once read (search.kept_ids): by the
 exact way, or by a deep list when asking the index about its works would cost more than
 reading them all. A list then looks its works up among them instead of asking the index,
-and the next search under the same filter skips reading them. A category, date or code
-filter's ids come from the snapshot's facts' columns (search.filter_facts) as it is
+and the next search under the same filter skips reading them. A category, date, code or
+venue filter's ids come from the snapshot's facts' columns (search.filter_facts) as it is
 counted, in a few milliseconds: those are always known.
 
 How many works are eligible is exact either way: counted among the kept works' ids, or

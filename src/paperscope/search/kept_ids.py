@@ -3,8 +3,8 @@
 A visitor who sets a filter searches under it again: another topic, the next page, hybrid's
 keyword half. Reading a broad filter's ids from the index costs ~0.3-0.4 us a work (173k
 works for the category "Artificial Intelligence" at a million works: 41 ms), every time;
-remembered, the second search under the filter skips it. (Category, date and code filters
-are found on the snapshot's facts' columns instead, search.filter_facts, in a few
+remembered, the second search under the filter skips it. (Category, date, code and venue
+filters are found on the snapshot's facts' columns instead, search.filter_facts, in a few
 milliseconds: those are remembered too, and save that.) A snapshot never changes, so what
 it remembers stays true until the index moves on to the next snapshot, which starts empty.
 
