@@ -65,7 +65,9 @@ def _facts_keep_what_the_database_keeps(store: Store, snapshot: Bm25Snapshot) ->
         wanted = _database_keeps(store, terms)
         assert list(facts.passing(terms)) == wanted, filters
         shuffled = np.concatenate([every[::-1], np.array([10**9], dtype=np.int64)])
-        among = facts.passing_among(terms, shuffled)
+        snapshot.kept.clear()  # looked up on the columns, not among remembered ids
+        among = snapshot.filtered_ids(terms, shuffled.tolist())
+        assert among is not None, filters
         assert list(among) == wanted[::-1], filters  # in the candidates' order, unknown out
         assert snapshot.filtered_count(terms) == len(wanted), filters
 

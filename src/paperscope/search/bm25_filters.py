@@ -69,13 +69,27 @@ def _values(aggregated: object) -> list[str]:
     return [str(value) for value in values if value is not None]  # type: ignore[union-attr]
 
 
+def day_number(day: date) -> int:
+    """20210104 for 4 January 2021: the ``published`` field's value."""
+    return day.year * 10_000 + day.month * 100 + day.day
+
+
+def category_terms(category: str) -> list[str]:
+    """The ``category`` terms a (lower-cased) category filter asks for, any of them: the
+    whole, and for a short tag (no dot) also the part after a category's last dot."""
+    wanted = ["=" + category]
+    if "." not in category:
+        wanted.append("." + category)
+    return wanted
+
+
 def _day(published: object) -> int | None:
-    """20210104 for 4 January 2021; None if it does not parse."""
+    """`day_number` of a date or its ISO text; None if it does not parse."""
     try:
         day = published if isinstance(published, date) else date.fromisoformat(str(published))
     except ValueError:
         return None
-    return day.year * 10_000 + day.month * 100 + day.day
+    return day_number(day)
 
 
 def _fits(value: str) -> bool:
@@ -144,7 +158,7 @@ def _dates(schema: Any, since: date | None, until: date | None) -> Iterable[Any]
         bound = low or high
         if bound is None:
             continue
-        day = bound.year * 10_000 + bound.month * 100 + bound.day
+        day = day_number(bound)
         by_day = _range(schema, PUBLISHED, day if low else None, day if high else None)
         by_year = _range(
             schema, YEAR_ONLY, bound.year if low else None, bound.year if high else None
@@ -161,10 +175,8 @@ def filter_query(schema: Any, terms: FilterTerms) -> Any | None:
     `can_filter` first."""
     parts = []
     if terms.category:
-        wanted = [tantivy.Query.term_query(schema, CATEGORY, "=" + terms.category)]
-        if "." not in terms.category:
-            wanted.append(tantivy.Query.term_query(schema, CATEGORY, "." + terms.category))
-        parts.append(_either(wanted))
+        wanted = category_terms(terms.category)
+        parts.append(_either([tantivy.Query.term_query(schema, CATEGORY, t) for t in wanted]))
     parts += _dates(schema, terms.since, terms.until)
     if terms.has_code:
         parts.append(tantivy.Query.term_query(schema, HAS_CODE, 1))
@@ -193,6 +205,8 @@ __all__ = [
     "WorkFacts",
     "add_filter_fields",
     "can_filter",
+    "category_terms",
+    "day_number",
     "facet_fields",
     "filter_query",
     "unindexed_fields",

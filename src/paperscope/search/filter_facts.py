@@ -38,7 +38,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from paperscope.search.bm25_filters import CATEGORY, HAS_CODE, PUBLISHED, VENUE, YEAR_ONLY
+from paperscope.search.bm25_filters import (
+    CATEGORY,
+    HAS_CODE,
+    PUBLISHED,
+    VENUE,
+    YEAR_ONLY,
+    category_terms,
+    day_number,
+)
 from paperscope.search.filters import FilterTerms
 
 _LOG = logging.getLogger(__name__)
@@ -81,20 +89,11 @@ class FilterFacts:
         ids.flags.writeable = False
         return ids
 
-    def passing_among(self, terms: FilterTerms, candidates: Ids) -> Ids:
-        """The `candidates` passing `terms`, in their order (ids not held do not pass)."""
-        if not len(candidates) or not self.size:
-            return candidates[:0]
-        rows = np.minimum(np.searchsorted(self.ids, candidates), self.size - 1)
-        held = self.ids[rows] == candidates
-        found: Ids = candidates[held & self._mask(terms)[rows]]
-        return found
-
     def _mask(self, terms: FilterTerms) -> Mask:
         mask = np.ones(self.size, dtype=np.bool_)
         if terms.category:
             mask = np.zeros(self.size, dtype=np.bool_)
-            for term in _category_terms(terms.category):
+            for term in category_terms(terms.category):
                 mask[self.terms.get(term, _NO_ROWS)] = True
         if terms.since:
             mask &= self._dated(terms.since, later=True)
@@ -112,7 +111,7 @@ class FilterFacts:
     def _dated(self, bound: date, later: bool) -> Mask:
         """The works on or after (`later`) or on or before `bound`: by day, or by year for
         a work without a date, as the index's two ranges."""
-        day = bound.year * 10_000 + bound.month * 100 + bound.day
+        day = day_number(bound)
         if later:
             by_day = self.day >= day
             by_year = self.year_only >= bound.year
@@ -280,14 +279,6 @@ def _venues_after(base: tuple[str, ...], added: list[str]) -> tuple[tuple[str, .
             places[venue] = len(venues)
             venues.append(venue)
     return tuple(venues), np.array([places[venue] for venue in added], dtype=np.int32)
-
-
-def _category_terms(category: str) -> list[str]:
-    """The index's terms for a category filter (search.bm25_filters.filter_query)."""
-    wanted = ["=" + category]
-    if "." not in category:
-        wanted.append("." + category)
-    return wanted
 
 
 def _joined(arrays: list[Rows]) -> Rows:
