@@ -39,7 +39,8 @@ from typing import Any
 
 import numpy as np
 
-from paperscope.metrics.novelty import _Projection, bfloat16_is_native, novelty
+from paperscope.metrics.novelty import bfloat16_is_native, novelty
+from paperscope.metrics.novelty_screen import _Projection
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))

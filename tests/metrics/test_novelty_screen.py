@@ -1,0 +1,243 @@
+"""Novelty's exact screen (bfloat16, projected bounds) against float64 brute force: whatever
+the rounding, tiles, groups or chunks, the values are the exact ones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from paperscope.metrics import novelty_screen as screen_module
+from paperscope.metrics.novelty import novelty
+
+
+def _exact_novelty(vectors: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Brute force in float64, every pair at once."""
+    exact = vectors.astype(np.float64)
+    similarity = exact @ exact.T
+    similarity[~(day[None, :] < day[:, None])] = -np.inf
+    best = similarity.max(axis=1)
+    return np.where(np.isfinite(best), 1 - np.clip(best, -1, 1), np.nan)
+
+
+def _near_ties(size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Groups of works whose vectors differ by less than bfloat16 can tell apart."""
+    rng = np.random.default_rng(seed)
+    # |centre| ~ 7, |noise| ~ 0.7: similarities within a group differ by ~1e-3, under
+    # bfloat16's resolution near 1 (without the error bound, novelty would be 2e-3 off).
+    centres = rng.normal(size=(size // 200, 48))
+    vectors = centres[rng.integers(0, len(centres), size)] + 0.1 * rng.normal(size=(size, 48))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors.astype(np.float32), rng.integers(0, 400, size).astype(np.float64)
+
+
+def test_the_bfloat16_screen_gives_the_exact_maximum() -> None:
+    """Separated vectors: the float64 brute force's values, not the screen's."""
+    rng = np.random.default_rng(5)
+    vectors = rng.normal(size=(1500, 48)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    day = rng.integers(0, 3000, 1500).astype(np.float64)
+    result = novelty(vectors, day, screen=True)
+    np.testing.assert_allclose(result, _exact_novelty(vectors, day), atol=1e-12, rtol=0)
+
+
+@pytest.mark.parametrize("tile", [1, 7, 256])
+def test_near_ties_the_screen_cannot_order_are_all_recomputed(
+    tile: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Works closer than bfloat16's rounding: the screen's order among them is noise, so
+    every one within its error bound is recomputed, and the value is the exact one."""
+    vectors, day = _near_ties(1200, seed=8)
+    monkeypatch.setattr(screen_module, "_TILE", tile)
+    result = novelty(vectors, day, screen=True)
+    np.testing.assert_allclose(result, _exact_novelty(vectors, day), atol=1e-12, rtol=0)
+
+
+def test_copies_are_all_candidates_recomputed_in_bounded_parts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Copies of one vector tie exactly: each is a candidate for every later copy; they are
+    recomputed a few at a time, and every later copy has novelty 0."""
+    monkeypatch.setattr(screen_module, "_RESCORED", 8)
+    rng = np.random.default_rng(2)
+    others = rng.normal(size=(40, 16)).astype(np.float32)
+    vectors = np.concatenate([np.repeat(others[:1], 60, axis=0), others[1:]])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    day = rng.permutation(len(vectors)).astype(np.float64)
+    result = novelty(vectors, day, screen=True)
+    np.testing.assert_allclose(result, _exact_novelty(vectors, day), atol=1e-12, rtol=0)
+    copies = day[:60]
+    assert np.all(result[:60][copies > copies.min()] < 1e-6)
+
+
+def _low_rank(size: int, dim: int, rank: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vectors whose energy lies mostly in `rank` directions (as averaged token
+    vectors do), with near-copies, and days with ties."""
+    rng = np.random.default_rng(seed)
+    directions = rng.normal(size=(rank, dim))
+    topics = rng.normal(size=(size // 20, rank))
+    vectors = topics[rng.integers(0, len(topics), size)] @ directions
+    scale = 0.05 * np.linalg.norm(vectors, axis=1, keepdims=True) / np.sqrt(dim)
+    vectors += scale * rng.normal(size=(size, dim))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors.astype(np.float32), rng.integers(0, size // 3, size).astype(np.float64)
+
+
+def test_the_projected_screen_is_used_and_gives_the_exact_maximum() -> None:
+    """Vectors whose energy lies in a few directions are screened by the bound from their
+    leading coordinates and the norm of the rest; the values are float64 brute force's."""
+    vectors, day = _low_rank(3000, 128, 12, seed=4)
+    projection = screen_module._Projection.of(vectors)
+    assert projection is not None and projection.head == 31
+    projected = novelty(vectors, day, screen=True, project=True)
+    np.testing.assert_allclose(projected, _exact_novelty(vectors, day), atol=1e-12, rtol=0)
+    np.testing.assert_array_equal(projected, novelty(vectors, day, screen=True, project=False))
+
+
+def test_no_projection_when_the_energy_is_spread() -> None:
+    rng = np.random.default_rng(6)
+    vectors = rng.normal(size=(2000, 128)).astype(np.float32)
+    assert screen_module._Projection.of(vectors) is None
+
+
+@pytest.mark.parametrize(("tile", "tiles_per_group", "chunk"), [(1, 1, 1), (4, 3, 16), (8, 2, 64)])
+def test_tiles_groups_and_chunks_do_not_change_values(
+    tile: int, tiles_per_group: int, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Screened by many small chunks on both threads, tiles and groups cut anywhere (rows
+    of one day across them), every value is still the exact one."""
+    monkeypatch.setattr(screen_module, "_TILE", tile)
+    monkeypatch.setattr(screen_module, "_TILES_PER_GROUP", tiles_per_group)
+    monkeypatch.setattr(screen_module, "_CHUNK", chunk)
+    monkeypatch.setattr(screen_module, "_PAIRS", 5)
+    vectors, day = _low_rank(700, 96, 8, seed=9)
+    expected = _exact_novelty(vectors, day)
+    for project in (True, False):
+        result = novelty(vectors, day, screen=True, project=project)
+        np.testing.assert_allclose(result, expected, atol=1e-12, rtol=0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(width=32, allow_nan=False), min_size=1, max_size=50))
+def test_bfloat16_at_most_is_the_highest_bfloat16_not_above(values: list[float]) -> None:
+    import torch
+
+    exact = torch.tensor(values, dtype=torch.float32)
+    rounded = screen_module._bfloat16_at_most(torch, exact).float()
+    assert bool((rounded <= exact).all())
+    # One bfloat16 step up (in the float32 bits) is above the value, unless it is exact.
+    bits = rounded.view(torch.int32)
+    up = torch.where(rounded >= 0, bits + 65_536, bits - 65_536).view(torch.float32)
+    finite = torch.isfinite(up) & (rounded != exact)
+    assert bool((up[finite] > exact[finite]).all())
+
+
+def test_the_rest_of_a_vector_can_decide_the_most_similar_work(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Works x1 and x2 before q: q's leading coordinates are closer to x2's (0.9025 against
+    0.874), but x1 shares the rest of q's vector and x2's rest is orthogonal to it, so x1
+    is the most similar (0.924 against 0.9025). Screening the leading coordinates alone
+    would leave x1 more than the screen's error below x2's exact similarity; the bound with
+    the norm of the rest keeps it a candidate. (The projection is fixed to the first 31
+    coordinates, so that every designed rest lies outside it.)"""
+    rng = np.random.default_rng(12)
+    pool, pool_day = _low_rank(2000, 12, 12, seed=13)
+    head, rest = np.sqrt(0.95), np.sqrt(0.05)
+
+    def unit(size: int) -> np.ndarray:
+        vector = rng.normal(size=size)
+        return vector / np.linalg.norm(vector)
+
+    def at_cosine(u: np.ndarray, cosine: float) -> np.ndarray:
+        other = unit(u.size)
+        other -= (other @ u) * u
+        return cosine * u + np.sqrt(1 - cosine**2) * other / np.linalg.norm(other)
+
+    designed, days = [], []
+    for k in range(20):
+        u, tail = unit(12), unit(65)
+        x1 = np.concatenate([head * at_cosine(u, 0.92), np.zeros(19), rest * tail])
+        x2 = np.concatenate([head * at_cosine(u, 0.95), np.zeros(19), rest * at_cosine(tail, 0)])
+        q = np.concatenate([head * u, np.zeros(19), rest * tail])
+        designed += [x1, x2, q]
+        days += [2000 + 2 * k, 2000 + 2 * k, 2001 + 2 * k]
+    padded = np.concatenate([pool, np.zeros((len(pool), 84), np.float32)], axis=1)
+    vectors = np.concatenate([padded, np.array(designed, dtype=np.float32)])
+    day = np.concatenate([pool_day, np.array(days, dtype=np.float64)])
+    fixed = screen_module._Projection(np.eye(96), 31)
+    monkeypatch.setattr(screen_module._Projection, "of", classmethod(lambda cls, v: fixed))
+    result = novelty(vectors, day, screen=True, project=True)
+    np.testing.assert_allclose(result, _exact_novelty(vectors, day), atol=1e-12, rtol=0)
+    np.testing.assert_allclose(result[2002::3], 1 - (0.95 * 0.92 + 0.05), atol=1e-6)
+
+
+@pytest.mark.parametrize("fastest_head", [None, 63, 31])
+def test_by_default_the_fastest_screen_is_kept(
+    fastest_head: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole vectors, the projection `_Projection.of` picks (63 directions here) and
+    the next narrower one (31) are timed on the latest works and the fastest is kept (on a
+    clock that makes one of them faster); whichever it is, the values are the exact ones,
+    and what was kept and why is said (score's summary prints it)."""
+    vectors, day = _low_rank(1500, 160, 8, seed=15)
+    pool = vectors[np.argsort(day, kind="stable")]
+    basis = np.linalg.eigh(pool.T.astype(np.float64) @ pool)[1][:, ::-1].copy()
+    picked = screen_module._Projection(basis, 63)
+    monkeypatch.setattr(screen_module._Projection, "of", classmethod(lambda cls, v: picked))
+    screen = screen_module.Screen
+    clock = [0.0]
+    real_best_before = screen.best_before
+
+    def best_before(
+        self: screen_module.Screen, positions: np.ndarray, limits: np.ndarray
+    ) -> np.ndarray:
+        head = None if self.projection is None else self.projection.head
+        clock[0] += 1.0 if head == fastest_head else 2.0
+        return real_best_before(self, positions, limits)
+
+    monkeypatch.setattr(screen, "best_before", best_before)
+    monkeypatch.setattr(screen_module, "perf_counter", lambda: clock[0])
+    kept = screen.fastest(pool, None)
+    assert (None if kept.projection is None else kept.projection.head) == fastest_head
+    seconds = {head: 1.0 if head == fastest_head else 2.0 for head in (None, 63, 31)}
+    assert kept.described.endswith(
+        f"the fastest on the latest 1,024 works: whole 160-d {seconds[None]:.2f} s, "
+        f"64-d bound {seconds[63]:.2f} s, 32-d bound {seconds[31]:.2f} s"
+    )
+    told: list[str] = []
+    result = novelty(vectors, day, screen=True, on_screen=told.append)
+    np.testing.assert_allclose(result, _exact_novelty(vectors, day), atol=1e-12, rtol=0)
+    assert told == [kept.described]
+    assert told[0].startswith(
+        "bfloat16 screen of the whole 160-d"
+        if fastest_head is None
+        else f"bfloat16 screen of a {fastest_head + 1}-d bound ({fastest_head} leading"
+    )
+
+
+@pytest.mark.parametrize("project", [False, True])
+def test_every_screened_product_lies_within_its_error_bound(project: bool) -> None:
+    """The bound the candidates rest on, checked pair by pair: each bfloat16 product of the
+    screened forms lies within delta of the float64 product of the float32 screened forms
+    (the bound's vectors with a projection, the vectors themselves without)."""
+    vectors, _ = _low_rank(600, 64, 6, seed=21)
+    vectors[:5] *= np.float32(0.25)  # short vectors among unit ones
+    projection = screen_module._Projection.of(vectors) if project else None
+    assert (projection is not None) is project
+    screen = screen_module.Screen(vectors, projection)
+    forms = vectors if projection is None else projection.bounding(vectors)
+    exact = forms.astype(np.float64) @ forms.astype(np.float64).T
+    rounded = screen.screened[: len(vectors)]
+    screened = (rounded @ rounded.T).float().numpy().astype(np.float64)
+    delta = screen._delta(np.arange(len(vectors)))[:, None]
+    assert np.all(np.abs(screened - exact) <= delta)
+    assert float(np.max(delta)) < 0.05  # not vacuous
+
+
+def test_the_narrower_projection_has_the_next_smaller_head() -> None:
+    basis = np.eye(200)
+    assert screen_module._Projection(basis, 127).narrower().head == 95  # type: ignore[union-attr]
+    assert screen_module._Projection(basis, 63).narrower().head == 31  # type: ignore[union-attr]
+    assert screen_module._Projection(basis, 31).narrower() is None
