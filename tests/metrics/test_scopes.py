@@ -1,15 +1,28 @@
-"""The people of every venue and category as `score` stores them, against counting in dicts."""
+"""Every venue and category as `score` stores them: the people against counting in dicts, and
+the works and citations of the corpus `score` loaded."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from typing import Any
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from metrics_helpers import HELD_OUT_PAGES, ingest
 
-from paperscope.metrics.scopes import PEOPLE_SHOWN, Identity, _Scopes, _Signatures
+from paperscope.metrics.corpus import load_corpus
+from paperscope.metrics.scopes import (
+    PEOPLE_SHOWN,
+    CorpusCitations,
+    Identity,
+    _Scopes,
+    _Signatures,
+    stored_rows,
+)
 from paperscope.read.venues import ScopePerson, scope_person
+from paperscope.store import Store
 
 Signature = tuple[int, int | None, str | None, str]
 
@@ -100,3 +113,35 @@ def test_two_authorships_of_one_work_by_one_name_are_one_paper() -> None:
     smith, wang = scopes.people(ids)["papers"]
     assert (smith.person_key, smith.papers, smith.citations) == ("name:smith j", 2, 6)
     assert (wang.person_key, wang.papers, wang.citations) == ("person:3", 1, 1)
+
+
+def test_stored_rows_describe_the_works_score_loaded_with_their_citations(store: Store) -> None:
+    """The scopes are counted over the corpus `score` loaded, with the citations it passes
+    (`Corpus.citations`, not read again): a work stored since is left to the next run, and
+    a work given the most citations heads its category's most cited."""
+    first, second = HELD_OUT_PAGES
+    ingest(store, first)
+    with store.connect() as connection:
+        corpus = load_corpus(connection)
+    ingest(store, second)
+
+    def categories(cited: CorpusCitations) -> dict[str, dict[str, Any]]:
+        with store.connect() as connection:
+            rows = stored_rows(connection, cited)
+        return {row["scope"]: row for row in rows if row["scope"].startswith("category:")}
+
+    loaded = categories((corpus.work_ids, corpus.citations))
+    assert loaded and sum(row["works"] for row in loaded.values()) >= corpus.size
+    with store.connect() as connection:
+        now = load_corpus(connection)
+    assert now.size > corpus.size
+    assert sum(row["works"] for row in categories((now.work_ids, now.citations)).values()) > sum(
+        row["works"] for row in loaded.values()
+    )
+    scope, row = max(loaded.items(), key=lambda item: item[1]["works"])
+    last = json.loads(row["stats"])["most_cited"][-1]
+    boosted = corpus.citations.copy()
+    boosted[np.searchsorted(corpus.work_ids, last)] = 10**6
+    assert json.loads(categories((corpus.work_ids, boosted))[scope]["stats"])["most_cited"][0] == (
+        last
+    )

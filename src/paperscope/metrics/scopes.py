@@ -54,7 +54,6 @@ from paperscope.read.venues import (
     venue_from_printings,
     volume_per_year,
 )
-from paperscope.read.works import in_corpus_citations, reported_counts
 from paperscope.store.metrics_schema import metrics_state, scope_stats_table
 
 PEOPLE_SHOWN = 20
@@ -65,6 +64,8 @@ TOPIC_WORKS = 20_000
 """Rising topics read the titles of at most this many of the newest works."""
 
 Identity = tuple[int | None, str | None]
+CorpusCitations = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]
+"""Work ids (ascending) and each one's citations (`Corpus.work_ids`, `Corpus.citations`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,22 +224,23 @@ class _Scopes:
     stage spent at a million works (3.9M signatures, each counted for its venue and each
     of its categories)."""
 
-    def __init__(self, connection: Connection) -> None:
-        self.works = {work.work_id: work for work in all_scope_works(connection)}
+    def __init__(self, connection: Connection, cited: CorpusCitations) -> None:
+        corpus_ids, citations = cited
+        known = set(corpus_ids.tolist())
+        works = (work for work in all_scope_works(connection) if work.work_id in known)
+        self.works = {work.work_id: work for work in works}
         self.members: dict[Scope, list[int]] = {}
         for work in self.works.values():
             if work.venue_key:
                 self.members.setdefault(Scope("venue", work.venue_key), []).append(work.work_id)
         for work_id, category in all_categories(connection):
-            self.members.setdefault(Scope("category", category), []).append(work_id)
+            if work_id in self.works:
+                self.members.setdefault(Scope("category", category), []).append(work_id)
         ids = sorted(self.works)
-        self.signatures = _Signatures(all_signatures(connection), ids)
+        signed = [row for row in all_signatures(connection) if row[0] in self.works]
+        self.signatures = _Signatures(signed, ids)
         self.canonical = all_canonical_names(connection)
-        in_corpus = in_corpus_citations(connection, ids)
-        reported = reported_counts(connection, ids)
-        self.citations = np.array(
-            [max(in_corpus.get(w, 0), reported.get(w, 0)) for w in ids], dtype=np.int64
-        )
+        self.citations = citations[np.searchsorted(corpus_ids, ids)].astype(np.int64)
         # an undated work ranks after every dated one (`top_cited`: year descending, nulls last)
         self.years = np.array(
             [self.works[w].year if self.works[w].year is not None else -(2**40) for w in ids],
@@ -378,9 +380,11 @@ def _newest_first(work: ScopeWork) -> tuple[int, bool, int, int]:
     return (-(work.year or 0), work.published is None, -published, -work.work_id)
 
 
-def stored_rows(connection: Connection) -> list[dict[str, Any]]:
-    """The `scope_stats` row of every venue and category."""
-    scopes = _Scopes(connection)
+def stored_rows(connection: Connection, cited: CorpusCitations) -> list[dict[str, Any]]:
+    """The `scope_stats` row of every venue and category, over the works `score` loaded
+    (`cited`: their ids, ascending, and the citation count each page shows; a work stored
+    since is counted by the next run, as its own scores are)."""
+    scopes = _Scopes(connection, cited)
     return [
         {
             "scope": scope_id(scope),

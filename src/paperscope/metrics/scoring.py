@@ -122,7 +122,7 @@ def run_score(
             )
         report.deleted_people = len(stale)
     with step("venues and categories"):
-        scopes = stored_rows(connection)
+        scopes = stored_rows(connection, (corpus.work_ids, corpus.citations))
         kept = _stored_rows(connection, scope_stats_table, "scope") if not full else {}
         report.written_scopes = _write_changed(connection, scope_stats_table, "scope", scopes, kept)
         gone = set(kept) - {row["scope"] for row in scopes}
