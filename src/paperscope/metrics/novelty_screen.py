@@ -94,7 +94,7 @@ vectors, 127 leading directions hold 95.8%; among its first 200k works the bound
 leaves about 3 earlier works per work at or above the exact maximum (8 with 95
 directions, 44 with 63)."""
 _CALIBRATION = 1024
-"""The latest works both screens are timed on (`Screen.fastest`)."""
+"""The latest works the screens are timed on (`Screen.fastest`)."""
 _PROJECTION_SAMPLE = 65_536
 """Vectors the principal directions are estimated from (the bound holds for any basis)."""
 

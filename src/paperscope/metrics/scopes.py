@@ -240,7 +240,7 @@ class _Scopes:
         signed = [row for row in all_signatures(connection) if row[0] in self.works]
         self.signatures = _Signatures(signed, ids)
         self.canonical = all_canonical_names(connection)
-        self.citations = citations[np.searchsorted(corpus_ids, ids)].astype(np.int64)
+        self.citations = citations[np.searchsorted(corpus_ids, ids)]
         # an undated work ranks after every dated one (`top_cited`: year descending, nulls last)
         self.years = np.array(
             [self.works[w].year if self.works[w].year is not None else -(2**40) for w in ids],
