@@ -241,3 +241,59 @@ def test_the_narrower_projection_has_the_next_smaller_head() -> None:
     assert screen_module._Projection(basis, 127).narrower().head == 95  # type: ignore[union-attr]
     assert screen_module._Projection(basis, 63).narrower().head == 31  # type: ignore[union-attr]
     assert screen_module._Projection(basis, 31).narrower() is None
+
+
+def test_works_unlike_every_earlier_work_are_computed_directly() -> None:
+    """The tiles' maxima are exact only where positive (int16 order of the bfloat16 bits):
+    works whose every earlier work points away from them (a simplex of early works, and a
+    late work opposite to all the rest) get their negative maximum exactly, in the same
+    block as works with a positive one."""
+    rng = np.random.default_rng(21)
+    dim, tilt = 48, 0.1
+    # 48 vertices of a simplex in the first 47 coordinates (pairwise cosine -1/47), tilted
+    # a little towards the last one: still pairwise obtuse.
+    simplex = np.eye(dim - 1) - 1 / (dim - 1)
+    simplex = np.vstack([simplex, np.full(dim - 1, -1 / np.sqrt(dim - 1))])[: dim - 1]
+    simplex = (
+        np.linalg.qr(rng.normal(size=(dim - 1, dim - 1)))[0]
+        @ (simplex / np.linalg.norm(simplex, axis=1, keepdims=True)).T
+    )
+    early = np.hstack([np.sqrt(1 - tilt**2) * simplex.T, np.full((dim - 1, 1), tilt)])
+    later = rng.normal(size=(1000, dim))
+    later[:, -1] = np.abs(later[:, -1])  # every one on the side of the last coordinate
+    opposite = np.zeros((1, dim))
+    opposite[0, -1] = -1.0
+    vectors = np.vstack([early, later, opposite])
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    day = np.concatenate([np.arange(dim - 1), dim + np.arange(1000) // 3, [5000]]).astype(float)
+    expected = _exact_novelty(vectors, day)
+    assert np.sum(expected > 1) >= dim - 1  # every early work but the first, and the last
+    result = novelty(vectors, day, screen=True, project=False)
+    np.testing.assert_allclose(result, expected, atol=1e-12, rtol=0)
+
+
+def test_a_maximum_within_the_rounding_of_zero_is_found() -> None:
+    """Works nearly orthogonal to every earlier one: the most similar earlier work (a few
+    1e-4, within the rounding of zero) may screen negative, alone in a tile of works
+    pointing away (-0.085), where the int16 order of the bits cannot find it; the row's
+    bound is not positive, so it is computed directly, exactly (computing directly only
+    the rows screened nowhere positive fails this test)."""
+    rng = np.random.default_rng(3)
+    dim, queries, tiles = 128, 50, 40
+    basis = np.linalg.qr(rng.normal(size=(dim, dim)))[0]
+    inside, outside = basis[:, :queries], basis[:, queries:]  # the queries' span, the rest
+
+    def rest(count: int) -> np.ndarray:
+        part = rng.normal(size=(count, dim - queries)) @ outside.T
+        return part / np.linalg.norm(part, axis=1, keepdims=True)
+
+    away = -0.6 * inside.sum(axis=1) / np.sqrt(queries) + 0.8 * rest(tiles * 31)
+    near_zero = rest(tiles) + 1e-4 * rng.normal(size=(tiles, queries)) @ inside.T
+    earlier = np.insert(away, np.arange(tiles) * 31, near_zero, axis=0)  # one per tile
+    vectors = np.vstack([earlier, inside.T])
+    vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+    day = np.concatenate([np.arange(len(earlier)), np.full(queries, 10_000)]).astype(float)
+    expected = _exact_novelty(vectors, day)
+    assert np.all(np.abs(1 - expected[-queries:]) < 0.01)
+    result = novelty(vectors, day, screen=True, project=False)
+    np.testing.assert_allclose(result, expected, atol=1e-12, rtol=0)

@@ -196,18 +196,22 @@ class Screen:
         tile_best, group_best = self._tile_maxima(rounded, limits_t, span)
         best = np.full(len(positions), -np.inf)
         none_earlier = limits_t == 0
-        # A lower bound: the exact similarity of a column screened highest in each row.
-        highest = group_best.amax(dim=0).masked_fill_(none_earlier, torch.inf)
+        # A lower bound: the exact similarity of a column screened highest in each row. The
+        # maxima are exact where they are positive (`_tile_maxima`); other rows are computed
+        # directly below.
+        highest = group_best.amax(dim=0)
+        highest.masked_fill_(none_earlier | (highest <= 0), torch.inf)
         rows, tiles = self._tiles_reaching(tile_best, group_best, highest)
         rows, first = np.unique(rows.numpy(), return_index=True)  # one tile per row
         row_index, tiles = torch.from_numpy(rows), tiles[torch.from_numpy(first)]
         values = self._tile_values(rounded[row_index], tiles, limits_t[row_index])
         self._rescore(positions, rows, (tiles * _TILE + values.argmax(dim=1)).numpy(), best)
         threshold = torch.from_numpy(best - self._delta(positions)).float()
-        threshold[none_earlier] = torch.inf  # no candidate
-        pair_rows, tiles = self._tiles_reaching(
-            tile_best, group_best, _bfloat16_at_most(torch, threshold)
-        )
+        bound = _bfloat16_at_most(torch, threshold)
+        direct = ~none_earlier & ~(bound > 0)
+        self._compute_directly(positions, limits, direct.numpy(), best)
+        bound[none_earlier | direct] = torch.inf  # no candidate left to screen
+        pair_rows, tiles = self._tiles_reaching(tile_best, group_best, bound)
         for start in range(0, len(pair_rows), _PAIRS):
             part_rows, part_tiles = pair_rows[start : start + _PAIRS], tiles[start : start + _PAIRS]
             values = self._tile_values(rounded[part_rows], part_tiles, limits_t[part_rows])
@@ -232,7 +236,16 @@ class Screen:
         of `_CHUNK` at a time by each core on one thread of its own: the chunk's
         similarities stay in its cache while they are reduced, and are then dropped (a tile
         holding a candidate is screened again, `_tile_values`); writing them all to memory
-        and reading them back took about as long as the products."""
+        and reading them back took about as long as the products.
+
+        The maxima are taken on the bits of the bfloat16 values read as int16, which order
+        the values >= +0 as the numbers do and put every negative value (and -inf) below
+        them: a maximum is exact where it is positive, and below +0 where the tile holds
+        no value >= +0 (read as bfloat16, a negative number or -inf, not necessarily the
+        largest). Rows whose bound is not positive are computed directly
+        (`_compute_directly`). On an Intel CPU with AMX the int16 maxima took 0.08 s per
+        million similarities of 1,024 queries on one core against 0.29 s in bfloat16, as
+        long as the products themselves (0.26 s at 96 dimensions)."""
         torch = self._torch
         count = len(rounded)
         tile_best = torch.empty((span // _TILE, count), dtype=torch.bfloat16)
@@ -251,10 +264,13 @@ class Screen:
                     masked = max(start, low)
                     later = torch.arange(masked, stop)[:, None] >= limits[None, :]
                     part[masked - start :].masked_fill_(later, -torch.inf)
-                tiles = tile_best[start // _TILE : stop // _TILE]
-                torch.amax(part.view(-1, _TILE, count), dim=1, out=tiles)
+                tiles = tile_best[start // _TILE : stop // _TILE].view(torch.int16)
+                keys = part.view(torch.int16).view(-1, _TILE, count)
+                torch.amax(keys, dim=1, out=tiles)
                 groups = tiles.view(-1, _TILES_PER_GROUP, count)
-                torch.amax(groups, dim=1, out=group_best[start // group : stop // group])
+                torch.amax(
+                    groups, dim=1, out=group_best[start // group : stop // group].view(torch.int16)
+                )
 
         threads = torch.get_num_threads()
         workers = max(1, min(threads, -(-span // size)))
@@ -280,6 +296,25 @@ class Screen:
         values = torch.bmm(members, rounded_rows[:, :, None])[:, :, 0]
         columns = tiles[:, None] * _TILE + torch.arange(_TILE)[None, :]
         return values.masked_fill_(columns >= limits[:, None], -torch.inf)
+
+    def _compute_directly(
+        self, positions: IntArray, limits: IntArray, rows: npt.NDArray[np.bool_], best: FloatArray
+    ) -> None:
+        """Set `best` of the `rows` (a mask) to their float64 maximum over every earlier work,
+        a part of the pool at a time: rows with no positive bound, which the tiles' maxima
+        cannot order (`_tile_maxima`). Usually none, or the first works of the pool."""
+        picked = np.flatnonzero(rows)
+        if picked.size == 0:
+            return
+        queries = self.exact[positions[picked]].astype(np.float64)
+        found = np.full(picked.size, -np.inf)
+        for start in range(0, int(limits[picked].max()), 65_536):
+            part = self.exact[start : start + 65_536].astype(np.float64)
+            similarity = part @ queries.T
+            earlier = np.arange(start, start + len(part))[:, None] < limits[picked][None, :]
+            similarity[~earlier] = -np.inf
+            found = np.maximum(found, similarity.max(axis=0))
+        best[picked] = found
 
     def _rescore(
         self, positions: IntArray, rows: IntArray, columns: IntArray, best: FloatArray
