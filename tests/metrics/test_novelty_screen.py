@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -226,14 +227,44 @@ def test_every_screened_product_lies_within_its_error_bound(project: bool) -> No
     vectors[:5] *= np.float32(0.25)  # short vectors among unit ones
     projection = screen_module._Projection.of(vectors) if project else None
     assert (projection is not None) is project
-    screen = screen_module.Screen(vectors, projection)
-    forms = vectors if projection is None else projection.bounding(vectors)
+    screen = screen_module.Screen.build(vectors, [projection])[0]
+    forms = vectors if projection is None else projection.bounding(projection.rotated(vectors))
     exact = forms.astype(np.float64) @ forms.astype(np.float64).T
     rounded = screen.screened[: len(vectors)]
     screened = (rounded @ rounded.T).float().numpy().astype(np.float64)
     delta = screen._delta(np.arange(len(vectors)))[:, None]
     assert np.all(np.abs(screened - exact) <= delta)
     assert float(np.max(delta)) < 0.05  # not vacuous
+
+
+def test_projections_built_together_rotate_the_pool_once_and_equal_their_own_builds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    vectors, _ = _low_rank(3000, 256, 40, seed=4)
+    wide = screen_module._Projection.of(vectors)
+    assert wide is not None and wide.narrower() is not None
+    projections = [None, wide, wide.narrower()]
+    alone = [screen_module.Screen.build(vectors, [p])[0] for p in projections]
+    rotations = []
+    rotate = screen_module._Projection.rotated
+
+    def counted(self: screen_module._Projection, part: np.ndarray) -> np.ndarray:
+        rotations.append(len(part))
+        return rotate(self, part)
+
+    monkeypatch.setattr(screen_module, "_PART", 1024)
+    monkeypatch.setattr(screen_module._Projection, "rotated", counted)
+    together = screen_module.Screen.build(vectors, projections)
+    assert rotations == [1024, 1024, 952]  # each part once, for both projections
+    for built, own in zip(together, alone, strict=True):
+        assert built.projection is own.projection
+        assert bool((built.screened.view(torch.int16) == own.screened.view(torch.int16)).all())
+        np.testing.assert_array_equal(built.norms, own.norms)
+        np.testing.assert_array_equal(built.residuals, own.residuals)
+        assert (built.largest_norm, built.largest_residual) == (
+            own.largest_norm,
+            own.largest_residual,
+        )
 
 
 def test_the_narrower_projection_has_the_next_smaller_head() -> None:
