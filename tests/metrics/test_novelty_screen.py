@@ -189,12 +189,14 @@ def test_by_default_the_fastest_screen_is_kept(
     monkeypatch.setattr(screen_module._Projection, "of", classmethod(lambda cls, v: picked))
     screen = screen_module.Screen
     clock = [0.0]
+    timed: list[int | None] = []
     real_best_before = screen.best_before
 
     def best_before(
         self: screen_module.Screen, positions: np.ndarray, limits: np.ndarray
     ) -> np.ndarray:
         head = None if self.projection is None else self.projection.head
+        timed.append(head)
         clock[0] += 1.0 if head == fastest_head else 2.0
         return real_best_before(self, positions, limits)
 
@@ -202,6 +204,8 @@ def test_by_default_the_fastest_screen_is_kept(
     monkeypatch.setattr(screen_module, "perf_counter", lambda: clock[0])
     kept = screen.fastest(pool, None)
     assert (None if kept.projection is None else kept.projection.head) == fastest_head
+    # twice slower the first time: not timed again
+    assert timed == [None, 63, 31, fastest_head]
     seconds = {head: 1.0 if head == fastest_head else 2.0 for head in (None, 63, 31)}
     assert kept.described.endswith(
         f"the fastest on the latest 1,024 works: whole 160-d {seconds[None]:.2f} s, "

@@ -102,6 +102,10 @@ _PART = 65_536
 """Pool rows rounded and measured at once when a screen is built (bounded temporaries)."""
 _CALIBRATION = 1024
 """The latest works the screens are timed on (`Screen.fastest`)."""
+_CLEARLY_SLOWER = 1.5
+"""A screen this many times slower than the fastest on its first timing is not timed again
+(its second timing would have to be a third faster to matter): at 1M on 2026-12-05 the whole
+384-d vectors took 2.22 s against 0.79 s for the 96-d bound."""
 _PROJECTION_SAMPLE = 65_536
 """Vectors the principal directions are estimated from (the bound holds for any basis)."""
 
@@ -191,8 +195,8 @@ class Screen:
         s against 0.84-0.95 s, and the bound from 95 directions (91.3%) was faster still:
         0.74 s against 0.91-0.98 s for 127 (2026-12-05; 0.42 against 0.47 s on works half
         as late). So the whole vectors, the projection `_Projection.of` picks and the next
-        narrower one screen the latest `_CALIBRATION` works, twice each, and the fastest
-        is kept; the values are the same."""
+        narrower one screen the latest `_CALIBRATION` works, twice each unless clearly
+        slower the first time, and the fastest is kept; the values are the same."""
         projection = _Projection.of(pool_vectors) if project is not False else None
         if projection is None or project:
             return cls.build(pool_vectors, [projection])[0]
@@ -200,8 +204,11 @@ class Screen:
         screens = cls.build(pool_vectors, [None, projection] + ([narrower] if narrower else []))
         latest = np.arange(max(0, len(pool_vectors) - _CALIBRATION), len(pool_vectors))
         seconds = [np.inf] * len(screens)
-        for _ in range(2):
+        for attempt in range(2):
+            fastest = min(seconds)
             for number, screen in enumerate(screens):
+                if attempt and seconds[number] > _CLEARLY_SLOWER * fastest:
+                    continue  # a second timing would not change which is kept
                 started = perf_counter()
                 screen.best_before(latest, latest)
                 seconds[number] = min(seconds[number], perf_counter() - started)
