@@ -278,11 +278,16 @@ def test_the_narrower_projection_has_the_next_smaller_head() -> None:
     assert screen_module._Projection(basis, 31).narrower() is None
 
 
-def test_works_unlike_every_earlier_work_are_computed_directly() -> None:
+@pytest.mark.parametrize(("rows", "part"), [(256, 65_536), (5, 100)])
+def test_works_unlike_every_earlier_work_are_computed_directly(
+    rows: int, part: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The tiles' maxima are exact only where positive (int16 order of the bfloat16 bits):
     works whose every earlier work points away from them (a simplex of early works, and a
     late work opposite to all the rest) get their negative maximum exactly, in the same
-    block as works with a positive one."""
+    block as works with a positive one, however many rows and pool rows at a time."""
+    monkeypatch.setattr(screen_module, "_DIRECT", rows)
+    monkeypatch.setattr(screen_module, "_PART", part)
     rng = np.random.default_rng(21)
     dim, tilt = 48, 0.1
     # 48 vertices of a simplex in the first 47 coordinates (pairwise cosine -1/47), tilted

@@ -33,6 +33,8 @@ _PAIRS = 4096
 """(row, tile) pairs screened again at once."""
 _RESCORED = 16_384
 """Candidates recomputed in float64 at once (50 MB of vectors at 384 dimensions)."""
+_DIRECT = 256
+"""Rows compared directly with every earlier work at once (`Screen._compute_directly`)."""
 _BFLOAT16_UNIT = 2.0**-8
 """Unit roundoff of bfloat16 (8 significant bits): rounding changes a value by at most this
 fraction of it."""
@@ -340,20 +342,21 @@ class Screen:
         self, positions: IntArray, limits: IntArray, rows: npt.NDArray[np.bool_], best: FloatArray
     ) -> None:
         """Set `best` of the `rows` (a mask) to their float64 maximum over every earlier work,
-        a part of the pool at a time: rows with no positive bound, which the tiles' maxima
-        cannot order (`_tile_maxima`). Usually none, or the first works of the pool."""
+        a part of the pool and `_DIRECT` rows at a time (at most 128 MB of similarities):
+        rows with no positive bound, which the tiles' maxima cannot order (`_tile_maxima`).
+        Usually none, or the first works of the pool."""
         picked = np.flatnonzero(rows)
-        if picked.size == 0:
-            return
-        queries = self.exact[positions[picked]].astype(np.float64)
-        found = np.full(picked.size, -np.inf)
-        for start in range(0, int(limits[picked].max()), 65_536):
-            part = self.exact[start : start + 65_536].astype(np.float64)
-            similarity = part @ queries.T
-            earlier = np.arange(start, start + len(part))[:, None] < limits[picked][None, :]
-            similarity[~earlier] = -np.inf
-            found = np.maximum(found, similarity.max(axis=0))
-        best[picked] = found
+        for first in range(0, picked.size, _DIRECT):
+            batch = picked[first : first + _DIRECT]
+            queries = self.exact[positions[batch]].astype(np.float64)
+            found = np.full(batch.size, -np.inf)
+            for start in range(0, int(limits[batch].max()), _PART):
+                part = self.exact[start : start + _PART].astype(np.float64)
+                similarity = part @ queries.T
+                later = np.arange(start, start + len(part))[:, None] >= limits[batch][None, :]
+                similarity[later] = -np.inf
+                found = np.maximum(found, similarity.max(axis=0))
+            best[batch] = found
 
     def _rescore(
         self, positions: IntArray, rows: IntArray, columns: IntArray, best: FloatArray
