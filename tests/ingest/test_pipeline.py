@@ -283,3 +283,33 @@ def test_a_store_growing_batch_by_batch_keeps_its_lookups_on_the_index(
 
 def test_statistics_are_counted_again_each_time_the_batches_double() -> None:
     assert [n for n in range(0, 70) if counts_again_after(n)] == [1, 2, 4, 8, 16, 32, 64]
+
+
+def _vacuums(store: Store) -> dict[str, int]:
+    """How many times each ingest table was vacuumed by hand (not by autovacuum)."""
+    names = [table.name for table in INGEST_TABLES]
+    with store.connect() as connection:
+        rows = connection.execute(
+            text("SELECT relname, vacuum_count FROM pg_stat_user_tables WHERE relname = ANY(:n)"),
+            {"n": names},
+        ).all()
+    return {name: int(count) for name, count in rows}
+
+
+def test_an_ingest_that_wrote_vacuums_its_tables_on_postgresql(
+    store: Store, tmp_path: Path
+) -> None:
+    """After a bulk write PostgreSQL counts and looks up from the indexes alone only once a
+    vacuum has set the visibility map, and autovacuum waits for a fifth of a table to
+    change: an ingest that wrote vacuums the tables it writes; one that changed nothing
+    does not."""
+    if store.dialect != "postgresql":
+        pytest.skip("SQLite has no visibility map (and its VACUUM rewrites the file)")
+    kaggle_lines(tmp_path / "snapshot.jsonl", 300)
+    ingest_paths(store, [tmp_path / "snapshot.jsonl"], background=False)
+    after_first = _vacuums(store)
+    assert set(after_first) == {table.name for table in INGEST_TABLES}
+    assert all(count == 1 for count in after_first.values()), after_first
+    again = ingest_paths(store, [tmp_path / "snapshot.jsonl"], background=False)
+    assert again.unchanged == again.read  # nothing written
+    assert _vacuums(store) == after_first

@@ -278,7 +278,7 @@ def _batches(
     beside_move: BesideMove | None = None,
 ) -> Iterator[_BatchBuffer]:
     """A buffer of one run writing on one bulk connection; once everything is written (and
-    only then), the reference edges are linked."""
+    only then), the reference edges are linked, and the tables vacuumed (`Store.vacuum`)."""
     with (
         store.bulk_connection() as connection,
         _writer_for(connection) as writer,
@@ -300,6 +300,14 @@ def _batches(
             _link(connection, buffer.counts, beside_move)
             raise
         _link(connection, buffer.counts, beside_move)
+    if _wrote(buffer.counts):
+        store.vacuum(INGEST_TABLES)
+
+
+def _wrote(counts: IngestCounts) -> bool:
+    """Whether the run changed stored rows: a record not stored before unchanged (new,
+    merged, updated or quarantined), or a reference edge linked."""
+    return counts.read > counts.unchanged or counts.references_linked > 0
 
 
 @contextmanager

@@ -134,6 +134,24 @@ class Store:
                 if self.dialect == "sqlite":
                     connection.invalidate()
 
+    def vacuum(self, tables: Sequence[Table]) -> None:
+        """`VACUUM (ANALYZE)` of `tables` on PostgreSQL; nothing on SQLite (its VACUUM
+        rewrites the whole file, and its counts read the indexes alone anyway).
+
+        For a bulk writer at its end. PostgreSQL reads a count or a lookup from an index
+        alone only where its visibility map says a page holds no row changed since the
+        last vacuum, and autovacuum comes after a fifth of a table changed. After `ingest`
+        of the 1M corpus, 91,419 of a million works had been rewritten by merges, under
+        that fifth: counting a venue's 32,066 works read 25,990 table pages, 135 ms of a
+        first visit; after `VACUUM (ANALYZE) works` (1.2 s) it took 3 ms."""
+        if self.dialect != "postgresql" or not tables:
+            return
+        preparer = self.engine.dialect.identifier_preparer
+        names = ", ".join(preparer.format_table(table) for table in tables)
+        with self.engine.connect() as connection:  # VACUUM runs outside any transaction
+            autocommit = connection.execution_options(isolation_level="AUTOCOMMIT")
+            autocommit.exec_driver_sql(f"VACUUM (ANALYZE) {names}")
+
     @contextmanager
     def connect(self) -> Iterator[Connection]:
         with self.engine.connect() as connection:
