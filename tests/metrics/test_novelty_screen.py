@@ -290,10 +290,9 @@ def test_works_unlike_every_earlier_work_are_computed_directly(
     monkeypatch.setattr(screen_module, "_PART", part)
     rng = np.random.default_rng(21)
     dim, tilt = 48, 0.1
-    # 48 vertices of a simplex in the first 47 coordinates (pairwise cosine -1/47), tilted
-    # a little towards the last one: still pairwise obtuse.
+    # 47 vertices of a regular simplex in the first 47 coordinates (pairwise cosine
+    # -1/46), tilted a little towards the last one: still pairwise obtuse.
     simplex = np.eye(dim - 1) - 1 / (dim - 1)
-    simplex = np.vstack([simplex, np.full(dim - 1, -1 / np.sqrt(dim - 1))])[: dim - 1]
     simplex = (
         np.linalg.qr(rng.normal(size=(dim - 1, dim - 1)))[0]
         @ (simplex / np.linalg.norm(simplex, axis=1, keepdims=True)).T

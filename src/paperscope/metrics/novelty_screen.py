@@ -285,8 +285,8 @@ class Screen:
         no value >= +0 (read as bfloat16, a negative number or -inf, not necessarily the
         largest). Rows whose bound is not positive are computed directly
         (`_compute_directly`). On an Intel CPU with AMX the int16 maxima took 0.08 s per
-        million similarities of 1,024 queries on one core against 0.29 s in bfloat16, as
-        long as the products themselves (0.26 s at 96 dimensions)."""
+        million similarities of 1,024 queries on one core against 0.29 s in bfloat16,
+        which was as long as the products themselves (0.26 s at 96 dimensions)."""
         torch = self._torch
         count = len(rounded)
         tile_best = torch.empty((span // _TILE, count), dtype=torch.bfloat16)
