@@ -34,7 +34,7 @@ def test_sqlite_uses_wal(sqlite_url: str) -> None:
     store.close()
 
 
-HEAD = "0022_search_filter_triggers"
+HEAD = "0023_name_key_covering_index"
 
 
 def test_one_head_and_the_library_migration_goes_up_and_down(database_url: str) -> None:

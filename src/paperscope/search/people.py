@@ -65,27 +65,43 @@ def check_name(text: str | None) -> str:
 
 
 def surname_query(dialect: str, word: str) -> Select[int | None, str, int]:
-    """Works per (person, name key) of the names that are `word` or end with it."""
+    """Works per (person, name key) of the names that are `word` or end with it; on
+    PostgreSQL the name keys come reversed (`surname_refs` turns them back)."""
     works = func.count(func.distinct(authorships.c.work_id))
     # Folded keys hold no LIKE wildcard.
-    if dialect == "postgresql":
-        ends_with = func.reverse(authorships.c.name_key).like(f"{word[::-1]} %")
-    else:
-        ends_with = authorships.c.name_key.like(f"% {word}")
+    if dialect != "postgresql":
+        return (
+            select(authorships.c.person_id, authorships.c.name_key, works.label("works"))
+            .where(or_(authorships.c.name_key == word, authorships.c.name_key.like(f"% {word}")))
+            .group_by(authorships.c.person_id, authorships.c.name_key)
+        )
+    # Read from the reversed keys' index alone, in its order (migration
+    # 0023_name_key_covering_index): the range lets the planner see that one index scan
+    # serves both tests, and grouping in the index's order needs no sort ("wang" ends
+    # 254,688 authorships at a million works: 85 ms, against 0.4-1.4 s through the table).
+    backwards = word[::-1]
+    reversed_key = func.reverse(authorships.c.name_key)
     return (
-        select(authorships.c.person_id, authorships.c.name_key, works.label("works"))
-        .where(or_(authorships.c.name_key == word, ends_with))
-        .group_by(authorships.c.person_id, authorships.c.name_key)
+        select(authorships.c.person_id, reversed_key, works.label("works"))
+        .where(
+            reversed_key >= backwards,
+            reversed_key < f"{backwards}!",  # "!" sorts after the space, before letters
+            or_(reversed_key == backwards, reversed_key.like(f"{backwards} %")),
+        )
+        .group_by(reversed_key, authorships.c.person_id)
     )
 
 
 def surname_refs(connection: Connection, word: str) -> list[PersonRef]:
     """People whose printed name is `word` or ends with it, most works first (at most
-    `MAX_PEOPLE`). On PostgreSQL the reversed name keys' index finds the names (migration
-    0020_surname_index); SQLite scans the name keys once (a suffix cannot use an index)."""
+    `MAX_PEOPLE`). On PostgreSQL the reversed name keys' index finds the names (migrations
+    0020_surname_index and 0023_name_key_covering_index); SQLite reads every name key once
+    from the name keys' index (a suffix cannot use an index's order)."""
+    dialect = connection.dialect.name
     counts: dict[str, tuple[PersonRef, int]] = {}
-    for person_id, key, count in connection.execute(surname_query(connection.dialect.name, word)):
-        ref = PersonRef(person_id, "" if person_id is not None else key)
+    for person_id, key, count in connection.execute(surname_query(dialect, word)):
+        printed = key[::-1] if dialect == "postgresql" else key
+        ref = PersonRef(person_id, "" if person_id is not None else printed)
         previous = counts.get(ref.key, (ref, 0))[1]
         counts[ref.key] = (ref, previous + int(count))  # a person printing several variants
     ranked = sorted(counts.values(), key=lambda item: (-item[1], item[0].key))

@@ -109,7 +109,9 @@ authorships = Table(
     Column("person_confidence", Float),
     UniqueConstraint("work_id", "position", name="uq_authorships_work_position"),
     Index("ix_authorships_person", "person_id"),
-    Index("ix_authorships_name_key", "name_key"),
+    # With the person and the work, so that the people printing a name are read from the
+    # index alone (migration 0023_name_key_covering_index).
+    Index("ix_authorships_name_key_person_work", "name_key", "person_id", "work_id"),
 )
 
 work_categories = Table(

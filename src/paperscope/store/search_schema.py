@@ -38,8 +38,9 @@ from paperscope.store.schema import metadata
 # Native full-text objects (FTS5 virtual table and its shadow tables; the PostgreSQL tsvector
 # table): created by the migration with dialect checks, invisible to the metadata.
 NATIVE_TABLE_PREFIXES = ("works_fts", "works_tsv", "search_vec")
-NATIVE_INDEXES = frozenset({"ix_authorships_name_key_reversed"})
-"""Expression indexes built by raw DDL on PostgreSQL (migration 0020_surname_index)."""
+NATIVE_INDEXES = frozenset({"ix_authorships_name_key_reversed_person_work"})
+"""Expression indexes built by raw DDL on PostgreSQL (migrations 0020_surname_index and
+0023_name_key_covering_index)."""
 
 embeddings = Table(
     "embeddings",
