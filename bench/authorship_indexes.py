@@ -71,13 +71,15 @@ def main() -> None:
     tables = {label: f"bench_authorships_{label}" for label in INDEXES}
     seconds = dict.fromkeys(INDEXES, 0.0)
     rows = 0
-    with psycopg.connect(url, autocommit=True) as connection:
+    with (
+        psycopg.connect(url, autocommit=True) as connection,
+        psycopg.connect(url) as source,
+        source.cursor(name="authorships") as reader,  # server-side: memory stays bounded
+    ):
         cursor = connection.cursor()
         for label, table in tables.items():
             _table(cursor, table, INDEXES[label])
         limit = f" LIMIT {int(args.limit)}" if args.limit else ""
-        reader = psycopg.connect(url).cursor(name="authorships")  # server-side: bounded
-        reader.itersize = args.batch
         reader.execute(f"SELECT {COLUMNS} FROM authorships ORDER BY work_id, position{limit}")
         while batch := reader.fetchmany(args.batch):
             for label, table in tables.items():
