@@ -265,7 +265,8 @@ def _fields_getter(cls: type) -> Callable[[Any], tuple[Any, ...]] | None:
     return getter
 
 
-def _dumps(event: Event) -> bytes:
+def event_bytes(event: Event) -> bytes:
+    """An event as the reading process hands it over (what the writer unpickles)."""
     buffer = io.BytesIO()
     _EventPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(event)
     return buffer.getvalue()
@@ -301,10 +302,10 @@ def _produce(
     thread.start()
     try:
         for event in read_events(paths, format_name, limits, prepare=prepare):
-            outbox.put(_dumps(event))
+            outbox.put(event_bytes(event))
     except Exception as error:  # a bug in reading: say so, like any reading failure
         failed = Failed(f"reading stopped: {failure(error)}", PaperscopeError.exit_code, False)
-        outbox.put(_dumps(failed))
+        outbox.put(event_bytes(failed))
     outbox.put(_DONE)
     thread.join()
     sender.close()
