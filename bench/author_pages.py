@@ -16,6 +16,11 @@ the HTML page does (`complete=False`: a stored page is read when one holds); run
 `paperscope pages` on the database first to measure them. `--baseline-database`: a copy of
 the database at the baseline's schema, for a change that comes with a migration (an index).
 Results: bench/results/author_pages-<tag>.json.
+
+With `--people` the same is done for people searches (`search.people.find_people`, the
+first page of what /people shows) of those names and of the last words of the 20 most
+prolific (surnames: "wang" ends 254,688 authorships at a million works); results go to
+bench/results/people_search-<tag>.json.
 """
 
 from __future__ import annotations
@@ -36,6 +41,30 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from resolve_speed import export_tree, run_in_tree  # noqa: E402
 from web import first_visit_names  # noqa: E402
+
+
+def people_worker(url: str, queries: list[str], warmup: str) -> dict[str, Any]:
+    """Each query's people search once (in this process): milliseconds and a digest."""
+    from paperscope.search.people import find_people
+    from paperscope.store import Store
+
+    store = Store.open(url, migrate=False)
+    times, digests = [], []
+    with store.connect() as connection:
+        find_people(connection, warmup)
+        for query in queries:
+            started = time.perf_counter()
+            found = find_people(connection, query)
+            times.append(round((time.perf_counter() - started) * 1000, 1))
+            digests.append(hashlib.sha256(repr(found).encode()).hexdigest())
+    store.close()
+    return {"ms": times, "digests": digests, "load_average": os.getloadavg()[0]}
+
+
+def people_queries(names: list[str]) -> list[str]:
+    """The names, then the surnames of the 20 most prolific (`first_visit_names` order)."""
+    surnames = [name.split()[-1].lower() for name in names[:20] if name.split()]
+    return names + [word for word in dict.fromkeys(surnames) if word not in names]
 
 
 def worker(url: str, names: list[str], warmup: str) -> dict[str, Any]:
@@ -88,8 +117,9 @@ def worker(url: str, names: list[str], warmup: str) -> dict[str, Any]:
     }
 
 
-def run_once(source: Path, url: str, names: list[str], warmup: str) -> dict[str, Any]:
-    return run_in_tree(__file__, source, ["--worker", url, "--warmup", warmup, *names])
+def run_once(source: Path, url: str, names: list[str], warmup: str, people: bool) -> dict[str, Any]:
+    mode = ["--people"] if people else []
+    return run_in_tree(__file__, source, [*mode, "--worker", url, "--warmup", warmup, *names])
 
 
 def percentile(values: Sequence[float], share: float) -> float:
@@ -104,16 +134,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--baseline-database", help="the database the baseline reads")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--tag", default="run", help="results go to author_pages-<tag>.json")
+    parser.add_argument("--people", action="store_true", help="time people searches instead")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--warmup", help=argparse.SUPPRESS)
     parser.add_argument("names", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        print(json.dumps(worker(args.worker, args.names, args.warmup)))
+        work = people_worker if args.people else worker
+        print(json.dumps(work(args.worker, args.names, args.warmup)))
         return 0
     if args.database is None:
         parser.error("--database is required")
     warmup, names = first_visit_names(args.database)
+    if args.people:
+        names = people_queries(names)
     runs: dict[str, list[dict[str, Any]]] = {"baseline": [], "this tree": []}
     with tempfile.TemporaryDirectory(prefix="author-pages-") as folder:
         sources = {
@@ -126,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         for round_ in range(args.rounds):
             for label, source in sources.items():
-                result = run_once(source, databases[label], names, warmup)
+                result = run_once(source, databases[label], names, warmup, args.people)
                 runs[label].append(result)
                 print(
                     f"round {round_ + 1} {label:9}: p50 {percentile(result['ms'], 0.5):7.1f} ms"
@@ -150,7 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"same pages in every run: {same}")
     for label, numbers in summary.items():
         print(f"{label:9} (best of {args.rounds} per name): {numbers}")
-    results = ROOT / "bench" / "results" / f"author_pages-{args.tag}.json"
+    kind = "people_search" if args.people else "author_pages"
+    results = ROOT / "bench" / "results" / f"{kind}-{args.tag}.json"
     payload = {
         "database": args.database,
         "baseline": args.baseline,

@@ -78,7 +78,7 @@ def test_a_bare_load_builds_again_everything_it_dropped(
 
     assert _schema(target) == expected
     assert report["rows"] == sum(expected["rows"].values())
-    assert report["built"]["indexes"] > 0 and report["built"]["tables_with_triggers"] > 0
+    assert report["built"]["indexes"] > 0 and report["built"]["trigger_statements"] > 0
     if source.startswith("postgresql"):
         assert report["built"]["keys"] > 0 and report["built"]["foreign_keys"] > 0
 
@@ -105,3 +105,19 @@ def test_the_report_counts_the_records_and_the_rows(
     assert report["bulk_indexed"]["seconds"] > 0 and report["bulk_bare"]["seconds"] > 0
     if target.startswith("sqlite:///"):  # the SQLite target is scratch: removed after
         assert not Path(target.removeprefix("sqlite:///")).exists()
+
+
+def test_without_reading_the_records_come_from_the_corpus_summary(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source, target = f"sqlite:///{tmp_path / 'source.db'}", f"sqlite:///{tmp_path / 'target.db'}"
+    _ingested(source, corpus)
+    (corpus / "corpus.json").write_text(json.dumps({"records": {"openalex": 5, "s2": 7}}))
+    results = tmp_path / "floor.json"
+    argv = ["ingest_floor", "--corpus", str(corpus), "--source", source, "--target", target]
+    monkeypatch.setattr(sys, "argv", [*argv, "--no-reading", "--results", str(results)])
+
+    bench_script("ingest_floor").main()
+
+    report = json.loads(results.read_text())
+    assert report["records"] == 12 and report["reading"] is None

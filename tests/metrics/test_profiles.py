@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from metrics_helpers import HELD_OUT_PAGES, METRICS_DATA, header_numbers, ingest, page_entries
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from paperscope.cli.profile_text import SECTION_MARK, profile_text
 from paperscope.errors import NotFoundError, QueryError
@@ -57,6 +57,23 @@ def test_header_shows_only_numbers_of_the_listed_works(store: Store, shared_dir:
     assert profile.header.h_index <= profile.header.papers
     assert profile.header.citations == sum(entry.citations for entry in profile.entries)
     assert all(entry.citation_source == "corpus" for entry in profile.entries)
+
+
+def test_a_provisional_summary_counts_the_works_a_profile_lists(
+    store: Store, shared_dir: Path
+) -> None:
+    """The page lists 17 works, 5 of them hiding its owner behind `et al.`: the summary
+    of the name's provisional person counts all 17, as the profile does, not the 12 the
+    authorships print (those the database could count alone)."""
+    ingest(store, shared_dir / FIXTURE)
+    with store.connect() as connection:
+        [summary] = lookup_people(connection, "Haoyu Ren")
+        printed = connection.execute(
+            select(func.count()).where(authorships.c.name_key == "haoyu ren")
+        ).scalar()
+        profile = person_profile(connection, summary.person_key, today=TODAY)
+    assert summary.provisional and summary.papers == profile.header.papers == 17
+    assert printed == 12
 
 
 def test_merged_page_splits_into_people_that_round_trip(store: Store, shared_dir: Path) -> None:

@@ -19,7 +19,7 @@ from paperscope.read.people import (
     people_printed_as,
     person_summaries,
 )
-from paperscope.read.people_aggregates import person_counts
+from paperscope.read.people_aggregates import person_counts, provisional_counts
 from paperscope.store import Store
 from paperscope.store.schema import authorships, people, works
 
@@ -94,6 +94,21 @@ def test_counted_summaries_equal_the_profiles_own(store: Store, seed: int) -> No
         # Person 6 has no works: no counts, and a summary of nothing.
         assert 6 not in person_counts(connection, [6], 3)
         assert person_summaries(connection, [(PersonRef(6, ""), None)])[0].papers == 0
+        # The provisional people (each name's unclaimed authorships), counted the same way.
+        unclaimed = sorted({s["name_key"] for s in signed if s["person_id"] is None})
+        names = [PersonRef(None, str(key)) for key in unclaimed]
+        assert names
+        counted = person_summaries(connection, [(ref, None) for ref in names])
+        for ref, summary in zip(names, counted, strict=True):
+            assert summary == person_profile(connection, ref.key).person
+            assert summary.provisional and summary.papers == len(
+                {
+                    s["work_id"]
+                    for s in signed
+                    if s["person_id"] is None and s["name_key"] == ref.name_key
+                }
+            )
+        assert "nobody" not in provisional_counts(connection, ["nobody"], 3)
 
 
 def test_counts_and_works_list_the_same_people_in_the_same_order(store: Store) -> None:

@@ -20,13 +20,18 @@ from operator import itemgetter
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, Select, func, or_, select
 
 from paperscope.definitions import VERSION
 from paperscope.errors import QueryError
 from paperscope.names import name_key
 from paperscope.read.namesake_memo import NamesakeMemo
-from paperscope.read.people_aggregates import PersonCounts, paper_counts, person_counts
+from paperscope.read.people_aggregates import (
+    PersonCounts,
+    paper_counts,
+    person_counts,
+    provisional_counts,
+)
 from paperscope.store.changes import is_current
 from paperscope.store.ids import in_list
 from paperscope.store.metrics_schema import author_page_snapshots
@@ -355,33 +360,49 @@ def stored_summaries(connection: Connection, keys: Sequence[str]) -> dict[str, P
 def _counted(
     connection: Connection, found: Sequence[tuple[PersonRef, Sequence[int] | None]]
 ) -> list[PersonSummary]:
-    """`person_summaries` computed: counted in the database for resolved people, from the
-    works for provisional ones."""
+    """`person_summaries` computed: counted in the database (`read.people_aggregates`), but
+    for provisional people whose name a source's author profile lists works under, who are
+    summarised from their works (`person_work_ids` adds the listed ones)."""
     if not found:
         return []
     stored = _stored_people(connection, [ref for ref, _ in found])
-    counted = person_counts(
-        connection, [ref.person_id for ref, _ in found if ref.person_id is not None], TOP
-    )
-    provisional = [
-        (ref, ids if ids is not None else person_work_ids(connection, ref))
-        for ref, ids in found
-        if ref.person_id is None
-    ]
-    from_works = {summary.person_key: summary for summary in _from_works(connection, provisional)}
+    counted: dict[str, PersonCounts] = {
+        f"person:{person_id}": counts
+        for person_id, counts in person_counts(
+            connection, [ref.person_id for ref, _ in found if ref.person_id is not None], TOP
+        ).items()
+    }
+    provisional = [(ref, ids) for ref, ids in found if ref.person_id is None]
+    listed = _listed_keys(connection, [ref.name_key for ref, _ in provisional])
+    unlisted = [ref.name_key for ref, _ in provisional if ref.name_key not in listed]
+    counted |= {
+        f"name:{key}": counts
+        for key, counts in provisional_counts(connection, unlisted, TOP).items()
+    }
+    from_works = {
+        summary.person_key: summary
+        for summary in _from_works(
+            connection,
+            [
+                (ref, ids if ids is not None else person_work_ids(connection, ref))
+                for ref, ids in provisional
+                if ref.name_key in listed
+            ],
+        )
+    }
     summaries = []
     for ref, _ in found:
-        if ref.person_id is None:
+        if ref.key in from_works:
             summaries.append(from_works[ref.key])
             continue
-        counts = counted.get(ref.person_id, _NO_WORKS)
-        stored_person = stored.get(ref.person_id, _NO_ROW)
+        counts = counted.get(ref.key, _NO_WORKS)
+        stored_person = _NO_ROW if ref.person_id is None else stored.get(ref.person_id, _NO_ROW)
         summaries.append(
             PersonSummary(
                 person_id=ref.person_id,
                 person_key=ref.key,
                 name=stored_person.name or _printed_name(connection, ref),
-                provisional=False,
+                provisional=ref.provisional,
                 papers=counts.papers,
                 first_year=counts.first_year,
                 last_year=counts.last_year,
@@ -392,6 +413,25 @@ def _counted(
             )
         )
     return summaries
+
+
+def _listed_keys(connection: Connection, keys: Sequence[str]) -> set[str]:
+    """The name keys among `keys` that a source's author profile lists works under."""
+    last_words = sorted({key.split()[-1] for key in keys if key.split()})
+    if not last_words:
+        return set()
+    named = func.lower(source_authors.c.name)
+    query = (
+        select(source_authors.c.name)
+        .where(
+            or_(*(named.contains(word, autoescape=True) for word in last_words)),
+            select(source_author_works.c.work_id)
+            .where(source_author_works.c.source_author_id == source_authors.c.id)
+            .exists(),
+        )
+        .distinct()
+    )
+    return set(keys) & {name_key(name) for name in connection.execute(query).scalars()}
 
 
 def _remembered_summaries(

@@ -14,12 +14,23 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from operator import itemgetter
 
-from sqlalchemy import Connection, Subquery, and_, case, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    FromClause,
+    Subquery,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+)
 
 from paperscope.store.ids import in_list
 from paperscope.store.schema import authorships, works
@@ -63,26 +74,67 @@ def person_counts(
         .distinct()
         .subquery("owned")
     )
+
+    def coauthor(other: FromClause) -> ColumnElement[bool]:
+        return or_(other.c.person_id.is_(None), other.c.person_id != owned.c.owner)
+
+    return {int(owner): counts for owner, counts in _counts(connection, owned, top, coauthor)}
+
+
+def provisional_counts(
+    connection: Connection, name_keys: Sequence[str], top: int
+) -> dict[str, PersonCounts]:
+    """`PersonCounts` of each provisional person (by name key) with at least one work: the
+    works of the authorships no person claims that print the name. Works a source's author
+    profile lists under the name are not among them (`read.people.person_work_ids` adds
+    those; its caller counts such people from their works)."""
+    wanted = sorted(set(name_keys))
+    if not wanted:
+        return {}
+    owned = (
+        select(authorships.c.name_key.label("owner"), authorships.c.work_id)
+        .where(in_list(authorships.c.name_key, wanted), authorships.c.person_id.is_(None))
+        .distinct()
+        .subquery("owned")
+    )
+
+    def coauthor(other: FromClause) -> ColumnElement[bool]:
+        return or_(other.c.person_id.is_not(None), other.c.name_key != owned.c.owner)
+
+    return {str(owner): counts for owner, counts in _counts(connection, owned, top, coauthor)}
+
+
+Owner = int | str
+"""A resolved person's id, or a provisional person's name key."""
+
+
+def _counts(
+    connection: Connection,
+    owned: Subquery,
+    top: int,
+    coauthor: Callable[[FromClause], ColumnElement[bool]],
+) -> Iterator[tuple[Owner, PersonCounts]]:
+    """Each owner's counts, from `owned` (owner, work id) rows; `coauthor(other)` tells the
+    authorships of an owner's works that are someone else's."""
     papers, years, categories = _work_facts(connection, owned)
-    coauthors = _top_coauthors(connection, owned, top)
-    return {
-        owner: PersonCounts(
-            papers=count,
-            first_year=min(years[owner]) if years.get(owner) else None,
-            last_year=max(years[owner]) if years.get(owner) else None,
-            top_categories=tuple(
-                name
-                for name, _ in sorted(categories[owner].items(), key=lambda c: (-c[1], c[0]))[:top]
+    coauthors = _top_coauthors(connection, owned, top, coauthor)
+    for owner, count in papers.items():
+        ranked = sorted(categories[owner].items(), key=lambda c: (-c[1], c[0]))
+        yield (
+            owner,
+            PersonCounts(
+                papers=count,
+                first_year=min(years[owner]) if years.get(owner) else None,
+                last_year=max(years[owner]) if years.get(owner) else None,
+                top_categories=tuple(name for name, _ in ranked[:top]),
+                top_coauthors=tuple(coauthors.get(owner, ())),
             ),
-            top_coauthors=tuple(coauthors.get(owner, ())),
         )
-        for owner, count in papers.items()
-    }
 
 
 def _work_facts(
     connection: Connection, owned: Subquery
-) -> tuple[dict[int, int], dict[int, list[int]], dict[int, Counter[str]]]:
+) -> tuple[dict[Owner, int], dict[Owner, list[int]], dict[Owner, Counter[str]]]:
     """Works, known years and primary-category counts per owner. A work's year is its
     `year`, else its publication date's year (as `WorkSummary.year`): the dates are only
     read where the year is missing, as their earliest and latest per group."""
@@ -98,9 +150,9 @@ def _work_facts(
         .join(works, works.c.id == owned.c.work_id)
         .group_by(owned.c.owner, works.c.primary_category, works.c.year)
     )
-    papers: dict[int, int] = {}
-    years: dict[int, list[int]] = {}
-    categories: dict[int, Counter[str]] = {}
+    papers: dict[Owner, int] = {}
+    years: dict[Owner, list[int]] = {}
+    categories: dict[Owner, Counter[str]] = {}
     for owner, category, year, count, earliest, latest in connection.execute(query):
         papers[owner] = papers.get(owner, 0) + int(count)
         known = years.setdefault(owner, [])
@@ -120,8 +172,11 @@ def _year(day: object) -> int:
 
 
 def _top_coauthors(
-    connection: Connection, owned: Subquery, top: int
-) -> dict[int, list[CoAuthorCount]]:
+    connection: Connection,
+    owned: Subquery,
+    top: int,
+    coauthor: Callable[[FromClause], ColumnElement[bool]],
+) -> dict[Owner, list[CoAuthorCount]]:
     """The `top` co-authors of each owner, ranked as `read.people.rank_coauthors` ranks
     them: most shared works, then resolved people before printed names, then by key or id."""
     other = authorships.alias("other")
@@ -131,14 +186,30 @@ def _top_coauthors(
             owned.c.owner,
             other.c.person_id,
             provisional_key.label("key"),
-            func.count(func.distinct(other.c.work_id)),
+            func.count(func.distinct(other.c.work_id)).label("shared"),
         )
         .join(other, other.c.work_id == owned.c.work_id)
-        .where(or_(other.c.person_id.is_(None), other.c.person_id != owned.c.owner))
+        .where(coauthor(other))
         .group_by(owned.c.owner, other.c.person_id, provisional_key)
+        .subquery("shared")
     )
-    ranked: dict[int, list[tuple[int, str, int | None]]] = {}
-    for owner, person_id, key, count in connection.execute(shared):
+    # Only each owner's first `top` leave the database: a common name's people share works
+    # with 250k co-authors at a million works ("wang": 1 s of fetching them all on SQLite).
+    # Keys in code-point order, as Python compares them (PostgreSQL's default collation
+    # would not).
+    by_code_point = shared.c.key.collate(
+        "C" if connection.dialect.name == "postgresql" else "BINARY"
+    )
+    place = func.row_number().over(
+        partition_by=shared.c.owner,
+        order_by=(shared.c.shared.desc(), by_code_point, func.coalesce(shared.c.person_id, 0)),
+    )
+    placed = select(shared, place.label("place")).subquery("placed")
+    first = select(placed.c.owner, placed.c.person_id, placed.c.key, placed.c.shared).where(
+        placed.c.place <= top
+    )
+    ranked: dict[Owner, list[tuple[int, str, int | None]]] = {}
+    for owner, person_id, key, count in connection.execute(first):
         ranked.setdefault(owner, []).append((int(count), str(key), person_id))
     chosen = {
         owner: heapq.nsmallest(top, rows, key=lambda row: (-row[0], row[1], row[2] or 0))
@@ -156,8 +227,8 @@ def _top_coauthors(
 def _printed_names(
     connection: Connection,
     owned: Subquery,
-    chosen: dict[int, list[tuple[int, str, int | None]]],
-) -> dict[tuple[int, str, int | None], str]:
+    chosen: dict[Owner, list[tuple[int, str, int | None]]],
+) -> dict[tuple[Owner, str, int | None], str]:
     """The name each chosen co-author is printed with most often on the owner's works; of
     equally common names the first printed, in work and position order."""
     person_ids = sorted({p for rows in chosen.values() for _, _, p in rows if p is not None})
@@ -177,7 +248,7 @@ def _printed_names(
         .order_by(owned.c.owner, other.c.work_id, other.c.position)
     )
     wanted = {(owner, key, p) for owner, rows in chosen.items() for _, key, p in rows}
-    printed: dict[tuple[int, str, int | None], Counter[str]] = {}
+    printed: dict[tuple[Owner, str, int | None], Counter[str]] = {}
     for owner, person_id, name_key, name in connection.execute(query):
         identity = (owner, name_key if person_id is None else "", person_id)
         if identity in wanted:
