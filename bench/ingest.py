@@ -176,38 +176,42 @@ def _table_rows(engine: Engine, name: str, columns: list[str]) -> Iterator[list[
             yield [tuple(row) for row in chunk]
 
 
+def copy_rows(cursor: Any, source: Engine, postgres: bool) -> tuple[float, int]:
+    """Every table's rows from `source` written through `cursor` by the driver's plainest
+    bulk path (`executemany` of one INSERT per table on SQLite, COPY FROM STDIN on
+    PostgreSQL): seconds spent writing (reading the source is not timed), and rows. The rows
+    the migrations seed (content_changes' first version) are deleted first, untimed: the
+    source's copies of them load like the rest."""
+    total, seconds = 0, 0.0
+    for table in metadata.sorted_tables:
+        cursor.execute(f'DELETE FROM "{table.name}"')
+        columns = [c.name for c in table.columns]
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        markers = ", ".join("?" * len(columns))
+        insert = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({markers})'
+        for rows in _table_rows(source, table.name, columns):
+            started = time.perf_counter()
+            if postgres:
+                with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                cursor.executemany(insert, rows)
+            seconds += time.perf_counter() - started
+            total += len(rows)
+    return seconds, total
+
+
 def bulk_load(source_url: str, target_url: str) -> tuple[float, int]:
     """Seconds to load every row of `source_url` into a fresh `target_url` (same schema and
-    indexes) by the driver's plainest bulk path, and the row count. Only the writing is timed
-    (reading the rows back out of the source is not): `executemany` of one INSERT per table on
-    SQLite, psycopg's COPY FROM STDIN on PostgreSQL; one transaction, on a connection set up
-    as ingest's (`Store.bulk_connection`: the same SQLite pragmas). The rows the migrations
-    seed are deleted first, so that the source's copies of them load."""
+    indexes) by the driver's plainest bulk path (`copy_rows`), and the row count; one
+    transaction, on a connection set up as ingest's (`Store.bulk_connection`: the same
+    SQLite pragmas)."""
     source, target = create_engine(source_url), Store.open(target_url)
-    total, seconds = 0, 0.0
     with target.bulk_connection() as connection:
         raw = connection.connection.dbapi_connection
         assert raw is not None
-        cursor = raw.cursor()
-        postgres = target.dialect == "postgresql"
-        for table in metadata.sorted_tables:
-            # Rows the migrations seed (content_changes' first version) come from the
-            # source like the rest; not timed.
-            cursor.execute(f'DELETE FROM "{table.name}"')
-            columns = [c.name for c in table.columns]
-            quoted = ", ".join(f'"{c}"' for c in columns)
-            markers = ", ".join("?" * len(columns))
-            insert = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({markers})'
-            for rows in _table_rows(source, table.name, columns):
-                started = time.perf_counter()
-                if postgres:
-                    with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-                        for row in rows:
-                            copy.write_row(row)
-                else:
-                    cursor.executemany(insert, rows)
-                seconds += time.perf_counter() - started
-                total += len(rows)
+        seconds, total = copy_rows(raw.cursor(), source, target.dialect == "postgresql")
         started = time.perf_counter()
         raw.commit()
         seconds += time.perf_counter() - started

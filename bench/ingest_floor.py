@@ -38,7 +38,7 @@ from sqlalchemy import create_engine
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from ingest import CORPUS_FOLDERS, _table_rows, bulk_load  # noqa: E402
+from ingest import CORPUS_FOLDERS, bulk_load, copy_rows  # noqa: E402
 from paperscope.ingest.reader import event_bytes, read_events  # noqa: E402
 from paperscope.store import Store  # noqa: E402
 from paperscope.store.schema import metadata  # noqa: E402
@@ -152,27 +152,6 @@ def drop_sqlite(cursor: Any) -> Dropped:
     )
 
 
-def _copy_rows(cursor: Any, source: Any, postgres: bool) -> tuple[float, int]:
-    """Every table's rows from `source` written by the plainest bulk path; seconds, rows."""
-    seconds, total = 0.0, 0
-    for table in metadata.sorted_tables:
-        cursor.execute(f'DELETE FROM "{table.name}"')  # the rows migrations seed
-        columns = [column.name for column in table.columns]
-        quoted = ", ".join(f'"{column}"' for column in columns)
-        insert = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({", ".join("?" * len(columns))})'
-        for rows in _table_rows(source, table.name, columns):
-            started = time.perf_counter()
-            if postgres:
-                with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                cursor.executemany(insert, rows)
-            seconds += time.perf_counter() - started
-            total += len(rows)
-    return seconds, total
-
-
 def _timed(cursor: Any, statements: list[str]) -> float:
     started = time.perf_counter()
     for statement in statements:
@@ -194,7 +173,7 @@ def bare_load(source_url: str, target_url: str) -> dict[str, Any]:
             cursor.execute(f"TRUNCATE {tables} CASCADE")
         dropped = drop_postgresql(cursor) if postgres else drop_sqlite(cursor)
         raw.commit()
-        copied, rows = _copy_rows(cursor, source, postgres)
+        copied, rows = copy_rows(cursor, source, postgres)
         if postgres:
             cursor.execute("SET maintenance_work_mem = '1GB'")
         keys = _timed(cursor, dropped.keys)
