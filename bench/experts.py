@@ -67,7 +67,7 @@ import numpy as np
 from sqlalchemy import select
 
 from paperscope.config import Settings
-from paperscope.read.people import PersonRef
+from paperscope.read.person_records import PersonRef
 from paperscope.read.works import in_corpus_citations, reported_counts
 from paperscope.search.bm25 import Bm25Index, bm25_index
 from paperscope.search.experts import (

@@ -32,7 +32,8 @@ from sqlalchemy import select
 from paperscope.ingest.pipeline import ingest_paths
 from paperscope.metrics.indices import g_index, h_index, i10_index
 from paperscope.metrics.scoring import run_score
-from paperscope.read.people import parse_person_key, person_work_ids
+from paperscope.read.people import person_work_ids
+from paperscope.read.person_records import parse_person_key
 from paperscope.read.works import in_corpus_citations, reported_counts
 from paperscope.store import Store
 from paperscope.store.metrics_schema import person_metrics

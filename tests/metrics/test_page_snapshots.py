@@ -32,7 +32,8 @@ from paperscope.names import name_key
 from paperscope.pipeline.runner import run_stages
 from paperscope.pipeline.stages import Run, RunOptions
 from paperscope.read import people
-from paperscope.read.people import PersonRef, parse_person_key, person_summaries, stored_summaries
+from paperscope.read.people import person_summaries, stored_summaries
+from paperscope.read.person_records import PersonRef, parse_person_key
 from paperscope.read.works import WorkSummary, is_recent, recent_until
 from paperscope.search.people import find_people
 from paperscope.store import Store

@@ -18,7 +18,7 @@ from paperscope.metrics.trends import (
     rising_topics,
     work_day,
 )
-from paperscope.read.people import PersonRef
+from paperscope.read.person_records import PersonRef
 from paperscope.read.works import AuthorRef, WorkSummary
 
 

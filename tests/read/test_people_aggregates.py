@@ -12,7 +12,6 @@ from sqlalchemy import insert
 from paperscope.metrics.profile import person_profile
 from paperscope.read.namesake_memo import NamesakeMemo
 from paperscope.read.people import (
-    PersonRef,
     lookup_counted,
     lookup_refs,
     people_counted_as,
@@ -20,6 +19,7 @@ from paperscope.read.people import (
     person_summaries,
 )
 from paperscope.read.people_aggregates import person_counts, provisional_counts
+from paperscope.read.person_records import PersonRef
 from paperscope.store import Store
 from paperscope.store.schema import authorships, people, works
 

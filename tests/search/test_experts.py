@@ -14,7 +14,7 @@ from experts_corpus import TOPIC, ExpertsCorpus, build_experts_corpus
 
 from paperscope.embeddings.index import forget_cached_indexes
 from paperscope.errors import QueryError
-from paperscope.read.people import PersonRef
+from paperscope.read.person_records import PersonRef
 from paperscope.read.works import load_works
 from paperscope.search.experts import (
     BEST_WORKS,

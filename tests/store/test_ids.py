@@ -37,7 +37,8 @@ from sqlalchemy.sql import Executable
 
 import paperscope
 from paperscope.identity import loading as identity_loading
-from paperscope.read.people import PersonRef, person_summary
+from paperscope.read.people import person_summary
+from paperscope.read.person_records import PersonRef
 from paperscope.read.works import citations_per_year, load_works, upvote_counts
 from paperscope.store import Store
 from paperscope.store.accounts_schema import user_upvotes, users

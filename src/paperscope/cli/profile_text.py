@@ -17,7 +17,7 @@ from typing import Any
 
 from paperscope.definitions import EXPLANATIONS
 from paperscope.metrics.profile import PersonProfile
-from paperscope.read.people import PersonSummary
+from paperscope.read.person_records import PersonSummary
 from paperscope.read.works import WorkSummary
 
 SECTION_MARK = "=== "

@@ -33,11 +33,11 @@ from paperscope.read.namesake_memo import NamesakeMemo
 from paperscope.read.people import (
     CountedPerson,
     lookup_counted,
-    parse_person_key,
     people_counted_as,
     person_summaries,
     works_of,
 )
+from paperscope.read.person_records import parse_person_key
 from paperscope.read.works import WorkSummary, load_works
 from paperscope.store.changes import is_current
 from paperscope.store.metrics_schema import author_page_snapshots

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from paperscope.metrics.terms import TermCounter
-from paperscope.read.people import PersonRef
+from paperscope.read.person_records import PersonRef
 from paperscope.read.works import AuthorRef, WorkSummary
 
 GRAPH_COAUTHORS = 12

@@ -45,7 +45,8 @@ from paperscope.names import name_key
 from paperscope.processes import end_with_parent
 from paperscope.progress import SILENT, Progress
 from paperscope.read.namesake_memo import NamesakeMemo
-from paperscope.read.people import parse_person_key, summary_json
+from paperscope.read.people import summary_json
+from paperscope.read.person_records import parse_person_key
 from paperscope.store import Store
 from paperscope.store.changes import start_refresh, unchanged_since
 from paperscope.store.ids import in_list

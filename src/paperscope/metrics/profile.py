@@ -27,16 +27,8 @@ from paperscope.metrics.authorship import (
     topics_over_time,
 )
 from paperscope.metrics.indices import g_index, h_index, i10_index
-from paperscope.read.people import (
-    CoAuthor,
-    PersonRef,
-    PersonSummary,
-    lookup_people,
-    parse_person_key,
-    person_summary,
-    person_work_ids,
-    rank_coauthors,
-)
+from paperscope.read.people import lookup_people, person_summary, person_work_ids, rank_coauthors
+from paperscope.read.person_records import CoAuthor, PersonRef, PersonSummary, parse_person_key
 from paperscope.read.works import WorkSummary, citations_per_year, load_works, recent_until
 
 __all__ = [

@@ -11,7 +11,6 @@ Only resolved people carry what `resolve` stored about them: a confidence and a 
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from paperscope.read.people_aggregates import (
     person_counts,
     provisional_counts,
 )
+from paperscope.read.person_records import CoAuthor, PersonRef, PersonSummary, parse_person_key
 from paperscope.store.changes import is_current
 from paperscope.store.ids import in_list
 from paperscope.store.metrics_schema import author_page_snapshots
@@ -44,74 +44,6 @@ from paperscope.store.schema import (
 )
 
 TOP = 3
-_PERSON_KEY = re.compile(r"(?:person:)?(?P<id>\d+)|name:(?P<name>.+)")
-
-
-@dataclass(frozen=True, slots=True)
-class PersonRef:
-    """A person, resolved (`person_id`) or provisional (`name_key` only)."""
-
-    person_id: int | None
-    name_key: str
-
-    @property
-    def key(self) -> str:
-        if self.person_id is not None:
-            return f"person:{self.person_id}"
-        return f"name:{self.name_key}"
-
-    @property
-    def provisional(self) -> bool:
-        return self.person_id is None
-
-    def is_own(self, person_id: int | None, key: str) -> bool:
-        """Whether an authorship (its person id and name key) is this person's."""
-        if self.person_id is not None:
-            return person_id == self.person_id
-        return person_id is None and key == self.name_key
-
-
-@dataclass(frozen=True, slots=True)
-class CoAuthor:
-    name: str
-    person_id: int | None
-    shared_works: int
-
-
-@dataclass(frozen=True, slots=True)
-class PersonSummary:
-    """What tells namesakes apart: years, categories, co-authors, and the person id."""
-
-    person_id: int | None
-    person_key: str
-    name: str
-    provisional: bool
-    papers: int
-    first_year: int | None
-    last_year: int | None
-    top_categories: tuple[str, ...]
-    top_coauthors: tuple[CoAuthor, ...]
-    confidence: float | None
-    """`people.confidence`: the mean same-person probability between the person's works, as
-    `resolve` stored it; None for provisional people and people resolve did not score."""
-    note: str | None
-    """`people.note`: why these works are one person and who they were kept apart from."""
-
-    @property
-    def ref(self) -> PersonRef:
-        match = _PERSON_KEY.fullmatch(self.person_key)
-        key = match["name"] if match and match["name"] else ""
-        return PersonRef(self.person_id, key)
-
-
-def parse_person_key(text: str) -> PersonRef | None:
-    """`123`, `person:123` or `name:<name key>`; None when `text` is a plain name."""
-    match = _PERSON_KEY.fullmatch(text.strip())
-    if match is None:
-        return None
-    if match["id"]:
-        return PersonRef(int(match["id"]), "")
-    return PersonRef(None, match["name"])
 
 
 def person_work_ids(connection: Connection, ref: PersonRef) -> list[int]:
@@ -134,21 +66,32 @@ def person_work_ids(connection: Connection, ref: PersonRef) -> list[int]:
 
 def _source_listed_works(connection: Connection, key: str) -> set[int]:
     """Works that source author profiles named `key` list (by name: they print no ids)."""
-    tokens = key.split()
-    if not tokens:
-        return set()
-    candidates = connection.execute(
-        select(source_authors.c.id, source_authors.c.name).where(
-            func.lower(source_authors.c.name).contains(tokens[-1], autoescape=True)
-        )
-    ).all()
-    ids = [source_id for source_id, name in candidates if name_key(name) == key]
+    ids = _source_profiles_named(connection, [key]).get(key)
     if not ids:
         return set()
     query = select(source_author_works.c.work_id).where(
         in_list(source_author_works.c.source_author_id, ids)
     )
     return set(connection.execute(query).scalars())
+
+
+def _source_profiles_named(connection: Connection, keys: Sequence[str]) -> dict[str, list[int]]:
+    """The ids of the source author profiles whose name folds to each of `keys` (those with
+    none left out): candidates by the name's last word, then compared folded."""
+    last_words = sorted({key.split()[-1] for key in keys if key.split()})
+    if not last_words:
+        return {}
+    named = func.lower(source_authors.c.name)
+    candidates = connection.execute(
+        select(source_authors.c.id, source_authors.c.name).where(
+            or_(*(named.contains(word, autoescape=True) for word in last_words))
+        )
+    )
+    wanted, found = set(keys), defaultdict[str, list[int]](list)
+    for source_id, name in candidates:
+        if (key := name_key(name)) in wanted:
+            found[key].append(source_id)
+    return dict(found)
 
 
 def lookup_people(connection: Connection, query: str) -> list[PersonSummary]:
@@ -361,22 +304,23 @@ def _counted(
     connection: Connection, found: Sequence[tuple[PersonRef, Sequence[int] | None]]
 ) -> list[PersonSummary]:
     """`person_summaries` computed: counted in the database (`read.people_aggregates`), but
-    for provisional people whose name a source's author profile lists works under, who are
-    summarised from their works (`person_work_ids` adds the listed ones)."""
+    for provisional people whose name a source's author profile bears, who are summarised
+    from their works (`person_work_ids` adds the ones the profile lists)."""
     if not found:
         return []
     stored = _stored_people(connection, [ref for ref, _ in found])
     counted: dict[str, PersonCounts] = {
-        f"person:{person_id}": counts
+        PersonRef(person_id, "").key: counts
         for person_id, counts in person_counts(
             connection, [ref.person_id for ref, _ in found if ref.person_id is not None], TOP
         ).items()
     }
     provisional = [(ref, ids) for ref, ids in found if ref.person_id is None]
-    listed = _listed_keys(connection, [ref.name_key for ref, _ in provisional])
+    # A source's profile may list works that hide the name behind "et al." (read by name)
+    listed = _source_profiles_named(connection, [ref.name_key for ref, _ in provisional])
     unlisted = [ref.name_key for ref, _ in provisional if ref.name_key not in listed]
     counted |= {
-        f"name:{key}": counts
+        PersonRef(None, key).key: counts
         for key, counts in provisional_counts(connection, unlisted, TOP).items()
     }
     from_works = {
@@ -413,25 +357,6 @@ def _counted(
             )
         )
     return summaries
-
-
-def _listed_keys(connection: Connection, keys: Sequence[str]) -> set[str]:
-    """The name keys among `keys` that a source's author profile lists works under."""
-    last_words = sorted({key.split()[-1] for key in keys if key.split()})
-    if not last_words:
-        return set()
-    named = func.lower(source_authors.c.name)
-    query = (
-        select(source_authors.c.name)
-        .where(
-            or_(*(named.contains(word, autoescape=True) for word in last_words)),
-            select(source_author_works.c.work_id)
-            .where(source_author_works.c.source_author_id == source_authors.c.id)
-            .exists(),
-        )
-        .distinct()
-    )
-    return set(keys) & {name_key(name) for name in connection.execute(query).scalars()}
 
 
 def _remembered_summaries(

@@ -33,7 +33,8 @@ from paperscope.config import Settings
 from paperscope.embeddings.encoders import get_encoder
 from paperscope.embeddings.index import open_index
 from paperscope.errors import QueryError
-from paperscope.read.people import PersonRef, PersonSummary, person_summaries
+from paperscope.read.people import person_summaries
+from paperscope.read.person_records import PersonRef, PersonSummary
 from paperscope.read.works import (
     WorkSummary,
     citation_counts,

@@ -16,14 +16,8 @@ from sqlalchemy import Connection, Select, func, or_, select
 
 from paperscope.errors import QueryError
 from paperscope.names import name_key
-from paperscope.read.people import (
-    PersonRef,
-    PersonSummary,
-    lookup_counted,
-    lookup_people,
-    parse_person_key,
-    person_summaries,
-)
+from paperscope.read.people import lookup_counted, lookup_people, person_summaries
+from paperscope.read.person_records import PersonRef, PersonSummary, parse_person_key
 from paperscope.store.schema import authorships
 
 MAX_NAME_CHARS = 200

@@ -27,7 +27,8 @@ from sqlalchemy import Connection, and_, func, or_, select
 from paperscope.config import Settings
 from paperscope.errors import QueryError
 from paperscope.names import fold, name_key
-from paperscope.read.people import PersonRef, PersonSummary, lookup_refs, person_summary
+from paperscope.read.people import lookup_refs, person_summary
+from paperscope.read.person_records import PersonRef, PersonSummary
 from paperscope.search.experts import (
     MAX_PEOPLE,
     PER_PAGE,

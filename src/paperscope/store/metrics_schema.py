@@ -117,7 +117,7 @@ author_page_snapshots = Table(
     # Per work its AI score, citation percentile and last recent day
     # (`metrics.profile.AI_SCORE_INPUTS`): the header's AI score on the day it is shown.
     Column("ai_score_inputs", LargeBinary, nullable=False),
-    # JSON: the person's `read.people.PersonSummary` (a person's page; NULL on a name's),
+    # JSON: the person's `read.person_records.PersonSummary` (a person's page; NULL on a name's),
     # which the people search, experts and namesakes lists read instead of counting.
     Column("summary", Text),
 )
